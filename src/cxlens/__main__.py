@@ -1,0 +1,3 @@
+from cxlens.cli import app
+
+app()

@@ -1,0 +1,9 @@
+"""`cxlens` command line: one command per user task, each a thin call into the library.
+
+Each module below registers its commands on the shared Typer `app`.
+"""
+
+from cxlens.cli._app import app
+from cxlens.cli import workspace_cmds, load_cmds, metrics_cmds, text_cmds, demo_cmds  # noqa: F401,E402
+
+__all__ = ["app"]

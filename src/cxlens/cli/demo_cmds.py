@@ -1,0 +1,3 @@
+"""Commands: demo_cmds."""
+
+from cxlens.cli._app import app  # noqa: F401

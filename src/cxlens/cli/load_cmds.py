@@ -1,0 +1,3 @@
+"""Commands: load_cmds."""
+
+from cxlens.cli._app import app  # noqa: F401

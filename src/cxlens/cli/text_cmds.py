@@ -1,0 +1,3 @@
+"""Commands: text_cmds."""
+
+from cxlens.cli._app import app  # noqa: F401

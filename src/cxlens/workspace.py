@@ -1,0 +1,113 @@
+"""A workspace is a folder holding `cxlens.toml` (where the store is) and `journey.yaml` (the map).
+
+Every command takes `--workspace DIR`; this module turns that folder into a validated config and an
+open store, so no other module reads config files by hand.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cxlens.errors import ConfigError
+
+CONFIG_FILE = "cxlens.toml"
+JOURNEY_FILE = "journey.yaml"
+DEFAULT_STORE_URL = "duckdb:///cx.duckdb"
+
+_CONFIG_TEMPLATE = """\
+# cxlens workspace configuration.
+[store]
+# Where the canonical tables live. A relative duckdb path is relative to this folder.
+#   duckdb:///cx.duckdb        embedded DuckDB file (default)
+#   spark://local[*]           Apache Spark (local mode or a master URL)
+#   postgres://user@host/db    PostgreSQL
+url = "{url}"
+
+[metrics]
+# Cells with fewer responses than this are flagged as imprecise, never shown as if exact.
+min_n = 30
+
+# External tables: read in place instead of loading a copy (Parquet folders or files).
+# [tables.events]
+# path = "/lake/cx/events/"
+# format = "parquet"
+"""
+
+_JOURNEY_TEMPLATE = """\
+# The journey map: the shared vocabulary of stages and touchpoints.
+# Every touchpoint_id used in events, responses and tickets must be listed here.
+stages: [awareness, purchase, onboarding, usage, billing, support, renewal, advocacy]
+
+touchpoints:
+  - id: store_visit                 # short, stable identifier used in your data
+    name: Store visit               # readable name
+    stage: purchase                 # one of the stages above
+    channel: store                  # app, web, store, call_center, email, sms, ...
+    description: Customer visits a shop to choose a plan
+    expectation: Quick, honest advice without pressure   # what the customer expects, in their words
+    owner: Retail operations        # who is accountable
+    moment_of_truth: false          # does this moment decide the relationship?
+    targets: {nps: 30, csat: 4.2}   # optional, per metric
+    self_rating: {csat: 4.5}        # optional: what the owner believes is delivered
+"""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """An opened workspace folder with its parsed configuration."""
+
+    root: Path
+    store_url: str
+    min_n: int = 30
+    external_tables: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def journey_path(self) -> Path:
+        return self.root / JOURNEY_FILE
+
+    @classmethod
+    def open(cls, root: str | Path = ".") -> "Workspace":
+        """Read `cxlens.toml` in `root`; a folder without one is an error that says to run `cxlens init`."""
+        root = Path(root).resolve()
+        path = root / CONFIG_FILE
+        if not path.exists():
+            raise ConfigError(f"{root} is not a cxlens workspace (no {CONFIG_FILE}); run `cxlens init {root}` first.")
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+        url = data.get("store", {}).get("url", DEFAULT_STORE_URL)
+        min_n = int(data.get("metrics", {}).get("min_n", 30))
+        return cls(root=root, store_url=_resolve_url(url, root), min_n=min_n, external_tables=data.get("tables", {}))
+
+    def store(self):
+        """Open the store this workspace points at (see :mod:`cxlens.store`)."""
+        from cxlens.store import Store
+
+        return Store.open(self.store_url, external_tables=self.external_tables)
+
+
+def init(root: str | Path, store_url: str = DEFAULT_STORE_URL, force: bool = False) -> Path:
+    """Create a workspace: `cxlens.toml` and a commented `journey.yaml` template; returns the folder."""
+    root = Path(root)
+    root.mkdir(parents=True, exist_ok=True)
+    config = root / CONFIG_FILE
+    if config.exists() and not force:
+        raise ConfigError(f"{config} already exists; pass --force to overwrite it.")
+    config.write_text(_CONFIG_TEMPLATE.format(url=store_url), encoding="utf-8")
+    journey = root / JOURNEY_FILE
+    if not journey.exists() or force:
+        journey.write_text(_JOURNEY_TEMPLATE, encoding="utf-8")
+    return root
+
+
+def _resolve_url(url: str, root: Path) -> str:
+    """Make a relative DuckDB file path absolute against the workspace folder."""
+    prefix = "duckdb:///"
+    if url.startswith(prefix):
+        path = url[len(prefix):]
+        if path != ":memory:" and not Path(path).is_absolute():
+            return prefix + str(root / path)
+    return url
