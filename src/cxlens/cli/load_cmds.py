@@ -1,3 +1,64 @@
-"""Commands: load_cmds."""
+"""Commands: load files into the store, and read back what was quarantined."""
 
-from cxlens.cli._app import app  # noqa: F401
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, err_console, handles_errors, render
+from cxlens.ingest import load, quarantined_rows, read_mapping, sync_journey
+from cxlens.journey import read_journey
+from cxlens.model import KINDS
+from cxlens.workspace import Workspace
+
+
+@app.command("load")
+@handles_errors
+def load_cmd(
+    file: Annotated[Path, typer.Argument(help="CSV, Parquet, JSON Lines or Excel file.")],
+    kind: Annotated[str, typer.Option("--kind", "-k", help=f"Canonical table: {', '.join(KINDS)}.")],
+    mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Mapping YAML (rename, dates, values, wide surveys).")] = None,
+    encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Load FILE as one transaction: bad rows go to quarantine with a reason, good rows are upserted."""
+    ws = Workspace.open(workspace)
+    with ws.store() as store:
+        sync_journey(store, read_journey(ws.journey_path))
+        with Progress(TextColumn("loading {task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                      TimeElapsedColumn(), console=err_console, transient=True) as bar:
+            task = bar.add_task(file.name, total=1.0)
+            try:
+                report = load(store, file, kind, read_mapping(mapping), encoding,
+                              on_progress=lambda f: bar.update(task, completed=f))
+            except KeyboardInterrupt:
+                err_console.print(f"[yellow]Interrupted: nothing from {file.name} was loaded; the store is as it was.[/]")
+                raise typer.Exit(130) from None
+    render([report.as_dict()], "table", title=f"Loaded {file.name} into {kind}",
+           columns=["rows_read", "inserted", "updated", "unchanged", "quarantined"] + (["respondents"] if report.respondents else []))
+    r = report
+    console.print(f"{r.rows_read} read = {r.inserted} inserted + {r.updated} updated + {r.unchanged} unchanged + {r.quarantined} quarantined")
+    if report.quarantined:
+        console.print(f"[yellow]{report.quarantined} row(s) quarantined[/]: see `cxlens quarantine --kind {kind}`.")
+
+
+@app.command("quarantine")
+@handles_errors
+def quarantine_cmd(
+    kind: Annotated[str | None, typer.Option("--kind", "-k", help="Only this table.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows (0: all).")] = 200,
+    fmt: FormatOpt = "table",
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """List quarantined rows: file, row number, field, value and the reason they were refused."""
+    with Workspace.open(workspace).store() as store:
+        rows = quarantined_rows(store, kind=kind, limit=limit or None)
+    if fmt == "table":
+        rows = [{**r, "file": Path(r["file"]).name} for r in rows]
+    if not rows and fmt == "table":
+        console.print("Nothing in quarantine.")
+        return
+    render(rows, fmt, title="Quarantined rows", columns=["kind", "file", "row_number", "field", "value", "reason"])

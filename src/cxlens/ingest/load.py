@@ -1,0 +1,222 @@
+"""`load`: one file into one canonical table, as a single transaction.
+
+Rows that fail validation go to `quarantine` with file, row, field, value and reason; good rows are
+upserted by key. Loading the same file twice changes nothing. A crash or Ctrl-C before COMMIT
+leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import uuid
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+import duckdb
+
+from cxlens.errors import CxlensError, InputFileError
+from cxlens.ingest.mapping import Mapping
+from cxlens.ingest.readers import read_source
+from cxlens.ingest.validate import lit, q, source_expressions, stage_sql
+from cxlens.model import KINDS, TABLES, Table
+
+SOURCE_VIEW = "_cx_source"
+NUMBERED_VIEW = "_cx_numbered"
+
+
+@dataclass
+class LoadReport:
+    """What a load did: inserted + updated + unchanged + quarantined == rows_read (answers, for wide files)."""
+
+    load_id: str
+    kind: str
+    file: str
+    rows_read: int
+    inserted: int
+    updated: int
+    unchanged: int
+    quarantined: int
+    respondents: int | None = None  # wide survey files: rows of the file (each holds several answers)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, encoding: str = "utf-8",
+         on_progress: Callable[[float], None] | None = None, _before_commit: Callable[[], None] | None = None) -> LoadReport:
+    """Load `path` into the canonical table `kind` of `store`; returns counts. Raises InputFileError.
+
+    `_before_commit` is a test hook: it runs inside the transaction just before COMMIT.
+    """
+    if kind not in KINDS:
+        raise CxlensError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
+    mapping = mapping or Mapping()
+    path = Path(path)
+    table = TABLES[kind]
+    con = store.duckdb
+    source_cols = read_source(con, path, SOURCE_VIEW, encoding)
+    respondents = _number_rows(con, path, table, mapping, source_cols)
+    exprs = source_expressions(table, _numbered_columns(con), mapping, str(path))
+    load_id = uuid.uuid4().hex[:12]
+    path = path.resolve()  # quarantine and the load log record where the file really was
+    started = datetime.now(timezone.utc).replace(tzinfo=None)
+    with _progress(con, on_progress):
+        con.execute("BEGIN TRANSACTION")
+        try:
+            counts = _stage_and_upsert(con, table, exprs, mapping, load_id, str(path))
+            report = LoadReport(load_id, kind, str(path), respondents=respondents if mapping.wide else None, **counts)
+            _record_load(con, report, _sha256(path), started)
+            if _before_commit:
+                _before_commit()
+            con.execute("COMMIT")
+        except BaseException as exc:  # KeyboardInterrupt included: nothing half-written survives
+            con.execute("ROLLBACK")
+            if _is_interrupt(exc):
+                raise KeyboardInterrupt(f"load of {path} interrupted; the store is unchanged") from exc
+            raise
+        finally:
+            for name in ("_cx_stage", "_cx_good"):
+                con.execute(f"DROP TABLE IF EXISTS {name}")
+    return report
+
+
+def _is_interrupt(exc: BaseException) -> bool:
+    """DuckDB reports Ctrl-C during a query as a RuntimeError, not KeyboardInterrupt."""
+    return isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
+
+
+def _number_rows(con: duckdb.DuckDBPyConnection, path: Path, table: Table, mapping: Mapping, source_cols: list[str]) -> int | None:
+    """Give every source row its 1-based data-row number (header excluded) and, for wide files, unpivot."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED_VIEW}_rows AS "
+                f"SELECT row_number() OVER () AS _row, s AS _src, s.* FROM {SOURCE_VIEW} s")
+    if not mapping.wide:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED_VIEW} AS SELECT * FROM {NUMBERED_VIEW}_rows")
+        return None
+    if table.name != "responses":
+        raise CxlensError(f"{path}: a wide mapping only applies to --kind responses")
+    wide = mapping.wide
+    for col in [wide.response_id, wide.customer_id, wide.ts, *(x for qn in wide.questions for x in (qn.column, qn.comment) if x)]:
+        if col not in source_cols:
+            raise InputFileError(str(path), "column named in the wide mapping is missing from the file", col)
+    parts = []
+    for qn in wide.questions:
+        score = q(qn.column)
+        if qn.values:
+            cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in qn.values.items())
+            score = f"(CASE CAST({score} AS VARCHAR) {cases} ELSE CAST({score} AS VARCHAR) END)"
+        parts.append(
+            f"SELECT _row, _src, CAST({q(wide.response_id)} AS VARCHAR) || ':' || {lit(qn.column)} AS response_id, "
+            f"{q(wide.customer_id)} AS customer_id, {q(wide.ts)} AS ts, {lit(qn.touchpoint)} AS touchpoint_id, "
+            f"{lit(qn.metric)} AS metric, CAST({score} AS VARCHAR) AS score, "
+            f"{q(qn.comment) if qn.comment else 'NULL'} AS comment, {q(wide.language) if wide.language else 'NULL'} AS language "
+            f"FROM {NUMBERED_VIEW}_rows WHERE NULLIF(trim(CAST({q(qn.column)} AS VARCHAR)), '') IS NOT NULL"
+        )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED_VIEW} AS " + " UNION ALL ".join(parts))
+    return con.execute(f"SELECT count(*) FROM {SOURCE_VIEW}").fetchone()[0]
+
+
+def _numbered_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
+    cols = [d[0] for d in con.execute(f"SELECT * FROM {NUMBERED_VIEW} LIMIT 0").description]
+    return [c for c in cols if c not in ("_row", "_src")]
+
+
+def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping, load_id: str, file: str) -> dict:
+    """Stage + validate in one pass, quarantine bad rows, upsert good ones; returns the counts."""
+    con.execute(f"CREATE TEMP TABLE _cx_stage AS {stage_sql(table, exprs, mapping, NUMBERED_VIEW)}")
+    rows_read = con.execute("SELECT count(*) FROM _cx_stage").fetchone()[0]
+    cols = ", ".join(q(c.name) for c in table.columns)
+    key = ", ".join(q(k) for k in table.key)
+    meta = f"{lit(load_id)}, {lit(table.name)}, {lit(file)}"
+    # Quarantine shows each file's latest load: reloading a file re-examines all its rows.
+    con.execute(f"DELETE FROM quarantine WHERE kind = {lit(table.name)} AND file = {lit(file)}")
+    con.execute(f"""
+        INSERT INTO quarantine
+        SELECT {meta}, _row, e.field, e.value, e.reason, to_json(_src)::VARCHAR, now()::TIMESTAMP
+        FROM (SELECT _row, _src, unnest(_errors) AS e FROM _cx_stage WHERE len(_errors) > 0)
+    """)
+    # The last row with a key wins; earlier ones are quarantined rather than silently dropped.
+    con.execute(f"""
+        CREATE TEMP TABLE _cx_good AS
+        SELECT {cols}, _row, _src, row_number() OVER (PARTITION BY {key} ORDER BY _row DESC) AS _rank
+        FROM _cx_stage WHERE len(_errors) = 0
+    """)
+    con.execute(f"""
+        INSERT INTO quarantine
+        SELECT {meta}, _row, {lit(table.key[0])}, CAST({q(table.key[0])} AS VARCHAR),
+               'duplicate key in this file; a later row with the same key was loaded', to_json(_src)::VARCHAR, now()::TIMESTAMP
+        FROM _cx_good WHERE _rank > 1
+    """)
+    quarantined = con.execute(f"SELECT count(DISTINCT row_number) FROM quarantine WHERE load_id = {lit(load_id)}").fetchone()[0]
+    inserted, updated, unchanged = _upsert(con, table, cols, key)
+    return {"rows_read": rows_read, "inserted": inserted, "updated": updated, "unchanged": unchanged, "quarantined": quarantined}
+
+
+def _upsert(con, table: Table, cols: str, key: str) -> tuple[int, int, int]:
+    """Insert new keys, replace changed rows, leave identical rows alone; returns the three counts."""
+    name = table.name
+    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
+        con.execute(f"INSERT INTO {name} SELECT {cols} FROM _cx_good WHERE _rank = 1")
+        return con.execute("SELECT count(*) FROM _cx_good WHERE _rank = 1").fetchone()[0], 0, 0
+    join = " AND ".join(f"g.{q(k)} = o.{q(k)}" for k in table.key)
+    same = " AND ".join(f"g.{q(c.name)} IS NOT DISTINCT FROM o.{q(c.name)}" for c in table.columns)
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _cx_class AS
+        SELECT g.*, o.{q(table.key[0])} IS NOT NULL AS _exists, coalesce({same}, false) AS _same
+        FROM (SELECT * FROM _cx_good WHERE _rank = 1) g LEFT JOIN {name} o ON {join}
+    """)
+    inserted, updated, unchanged = con.execute(
+        "SELECT count(*) FILTER (NOT _exists), count(*) FILTER (_exists AND NOT _same), count(*) FILTER (_same) FROM _cx_class"
+    ).fetchone()
+    if updated:
+        con.execute(f"DELETE FROM {name} o USING (SELECT {key} FROM _cx_class WHERE _exists AND NOT _same) g WHERE {join}")
+    con.execute(f"INSERT INTO {name} SELECT {cols} FROM _cx_class WHERE NOT _same")
+    con.execute("DROP TABLE _cx_class")
+    return inserted, updated, unchanged
+
+
+def _record_load(con, report: LoadReport, sha256: str, started: datetime) -> None:
+    r = report
+    con.execute(
+        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        [r.load_id, r.kind, r.file, sha256, r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined, started],
+    )
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class _progress:
+    """Poll DuckDB's query progress on a thread and pass it to the callback (the CLI draws a bar)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, callback: Callable[[float], None] | None):
+        self.con, self.callback = con, callback
+        self.done = threading.Event()
+
+    def __enter__(self) -> "_progress":
+        if self.callback:
+            self.thread = threading.Thread(target=self._poll, daemon=True)
+            self.thread.start()
+        return self
+
+    def _poll(self) -> None:
+        while not self.done.wait(0.2):
+            try:
+                value = self.con.query_progress()
+            except duckdb.Error:
+                continue
+            if value is not None and value >= 0:
+                self.callback(min(float(value), 100.0) / 100.0)
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        if self.callback:
+            self.thread.join()
+            self.callback(1.0)
