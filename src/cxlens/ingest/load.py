@@ -78,7 +78,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
                 raise KeyboardInterrupt(f"load of {path} interrupted; the store is unchanged") from exc
             raise
         finally:
-            for name in ("_cx_stage", "_cx_good"):
+            for name in ("_cx_stage", "_cx_dupes"):
                 con.execute(f"DROP TABLE IF EXISTS {name}")
     return report
 
@@ -125,52 +125,65 @@ def _numbered_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
 
 def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping, load_id: str, file: str) -> dict:
     """Stage + validate in one pass, quarantine bad rows, upsert good ones; returns the counts."""
-    con.execute(f"CREATE TEMP TABLE _cx_stage AS {stage_sql(table, exprs, mapping, NUMBERED_VIEW)}")
+    stage = stage_sql(table, exprs, mapping, NUMBERED_VIEW)
+    con.execute(f"CREATE TEMP TABLE _cx_stage AS SELECT * EXCLUDE (_src) FROM ({stage})")
     rows_read = con.execute("SELECT count(*) FROM _cx_stage").fetchone()[0]
-    cols = ", ".join(q(c.name) for c in table.columns)
-    key = ", ".join(q(k) for k in table.key)
     meta = f"{lit(load_id)}, {lit(table.name)}, {lit(file)}"
     # Quarantine shows each file's latest load: reloading a file re-examines all its rows.
     con.execute(f"DELETE FROM quarantine WHERE kind = {lit(table.name)} AND file = {lit(file)}")
     con.execute(f"""
         INSERT INTO quarantine
-        SELECT {meta}, _row, e.field, e.value, e.reason, to_json(_src)::VARCHAR, now()::TIMESTAMP
-        FROM (SELECT _row, _src, unnest(_errors) AS e FROM _cx_stage WHERE len(_errors) > 0)
+        SELECT {meta}, _row, e.field, e.value, e.reason, _raw, now()::TIMESTAMP
+        FROM (SELECT _row, _raw, unnest(_errors) AS e FROM _cx_stage WHERE len(_errors) > 0)
     """)
-    # The last row with a key wins; earlier ones are quarantined rather than silently dropped.
-    con.execute(f"""
-        CREATE TEMP TABLE _cx_good AS
-        SELECT {cols}, _row, _src, row_number() OVER (PARTITION BY {key} ORDER BY _row DESC) AS _rank
-        FROM _cx_stage WHERE len(_errors) = 0
-    """)
-    con.execute(f"""
-        INSERT INTO quarantine
-        SELECT {meta}, _row, {lit(table.key[0])}, CAST({q(table.key[0])} AS VARCHAR),
-               'duplicate key in this file; a later row with the same key was loaded', to_json(_src)::VARCHAR, now()::TIMESTAMP
-        FROM _cx_good WHERE _rank > 1
-    """)
+    _quarantine_duplicates(con, table, meta)
     quarantined = con.execute(f"SELECT count(DISTINCT row_number) FROM quarantine WHERE load_id = {lit(load_id)}").fetchone()[0]
-    inserted, updated, unchanged = _upsert(con, table, cols, key)
+    good = f"_cx_stage s WHERE len(s._errors) = 0 AND NOT EXISTS (SELECT 1 FROM _cx_dupes d WHERE d._row = s._row)"
+    inserted, updated, unchanged = _upsert(con, table, good)
     return {"rows_read": rows_read, "inserted": inserted, "updated": updated, "unchanged": unchanged, "quarantined": quarantined}
 
 
-def _upsert(con, table: Table, cols: str, key: str) -> tuple[int, int, int]:
+def _quarantine_duplicates(con, table: Table, meta: str) -> None:
+    """The last row with a key wins; earlier ones are quarantined rather than silently dropped.
+
+    A GROUP BY finds the (rare) repeated keys; a window over every row cost as much as the whole read.
+    """
+    key = ", ".join(q(k) for k in table.key)
+    con.execute(f"""
+        CREATE TEMP TABLE _cx_dupes AS
+        WITH repeated AS (SELECT {key}, max(_row) AS _last FROM _cx_stage WHERE len(_errors) = 0
+                          GROUP BY {key} HAVING count(*) > 1)
+        SELECT s._row, s._raw, CAST(s.{q(table.key[0])} AS VARCHAR) AS _key, s._src_json
+        FROM (SELECT *, to_json(_cx_stage)::VARCHAR AS _src_json FROM _cx_stage) s JOIN repeated r USING ({key})
+        WHERE s._row < r._last
+    """)
+    con.execute(f"""
+        INSERT INTO quarantine
+        SELECT {meta}, _row, {lit(table.key[0])}, _key,
+               'duplicate key in this file; a later row with the same key was loaded', _src_json, now()::TIMESTAMP
+        FROM _cx_dupes
+    """)
+
+
+def _upsert(con, table: Table, good: str) -> tuple[int, int, int]:
     """Insert new keys, replace changed rows, leave identical rows alone; returns the three counts."""
     name = table.name
+    cols = ", ".join(q(c.name) for c in table.columns)
     if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
-        con.execute(f"INSERT INTO {name} SELECT {cols} FROM _cx_good WHERE _rank = 1")
-        return con.execute("SELECT count(*) FROM _cx_good WHERE _rank = 1").fetchone()[0], 0, 0
+        inserted = con.execute(f"INSERT INTO {name} SELECT {cols} FROM {good}").fetchone()[0]
+        return inserted, 0, 0
     join = " AND ".join(f"g.{q(k)} = o.{q(k)}" for k in table.key)
     same = " AND ".join(f"g.{q(c.name)} IS NOT DISTINCT FROM o.{q(c.name)}" for c in table.columns)
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _cx_class AS
         SELECT g.*, o.{q(table.key[0])} IS NOT NULL AS _exists, coalesce({same}, false) AS _same
-        FROM (SELECT * FROM _cx_good WHERE _rank = 1) g LEFT JOIN {name} o ON {join}
+        FROM (SELECT {cols} FROM {good}) g LEFT JOIN {name} o ON {join}
     """)
     inserted, updated, unchanged = con.execute(
         "SELECT count(*) FILTER (NOT _exists), count(*) FILTER (_exists AND NOT _same), count(*) FILTER (_same) FROM _cx_class"
     ).fetchone()
     if updated:
+        key = ", ".join(q(k) for k in table.key)
         con.execute(f"DELETE FROM {name} o USING (SELECT {key} FROM _cx_class WHERE _exists AND NOT _same) g WHERE {join}")
     con.execute(f"INSERT INTO {name} SELECT {cols} FROM _cx_class WHERE NOT _same")
     con.execute("DROP TABLE _cx_class")
