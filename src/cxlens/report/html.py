@@ -1,0 +1,100 @@
+"""Assemble the report from analyses; every number comes from the library, nothing is computed here
+except layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Sequence
+
+import jinja2
+import pandas as pd
+
+from cxlens import __version__
+from cxlens.model import TABLES
+from cxlens.report.charts import forest, sparkline, text_cell
+
+
+@dataclass
+class Section:
+    """One block of the report."""
+
+    id: str
+    title: str
+    body: str
+    intro: str = ""
+    note: str = ""
+
+
+def table_html(frame: pd.DataFrame, columns: Sequence[str], weak_column: str | None = None,
+               spark_column: str | None = None) -> str:
+    """An HTML table of `columns`; rows where `weak_column` is true are greyed (too few answers)."""
+    head = "".join(f"<th>{c}</th>" for c in columns)
+    rows = []
+    for _, r in frame.iterrows():
+        cells = []
+        for c in columns:
+            v = r.get(c)
+            if c == spark_column:
+                cells.append(f"<td>{sparkline(list(v) if v is not None else [])}</td>")
+            elif c == "status" and isinstance(v, str):
+                cells.append(f'<td class="status-{v}">{v.replace("_", " ")}</td>')
+            elif isinstance(v, (int, float)) and not isinstance(v, bool):
+                cells.append(f'<td class="num">{"" if pd.isna(v) else (f"{v:,.1f}" if isinstance(v, float) else f"{v:,}")}</td>')
+            else:
+                cells.append(f"<td>{text_cell(v)}</td>")
+        weak = weak_column and bool(r.get(weak_column))
+        rows.append(f'<tr{" class=weak" if weak else ""}>{"".join(cells)}</tr>')
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def nps_section(store, by: str, title: str, min_n: int) -> Section:
+    """NPS with its interval per value of one dimension, as a forest plot and a table."""
+    from cxlens.metrics import nps_by
+
+    frame = nps_by(store, [by], min_n=min_n).sort_values("nps", ascending=False)
+    chart = forest(frame[by].astype(str).tolist(), frame["nps"].tolist(), frame["ci_low"].tolist(),
+                   frame["ci_high"].tolist(), frame["low_n"].tolist())
+    cols = [by, "n", "nps", "ci_low", "ci_high", "promoters_pct", "passives_pct", "detractors_pct"]
+    return Section(f"nps-{by}", title, chart + table_html(frame, cols, weak_column="low_n"),
+                   intro=f"Net Promoter Score by {by}, with its 95% interval (adjusted Wald, Lewis & Sauro 2021). "
+                         "Bars that overlap widely are not reliably different.")
+
+
+def overview_section(store) -> Section:
+    counts = {name: store.count(name) for name in TABLES}
+    kpis = "".join(f'<div class="kpi"><b>{n:,}</b><span>{name}</span></div>' for name, n in counts.items())
+    loads = store.table("loads").execute()
+    body = f'<div class="kpis">{kpis}</div>'
+    if len(loads):
+        loads = loads.assign(file=loads["file"].map(lambda p: Path(p).name))
+        body += "<h3>Loads</h3>" + table_html(loads, ["kind", "file", "rows_read", "inserted", "updated", "unchanged", "quarantined"])
+    return Section("overview", "Data in the store", body,
+                   intro="Every row read is accounted for: inserted + updated + unchanged + quarantined = rows read.")
+
+
+def quarantine_section(store) -> Section:
+    q = store.table("quarantine")
+    summary = q.group_by(["kind", "field", "reason"]).aggregate(rows=q.count()).order_by(["kind", "field"]).execute()
+    body = table_html(summary, ["kind", "field", "reason", "rows"]) if len(summary) else "<p>No row was refused.</p>"
+    return Section("quarantine", "Quarantined rows", body,
+                   intro="Rows that failed validation, by reason. `cxlens quarantine` lists each with file, row and value.")
+
+
+def render_report(store, title: str = "Customer experience report", min_n: int = 30,
+                  extra: Sequence[Section] = ()) -> str:
+    """The whole report as one HTML string (inline CSS and SVG, no external resources)."""
+    sections = [overview_section(store), nps_section(store, "touchpoint", "NPS by touchpoint", min_n),
+                nps_section(store, "segment", "NPS by segment", min_n), *extra, quarantine_section(store)]
+    env = jinja2.Environment(loader=jinja2.PackageLoader("cxlens.report", "templates"), autoescape=True)
+    return env.get_template("report.html").render(
+        title=title, subtitle=f"Store: {store.url}", sections=sections, version=__version__,
+        generated=datetime.now().strftime("%Y-%m-%d %H:%M"), min_n=min_n)
+
+
+def write_report(store, path: str | Path, **kwargs) -> Path:
+    """Write the report to `path`; returns the path."""
+    path = Path(path)
+    path.write_text(render_report(store, **kwargs), encoding="utf-8")
+    return path
