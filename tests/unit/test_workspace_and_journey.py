@@ -1,0 +1,81 @@
+"""Workspace config, journey map validation and schema migrations."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cxlens.errors import ConfigError, StoreError
+from cxlens.ingest import sync_journey
+from cxlens.journey import read_journey
+from cxlens.model import SCHEMA_VERSION
+from cxlens.store import Store
+from cxlens.store.migrations import current_version
+from cxlens.workspace import Workspace, init
+
+
+def test_init_writes_a_config_and_a_journey_template_that_validates(tmp_path):
+    init(tmp_path / "ws")
+    ws = Workspace.open(tmp_path / "ws")
+    assert ws.store_url == f"duckdb:///{tmp_path / 'ws' / 'cx.duckdb'}"
+    assert ws.min_n == 30
+    journey = read_journey(ws.journey_path)
+    assert journey.touchpoints[0].id == "store_visit"
+    with pytest.raises(ConfigError, match="already exists"):
+        init(tmp_path / "ws")
+
+
+def test_a_folder_without_config_is_explained(tmp_path):
+    with pytest.raises(ConfigError, match="cxlens init"):
+        Workspace.open(tmp_path)
+
+
+@pytest.mark.parametrize("yaml_text, message", [
+    ("touchpoints:\n  - {id: a, name: A, stage: nowhere}\n", "stage 'nowhere'"),
+    ("touchpoints:\n  - {id: a, name: A, stage: usage}\n  - {id: a, name: B, stage: usage}\n", "duplicate touchpoint"),
+    ("touchpoints:\n  - {id: a, name: A, stage: usage, targets: {happiness: 3}}\n", "unknown metric"),
+    ("touchpoints:\n  - {id: a, name: A, stage: usage, colour: red}\n", "colour"),
+    ("touchpoints: [\n", "not valid YAML"),
+])
+def test_invalid_journey_maps_name_the_problem(tmp_path, yaml_text, message):
+    path = tmp_path / "journey.yaml"
+    path.write_text(yaml_text)
+    with pytest.raises(ConfigError, match=message) as err:
+        read_journey(path)
+    assert "journey.yaml" in str(err.value)
+
+
+def test_journey_rows_carry_stage_order_targets_and_self_rating(tmp_path):
+    path = tmp_path / "journey.yaml"
+    path.write_text("stages: [purchase, usage]\ntouchpoints:\n"
+                    "  - {id: a, name: A, stage: usage, moment_of_truth: true, targets: {nps: 20}, self_rating: {csat: 4.6}}\n")
+    row = read_journey(path).rows()[0]
+    assert row["stage_order"] == 1 and row["moment_of_truth"] is True
+    assert json.loads(row["targets"]) == {"nps": 20} and json.loads(row["self_rating"]) == {"csat": 4.6}
+    store = Store.open("duckdb:///:memory:")
+    assert sync_journey(store, read_journey(path)) == 1
+    assert sync_journey(store, read_journey(path)) == 1  # replaces, never duplicates
+    assert store.count("touchpoints") == 1
+
+
+def test_a_new_store_is_at_the_current_schema_version_and_reopening_keeps_data(tmp_path):
+    url = f"duckdb:///{tmp_path / 'cx.duckdb'}"
+    with Store.open(url) as store:
+        assert current_version(store) == SCHEMA_VERSION
+        store.duckdb.execute("INSERT INTO customers (customer_id) VALUES ('C1')")
+    with Store.open(url) as store:
+        assert store.count("customers") == 1
+
+
+def test_a_store_newer_than_the_code_is_refused(tmp_path):
+    url = f"duckdb:///{tmp_path / 'cx.duckdb'}"
+    with Store.open(url) as store:
+        store.duckdb.execute(f"UPDATE cxlens_meta SET value = '{SCHEMA_VERSION + 1}' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError, match="newer than this cxlens"):
+        Store.open(url)
+
+
+def test_an_unknown_store_url_is_refused():
+    with pytest.raises(StoreError, match="nonsense://nowhere"):
+        Store.open("nonsense://nowhere")
