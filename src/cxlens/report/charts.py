@@ -30,7 +30,8 @@ def forest(labels: Sequence[str], values: Sequence[float], lows: Sequence[float]
         return left + (min(max(v, lo), hi) - lo) * scale
 
     parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">']
-    for tick in range(int(lo), int(hi) + 1, 25 if hi - lo > 50 else 10):
+    step = 25 if hi - lo > 50 else (10 if hi - lo > 10 else 1)
+    for tick in range(int(lo), int(hi) + 1, step):
         parts.append(f'<line x1="{x(tick):.1f}" y1="0" x2="{x(tick):.1f}" y2="{height - 20}" class="grid{" zero" if tick == 0 else ""}"/>'
                      f'<text x="{x(tick):.1f}" y="{height - 5}" class="tick">{tick}</text>')
     for i, (label, v, l, h) in enumerate(zip(labels, values, lows, highs)):

@@ -39,7 +39,7 @@ def table_html(frame: pd.DataFrame, columns: Sequence[str], weak_column: str | N
             if c == spark_column:
                 cells.append(f"<td>{sparkline(list(v) if v is not None else [])}</td>")
             elif c == "status" and isinstance(v, str):
-                cells.append(f'<td class="status-{v}">{v.replace("_", " ")}</td>')
+                cells.append(f'<td class="status-{v.replace(" ", "_")}">{v}</td>')
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
                 cells.append(f'<td class="num">{"" if pd.isna(v) else (f"{v:,.1f}" if isinstance(v, float) else f"{v:,}")}</td>')
             else:
@@ -49,17 +49,25 @@ def table_html(frame: pd.DataFrame, columns: Sequence[str], weak_column: str | N
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def nps_section(store, by: str, title: str, min_n: int) -> Section:
-    """NPS with its interval per value of one dimension, as a forest plot and a table."""
-    from cxlens.metrics import nps_by
+_METRICS = {
+    # metric -> (function name, value column, scale low, scale high, extra columns, how to read it)
+    "nps": ("nps_by", "nps", -100, 100, ["promoters_pct", "passives_pct", "detractors_pct"],
+            "Net Promoter Score with its 95% interval (adjusted Wald, Lewis & Sauro 2021)"),
+    "csat": ("csat_by", "csat", 1, 5, ["top2_pct"], "Mean CSAT (1-5) with its 95% t interval"),
+}
 
-    frame = nps_by(store, [by], min_n=min_n).sort_values("nps", ascending=False)
-    chart = forest(frame[by].astype(str).tolist(), frame["nps"].tolist(), frame["ci_low"].tolist(),
-                   frame["ci_high"].tolist(), frame["low_n"].tolist())
-    cols = [by, "n", "nps", "ci_low", "ci_high", "promoters_pct", "passives_pct", "detractors_pct"]
-    return Section(f"nps-{by}", title, chart + table_html(frame, cols, weak_column="low_n"),
-                   intro=f"Net Promoter Score by {by}, with its 95% interval (adjusted Wald, Lewis & Sauro 2021). "
-                         "Bars that overlap widely are not reliably different.")
+
+def metric_section(store, metric: str, by: str, min_n: int) -> Section:
+    """One metric per value of one dimension, as a forest plot and a table, best first."""
+    from cxlens import metrics
+
+    fn, col, lo, hi, extra, how = _METRICS[metric]
+    frame = getattr(metrics, fn)(store, [by], min_n=min_n).sort_values(col, ascending=False)
+    chart = forest(frame[by].astype(str).tolist(), frame[col].tolist(), frame["ci_low"].tolist(),
+                   frame["ci_high"].tolist(), frame["low_n"].tolist(), lo=lo, hi=hi)
+    table = table_html(frame, [by, "n", col, "ci_low", "ci_high", *extra], weak_column="low_n")
+    return Section(f"{metric}-{by}", f"{metric.upper()} by {by}", chart + table,
+                   intro=f"{how}, by {by}. Bars that overlap widely are not reliably different.")
 
 
 def overview_section(store) -> Section:
@@ -85,8 +93,8 @@ def quarantine_section(store) -> Section:
 def render_report(store, title: str = "Customer experience report", min_n: int = 30,
                   extra: Sequence[Section] = ()) -> str:
     """The whole report as one HTML string (inline CSS and SVG, no external resources)."""
-    sections = [overview_section(store), nps_section(store, "touchpoint", "NPS by touchpoint", min_n),
-                nps_section(store, "segment", "NPS by segment", min_n), *extra, quarantine_section(store)]
+    sections = [overview_section(store), metric_section(store, "nps", "segment", min_n),
+                metric_section(store, "csat", "touchpoint", min_n), *extra, quarantine_section(store)]
     env = jinja2.Environment(loader=jinja2.PackageLoader("cxlens.report", "templates"), autoescape=True)
     return env.get_template("report.html").render(
         title=title, subtitle=f"Store: {store.url}", sections=sections, version=__version__,
