@@ -41,12 +41,21 @@ def table_html(frame: pd.DataFrame, columns: Sequence[str], weak_column: str | N
             elif c == "status" and isinstance(v, str):
                 cells.append(f'<td class="status-{v.replace(" ", "_")}">{v}</td>')
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
-                cells.append(f'<td class="num">{"" if pd.isna(v) else (f"{v:,.1f}" if isinstance(v, float) else f"{v:,}")}</td>')
+                cells.append(f'<td class="num">{_number(v)}</td>')
             else:
                 cells.append(f"<td>{text_cell(v)}</td>")
         weak = weak_column and bool(r.get(weak_column))
         rows.append(f'<tr{" class=weak" if weak else ""}>{"".join(cells)}</tr>')
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+
+
+def _number(v: float | int) -> str:
+    """Two decimals on small scales (CSAT 3.71), one on percentages and NPS, thousands separators on counts."""
+    if pd.isna(v):
+        return ""
+    if isinstance(v, float):
+        return f"{v:,.2f}" if abs(v) < 10 else f"{v:,.1f}"
+    return f"{v:,}"
 
 
 _METRICS = {
