@@ -79,3 +79,15 @@ def test_a_store_newer_than_the_code_is_refused(tmp_path):
 def test_an_unknown_store_url_is_refused():
     with pytest.raises(StoreError, match="nonsense://nowhere"):
         Store.open("nonsense://nowhere")
+
+
+def test_a_version_1_store_is_migrated_to_version_2_keeping_its_data(tmp_path):
+    url = f"duckdb:///{tmp_path / 'cx.duckdb'}"
+    with Store.open(url) as store:
+        store.duckdb.execute("INSERT INTO customers (customer_id) VALUES ('C1')")
+        store.duckdb.execute("DROP TABLE notes")  # what a store written by schema version 1 looks like
+        store.duckdb.execute("DROP TABLE comment_analysis")
+        store.duckdb.execute("UPDATE cxlens_meta SET value = '1' WHERE key = 'schema_version'")
+    with Store.open(url) as store:
+        assert current_version(store) == 2
+        assert store.count("customers") == 1 and store.count("notes") == 0 and store.count("comment_analysis") == 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Ordered journey stages; journey.yaml may use a subset or its own order.
 STAGES = ("awareness", "purchase", "onboarding", "usage", "billing", "support", "renewal", "advocacy")
@@ -156,10 +156,24 @@ OUTCOMES = Table(
     ),
 )
 
-TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, TOUCHPOINTS, EVENTS, RESPONSES, TICKETS, OUTCOMES)}
+NOTES = Table(
+    "notes",
+    "Free text that is neither a survey comment nor a ticket: interview notes, call notes, chat transcripts.",
+    (
+        Column("note_id", "VARCHAR", "Identifier of the note.", "N301", True, True),
+        Column("customer_id", "VARCHAR", "Customer the note is about.", "C000123", True, references=_CUSTOMER_REF),
+        Column("ts", "TIMESTAMP", "When the conversation took place.", "2024-08-12 14:00:00", True),
+        Column("source", "VARCHAR", "Where the text comes from: interview, call, chat, social...", "interview", True),
+        Column("touchpoint_id", "VARCHAR", "Touchpoint discussed, when known.", "support_call", references=_TOUCHPOINT_REF),
+        Column("text", "VARCHAR", "The note itself, in any language.", "Kunde war verärgert über die Rechnung", True),
+        Column("language", "VARCHAR", "Language, BCP-47 (filled by text analysis when missing).", "de"),
+    ),
+)
+
+TABLES: dict[str, Table] = {t.name: t for t in (CUSTOMERS, TOUCHPOINTS, EVENTS, RESPONSES, TICKETS, OUTCOMES, NOTES)}
 
 # What `cxlens load --kind` accepts (touchpoints come from journey.yaml instead).
-KINDS = ("customers", "events", "responses", "tickets", "outcomes")
+KINDS = ("customers", "events", "responses", "tickets", "outcomes", "notes")
 
 # Tables whose rows point at a customer: loaded after customers.
-CHILD_TABLES = ("events", "responses", "tickets", "outcomes")
+CHILD_TABLES = ("events", "responses", "tickets", "outcomes", "notes")

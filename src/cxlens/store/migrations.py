@@ -25,8 +25,18 @@ def _create_v1(store: "Store") -> None:
             engines.create_table(store.ibis, store.engine, name, ddl_columns(name))
 
 
+def _create_v2(store: "Store") -> None:
+    """Version 2: `notes` (interview/call notes, their own kind) and `comment_analysis` (text results)."""
+    from cxlens.store import engines
+    from cxlens.store.store import ddl_columns
+
+    for name in ("notes", "comment_analysis"):
+        if name not in store.external_tables:
+            engines.create_table(store.ibis, store.engine, name, ddl_columns(name))
+
+
 # version reached -> step; append a step (never edit an old one) when the model changes.
-MIGRATIONS: dict[int, Callable[["Store"], None]] = {1: _create_v1}
+MIGRATIONS: dict[int, Callable[["Store"], None]] = {1: _create_v1, 2: _create_v2}
 
 
 def current_version(store: "Store") -> int:

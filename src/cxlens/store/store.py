@@ -24,6 +24,13 @@ SYSTEM_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("field", "VARCHAR"), ("value", "VARCHAR"), ("reason", "VARCHAR"), ("raw", "VARCHAR"),
         ("quarantined_at", "TIMESTAMP"),
     ),
+    # One row per analysed text (survey comment, ticket description, note): what `cxlens text analyze`
+    # found, keyed by (source, source_id); text_sha1 lets re-runs skip texts that did not change.
+    "comment_analysis": (
+        ("source", "VARCHAR"), ("source_id", "VARCHAR"), ("text_sha1", "VARCHAR"), ("language", "VARCHAR"),
+        ("sentiment", "VARCHAR"), ("sentiment_score", "DOUBLE"), ("themes", "VARCHAR"), ("emotions", "VARCHAR"),
+        ("model", "VARCHAR"), ("analyzed_at", "TIMESTAMP"),
+    ),
 }
 
 
@@ -47,6 +54,10 @@ class Store:
         """Connect to the store at `url`, creating/migrating the schema unless `create` is False."""
         engine, backend = engines.connect(url)
         store = cls(url, backend, engine, external_tables)
+        engines.attach_tables(backend, engine, {
+            name: (list(engines.META_COLUMNS) if name == engines.META_TABLE else ddl_columns(name))
+            for name in [engines.META_TABLE, *TABLES, *SYSTEM_TABLES] if name not in store.external_tables
+        })
         for name, spec in store.external_tables.items():
             engines.register_external(backend, engine, name, spec)
         if create:

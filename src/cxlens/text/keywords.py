@@ -1,0 +1,112 @@
+"""Keyword lists that match the way each language inflects words.
+
+One small matcher serves the theme lexicon, the sentiment fallback and the emotion lexicon, so a
+keyword means the same thing everywhere: `word` is a whole word or phrase, `word*` a prefix. Arabic
+and Chinese keywords match inside the text, because Arabic glues articles and pronouns onto words
+(و+ال+فاتورة) and Chinese writes no spaces. Text and keywords go through the same normalisation
+(lower case, Arabic letter variants folded, diacritics dropped), so users can type keywords plainly.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
+
+_AR_DIACRITICS = re.compile("[\u064b-\u065f\u0670\u0640]")  # harakat, dagger alef, tatweel
+_AR_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ة": "ه", "ى": "ي", "ؤ": "و", "ئ": "ي"})
+_TOKEN = re.compile(r"[\w'’-]+", re.UNICODE)
+_SUBSTRING_LANGS = {"ar", "zh", "ja", "fa"}
+
+
+def normalize(text: str, language: str | None = None) -> str:
+    """Lower-case, NFKC, `ё`→`е`, Arabic letter variants folded and diacritics removed."""
+    text = unicodedata.normalize("NFKC", text or "").lower().replace("ё", "е")
+    if language in (None, "ar", "fa") and any("\u0600" <= ch <= "\u06ff" for ch in text):
+        text = _AR_DIACRITICS.sub("", text).translate(_AR_FOLD)
+    return text
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of an already normalised text (apostrophes and hyphens stay inside words)."""
+    return _TOKEN.findall(text)
+
+
+@dataclass
+class KeywordMatcher:
+    """Finds which labels' keywords occur in a text, per language.
+
+    Built once from {label: {language: [keywords]}}; `match` returns the labels hit and
+    `count` the number of hits per label (for lexicon scores).
+    """
+
+    lexicon: Mapping[str, Mapping[str, Sequence[str]]]
+    _compiled: dict[str, list[tuple[str, tuple[str, ...], bool]]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for label, per_language in self.lexicon.items():
+            for language, words in (per_language or {}).items():
+                bucket = self._compiled.setdefault(language, [])
+                for word in words or ():
+                    word = str(word).strip()
+                    if not word:
+                        continue
+                    prefix = word.endswith("*")
+                    norm = normalize(word.rstrip("*"), language)
+                    if language in _SUBSTRING_LANGS:
+                        bucket.append((label, (norm,), False))
+                    else:
+                        bucket.append((label, tuple(tokens(norm)) or (norm,), prefix))
+
+    def count(self, text: str, language: str) -> dict[str, int]:
+        """Hits per label in `text` for `language` ({} when the language has no keywords)."""
+        entries = self._compiled.get(language)
+        if not entries or not text:
+            return {}
+        norm = normalize(text, language)
+        hits: dict[str, int] = {}
+        if language in _SUBSTRING_LANGS:
+            for label, (needle,), _ in entries:
+                n = norm.count(needle)
+                if n:
+                    hits[label] = hits.get(label, 0) + n
+            return hits
+        toks = tokens(norm)
+        for label, words, prefix in entries:
+            n = _count_phrase(toks, words, prefix)
+            if n:
+                hits[label] = hits.get(label, 0) + n
+        return hits
+
+    def match(self, text: str, language: str) -> list[str]:
+        """Labels with at least one keyword in `text`, in lexicon order."""
+        hits = self.count(text, language)
+        return [label for label in self.lexicon if label in hits]
+
+    def languages(self) -> set[str]:
+        return set(self._compiled)
+
+
+def _count_phrase(toks: Sequence[str], words: Sequence[str], prefix: bool) -> int:
+    """Occurrences of the word sequence in toks; with prefix=True the last word may be a prefix."""
+    k = len(words)
+    n = 0
+    last = words[-1]
+    for i in range(len(toks) - k + 1):
+        if any(toks[i + j] != words[j] for j in range(k - 1)):
+            continue
+        tok = toks[i + k - 1]
+        if tok == last or (prefix and tok.startswith(last)):
+            n += 1
+    return n
+
+
+def merge_lexicons(*lexicons: Mapping[str, Mapping[str, Iterable[str]]]) -> dict[str, dict[str, list[str]]]:
+    """Union of several {label: {language: words}} mappings (later ones add words)."""
+    out: dict[str, dict[str, list[str]]] = {}
+    for lex in lexicons:
+        for label, per_language in lex.items():
+            for language, words in (per_language or {}).items():
+                out.setdefault(label, {}).setdefault(language, []).extend(words or ())
+    return out
