@@ -13,6 +13,11 @@ def sync_journey(store, journey: JourneyMap) -> int:
     rows = journey.rows()
     names = TABLES["touchpoints"].names
     arrow = pa.Table.from_pylist(rows).select(list(names))
+    if store.engine != "duckdb":
+        from cxlens.store.writers import replace_rows
+
+        replace_rows(store, "touchpoints", arrow)
+        return len(rows)
     con = store.duckdb
     con.register("_cx_touchpoints", arrow)
     con.execute("BEGIN TRANSACTION")

@@ -22,6 +22,7 @@ from cxlens.ingest.mapping import Mapping
 from cxlens.ingest.readers import read_source
 from cxlens.ingest.validate import lit, q, source_expressions, stage_sql
 from cxlens.model import KINDS, TABLES, Table
+from cxlens.store.writers import writer_for
 
 SOURCE_VIEW = "_cx_source"
 NUMBERED_VIEW = "_cx_numbered"
@@ -56,7 +57,9 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     mapping = mapping or Mapping()
     path = Path(path)
     table = TABLES[kind]
-    con = store.duckdb
+    # Other engines: validate in an in-memory DuckDB, then cxlens.store.writers writes the outcome.
+    writer = None if store.engine == "duckdb" else writer_for(store, table)
+    con = store.duckdb if writer is None else writer.connection()
     source_cols = read_source(con, path, SOURCE_VIEW, encoding)
     respondents = _number_rows(con, path, table, mapping, source_cols)
     exprs = source_expressions(table, _numbered_columns(con), mapping, str(path))
@@ -66,20 +69,26 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     with _progress(con, on_progress):
         con.execute("BEGIN TRANSACTION")
         try:
-            counts = _stage_and_upsert(con, table, exprs, mapping, load_id, str(path))
+            counts = _stage_and_upsert(con, table, exprs, mapping, load_id, str(path), writer and writer.bring_existing)
             report = LoadReport(load_id, kind, str(path), respondents=respondents if mapping.wide else None, **counts)
             _record_load(con, report, _sha256(path), started)
-            if _before_commit:
+            if writer is not None:
+                writer.publish(con, load_id, str(path), _before_commit)
+            elif _before_commit:
                 _before_commit()
             con.execute("COMMIT")
         except BaseException as exc:  # KeyboardInterrupt included: nothing half-written survives
             con.execute("ROLLBACK")
+            if writer is not None:
+                writer.abort()
             if _is_interrupt(exc):
                 raise KeyboardInterrupt(f"load of {path} interrupted; the store is unchanged") from exc
             raise
         finally:
             for name in ("_cx_stage", "_cx_dupes"):
                 con.execute(f"DROP TABLE IF EXISTS {name}")
+            if writer is not None:
+                writer.close()
     return report
 
 
@@ -123,8 +132,12 @@ def _numbered_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
     return [c for c in cols if c not in ("_row", "_src")]
 
 
-def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping, load_id: str, file: str) -> dict:
-    """Stage + validate in one pass, quarantine bad rows, upsert good ones; returns the counts."""
+def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping, load_id: str, file: str,
+                      before_upsert: Callable | None = None) -> dict:
+    """Stage + validate in one pass, quarantine bad rows, upsert good ones; returns the counts.
+
+    `before_upsert(con, good)` (other engines) copies the target rows sharing a key with `good` into `con`.
+    """
     stage = stage_sql(table, exprs, mapping, NUMBERED_VIEW)
     con.execute(f"CREATE TEMP TABLE _cx_stage AS SELECT * EXCLUDE (_src) FROM ({stage})")
     rows_read = con.execute("SELECT count(*) FROM _cx_stage").fetchone()[0]
@@ -139,6 +152,8 @@ def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping
     _quarantine_duplicates(con, table, meta)
     quarantined = con.execute(f"SELECT count(DISTINCT row_number) FROM quarantine WHERE load_id = {lit(load_id)}").fetchone()[0]
     good = f"_cx_stage s WHERE len(s._errors) = 0 AND NOT EXISTS (SELECT 1 FROM _cx_dupes d WHERE d._row = s._row)"
+    if before_upsert is not None:
+        before_upsert(con, good)
     inserted, updated, unchanged = _upsert(con, table, good)
     return {"rows_read": rows_read, "inserted": inserted, "updated": updated, "unchanged": unchanged, "quarantined": quarantined}
 

@@ -1,16 +1,23 @@
-"""Everything that differs between engines, in one place.
+"""Everything that differs between engines when opening and describing a store, in one place.
 
 The store URL picks the engine:
   duckdb:///path/cx.duckdb     embedded DuckDB (default)
   spark://local[*]             PySpark, local mode or a master URL (spark://host:7077); tables are
-                               Parquet in the warehouse folder given by ?warehouse=/path
+                               Parquet folders under ?warehouse=DIR (any Hadoop path: hdfs://, s3a://)
   postgres://user:pw@host/db   PostgreSQL
-Analyses are Ibis expressions and never branch on the engine; when an engine lacks a function,
-its one replacement lives here.
+  <scheme>://...               any other backend Ibis knows (bigquery://, snowflake://, trino://, ...),
+                               for analyses over tables that already exist there (untested; see docs/scale.md)
+Analyses are Ibis expressions and never branch on the engine. Writing rows lives in
+:mod:`cxlens.store.writers`; replacements for functions an engine lacks in :mod:`cxlens.store.functions`.
+
+Spark stores keep no metastore: each table is a Parquet folder `<warehouse>/<table>/`, exposed to
+the session as a temporary view of the canonical columns whenever a store is opened. The fact tables
+are partitioned by month (`_month=YYYY-MM` sub-folders) so a load rewrites only the months it touches.
 """
 
 from __future__ import annotations
 
+import os
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -19,6 +26,15 @@ import ibis
 from cxlens.errors import StoreError
 
 META_TABLE = "cxlens_meta"
+META_COLUMNS = [("key", "VARCHAR"), ("value", "VARCHAR")]
+
+# Spark: fact tables partitioned by calendar month of this column (folder `_month=YYYY-MM`).
+PARTITION_COLUMN = "_month"
+SPARK_PARTITIONS: dict[str, str] = {"events": "ts", "responses": "ts", "tickets": "opened_at", "outcomes": "month"}
+_WAREHOUSE_CONF = "cxlens.warehouse"
+
+# Ibis backends cxlens runs on, and how much we vouch for each (docs/scale.md repeats this).
+TESTED_ENGINES = ("duckdb", "spark", "postgres")
 
 
 def connect(url: str) -> tuple[str, Any]:
@@ -35,50 +51,127 @@ def connect(url: str) -> tuple[str, Any]:
         try:
             return "postgres", ibis.connect(url.replace("postgresql://", "postgres://", 1))
         except Exception as exc:
-            raise StoreError(f"cannot connect to PostgreSQL at {url}: {exc}") from exc
+            raise StoreError(f"cannot connect to PostgreSQL at {_hide_password(url)}: {exc}") from exc
+    scheme = url.partition("://")[0]
+    if scheme and "://" in url:
+        try:  # another Ibis backend: analyses work where its SQL dialect has the functions they use
+            return scheme, ibis.connect(url)
+        except Exception as exc:
+            raise StoreError(f"cannot open a '{scheme}' store through Ibis ({_hide_password(url)}): {exc}") from exc
     raise StoreError(f"unsupported store URL '{url}'; use duckdb:///file, spark://local[*] or postgres://...")
 
 
+def _hide_password(url: str) -> str:
+    head, sep, tail = url.partition("@")
+    if not sep or ":" not in head.partition("://")[2]:
+        return url
+    scheme, _, userinfo = head.partition("://")
+    return f"{scheme}://{userinfo.split(':')[0]}:***@{tail}"
+
+
+def spark_params(url: str) -> tuple[str, dict[str, str]]:
+    """(Spark master, query parameters) of spark://MASTER[?warehouse=DIR&partitions=N&memory=4g&broadcast=256MB]."""
+    address, _, query = url[len("spark://"):].partition("?")
+    master = address if address.startswith("local") else f"spark://{address}"
+    return master, {k: v[-1] for k, v in parse_qs(query).items()}
+
+
 def _connect_spark(url: str) -> Any:
-    """Start (or reuse) a SparkSession for spark://MASTER[?warehouse=DIR&partitions=N]."""
+    """A fresh Spark session (own temp views and SQL settings) on the process's shared SparkContext."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
         raise StoreError("the Spark engine needs pyspark: pip install 'cxlens[spark]'") from exc
-    address, _, query = url[len("spark://"):].partition("?")
-    master = address if address.startswith("local") else f"spark://{address}"
-    params = {k: v[-1] for k, v in parse_qs(query).items()}
-    builder = (
-        SparkSession.builder.master(master).appName("cxlens")
-        .config("spark.sql.shuffle.partitions", params.get("partitions", "8"))
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.memory", params.get("memory", "4g"))
-    )
-    if "warehouse" in params:
-        builder = builder.config("spark.sql.warehouse.dir", params["warehouse"])
-    return ibis.pyspark.connect(builder.getOrCreate())
+    master, params = spark_params(url)
+    warehouse = params.get("warehouse", "spark-warehouse")
+    if "://" not in warehouse:
+        warehouse = os.path.abspath(warehouse)
+    try:
+        base = (
+            SparkSession.builder.master(master).appName("cxlens")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.memory", params.get("memory", "4g"))
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .getOrCreate()
+        )
+    except Exception as exc:  # Java missing, master unreachable
+        raise StoreError(f"cannot start Spark for {url}: {exc}") from exc
+    session = base.newSession()  # two stores in one process do not see each other's tables
+    session.conf.set("spark.sql.session.timeZone", "UTC")
+    session.conf.set("spark.sql.shuffle.partitions", params.get("partitions", "8"))
+    session.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
+    # Dimension tables (customers, touchpoints) are small next to the facts: broadcast them, no shuffle.
+    session.conf.set("spark.sql.autoBroadcastJoinThreshold", params.get("broadcast", "256MB"))
+    session.conf.set(_WAREHOUSE_CONF, warehouse.rstrip("/"))
+    return ibis.pyspark.connect(session)
+
+
+def spark_session(backend: Any) -> Any:
+    return backend._session
+
+
+def table_path(backend: Any, name: str) -> str:
+    """Folder of a Spark table: `<warehouse>/<name>`."""
+    return f"{spark_session(backend).conf.get(_WAREHOUSE_CONF)}/{name}"
+
+
+def spark_ddl(columns: list[tuple[str, str]]) -> str:
+    """Spark DDL schema string ("a STRING, b DOUBLE") of (column, portable type) pairs."""
+    return ", ".join(f"`{c}` {_type('spark', t)}" for c, t in columns)
 
 
 def disconnect(backend: Any, engine: str) -> None:
     if engine == "duckdb":
         backend.disconnect()
-    # Spark sessions are shared per process; Postgres connections close with the backend object.
+    elif engine == "spark":
+        session = spark_session(backend)
+        for view in session.catalog.listTables():
+            if view.isTemporary:
+                session.catalog.dropTempView(view.name)
+    # Postgres connections close with the backend object.
 
 
 def raw_sql(backend: Any, engine: str, sql: str) -> None:
     """Run a statement that returns nothing."""
     if engine == "spark":
-        backend._session.sql(sql)
+        spark_session(backend).sql(sql)
     else:
         backend.raw_sql(sql)
 
 
+def attach_tables(backend: Any, engine: str, tables: dict[str, list[tuple[str, str]]]) -> None:
+    """Make a store's existing tables visible to this connection (Spark: views over their folders)."""
+    if engine != "spark":
+        return
+    from cxlens.store import writers
+
+    for name, columns in tables.items():
+        if writers.path_exists(backend, table_path(backend, name)):
+            register_spark_table(backend, name, columns)
+
+
+def register_spark_table(backend: Any, name: str, columns: list[tuple[str, str]]) -> None:
+    """(Re)create the temp view `name` over its Parquet folder, canonical columns only."""
+    session = spark_session(backend)
+    ddl = spark_ddl(columns)
+    if name in SPARK_PARTITIONS:
+        ddl += f", `{PARTITION_COLUMN}` STRING"
+    frame = session.read.schema(ddl).parquet(table_path(backend, name))
+    frame.select(*[f"`{c}`" for c, _ in columns]).createOrReplaceTempView(name)
+
+
 def create_table(backend: Any, engine: str, name: str, columns: list[tuple[str, str]]) -> None:
-    """CREATE TABLE IF NOT EXISTS with portable column types."""
+    """CREATE TABLE IF NOT EXISTS with portable column types (Spark: an empty Parquet folder)."""
+    if engine == "spark":
+        from cxlens.store import writers
+
+        if not writers.path_exists(backend, table_path(backend, name)):
+            writers.write_empty_spark_table(backend, name, columns)
+        register_spark_table(backend, name, columns)
+        return
     cols = ", ".join(f"{c} {_type(engine, t)}" for c, t in columns)
-    using = " USING parquet" if engine == "spark" else ""
-    raw_sql(backend, engine, f"CREATE TABLE IF NOT EXISTS {name} ({cols}){using}")
+    raw_sql(backend, engine, f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
 
 
 def _type(engine: str, sql_type: str) -> str:
@@ -91,31 +184,57 @@ def _type(engine: str, sql_type: str) -> str:
 
 def read_version(backend: Any, engine: str) -> int:
     """Schema version recorded in the store; 0 for a new store."""
-    create_table(backend, engine, META_TABLE, [("key", "VARCHAR"), ("value", "VARCHAR")])
+    create_table(backend, engine, META_TABLE, META_COLUMNS)
     rows = backend.table(META_TABLE).filter(ibis._.key == "schema_version").value.execute()
     return int(rows.iloc[0]) if len(rows) else 0
 
 
 def write_version(backend: Any, engine: str, version: int) -> None:
-    if engine == "spark":  # Parquet tables have no DELETE: overwrite the one-row table
-        raw_sql(backend, engine, f"INSERT OVERWRITE TABLE {META_TABLE} VALUES ('schema_version', '{version}')")
+    if engine == "spark":  # Parquet folders have no DELETE: replace the one-row table
+        import pyarrow as pa
+
+        from cxlens.store import writers
+
+        rows = pa.table({"key": ["schema_version"], "value": [str(version)]})
+        writers.replace_spark_table(backend, META_TABLE, META_COLUMNS, rows)
         return
     raw_sql(backend, engine, f"DELETE FROM {META_TABLE} WHERE key = 'schema_version'")
     raw_sql(backend, engine, f"INSERT INTO {META_TABLE} VALUES ('schema_version', '{version}')")
 
 
+EXTERNAL_FORMATS = ("parquet", "delta")
+
+
 def register_external(backend: Any, engine: str, name: str, spec: dict) -> None:
-    """Expose an external Parquet file/folder as a canonical table, read in place (no copy)."""
+    """Expose an external Parquet or Delta folder as a canonical table, read in place (no copy).
+
+    Parquet folders may be Hive-partitioned (`month=2024-05/part-0.parquet`); the partition column
+    then appears as a column. Delta needs the engine's Delta support (DuckDB's `delta` extension,
+    Spark's `delta-spark` package on the session).
+    """
     path = spec.get("path")
     fmt = spec.get("format", "parquet")
     if not path:
         raise StoreError(f"external table '{name}' needs a path in cxlens.toml [tables.{name}]")
-    if fmt != "parquet":
-        raise StoreError(f"external table '{name}': format '{fmt}' is not supported; use parquet")
-    if engine == "duckdb":
-        glob = path.rstrip("/") + "/**/*.parquet" if not path.endswith(".parquet") else path
-        backend.raw_sql(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{glob}', hive_partitioning=true)")
-    elif engine == "spark":
-        backend._session.read.parquet(path).createOrReplaceTempView(name)
-    else:
-        raise StoreError(f"external Parquet tables are not supported on {engine}")
+    if fmt not in EXTERNAL_FORMATS:
+        raise StoreError(f"external table '{name}': format '{fmt}' is not supported; use {' or '.join(EXTERNAL_FORMATS)}")
+    quoted = str(path).replace("'", "''")
+    try:
+        if engine == "duckdb":
+            if fmt == "delta":
+                source = f"delta_scan('{quoted}')"
+            else:
+                glob = quoted.rstrip("/") + "/**/*.parquet" if not quoted.endswith(".parquet") else quoted
+                source = f"read_parquet('{glob}', hive_partitioning=true)"
+            backend.raw_sql(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {source}")
+        elif engine == "spark":
+            reader = spark_session(backend).read
+            frame = reader.format("delta").load(path) if fmt == "delta" else reader.parquet(path)
+            frame.createOrReplaceTempView(name)
+        else:
+            raise StoreError(f"external {fmt} tables are not supported on {engine}; load the data or use duckdb/spark")
+    except StoreError:
+        raise
+    except Exception as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise StoreError(f"external table '{name}' ({fmt} at {path}) cannot be read on {engine}: {first}") from exc

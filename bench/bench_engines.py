@@ -1,0 +1,137 @@
+"""Benchmark: the NPS scorecard by touchpoint x segment x month on DuckDB and on Spark local[2].
+
+    .venv/bin/python bench/bench_engines.py                      # 10M responses
+    .venv/bin/python bench/bench_engines.py --rows 100000000     # 10M and 100M: how time grows
+
+The responses live in the lake as Parquet (written by DuckDB into bench/out/engines/, git-ignored)
+and are registered as external tables of the store, read in place by both engines; customers
+(1M) and touchpoints (25) likewise. Each engine runs in a fresh process: `open` is the time to open
+the store (for Spark: start the JVM and the session), `first` the first run of the query, `warm`
+the best of two further runs. rows/s = responses scanned / warm seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import duckdb
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import json  # noqa: E402
+
+import common  # noqa: E402
+from common import OUT, SEGMENTS, TOUCHPOINTS, make_responses, print_table, run_measured  # noqa: E402
+
+common.console.width = max(common.console.width, 150)  # the tables are wide; never truncate figures
+
+DIR = OUT / "engines"
+CUSTOMERS = 1_000_000
+
+QUERY = """
+import time, json
+from cxlens.store import Store
+from cxlens.metrics import nps_by
+t = time.perf_counter()
+store = Store.open({url!r}, external_tables={tables!r})
+opened = time.perf_counter() - t
+t = time.perf_counter()
+result = nps_by(store, by=["touchpoint", "segment"], period="month")
+first = time.perf_counter() - t
+runs = []
+for _ in range(2):
+    t = time.perf_counter()
+    result = nps_by(store, by=["touchpoint", "segment"], period="month")
+    runs.append(time.perf_counter() - t)
+RESULT = {{"open": opened, "first": first, "warm": min(runs), "cells": len(result),
+           "answers": int(result["n"].sum()), "checksum": float((result["nps"] * result["n"]).sum())}}
+"""
+
+
+def make_data(rows: int) -> dict[str, dict]:
+    """Parquet files of the lake: responses (`rows`), customers (1M), touchpoints (25)."""
+    DIR.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect()
+    responses = make_responses(con, rows, CUSTOMERS, DIR / f"responses_{rows}.parquet", "parquet")
+    customers = DIR / "customers.parquet"
+    if not customers.exists():
+        segs = "[" + ", ".join(f"'{s}'" for s in SEGMENTS) + "]"
+        con.execute(f"""COPY (SELECT 'C' || i AS customer_id, DATE '2023-01-01' + (i % 700)::INT AS signup_date,
+            {segs}[(1 + i % 8)::BIGINT] AS segment, 'r' || (i % 5) AS region, 'en' AS language, 'p' || (i % 4) AS plan,
+            NULL::VARCHAR AS account_id, NULL::VARCHAR AS attributes
+            FROM range({CUSTOMERS}) t(i)) TO '{customers}' (FORMAT parquet)""")
+    touchpoints = DIR / "touchpoints.parquet"
+    if not touchpoints.exists():
+        values = ", ".join(f"('{t}', '{t}', 'usage', 0, 'app')" for t in TOUCHPOINTS)
+        con.execute(f"""COPY (SELECT touchpoint_id, name, stage, stage_order::BIGINT AS stage_order, channel,
+            NULL::VARCHAR AS description, NULL::VARCHAR AS expectation, NULL::VARCHAR AS owner,
+            false AS moment_of_truth, NULL::VARCHAR AS targets, NULL::VARCHAR AS self_rating
+            FROM (VALUES {values}) v(touchpoint_id, name, stage, stage_order, channel)) TO '{touchpoints}' (FORMAT parquet)""")
+    con.close()
+    return {"responses": {"path": str(responses)}, "customers": {"path": str(customers)},
+            "touchpoints": {"path": str(touchpoints)}}
+
+
+def store_url(engine: str, cores: int) -> str:
+    if engine == "duckdb":
+        return f"duckdb:///{DIR / 'bench.duckdb'}"
+    return f"spark://local[{cores}]?warehouse={DIR / 'warehouse'}&partitions={2 * cores}&memory=8g"
+
+
+def main(sizes: list[int], engines: list[str], cores: int = 2) -> list[dict]:
+    results = []
+    for rows in sizes:
+        tables = make_data(rows)
+        size_gb = os.path.getsize(tables["responses"]["path"]) / 1e9
+        for engine in engines:
+            (DIR / "bench.duckdb").unlink(missing_ok=True)
+            r = run_measured(QUERY.format(url=store_url(engine, cores), tables=tables))
+            load1 = os.getloadavg()[0]
+            results.append({"engine": engine if engine == "duckdb" else f"spark local[{cores}]", "rows": rows,
+                            "parquet_gb": size_gb, **r, "rows_per_s": rows / r["warm"], "load_avg": load1})
+    (DIR / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    _report(results)
+    return results
+
+
+def _report(results: list[dict]) -> None:
+    print_table("NPS by touchpoint x segment x month, responses as external Parquet", results,
+                ["engine", "rows", "parquet_gb", "open", "first", "warm", "rows_per_s", "cells", "peak_mb", "load_avg"])
+    by_engine: dict[str, list[dict]] = {}
+    for r in results:
+        by_engine.setdefault(r["engine"], []).append(r)
+    scaling = []
+    for engine, runs in by_engine.items():
+        runs = sorted(runs, key=lambda r: r["rows"])
+        for small, big in zip(runs, runs[1:]):
+            scaling.append({"engine": engine, "from": f"{small['rows']:,}", "to": f"{big['rows']:,}",
+                            "rows x": big["rows"] / small["rows"], "time x": big["warm"] / small["warm"],
+                            "linear or better": "yes" if big["warm"] / small["warm"] <= 1.1 * big["rows"] / small["rows"] else "no"})
+    if scaling:
+        print_table("How warm time grows with rows", scaling, ["engine", "from", "to", "rows x", "time x", "linear or better"])
+    ratios = {}
+    for r in results:
+        ratios.setdefault(r["rows"], {})[r["engine"].split()[0]] = r
+    overhead = [{"rows": rows, "spark / duckdb (warm)": e["spark"]["warm"] / e["duckdb"]["warm"],
+                 "spark / duckdb (open + first)": (e["spark"]["open"] + e["spark"]["first"]) / (e["duckdb"]["open"] + e["duckdb"]["first"])}
+                for rows, e in sorted(ratios.items()) if {"spark", "duckdb"} <= e.keys()]
+    if overhead:
+        print_table("Spark overhead on one machine", overhead, ["rows", "spark / duckdb (warm)", "spark / duckdb (open + first)"])
+    for r in results:  # the same answer from both engines
+        same = [x for x in results if x["rows"] == r["rows"]]
+        assert len({x["answers"] for x in same}) == 1, "engines disagree on the number of answers"
+        assert max(abs(x["checksum"] - same[0]["checksum"]) for x in same) < 1e-6 * max(1.0, abs(same[0]["checksum"]))
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=10_000_000, help="largest size (10M is always run too)")
+    parser.add_argument("--sizes", type=str, default=None, help="comma-separated sizes instead, e.g. 10000000,50000000")
+    parser.add_argument("--engines", type=str, default="duckdb,spark")
+    parser.add_argument("--cores", type=int, default=2, help="Spark local[N]")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else sorted({10_000_000, args.rows})
+    main(sizes, args.engines.split(","), args.cores)
