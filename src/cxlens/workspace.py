@@ -104,10 +104,16 @@ def init(root: str | Path, store_url: str = DEFAULT_STORE_URL, force: bool = Fal
 
 
 def _resolve_url(url: str, root: Path) -> str:
-    """Make a relative DuckDB file path absolute against the workspace folder."""
+    """Make a relative DuckDB file or Spark warehouse path absolute against the workspace folder,
+    so a workspace means the same data whatever the current directory."""
     prefix = "duckdb:///"
     if url.startswith(prefix):
         path = url[len(prefix):]
         if path != ":memory:" and not Path(path).is_absolute():
             return prefix + str(root / path)
+    if url.startswith("spark://") and "warehouse=" in url:
+        head, _, query = url.partition("?")
+        params = [p.split("=", 1) for p in query.split("&") if p]
+        params = [(k, str(root / v) if k == "warehouse" and not Path(v).is_absolute() else v) for k, v in params]
+        return head + "?" + "&".join(f"{k}={v}" for k, v in params)
     return url

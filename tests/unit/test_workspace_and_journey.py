@@ -91,3 +91,10 @@ def test_a_version_1_store_is_migrated_to_version_2_keeping_its_data(tmp_path):
     with Store.open(url) as store:
         assert current_version(store) == 2
         assert store.count("customers") == 1 and store.count("notes") == 0 and store.count("comment_analysis") == 0
+
+
+def test_relative_store_paths_resolve_against_the_workspace_not_the_current_directory(tmp_path):
+    init(tmp_path / "a", store_url="spark://local[2]?warehouse=lake&partitions=4")
+    assert Workspace.open(tmp_path / "a").store_url == f"spark://local[2]?warehouse={tmp_path / 'a' / 'lake'}&partitions=4"
+    init(tmp_path / "b", store_url="spark://local[2]?warehouse=/abs/lake")
+    assert Workspace.open(tmp_path / "b").store_url == "spark://local[2]?warehouse=/abs/lake"
