@@ -1,3 +1,227 @@
-"""Commands: metrics_cmds."""
+"""Commands: nps, csat, ces, outcomes, gaps, scorecard: measured figures with n, intervals and flags."""
 
-from cxlens.cli._app import app  # noqa: F401
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Callable
+
+import pandas as pd
+import typer
+
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, handles_errors, render
+from cxlens.errors import CxlensError
+from cxlens.workspace import Workspace
+
+ByOpt = Annotated[str, typer.Option("--by", "-b", help="Dimensions, comma-separated: touchpoint, stage, segment, region, channel, language, plan, account.")]
+PeriodOpt = Annotated[str | None, typer.Option("--period", "-p", help="week, month, quarter or year.")]
+SinceOpt = Annotated[str | None, typer.Option("--since", help="First date included (YYYY-MM-DD).")]
+UntilOpt = Annotated[str | None, typer.Option("--until", help="Last date included (YYYY-MM-DD).")]
+FilterOpt = Annotated[list[str] | None, typer.Option("--filter", help="DIM=VALUE; repeat for more (same DIM twice: either value).")]
+WeightedOpt = Annotated[bool, typer.Option("--weighted", help="Weight answers to the customer base's segment x region mix.")]
+CompareOpt = Annotated[str | None, typer.Option("--compare", help="previous (period over period) or rest (each group vs the others).")]
+MinNOpt = Annotated[int | None, typer.Option("--min-n", help="Flag cells with fewer answers (default: workspace min_n).")]
+
+
+def parse_by(by: str) -> list[str]:
+    return [d.strip() for d in (by or "").split(",") if d.strip()]
+
+
+def parse_filters(items: list[str] | None) -> dict[str, list[str]]:
+    """--filter region=north --filter region=south -> {"region": ["north", "south"]}."""
+    out: dict[str, list[str]] = {}
+    for item in items or []:
+        dim, sep, value = item.partition("=")
+        if not sep or not dim.strip():
+            raise CxlensError(f"--filter '{item}' is not DIM=VALUE (e.g. --filter region=north)")
+        out.setdefault(dim.strip(), []).append(value.strip())
+    return out
+
+
+def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return frame.to_dict(orient="records")
+
+
+def for_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Make flags visible in the terminal: low-n cells and significant changes stand out."""
+    shown = []
+    for r in rows:
+        r = dict(r)
+        if "low_n" in r:
+            r["low_n"] = "⚠ low n" if r["low_n"] else ""
+        if r.get("direction"):
+            r["direction"] = "▲ rise" if r["direction"] == "rise" else "▼ fall"
+        if "significant" in r:
+            r["significant"] = "yes" if r["significant"] else ""
+        shown.append(r)
+    return shown
+
+
+# Detail kept in JSON/CSV but left out of the terminal table, so it fits a normal window.
+TABLE_HIDDEN = {"passives_pct", "change_ci_low", "change_ci_high", "p_value", "significant",
+                "resolution_ci_low", "resolution_ci_high", "fcr_ci_low", "fcr_ci_high", "reopen_ci_low", "reopen_ci_high"}
+
+
+def show(frame: pd.DataFrame, fmt: str, title: str, notes: list[str] | None = None) -> None:
+    rows = records(frame)
+    if fmt == "table":
+        columns = [c for c in frame.columns if c not in TABLE_HIDDEN]
+        render(for_table(rows), fmt, title=title, columns=columns, notes=notes or [])
+    else:
+        render(rows, fmt, columns=list(frame.columns))
+
+
+def _experience(fn: Callable, metric: str, by: str, period, since, until, filters, weighted, compare, min_n,
+                fmt, workspace, **extra) -> None:
+    ws = Workspace.open(workspace)
+    min_n = ws.min_n if min_n is None else min_n
+    with ws.store() as store:
+        frame = fn(store, parse_by(by), period=period, since=since, until=until, filters=parse_filters(filters),
+                   min_n=min_n, weighted=weighted, compare=compare, **extra)
+    notes = [f"⚠ low n: fewer than {min_n} {'effective ' if weighted else ''}answers; the interval is wide, read with care."]
+    if compare:
+        notes.append("significant: Benjamini-Hochberg adjusted p (q_value) < 0.05 across all cells compared.")
+    if weighted:
+        notes.append("Weighted to the customer base by segment x region; n_eff is Kish's effective sample size.")
+    show(frame, fmt, f"{metric.upper()} by {by or 'all'}" + (f" per {period}" if period else ""), notes)
+
+
+@app.command("nps")
+@handles_errors
+def nps_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, until: UntilOpt = None,
+            filter: FilterOpt = None, weighted: WeightedOpt = False, compare: CompareOpt = None,
+            ci: Annotated[str, typer.Option("--ci", help="adjusted-wald (default), wald or bootstrap.")] = "adjusted-wald",
+            min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+    """Net Promoter Score (-100..100) per group and period, with n and a 95% interval."""
+    from cxlens.metrics import nps_by
+
+    _experience(nps_by, "nps", by, period, since, until, filter, weighted, compare, min_n, fmt, workspace, ci=ci)
+
+
+@app.command("csat")
+@handles_errors
+def csat_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, until: UntilOpt = None,
+             filter: FilterOpt = None, weighted: WeightedOpt = False, compare: CompareOpt = None,
+             min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+    """CSAT (1-5): mean with a t interval and % top-2-box with a Wilson interval."""
+    from cxlens.metrics import csat_by
+
+    _experience(csat_by, "csat", by, period, since, until, filter, weighted, compare, min_n, fmt, workspace)
+
+
+@app.command("ces")
+@handles_errors
+def ces_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, until: UntilOpt = None,
+            filter: FilterOpt = None, weighted: WeightedOpt = False, compare: CompareOpt = None,
+            min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+    """CES (1-7, higher = easier): mean with a t interval and % low effort (5-7) with a Wilson interval."""
+    from cxlens.metrics import ces_by
+
+    _experience(ces_by, "ces", by, period, since, until, filter, weighted, compare, min_n, fmt, workspace)
+
+
+def _no_weighting(weighted: bool, what: str) -> None:
+    if weighted:
+        raise CxlensError(f"--weighted re-weights survey answers; {what} are not survey answers")
+
+
+@app.command("outcomes")
+@handles_errors
+def outcomes_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint, stage, category, channel (the ticket's), segment, region, language, plan, account.")] = "touchpoint",
+                 period: PeriodOpt = None, since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None,
+                 weighted: WeightedOpt = False,
+                 drivers: Annotated[bool, typer.Option("--drivers", help="Rank which ticket outcomes move CSAT most instead.")] = False,
+                 min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+    """Ticket outcomes: resolution, first-contact resolution, reopen rate, response and resolution times, backlog."""
+    from cxlens.metrics.outcomes import csat_drivers, outcomes_by
+
+    _no_weighting(weighted, "tickets")
+    ws = Workspace.open(workspace)
+    min_n = ws.min_n if min_n is None else min_n
+    with ws.store() as store:
+        if drivers:
+            frame = csat_drivers(store, since=since, until=until, filters=parse_filters(filter))
+            show(frame, fmt, "What moves post-ticket CSAT (multiple regression)",
+                 ["effect: CSAT points per unit of the driver, others held fixed; std_effect ranks them."])
+            return
+        frame = outcomes_by(store, parse_by(by), period=period, since=since, until=until,
+                            filters=parse_filters(filter), min_n=min_n)
+    show(frame, fmt, f"Ticket outcomes by {by or 'all'}" + (f" per {period}" if period else ""),
+         [f"⚠ low n: fewer than {min_n} tickets. Rates in %, times in hours, backlog ages in days."])
+
+
+@app.command("gaps")
+@handles_errors
+def gaps_cmd(kind: Annotated[str, typer.Option("--kind", "-k", help="expectation (CSAT vs expectation), delivery (owners' self-rating vs customers) or consistency.")] = "expectation",
+             by: ByOpt = "touchpoint", period: PeriodOpt = None, since: SinceOpt = None, until: UntilOpt = None,
+             filter: FilterOpt = None, weighted: WeightedOpt = False,
+             metric: Annotated[str, typer.Option("--metric", help="Metric for --kind consistency: csat, nps or ces.")] = "csat",
+             min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+    """Gaps: expectation vs perception, owners' belief vs customers, and consistency across groups."""
+    from cxlens.metrics.gaps import CONSISTENCY_ACROSS, consistency, delivery_gap, expectation_gap
+
+    ws = Workspace.open(workspace)
+    min_n = ws.min_n if min_n is None else min_n
+    filters = parse_filters(filter)
+    with ws.store() as store:
+        if kind == "expectation":
+            frame = expectation_gap(store, parse_by(by), period=period, since=since, until=until, filters=filters,
+                                    min_n=min_n, weighted=weighted)
+            title, notes = "Expectation gap (CSAT - expectation, 1-5)", ["Negative gap: customers got less than they expected."]
+        elif kind == "delivery":
+            _no_weighting(weighted, "self-ratings")
+            frame = delivery_gap(store, since=since, until=until, filters=filters, min_n=min_n)
+            title, notes = "Delivery gap (owners' self-rating vs customers)", ["over-rated: the self-rating is above the whole 95% interval."]
+        elif kind == "consistency":
+            _no_weighting(weighted, "consistency tests")
+            across = parse_by(by) if by and by != "touchpoint" else list(CONSISTENCY_ACROSS)
+            frame = consistency(store, metric, across, since=since, until=until, filters=filters)
+            title, notes = f"Consistency of {metric} across {', '.join(across)}", [
+                "tau: between-group SD beyond sampling noise; inconsistent: BH-adjusted p < 0.05."]
+        else:
+            raise CxlensError(f"unknown --kind '{kind}'; use expectation, delivery or consistency")
+    show(frame, fmt, title, notes)
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list) -> str:
+    """Unicode sparkline of a series; gaps (None) show as spaces."""
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return ""
+    lo, hi = min(vals), max(vals)
+    span = (hi - lo) or 1.0
+    return "".join(" " if v is None else SPARK[int((v - lo) / span * (len(SPARK) - 1))] for v in values)
+
+
+@app.command("scorecard")
+@handles_errors
+def scorecard_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint or stage.")] = "touchpoint",
+                  period: Annotated[str, typer.Option("--period", "-p", help="Period of the trend series.")] = "month",
+                  since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None, weighted: WeightedOpt = False,
+                  min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+    """One row per touchpoint (or stage): NPS, CSAT, CES, ticket outcomes, gap, target and status, with trends."""
+    from cxlens.metrics.scorecard import scorecard
+
+    ws = Workspace.open(workspace)
+    min_n = ws.min_n if min_n is None else min_n
+    with ws.store() as store:
+        frame = scorecard(store, by, since=since, until=until, filters=parse_filters(filter), min_n=min_n,
+                          weighted=weighted, trend_period=period)
+    if fmt == "table":
+        cols = [c for c in ("stage", "touchpoint", "n_nps", "nps", "n_csat", "csat", "ces", "tickets", "resolution_rate",
+                            "fcr_rate", "expectation_gap", "status", "low_n") if c in frame]
+        view = frame[cols].copy()
+        view["nps_trend"] = frame["nps_trend"].map(sparkline)
+        view["csat_trend"] = frame["csat_trend"].map(sparkline)
+        show(view, fmt, f"Scorecard by {by}", [
+            "status: worst over metrics with a target; 'significantly' = the whole 95% interval is below target.",
+            f"⚠ low n: a metric has fewer than {min_n} answers. Trends are per {period}; --format json has the series."])
+    else:
+        if fmt == "csv":
+            frame = frame.assign(**{c: frame[c].map(lambda v: " ".join("" if x is None else str(x) for x in v))
+                                    for c in ("periods", "nps_trend", "csat_trend")})
+        frame = frame.assign(targets=frame["targets"].map(lambda t: t if fmt == "json" else json.dumps(t))) if "targets" in frame else frame
+        show(frame, fmt, "")

@@ -1,0 +1,173 @@
+"""Experience metrics (NPS, CSAT, CES) for any grouping and period, each with n and a 95% interval.
+
+Each metric is one engine-side aggregation (counts, sums and sums of squares per cell) followed by
+NumPy on the few resulting rows. All answers to the same question count together, whichever
+survey asked it: the "true NPS" combines relationship and transactional NPS questions.
+
+Scales and conventions (docs/metrics.md):
+- NPS: 0-10 likelihood to recommend; promoters 9-10, detractors 0-6; NPS = %promoters - %detractors.
+- CSAT: 1-5 satisfaction; mean and % top-2-box (4 or 5).
+- CES: 1-7 "the company made it easy for me" (Gartner CES 2.0), higher = easier; mean and
+  % low effort (5, 6 or 7: agreeing that it was easy).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from cxlens.errors import AnalysisError
+from cxlens.model import METRIC_SCALES
+from cxlens.metrics import intervals as iv
+from cxlens.metrics.compare import COMPARE_COLUMNS, compare_cells
+from cxlens.metrics.dimensions import (
+    RESPONSE_DIMENSIONS, check_dimensions, check_period, group_keys, label_periods, responses, sort_cells,
+    with_period,
+)
+from cxlens.metrics.weighting import add_weights, kish_effective_n
+
+# metric -> (score >= high counts as "high", score <= low counts as "low").
+THRESHOLDS = {
+    "nps": (9, 6),      # promoters 9-10, detractors 0-6
+    "csat": (4, 2),     # top-2-box 4-5, bottom-2-box 1-2
+    "ces": (5, 3),      # low effort 5-7 (easy), high effort 1-3
+    "expectation": (4, 2),
+}
+CES_LOW_EFFORT_MIN = THRESHOLDS["ces"][0]
+
+
+def cells(store, metric: str, by: Sequence[str] = (), period: str | None = None, since: Any = None,
+          until: Any = None, filters: dict | None = None, weighted: bool = False,
+          weighting: str = "poststratify") -> pd.DataFrame:
+    """Per cell of `by` (and period): the sufficient statistics of one metric.
+
+    Columns: keys (+ period_start), n (answers), n_eff (Kish effective n; = n unweighted),
+    high, low (effective counts of high/low answers), mean, sd. Everything an interval needs.
+    """
+    by = check_dimensions(by, RESPONSE_DIMENSIONS)
+    check_period(period)
+    if metric not in THRESHOLDS:
+        raise AnalysisError(f"unknown metric '{metric}'; use one of {', '.join(THRESHOLDS)}")
+    hi, lo = THRESHOLDS[metric]
+    rows = responses(store, metric, since, until, filters)
+    rows = add_weights(store, rows, weighting) if weighted else rows.mutate(weight=ibis.literal(1.0))
+    rows = with_period(rows, period)
+    w, s = rows.weight, rows.score
+    aggs = dict(
+        n=rows.count(), w=w.sum(), w2=(w * w).sum(),
+        wh=(s >= hi).ifelse(w, 0.0).sum(), wl=(s <= lo).ifelse(w, 0.0).sum(),
+        ws=(w * s).sum(), wss=(w * s * s).sum(),
+    )
+    keys = group_keys(by, period)
+    expr = rows.group_by(keys).aggregate(**aggs) if keys else rows.aggregate(**aggs)
+    raw = expr.execute()
+    raw = raw[raw["n"] > 0].copy()
+    return _sufficient(raw, keys, weighted)
+
+
+def _sufficient(raw: pd.DataFrame, keys: list[str], weighted: bool) -> pd.DataFrame:
+    out = raw[keys].copy()
+    n = raw["n"].to_numpy(float)
+    w, w2 = raw["w"].to_numpy(float), raw["w2"].to_numpy(float)
+    n_eff = kish_effective_n(w, w2) if weighted else n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = raw["ws"].to_numpy(float) / w
+        # weighted variance about the mean, scaled to the unbiased form with the effective n
+        var = (raw["wss"].to_numpy(float) / w - mean**2) * np.where(n_eff > 1, n_eff / (n_eff - 1), np.nan)
+        out["n"] = raw["n"].astype("int64").to_numpy()
+        out["n_eff"] = n_eff
+        out["high"] = raw["wh"].to_numpy(float) / w * n_eff
+        out["low"] = raw["wl"].to_numpy(float) / w * n_eff
+    out["mean"] = mean
+    out["sd"] = np.sqrt(np.clip(var, 0, None))
+    return sort_cells(out, keys)
+
+
+def nps_by(store, by: Sequence[str] = (), period: str | None = None, since: Any = None, until: Any = None,
+           filters: dict | None = None, min_n: int = 30, ci: str = "adjusted-wald", weighted: bool = False,
+           weighting: str = "poststratify", level: float = 0.95, compare: str | None = None) -> pd.DataFrame:
+    """NPS (-100..100) per cell of `by` dimensions and optional period, with n and an interval.
+
+    Columns: the dims, `period` (when asked), n, nps, promoters_pct, passives_pct, detractors_pct,
+    ci_low, ci_high, low_n; plus n_eff when `weighted`. `ci`: adjusted-wald (default), wald or
+    bootstrap. `low_n` marks cells with fewer than `min_n` answers (effective answers when weighted).
+    `compare` ("previous" or "rest") adds the change columns of :func:`cxlens.metrics.compare.compare_cells`.
+    """
+    by = list(by)
+    c = cells(store, "nps", by, period, since, until, filters, weighted, weighting)
+    n_eff = c["n_eff"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        prom, det = c["high"].to_numpy() / n_eff, c["low"].to_numpy() / n_eff
+    low, high = iv.nps_interval(n_eff, c["high"], c["low"], method=ci, level=level)
+    out = c[group_keys(by, period)].copy()
+    out["n"] = c["n"]
+    if weighted:
+        out["n_eff"] = np.round(n_eff, 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["nps"] = 100 * (c["high"].to_numpy() - c["low"].to_numpy()) / n_eff
+    out["promoters_pct"] = 100 * prom
+    out["passives_pct"] = 100 * (1 - prom - det)
+    out["detractors_pct"] = 100 * det
+    out["ci_low"], out["ci_high"] = low, high
+    out["low_n"] = n_eff < min_n
+    return _finish(out, c, "nps", by, period, compare, level)
+
+
+def _finish(out: pd.DataFrame, c: pd.DataFrame, metric: str, by: list[str], period: str | None,
+            compare: str | None, level: float) -> pd.DataFrame:
+    """Add comparison columns when asked, then turn period starts into labels."""
+    if compare:
+        compared = compare_cells(c, metric, by, period, compare, level=level)
+        for col in COMPARE_COLUMNS:
+            out[col] = compared[col].to_numpy()
+    return label_periods(out, period, len(by))
+
+
+def csat_by(store, by: Sequence[str] = (), period: str | None = None, since: Any = None, until: Any = None,
+            filters: dict | None = None, min_n: int = 30, weighted: bool = False,
+            weighting: str = "poststratify", level: float = 0.95, compare: str | None = None) -> pd.DataFrame:
+    """CSAT (1-5) per cell: mean with a t interval, and % top-2-box (4-5) with a Wilson interval.
+
+    Columns: dims, period, n, csat, ci_low, ci_high, top2_pct, top2_ci_low, top2_ci_high, low_n.
+    """
+    return _scale_metric(store, "csat", "top2", by, period, since, until, filters, min_n, weighted, weighting, level,
+                          compare)
+
+
+def ces_by(store, by: Sequence[str] = (), period: str | None = None, since: Any = None, until: Any = None,
+           filters: dict | None = None, min_n: int = 30, weighted: bool = False,
+           weighting: str = "poststratify", level: float = 0.95, compare: str | None = None) -> pd.DataFrame:
+    """CES (1-7, higher = easier) per cell: mean with a t interval, and % low effort (5-7), Wilson.
+
+    Columns: dims, period, n, ces, ci_low, ci_high, low_effort_pct, low_effort_ci_low,
+    low_effort_ci_high, low_n.
+    """
+    return _scale_metric(store, "ces", "low_effort", by, period, since, until, filters, min_n, weighted, weighting, level,
+                          compare)
+
+
+def _scale_metric(store, metric, share_name, by, period, since, until, filters, min_n, weighted, weighting, level,
+                  compare):
+    by = list(by)
+    c = cells(store, metric, by, period, since, until, filters, weighted, weighting)
+    n_eff = c["n_eff"].to_numpy(float)
+    mean_low, mean_high = iv.t_interval(c["mean"], c["sd"], n_eff, level)
+    share_low, share_high = iv.wilson(c["high"], n_eff, level)
+    out = c[group_keys(by, period)].copy()
+    out["n"] = c["n"]
+    if weighted:
+        out["n_eff"] = np.round(n_eff, 1)
+    out[metric] = c["mean"]
+    lo, hi = METRIC_SCALES[metric]  # an interval beyond the answer scale says nothing more
+    out["ci_low"], out["ci_high"] = np.clip(mean_low, lo, hi), np.clip(mean_high, lo, hi)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out[f"{share_name}_pct"] = 100 * c["high"].to_numpy() / n_eff
+    out[f"{share_name}_ci_low"], out[f"{share_name}_ci_high"] = 100 * share_low, 100 * share_high
+    out["low_n"] = n_eff < min_n
+    return _finish(out, c, metric, by, period, compare, level)
+
+
+METRIC_FUNCTIONS = {"nps": nps_by, "csat": csat_by, "ces": ces_by}

@@ -1,0 +1,139 @@
+"""Gaps: what customers expected vs what they got, what owners believe vs what customers say, and
+whether a touchpoint delivers the same experience everywhere.
+
+- Expectation gap (the SERVQUAL idea, Parasuraman, Zeithaml & Berry 1988): perceived CSAT minus
+  stated expectation, both on the 1-5 scale, per touchpoint, with a Welch interval, ranked.
+- Delivery gap: the owner's self-rating (journey.yaml `self_rating`) against the measured figure
+  and its interval: over-rated when the self-rating lies above the whole interval.
+- Consistency: does the score vary across regions, channels, accounts or weeks more than sampling
+  noise explains? Cochran's Q test with DerSimonian-Laird tau² (the between-group SD on the metric's
+  own scale) and I²; p-values adjusted with Benjamini-Hochberg across all touchpoints and dimensions.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Sequence
+
+import numpy as np
+import pandas as pd
+
+from cxlens.errors import AnalysisError
+from cxlens.metrics import intervals as iv
+from cxlens.metrics.dimensions import RESPONSE_DIMENSIONS, UNKNOWN, check_dimensions, group_keys, label_periods
+from cxlens.metrics.experience import cells, csat_by, ces_by, nps_by
+
+
+def expectation_gap(store, by: Sequence[str] = ("touchpoint",), period: str | None = None, since: Any = None,
+                    until: Any = None, filters: dict | None = None, min_n: int = 30, weighted: bool = False,
+                    level: float = 0.95) -> pd.DataFrame:
+    """Per cell: mean expectation, mean perceived CSAT, gap = csat - expectation with a Welch CI.
+
+    Negative gaps are shortfalls; rows are ranked from the largest shortfall. `significant` means
+    the interval excludes 0.
+    """
+    by = check_dimensions(by, RESPONSE_DIMENSIONS)
+    if not by:
+        raise AnalysisError("the gap model needs at least one --by dimension (usually touchpoint)")
+    keys = group_keys(by, period)
+    exp = cells(store, "expectation", by, period, since, until, filters, weighted)
+    per = cells(store, "csat", by, period, since, until, filters, weighted)
+    both = exp.merge(per, on=keys, suffixes=("_exp", "_csat"))
+    if both.empty:
+        raise AnalysisError("no cell has both expectation and csat answers; ask an expectation question")
+    test = iv.welch_test(both["mean_csat"], both["sd_csat"], both["n_eff_csat"],
+                         both["mean_exp"], both["sd_exp"], both["n_eff_exp"], level)
+    out = both[keys].copy()
+    out["n_expectation"], out["expectation"] = both["n_exp"], both["mean_exp"]
+    out["n_csat"], out["csat"] = both["n_csat"], both["mean_csat"]
+    out["gap"], out["ci_low"], out["ci_high"], out["p_value"] = test.difference, test.low, test.high, test.p_value
+    out["significant"] = (out["ci_high"] < 0) | (out["ci_low"] > 0)
+    out["low_n"] = np.minimum(both["n_eff_exp"], both["n_eff_csat"]).to_numpy() < min_n
+    out = out.sort_values(["period_start", "gap"] if period else "gap", kind="stable").reset_index(drop=True)
+    return label_periods(out, period, len(by))
+
+
+_OBSERVED = {"nps": (nps_by, "nps"), "csat": (csat_by, "csat"), "ces": (ces_by, "ces"),
+             "csat_top2": (csat_by, "top2_pct"), "ces_low_effort": (ces_by, "low_effort_pct")}
+
+
+def journey_json(store, column: str) -> pd.DataFrame:
+    """touchpoint, stage, owner and the parsed JSON column (targets or self_rating) of every touchpoint."""
+    t = store.table("touchpoints")
+    frame = t.select("touchpoint_id", "name", "stage", "stage_order", "owner", column).execute()
+    frame[column] = [json.loads(v) if isinstance(v, str) and v else {} for v in frame[column]]
+    return frame.rename(columns={"touchpoint_id": "touchpoint"})
+
+
+def delivery_gap(store, since: Any = None, until: Any = None, filters: dict | None = None,
+                 min_n: int = 30) -> pd.DataFrame:
+    """Owners' self-rating per touchpoint and metric vs the measured value and its 95% interval.
+
+    status: "over-rated" (self-rating above the interval), "under-rated" (below it) or "consistent".
+    Metrics compared: nps, csat, ces, csat_top2 and ces_low_effort (percent).
+    """
+    tps = journey_json(store, "self_rating")
+    rows = []
+    for metric, (fn, column) in _OBSERVED.items():
+        rated = {tp: sr[metric] for tp, sr in zip(tps["touchpoint"], tps["self_rating"]) if metric in sr}
+        if not rated:
+            continue
+        obs = fn(store, ["touchpoint"], since=since, until=until, filters=filters, min_n=min_n)
+        obs = obs[obs["touchpoint"].isin(rated)]
+        lo, hi = ("ci_low", "ci_high") if column in ("nps", "csat", "ces") else (
+            column.replace("_pct", "_ci_low"), column.replace("_pct", "_ci_high"))
+        for r in obs.to_dict("records"):
+            self_rating = float(rated[r["touchpoint"]])
+            status = "over-rated" if self_rating > r[hi] else "under-rated" if self_rating < r[lo] else "consistent"
+            rows.append({"touchpoint": r["touchpoint"], "metric": metric, "self_rating": self_rating,
+                         "observed": r[column], "ci_low": r[lo], "ci_high": r[hi], "n": r["n"],
+                         "gap": r[column] - self_rating, "status": status, "low_n": r["low_n"]})
+    out = pd.DataFrame(rows, columns=["touchpoint", "metric", "self_rating", "observed", "ci_low", "ci_high", "n",
+                                      "gap", "status", "low_n"])
+    out = out.merge(tps[["touchpoint", "owner"]], on="touchpoint", how="left")
+    out.insert(1, "owner", out.pop("owner"))
+    return out.sort_values(["metric", "gap"], kind="stable").reset_index(drop=True)
+
+
+CONSISTENCY_ACROSS = ("region", "channel", "account", "week")
+
+
+def consistency(store, metric: str = "csat", across: Sequence[str] = CONSISTENCY_ACROSS, since: Any = None,
+                until: Any = None, filters: dict | None = None, min_group_n: int = 10,
+                alpha: float = 0.05) -> pd.DataFrame:
+    """Per touchpoint and dimension: is the score the same in every group, up to sampling noise?
+
+    Groups with fewer than `min_group_n` answers are left out (their noise would swamp the test);
+    rows with fewer than two groups are dropped, and so is the "(unknown)" group. `tau` is the between-group SD on the metric's scale
+    (NPS points, CSAT/CES points). `inconsistent` = BH-adjusted p < alpha.
+    Note: a response's channel is its touchpoint's channel, so `channel` separates groups only when
+    a touchpoint id spans channels; it is kept for stores where it does.
+    """
+    if metric not in ("nps", "csat", "ces"):
+        raise AnalysisError(f"consistency works on nps, csat or ces, not '{metric}'")
+    rows = []
+    for dim in across:
+        if dim == "week":
+            c = cells(store, metric, ["touchpoint"], "week", since, until, filters)
+        else:
+            check_dimensions([dim], RESPONSE_DIMENSIONS)
+            c = cells(store, metric, ["touchpoint", dim], None, since, until, filters)
+        c = c[c["n"] >= min_group_n]
+        if dim != "week":  # "(unknown)" lumps unlike customers together (e.g. every non-B2B customer)
+            c = c[c[dim] != UNKNOWN]
+        for tp, g in c.groupby("touchpoint", sort=True):
+            if metric == "nps":
+                y, v = iv.nps_variance(g["n_eff"], g["high"], g["low"])
+                y, v = 100 * y, 10000 * v
+            else:
+                y, v = g["mean"].to_numpy(), g["sd"].to_numpy() ** 2 / g["n_eff"].to_numpy()
+            h = iv.heterogeneity(y, v)
+            if h.df < 1:
+                continue
+            rows.append({"touchpoint": tp, "across": dim, "groups": h.df + 1, "n": int(g["n"].sum()),
+                         "q_stat": h.q, "df": h.df, "p_value": h.p_value, "tau": float(np.sqrt(h.tau2)),
+                         "i2_pct": 100 * h.i2})
+    out = pd.DataFrame(rows, columns=["touchpoint", "across", "groups", "n", "q_stat", "df", "p_value", "tau", "i2_pct"])
+    out["q_value"] = iv.benjamini_hochberg(out["p_value"].to_numpy(float)) if len(out) else []
+    out["inconsistent"] = out["q_value"] < alpha
+    return out.sort_values(["inconsistent", "i2_pct"], ascending=[False, False], kind="stable").reset_index(drop=True)

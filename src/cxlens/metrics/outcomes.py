@@ -1,0 +1,188 @@
+"""Outcome metrics from support tickets, and which of them move CSAT most.
+
+What customers say (CSAT) is partly what happened to them: was the problem solved, first time,
+how fast. These are the operational levers; `csat_drivers` estimates how much each moves the
+post-ticket CSAT, so a team knows whether to work on speed, first-contact resolution or reopens.
+
+Definitions (per ticket, by the period it was opened in):
+- resolution rate: resolved tickets / tickets.
+- first-contact resolution (FCR): resolved with contacts = 1 and not reopened, / resolved tickets.
+- reopen rate: reopened / resolved tickets.
+- time to first response and to resolution: median and 90th percentile, in hours.
+- open backlog: tickets still open at `as_of`, and their median and oldest age in days.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Sequence
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from cxlens.errors import AnalysisError
+from cxlens.metrics import intervals as iv
+from cxlens.metrics.dimensions import (
+    UNKNOWN, apply_filters, check_dimensions, check_period, group_keys, label_periods, sort_cells, within,
+    with_period,
+)
+from cxlens.store.functions import hours_between, quantile
+
+TICKET_DIMENSIONS = ("touchpoint", "stage", "category", "channel", "segment", "region", "language", "plan", "account")
+
+
+def tickets(store, since: Any = None, until: Any = None, filters: dict | None = None) -> ir.Table:
+    """Tickets with every dimension (channel is the ticket's own channel) and timing columns in hours."""
+    k = store.table("tickets")
+    k = within(k, "opened_at", since, until)
+    t, c = store.table("touchpoints"), store.table("customers")
+    j = k.left_join(t, k.touchpoint_id == t.touchpoint_id).left_join(c, k.customer_id == c.customer_id)
+    dims = {
+        "touchpoint": k.touchpoint_id, "stage": t.stage, "category": k.category, "channel": k.channel,
+        "segment": c.segment, "region": c.region, "language": c.language, "plan": c.plan, "account": c.account_id,
+    }
+    cols = {d: v.cast("string").fill_null(UNKNOWN) for d, v in dims.items()}
+    resolved = k.resolved_at.notnull()
+    reopened = k.reopened.fill_null(False)
+    rows = j.select(
+        ticket_id=k.ticket_id, customer_id=k.customer_id, touchpoint_id=k.touchpoint_id,
+        opened_at=k.opened_at, resolved_at=k.resolved_at, **cols,
+        resolved=resolved, reopened=reopened, contacts=k.contacts,
+        fcr=resolved & (k.contacts.fill_null(1) == 1) & ~reopened,
+        first_response_h=hours_between(k.opened_at, k.first_response_at),
+        resolution_h=hours_between(k.opened_at, k.resolved_at),
+    )
+    return apply_filters(rows, filters, TICKET_DIMENSIONS)
+
+
+def latest_ticket_time(store) -> datetime | None:
+    """The newest timestamp in `tickets`: the default "now" for backlog ages, so results are reproducible."""
+    k = store.table("tickets")
+    value = k.aggregate(a=k.opened_at.max(), b=k.resolved_at.max(), c=k.first_response_at.max()).execute()
+    stamps = [v for v in value.iloc[0].tolist() if v is not None and not pd.isna(v)]
+    return pd.Timestamp(max(stamps)).to_pydatetime() if stamps else None
+
+
+def outcomes_by(store, by: Sequence[str] = ("touchpoint",), period: str | None = None, since: Any = None,
+                until: Any = None, filters: dict | None = None, min_n: int = 30, as_of: Any = None,
+                level: float = 0.95) -> pd.DataFrame:
+    """Ticket outcome metrics per cell of `by` (touchpoint, category, channel, ...) and period.
+
+    Rates are percentages with Wilson intervals; times are hours (ages days). `low_n` flags cells
+    with fewer than `min_n` tickets.
+    """
+    by = check_dimensions(by, TICKET_DIMENSIONS)
+    check_period(period)
+    as_of = as_of or latest_ticket_time(store) or datetime.now()
+    rows = with_period(tickets(store, since, until, filters), period, ts="opened_at")
+    age_d = hours_between(rows.opened_at, ibis.literal(pd.Timestamp(as_of).to_pydatetime())) / 24.0
+    open_age = ibis.ifelse(rows.resolved, ibis.null("float64"), age_d)
+    aggs = dict(
+        tickets=rows.count(), resolved_n=rows.resolved.ifelse(1, 0).sum(), fcr_n=rows.fcr.ifelse(1, 0).sum(),
+        reopened_n=(rows.resolved & rows.reopened).ifelse(1, 0).sum(),
+        frt_p50_h=quantile(rows.first_response_h, 0.5), frt_p90_h=quantile(rows.first_response_h, 0.9),
+        resolution_p50_h=quantile(rows.resolution_h, 0.5), resolution_p90_h=quantile(rows.resolution_h, 0.9),
+        open_tickets=(~rows.resolved).ifelse(1, 0).sum(),
+        backlog_age_p50_d=quantile(open_age, 0.5), backlog_age_max_d=open_age.max(),
+    )
+    keys = group_keys(by, period)
+    raw = (rows.group_by(keys).aggregate(**aggs) if keys else rows.aggregate(**aggs)).execute()
+    raw = sort_cells(raw[raw["tickets"] > 0], keys)
+    out = raw[keys + ["tickets"]].copy()
+    for name, k, n in (("resolution_rate", "resolved_n", "tickets"), ("fcr_rate", "fcr_n", "resolved_n"),
+                       ("reopen_rate", "reopened_n", "resolved_n")):
+        kk, nn = raw[k].to_numpy(float), raw[n].to_numpy(float)
+        low, high = iv.wilson(kk, nn, level)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out[name] = 100 * kk / nn
+        out[f"{name.removesuffix('_rate')}_ci_low"], out[f"{name.removesuffix('_rate')}_ci_high"] = 100 * low, 100 * high
+    for col in ("frt_p50_h", "frt_p90_h", "resolution_p50_h", "resolution_p90_h", "open_tickets",
+                "backlog_age_p50_d", "backlog_age_max_d"):
+        out[col] = raw[col].to_numpy()
+    out["low_n"] = out["tickets"].to_numpy() < min_n
+    return label_periods(out, period, len(by))
+
+
+# driver -> (ticket column expression name, unit shown to people)
+DRIVERS = {
+    "resolution_days": "days to resolve",
+    "first_response_hours": "hours to first response",
+    "contacts": "contacts",
+    "reopened": "reopened (yes = 1)",
+    "first_contact_resolution": "resolved at first contact (yes = 1)",
+}
+
+
+def csat_drivers(store, window_days: int = 14, since: Any = None, until: Any = None,
+                 filters: dict | None = None, level: float = 0.95) -> pd.DataFrame:
+    """Which ticket outcomes move CSAT most: a multiple regression of post-ticket CSAT on them.
+
+    Each resolved ticket is paired with the same customer's CSAT answers at the ticket's touchpoint
+    given between opening and `window_days` after resolution. The engine returns only the sums of
+    products (n, Σx, Σxxᵀ, Σxy, Σy²); ordinary least squares is solved from those, so millions of
+    tickets never leave the engine. Columns: driver, unit, effect (CSAT points per unit),
+    ci_low, ci_high, p_value, std_effect (SDs of CSAT per SD of the driver), correlation, n;
+    ranked by |std_effect|.
+    """
+    k = tickets(store, since, until, filters)
+    k = k.filter(k.resolved)
+    r = store.table("responses")
+    r = r.filter(r.metric == "csat")
+    limit = k.resolved_at + ibis.interval(days=window_days)
+    j = k.join(r, (k.customer_id == r.customer_id) & (k.touchpoint_id == r.touchpoint_id)
+               & (r.ts >= k.opened_at) & (r.ts <= limit))
+    x = {
+        "resolution_days": k.resolution_h / 24.0,
+        "first_response_hours": k.first_response_h,
+        "contacts": k.contacts.fill_null(1).cast("float64"),
+        "reopened": k.reopened.ifelse(1.0, 0.0),
+        "first_contact_resolution": k.fcr.ifelse(1.0, 0.0),
+    }
+    rows = j.select(y=r.score.cast("float64"), **x).drop_null()
+    names = list(x)
+    aggs: dict[str, Any] = {"n": rows.count(), "sy": rows.y.sum(), "syy": (rows.y * rows.y).sum()}
+    for a_i, a in enumerate(names):
+        aggs[f"s_{a}"] = rows[a].sum()
+        aggs[f"sy_{a}"] = (rows[a] * rows.y).sum()
+        for b in names[a_i:]:
+            aggs[f"s_{a}__{b}"] = (rows[a] * rows[b]).sum()
+    sums = rows.aggregate(**aggs).execute().iloc[0]
+    return _ols_from_sums(sums, names, level)
+
+
+def _ols_from_sums(sums: pd.Series, names: list[str], level: float) -> pd.DataFrame:
+    n = float(sums["n"] or 0)
+    p = len(names)
+    if n < p + 3:
+        raise AnalysisError(f"only {int(n)} tickets have a CSAT answer after them; need at least {p + 3} to rank drivers")
+    mx = np.array([sums[f"s_{a}"] for a in names], dtype=float) / n
+    my = float(sums["sy"]) / n
+    sxx = np.empty((p, p))
+    for i, a in enumerate(names):
+        for j_, b in enumerate(names):
+            key = f"s_{a}__{b}" if i <= j_ else f"s_{b}__{a}"
+            sxx[i, j_] = float(sums[key]) - n * mx[i] * mx[j_]  # centred cross-products
+    sxy = np.array([float(sums[f"sy_{a}"]) - n * mx[i] * my for i, a in enumerate(names)])
+    syy = float(sums["syy"]) - n * my**2
+    keep = np.diag(sxx) > 1e-12  # a driver that never varies cannot be estimated
+    idx = np.flatnonzero(keep)
+    inv = np.linalg.pinv(sxx[np.ix_(idx, idx)])
+    beta = inv @ sxy[idx]
+    df = n - len(idx) - 1
+    sigma2 = max(syy - beta @ sxy[idx], 0.0) / df
+    se = np.sqrt(np.clip(np.diag(inv) * sigma2, 0, None))
+    tcrit = stats.t.ppf(0.5 + level / 2, df)
+    sd_x, sd_y = np.sqrt(np.diag(sxx)[idx] / (n - 1)), np.sqrt(syy / (n - 1))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        corr = sxy[idx] / np.sqrt(np.diag(sxx)[idx] * syy)
+        t = beta / se
+    out = pd.DataFrame({
+        "driver": [names[i] for i in idx], "unit": [DRIVERS[names[i]] for i in idx],
+        "effect": beta, "ci_low": beta - tcrit * se, "ci_high": beta + tcrit * se,
+        "p_value": 2 * stats.t.sf(np.abs(t), df), "std_effect": beta * sd_x / sd_y,
+        "correlation": corr, "n": int(n),
+    })
+    return out.reindex(out["std_effect"].abs().sort_values(ascending=False).index).reset_index(drop=True)

@@ -1,0 +1,149 @@
+"""Scorecard: one row per touchpoint (or stage) with every figure, its target and an honest status.
+
+A target is met when the estimate reaches it; missed "significantly" only when the whole 95%
+interval lies below it, so a team is not blamed for noise. Monthly NPS and CSAT series come with
+each row for sparklines (the HTML report draws them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cxlens.errors import AnalysisError
+from cxlens.metrics.experience import ces_by, csat_by, nps_by
+from cxlens.metrics.gaps import journey_json
+from cxlens.metrics.outcomes import outcomes_by
+
+LEVELS = ("touchpoint", "stage")
+MEETS, BELOW, BELOW_SIG, NO_TARGET = "meets", "below target", "below target significantly", "no target"
+_SEVERITY = {NO_TARGET: 0, MEETS: 1, BELOW: 2, BELOW_SIG: 3}
+# target metric -> (scorecard column, interval low, interval high)
+TARGET_COLUMNS = {
+    "nps": ("nps", "nps_ci_low", "nps_ci_high"),
+    "csat": ("csat", "csat_ci_low", "csat_ci_high"),
+    "ces": ("ces", "ces_ci_low", "ces_ci_high"),
+    "csat_top2": ("csat_top2_pct", "csat_top2_ci_low", "csat_top2_ci_high"),
+    "ces_low_effort": ("ces_low_effort_pct", "ces_low_effort_ci_low", "ces_low_effort_ci_high"),
+    "resolution_rate": ("resolution_rate", "resolution_ci_low", "resolution_ci_high"),
+    "fcr": ("fcr_rate", "fcr_ci_low", "fcr_ci_high"),
+}
+
+
+def target_status(value: float, high: float, target: float | None) -> str:
+    """meets (estimate reaches the target), below target, or below target significantly (the whole
+    interval, up to `high`, lies below it); no target when there is nothing to compare."""
+    if target is None or value is None or pd.isna(value):
+        return NO_TARGET
+    if value >= target:
+        return MEETS
+    return BELOW_SIG if (high is not None and not pd.isna(high) and high < target) else BELOW
+
+
+def scorecard(store, level: str = "touchpoint", since: Any = None, until: Any = None, filters: dict | None = None,
+              min_n: int = 30, weighted: bool = False, trend_period: str = "month") -> pd.DataFrame:
+    """The scorecard table, one row per touchpoint or stage in journey order.
+
+    Columns: stage, [touchpoint], NPS/CSAT/CES with n and intervals, % top-2 and % low effort,
+    ticket outcomes (tickets, resolution_rate, fcr_rate, reopen_rate, resolution_p50_h), the
+    expectation gap, targets (from journey.yaml, touchpoint level only), status (worst over the
+    metrics with a target), status_detail, low_n, and the series periods/nps_trend/csat_trend
+    (monthly unless `trend_period` says otherwise) for sparklines.
+    """
+    if level not in LEVELS:
+        raise AnalysisError(f"unknown scorecard level '{level}'; use touchpoint or stage")
+    journey = journey_json(store, "targets")
+    kw = dict(since=since, until=until, filters=filters, min_n=min_n)
+    base = (journey[["stage", "stage_order", "touchpoint", "targets"]] if level == "touchpoint"
+            else journey.groupby("stage", as_index=False)["stage_order"].min())
+    out = base.sort_values(["stage_order"] + (["touchpoint"] if level == "touchpoint" else []), kind="stable")
+    out = out.merge(_experience(store, level, kw, weighted), on=level, how="left")
+    out = out.merge(_outcomes(store, level, since, until, filters), on=level, how="left")
+    out = out.merge(_gap(store, level, kw), on=level, how="left")
+    if level == "touchpoint":
+        statuses = [_row_status(r) for r in out.to_dict("records")]
+        out["status"] = [s for s, _ in statuses]
+        out["status_detail"] = [d for _, d in statuses]
+        out["targets"] = out["targets"].map(lambda t: t or {})
+    else:
+        out["status"], out["status_detail"] = NO_TARGET, ""
+    for col in ("n_nps", "n_csat", "n_ces", "tickets", "open_tickets"):
+        if col in out:
+            out[col] = out[col].astype("Int64")
+    n_cols = out[["n_nps", "n_csat", "n_ces"]].fillna(0).to_numpy()
+    out["low_n"] = ((n_cols > 0) & (n_cols < min_n)).any(axis=1) | (n_cols.sum(axis=1) == 0)
+    out = out.merge(_trends(store, level, trend_period, since, until, filters), on=level, how="left")
+    for col in ("periods", "nps_trend", "csat_trend"):
+        out[col] = out[col].map(lambda v: v if isinstance(v, list) else [])
+    return out.drop(columns=["stage_order"]).reset_index(drop=True)
+
+
+def _experience(store, level, kw, weighted) -> pd.DataFrame:
+    nps = nps_by(store, [level], weighted=weighted, **kw)
+    csat = csat_by(store, [level], weighted=weighted, **kw)
+    ces = ces_by(store, [level], weighted=weighted, **kw)
+    frame = nps[[level, "n", "nps", "ci_low", "ci_high"]].rename(
+        columns={"n": "n_nps", "ci_low": "nps_ci_low", "ci_high": "nps_ci_high"})
+    frame = frame.merge(csat[[level, "n", "csat", "ci_low", "ci_high", "top2_pct", "top2_ci_low", "top2_ci_high"]].rename(
+        columns={"n": "n_csat", "ci_low": "csat_ci_low", "ci_high": "csat_ci_high", "top2_pct": "csat_top2_pct",
+                 "top2_ci_low": "csat_top2_ci_low", "top2_ci_high": "csat_top2_ci_high"}), on=level, how="outer")
+    frame = frame.merge(ces[[level, "n", "ces", "ci_low", "ci_high", "low_effort_pct", "low_effort_ci_low",
+                             "low_effort_ci_high"]].rename(
+        columns={"n": "n_ces", "ci_low": "ces_ci_low", "ci_high": "ces_ci_high", "low_effort_pct": "ces_low_effort_pct",
+                 "low_effort_ci_low": "ces_low_effort_ci_low", "low_effort_ci_high": "ces_low_effort_ci_high"}),
+        on=level, how="outer")
+    return frame
+
+
+def _outcomes(store, level, since, until, filters) -> pd.DataFrame:
+    cols = [level, "tickets", "resolution_rate", "resolution_ci_low", "resolution_ci_high", "fcr_rate",
+            "fcr_ci_low", "fcr_ci_high", "reopen_rate", "resolution_p50_h"]
+    try:
+        frame = outcomes_by(store, [level], since=since, until=until, filters=filters)
+    except AnalysisError:
+        return pd.DataFrame(columns=cols)
+    return frame[cols]
+
+
+def _gap(store, level, kw) -> pd.DataFrame:
+    from cxlens.metrics.gaps import expectation_gap
+
+    try:
+        gap = expectation_gap(store, [level], **kw)
+    except AnalysisError:
+        return pd.DataFrame(columns=[level, "expectation_gap", "expectation_gap_ci_low", "expectation_gap_ci_high"])
+    return gap[[level, "gap", "ci_low", "ci_high"]].rename(
+        columns={"gap": "expectation_gap", "ci_low": "expectation_gap_ci_low", "ci_high": "expectation_gap_ci_high"})
+
+
+def _row_status(row: dict) -> tuple[str, str]:
+    worst, details = NO_TARGET, []
+    for metric, target in (row.get("targets") or {}).items():
+        if metric not in TARGET_COLUMNS:
+            continue
+        col, _, high = TARGET_COLUMNS[metric]
+        status = target_status(row.get(col), row.get(high), float(target))
+        if status == NO_TARGET:
+            continue
+        details.append(f"{metric} {row[col]:.2f} vs {float(target):g}: {status}")
+        if _SEVERITY[status] > _SEVERITY[worst]:
+            worst = status
+    return worst, "; ".join(details)
+
+
+def _trends(store, level, period, since, until, filters) -> pd.DataFrame:
+    """NPS and CSAT per period for each row, aligned on one list of periods (None where no answers)."""
+    nps = nps_by(store, [level], period=period, since=since, until=until, filters=filters)
+    csat = csat_by(store, [level], period=period, since=since, until=until, filters=filters)
+    months = sorted(set(nps["period"]) | set(csat["period"]))
+    keys = sorted(set(nps[level]) | set(csat[level]))
+
+    def series(frame: pd.DataFrame, col: str, key: str) -> list[float | None]:
+        values = dict(zip(frame.loc[frame[level] == key, "period"], frame.loc[frame[level] == key, col]))
+        return [None if pd.isna(values.get(m, np.nan)) else round(float(values[m]), 3) for m in months]
+
+    return pd.DataFrame({level: keys, "periods": [months] * len(keys),
+                         "nps_trend": [series(nps, "nps", k) for k in keys],
+                         "csat_trend": [series(csat, "csat", k) for k in keys]})

@@ -1,0 +1,169 @@
+"""Shared fixtures: a small store loaded through the real `load` path.
+
+`tiny_store` holds a 3-touchpoint journey, 8 customers and hand-checkable responses and tickets,
+so tests can assert exact numbers. Fixtures take the store as an argument named `store`-like, so
+the engine can later be parametrised (DuckDB, Spark, PostgreSQL) without touching the tests.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from cxlens.ingest import load, sync_journey
+from cxlens.journey import read_journey
+from cxlens.store import Store
+
+TINY_JOURNEY = """
+stages: [purchase, support, advocacy]
+touchpoints:
+  - {id: shop, name: Shop, stage: purchase, channel: store, owner: Retail,
+     targets: {csat: 4.0, nps: 0}, self_rating: {csat: 4.8}}
+  - {id: call, name: Support call, stage: support, channel: call_center, owner: Care,
+     targets: {csat: 4.5}, self_rating: {csat: 4.0}}
+  - {id: relationship, name: Relationship, stage: advocacy, targets: {nps: 10}}
+"""
+
+TINY_CUSTOMERS = """customer_id,signup_date,segment,region,language,plan,account_id
+C1,2024-01-01,family,north,en,basic,
+C2,2024-02-01,value,south,ar,pro,
+C3,2024-02-03,value,south,de,pro,
+C4,2024-02-03,family,north,en,basic,
+C5,2024-03-01,business,north,en,pro,A1
+C6,2024-03-01,business,south,de,pro,A1
+C7,2024-03-05,family,south,ar,basic,
+C8,2024-03-09,value,north,en,basic,
+"""
+
+# NPS at `relationship`: Jan has 10 answers (4 promoters, 3 passives, 3 detractors => NPS 10),
+# Feb has 6 answers (1 promoter, 1 passive, 4 detractors => NPS -50).
+_NPS = [
+    ("C1", "2024-01-05", 10), ("C2", "2024-01-06", 9), ("C3", "2024-01-07", 9), ("C4", "2024-01-08", 10),
+    ("C5", "2024-01-09", 8), ("C6", "2024-01-10", 7), ("C7", "2024-01-11", 8),
+    ("C8", "2024-01-12", 3), ("C1", "2024-01-20", 6), ("C2", "2024-01-21", 0),
+    ("C3", "2024-02-02", 9), ("C4", "2024-02-03", 7), ("C5", "2024-02-04", 5),
+    ("C6", "2024-02-05", 6), ("C7", "2024-02-06", 2), ("C8", "2024-02-07", 4),
+]
+# CSAT and CES at shop and call; expectation at shop and call.
+_CSAT = [("C1", "shop", 5), ("C2", "shop", 4), ("C3", "shop", 4), ("C4", "shop", 3),
+         ("C5", "call", 2), ("C6", "call", 3), ("C7", "call", 1), ("C8", "call", 4)]
+_CES = [("C1", "shop", 7), ("C2", "shop", 6), ("C3", "shop", 5), ("C4", "shop", 2),
+        ("C5", "call", 3), ("C6", "call", 2), ("C7", "call", 1), ("C8", "call", 6)]
+_EXPECT = [("C1", "shop", 4), ("C2", "shop", 4), ("C3", "shop", 3), ("C4", "shop", 4),
+           ("C5", "call", 4), ("C6", "call", 5), ("C7", "call", 4), ("C8", "call", 4)]
+
+
+def tiny_responses_csv() -> str:
+    lines = ["response_id,customer_id,ts,touchpoint_id,metric,score,language"]
+    for i, (c, day, s) in enumerate(_NPS):
+        lines.append(f"N{i},{c},{day} 12:00:00,relationship,nps,{s},en")
+    for metric, rows in (("csat", _CSAT), ("ces", _CES), ("expectation", _EXPECT)):
+        for i, (c, tp, s) in enumerate(rows):
+            lines.append(f"{metric}{i},{c},2024-03-{10 + i:02d} 09:00:00,{tp},{metric},{s},en")
+    return "\n".join(lines) + "\n"
+
+
+# Tickets at `call`: T1-T4 resolved (T1, T2 first contact; T3 two contacts; T4 reopened), T5 open.
+TINY_TICKETS = """ticket_id,customer_id,touchpoint_id,category,channel,opened_at,first_response_at,resolved_at,reopened,contacts
+T1,C5,call,billing,phone,2024-03-01 09:00:00,2024-03-01 10:00:00,2024-03-02 09:00:00,false,1
+T2,C6,call,billing,phone,2024-03-02 09:00:00,2024-03-02 11:00:00,2024-03-04 09:00:00,false,1
+T3,C7,call,network,chat,2024-03-03 09:00:00,2024-03-03 13:00:00,2024-03-07 09:00:00,false,2
+T4,C8,call,network,chat,2024-03-04 09:00:00,2024-03-04 17:00:00,2024-03-12 09:00:00,true,1
+T5,C1,call,billing,phone,2024-03-05 09:00:00,2024-03-05 09:30:00,,false,1
+"""
+
+
+def build_tiny_store(url: str, folder: Path) -> Store:
+    """Open `url`, write the tiny journey and load customers, responses and tickets into it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    store = Store.open(url)
+    journey = folder / "journey.yaml"
+    journey.write_text(textwrap.dedent(TINY_JOURNEY).lstrip(), encoding="utf-8")
+    sync_journey(store, read_journey(journey))
+    for kind, text in (("customers", TINY_CUSTOMERS), ("responses", tiny_responses_csv()), ("tickets", TINY_TICKETS)):
+        path = folder / f"{kind}.csv"
+        path.write_text(text, encoding="utf-8")
+        load(store, path, kind)
+    return store
+
+
+@pytest.fixture
+def tiny_store(tmp_path: Path) -> Store:
+    """A DuckDB store with the tiny journey, customers, responses and tickets, loaded the real way."""
+    store = build_tiny_store(f"duckdb:///{tmp_path / 'tiny.duckdb'}", tmp_path / "tiny")
+    yield store
+    store.close()
+
+
+GENERATED_JOURNEY = """
+stages: [purchase, support, advocacy]
+touchpoints:
+  - {id: shop, name: Shop, stage: purchase, channel: store, targets: {csat: 3.0}}
+  - {id: call, name: Call, stage: support, channel: call_center, targets: {csat: 4.6}}
+  - {id: chat, name: Chat, stage: support, channel: chat}
+  - {id: relationship, name: Relationship, stage: advocacy}
+"""
+
+
+def generate_frames(seed: int = 42, customers: int = 400, answers: int = 4000, tickets: int = 1500):
+    """Random but reproducible customers, responses and tickets, as pandas frames (the brute-force truth)."""
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    cust = pd.DataFrame({
+        "customer_id": [f"C{i}" for i in range(customers)],
+        "segment": rng.choice(["value", "family", "business"], customers, p=[0.5, 0.3, 0.2]),
+        "region": rng.choice(["north", "south"], customers, p=[0.6, 0.4]),
+        "language": rng.choice(["en", "de"], customers),
+        "plan": rng.choice(["basic", "pro"], customers),
+    })
+    # business customers answer 3x as often: a response bias for weighting to correct
+    p_answer = np.where(cust["segment"] == "business", 3.0, 1.0)
+    who = rng.choice(customers, answers, p=p_answer / p_answer.sum())
+    metric = rng.choice(["nps", "csat", "ces", "expectation"], answers, p=[0.4, 0.3, 0.2, 0.1])
+    tp = np.where(metric == "nps", "relationship", rng.choice(["shop", "call", "chat"], answers))
+    business = (cust["segment"].to_numpy()[who] == "business")
+    scale = {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7), "expectation": (1, 5)}
+    score = np.empty(answers)
+    for m, (lo, hi) in scale.items():
+        sel = metric == m
+        base = rng.integers(lo, hi + 1, sel.sum())
+        if m == "nps":  # business customers are less happy
+            base = np.where(business[sel], np.clip(base - 3, lo, hi), base)
+        score[sel] = base
+    ts = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 365 * 24, answers), unit="h")
+    resp = pd.DataFrame({"response_id": [f"R{i}" for i in range(answers)], "customer_id": cust["customer_id"].to_numpy()[who],
+                         "ts": ts, "touchpoint_id": tp, "metric": metric, "score": score})
+    opened = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 360 * 24, tickets), unit="h")
+    frt = rng.exponential(5, tickets)
+    res_h = rng.gamma(2, 30, tickets)
+    resolved = rng.random(tickets) < 0.9
+    tick = pd.DataFrame({
+        "ticket_id": [f"T{i}" for i in range(tickets)], "customer_id": rng.choice(cust["customer_id"], tickets),
+        "touchpoint_id": rng.choice(["call", "chat"], tickets), "category": rng.choice(["billing", "network"], tickets),
+        "channel": rng.choice(["phone", "chat"], tickets), "opened_at": opened,
+        "first_response_at": opened + pd.to_timedelta(np.round(frt * 3600), unit="s"),
+        "resolved_at": (opened + pd.to_timedelta(np.round(res_h * 3600), unit="s")).where(resolved),
+        "reopened": rng.random(tickets) < 0.1, "contacts": 1 + rng.poisson(0.5, tickets),
+    })
+    return {"customers": cust, "responses": resp, "tickets": tick}
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory):
+    """(store, frames): the generated data loaded through `load`, and the same data as pandas frames."""
+    folder = tmp_path_factory.mktemp("generated")
+    frames = generate_frames()
+    store = Store.open(f"duckdb:///{folder / 'gen.duckdb'}")
+    journey = folder / "journey.yaml"
+    journey.write_text(textwrap.dedent(GENERATED_JOURNEY).lstrip(), encoding="utf-8")
+    sync_journey(store, read_journey(journey))
+    for kind in ("customers", "responses", "tickets"):
+        path = folder / f"{kind}.parquet"
+        frames[kind].to_parquet(path, index=False)
+        load(store, path, kind)
+    yield store, frames
+    store.close()

@@ -1,0 +1,106 @@
+"""Store URLs pick the engine; the schema is created and versioned on every engine; external Parquet
+tables are read in place; Spark stores keep no state outside their warehouse folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from engine_fixtures import engine_store, engine_url, make_url  # noqa: F401  (fixtures)
+
+from cxlens.errors import StoreError
+from cxlens.model import SCHEMA_VERSION, TABLES
+from cxlens.store import SYSTEM_TABLES, Store
+from cxlens.store import engines
+
+
+def test_an_unknown_url_says_which_urls_work():
+    with pytest.raises(StoreError, match="duckdb:///file, spark://local"):
+        Store.open("cx.duckdb")
+
+
+def test_a_failed_connection_does_not_print_the_password():
+    with pytest.raises(StoreError) as err:
+        Store.open("postgres://alice:s3cret@127.0.0.1:1/none")
+    assert "s3cret" not in str(err.value) and "alice:***@" in str(err.value)
+
+
+def test_spark_urls_name_the_master_and_options():
+    assert engines.spark_params("spark://local[*]") == ("local[*]", {})
+    assert engines.spark_params("spark://head:7077?warehouse=s3a://lake/cx&partitions=200") == \
+        ("spark://head:7077", {"warehouse": "s3a://lake/cx", "partitions": "200"})
+
+
+def test_a_new_store_has_every_table_empty_and_the_current_schema_version(engine_store):
+    for name in [*TABLES, *SYSTEM_TABLES]:
+        assert engine_store.count(name) == 0, name
+        assert list(engine_store.table(name).columns) == [c for c, _ in _columns(name)], name
+    assert engines.read_version(engine_store.ibis, engine_store.engine) == SCHEMA_VERSION
+
+
+def test_reopening_a_store_keeps_its_version_and_does_not_migrate_again(engine_url):
+    Store.open(engine_url).close()
+    with Store.open(engine_url, create=False) as store:
+        assert engines.read_version(store.ibis, store.engine) == SCHEMA_VERSION
+        assert store.count("responses") == 0
+
+
+def _columns(name: str) -> list[tuple[str, str]]:
+    from cxlens.store.store import ddl_columns
+
+    return ddl_columns(name)
+
+
+@pytest.fixture
+def lake(tmp_path: Path) -> Path:
+    """A Hive-partitioned Parquet folder of responses, as another pipeline would leave it."""
+    folder = tmp_path / "lake" / "responses"
+    folder.parent.mkdir(parents=True)
+    duckdb.sql(f"""COPY (SELECT 'R' || i AS response_id, 'C' || (i % 3) AS customer_id,
+                   TIMESTAMP '2024-01-01' + INTERVAL (i) DAY AS ts, 'shop' AS touchpoint_id, 'nps' AS metric,
+                   (i % 11)::DOUBLE AS score, NULL::VARCHAR AS comment, NULL::VARCHAR AS language,
+                   strftime(TIMESTAMP '2024-01-01' + INTERVAL (i) DAY, '%Y') AS year
+                   FROM range(400) t(i)) TO '{folder}' (FORMAT parquet, PARTITION_BY (year))""")
+    return folder
+
+
+@pytest.mark.parametrize("engine", ["duckdb", pytest.param("spark", marks=pytest.mark.spark)])
+def test_external_parquet_folders_are_read_in_place(engine, lake, tmp_path):
+    url = make_url(engine, tmp_path / engine)
+    with Store.open(url, external_tables={"responses": {"path": str(lake)}}) as store:
+        assert store.count("responses") == 400
+        per_year = store.execute(store.table("responses").group_by("year").aggregate(n=store.table("responses").count()))
+        assert dict(zip(per_year["year"].astype(str), per_year["n"])) == {"2024": 366, "2025": 34}
+        assert store.count("customers") == 0  # the other tables are still the store's own
+
+
+def test_external_tables_on_postgres_are_refused_with_a_reason():
+    with pytest.raises(StoreError, match="not supported on postgres"):
+        engines.register_external(None, "postgres", "responses", {"path": "/lake/responses"})
+
+
+def test_an_external_table_in_an_unknown_format_is_refused():
+    with pytest.raises(StoreError, match="format 'csv' is not supported; use parquet or delta"):
+        engines.register_external(None, "duckdb", "responses", {"path": "/x", "format": "csv"})
+
+
+def test_a_missing_external_folder_names_the_table_and_path(tmp_path):
+    with pytest.raises(StoreError, match="external table 'responses'.*nowhere"):
+        Store.open(f"duckdb:///{tmp_path / 'cx.duckdb'}", external_tables={"responses": {"path": str(tmp_path / "nowhere.parquet")}})
+
+
+@pytest.mark.spark
+def test_two_spark_stores_in_one_process_do_not_see_each_others_tables(tmp_path):
+    a = Store.open(make_url("spark", tmp_path / "a"))
+    b = Store.open(make_url("spark", tmp_path / "b"))
+    from cxlens.store.writers import replace_rows
+    import pyarrow as pa
+
+    row = {c: [None] for c, _ in _columns("touchpoints")}
+    row.update(touchpoint_id=["shop"], name=["Shop"], stage=["purchase"])
+    replace_rows(a, "touchpoints", pa.table(row))
+    assert (a.count("touchpoints"), b.count("touchpoints")) == (1, 0)
+    a.close()
+    b.close()

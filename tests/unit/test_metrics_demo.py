@@ -1,0 +1,60 @@
+"""On the demo company: the metrics recover what the generator planted (truth.json)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cxlens.ingest import load, sync_journey
+from cxlens.journey import read_journey
+from cxlens.store import Store
+
+demo = pytest.importorskip("cxlens.demo")
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    files = demo.generate(folder, customers=3000, seed=7)
+    store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
+    sync_journey(store, read_journey(files.journey))
+    for kind in ("customers", "responses", "tickets"):
+        load(store, files.tables()[kind], kind)
+    yield store, json.loads(files.truth.read_text(encoding="utf-8"))
+    store.close()
+
+
+def test_slow_resolution_is_recovered_as_the_main_driver_of_post_ticket_csat(demo_store):
+    from cxlens.metrics.outcomes import csat_drivers
+
+    store, truth = demo_store
+    planted = truth["resolution_csat"]["slope_per_day"]  # -0.2 CSAT-latent points per day to resolve
+    drivers = csat_drivers(store)
+    top = drivers.iloc[0]
+    assert top["driver"] == "resolution_days"
+    assert top["p_value"] < 1e-6
+    # Answers are the latent rounded and clipped to 1..5, which attenuates the slope slightly.
+    assert planted * 1.3 < top["effect"] < planted * 0.7
+    assert (drivers.iloc[1:]["p_value"] > 0.01).all()
+
+
+def test_demo_ces_follows_the_higher_is_easier_convention(demo_store):
+    from cxlens.metrics import ces_by, csat_by
+
+    store, truth = demo_store
+    assert "higher means less effort" in truth["conventions"]["ces"]
+    ces = ces_by(store, ["touchpoint"]).set_index("touchpoint")["ces"]
+    csat = csat_by(store, ["touchpoint"]).set_index("touchpoint")["csat"]
+    both = ces.index.intersection(csat.index)
+    assert ces[both].corr(csat[both]) > 0.5  # easier touchpoints are the more satisfying ones
+
+
+def test_demo_owners_overrate_their_touchpoints(demo_store):
+    from cxlens.metrics.gaps import delivery_gap
+
+    store, _ = demo_store
+    gaps = delivery_gap(store)
+    csat = gaps[gaps["metric"] == "csat"]
+    assert (csat["gap"] < 0).mean() > 0.8
+    assert (csat["status"] == "over-rated").sum() >= len(csat) // 2
