@@ -10,7 +10,7 @@ from cxlens.ingest import load, sync_journey
 from cxlens.journey import read_journey
 from cxlens.store import Store
 
-demo = pytest.importorskip("cxlens.demo")
+import cxlens.demo as demo
 
 
 @pytest.fixture(scope="module")
@@ -58,3 +58,20 @@ def test_demo_owners_overrate_their_touchpoints(demo_store):
     csat = gaps[gaps["metric"] == "csat"]
     assert (csat["gap"] < 0).mean() > 0.8
     assert (csat["status"] == "over-rated").sum() >= len(csat) // 2
+
+
+def test_expectation_gap_ranks_touchpoints_like_the_planted_experience(demo_store):
+    """Expectations come from personas, not touchpoints, so the gap ranking must follow true CSAT."""
+    from scipy.stats import spearmanr
+
+    from cxlens.metrics import expectation_gap
+
+    store, truth = demo_store
+    gap = expectation_gap(store, min_n=30)
+    gap = gap[~gap["low_n"]]
+    true_csat = truth["touchpoints"]["true_mean_csat_latent"]
+    planted = [true_csat[t] for t in gap["touchpoint"]]
+    assert spearmanr(gap["gap"], planted).statistic > 0.8
+    worst = gap.sort_values("gap").iloc[0]
+    assert worst["touchpoint"] == min((t for t in gap["touchpoint"]), key=true_csat.get)
+    assert worst["ci_high"] < 0 and worst["significant"]

@@ -83,7 +83,8 @@ def _touchpoint_surveys(rng: np.random.Generator, pop: Population, ev: dict[str,
     df["csat"] = np.clip(np.rint(x), 1, 5)
     ces = np.clip(np.rint(4.6 + 1.2 * (x - mu) + rng.normal(0, 0.7, n)), 1, 7)
     df["ces"] = np.where(rng.random(n) < CES_SHARE, ces, np.nan)
-    exp = np.clip(np.rint(3.0 + 0.9 * (x - pop.expects[df["cust"].to_numpy()]) + rng.normal(0, 0.5, n)), 1, 5)
+    # What the customer expected, on the CSAT scale (gap model: perceived CSAT minus expectation).
+    exp = np.clip(np.rint(pop.expects[df["cust"].to_numpy()] + rng.normal(0, 0.6, n)), 1, 5)
     df["expectation"] = np.where(rng.random(n) < EXPECTATION_SHARE, exp, np.nan)
 
     # Comments: rarer than on NPS; only clear-cut experiences (CSAT <= 2 or >= 4) get one.

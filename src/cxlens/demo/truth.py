@@ -36,7 +36,7 @@ def build_truth(seed: int, pop: Population, life: Lifecycle, abandon_ts: np.ndar
             "nps_survey": (f"touchpoint 'relationship'; in the first month of each quarter a random "
                            f"{P.NPS_SAMPLE_SHARE:.0%} of the customers active that month answer"),
             "ces": "1-7 agreement with 'the company made it easy' (CES 2.0): higher means less effort",
-            "expectation": "1-5: 1 much worse than expected, 3 as expected, 5 much better",
+            "expectation": "1-5 on the CSAT scale: the service level the customer expected (persona expectation level + noise); perceived CSAT minus it is the gap",
             "response_id": "<survey id>-<metric>: the answers of one survey share the survey id",
             "comments": ("on NPS and CSAT rows; `language` is left empty on 20% of commented rows for language "
                          "detection; the true language and themes are in comments_truth.csv"),
