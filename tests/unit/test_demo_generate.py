@@ -95,13 +95,14 @@ def _ols(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 
 def test_generate_writes_every_file_with_canonical_columns(demo: DemoFiles) -> None:
-    for path in (demo.journey, demo.truth, demo.personas_truth, demo.comments_truth, *demo.tables().values()):
+    for path in (demo.journey, demo.truth, demo.personas_truth, demo.comments_truth, demo.notes_truth,
+                 *demo.tables().values()):
         assert path.exists() and path.stat().st_size > 0, path
-    assert list(demo.tables()) == ["customers", "events", "responses", "tickets", "outcomes"]
+    assert list(demo.tables()) == ["customers", "events", "responses", "tickets", "outcomes", "notes"]
     customers = pd.read_csv(demo.customers, nrows=5)
     assert list(customers.columns) == [c for c in TABLES["customers"].names if c != "attributes"] + ["age", "handset"]
     assert list(pd.read_parquet(demo.events).columns) == list(TABLES["events"].names)
-    for kind in ("responses", "tickets", "outcomes"):
+    for kind in ("responses", "tickets", "outcomes", "notes"):
         assert list(pd.read_csv(getattr(demo, kind), nrows=5).columns) == list(TABLES[kind].names), kind
 
 

@@ -25,6 +25,7 @@ from cxlens.demo.comments import ticket_description
 from cxlens.demo.journey_spec import TOUCHPOINT_IDS, write_journey_yaml
 from cxlens.demo.journeys import HOUR, EventLog, channels, experience, monthly_usage, onboarding
 from cxlens.demo.lifecycle import simulate
+from cxlens.demo.notes import build_notes
 from cxlens.demo.population import EPOCH, MONTH_START, WINDOW_END, Population, build_population
 from cxlens.demo.surveys import build_responses
 from cxlens.demo.tickets import contact_events, draw_tickets, keep_tickets
@@ -44,10 +45,12 @@ class DemoFiles:
     truth: Path
     personas_truth: Path
     comments_truth: Path
+    notes: Path
+    notes_truth: Path
 
     def tables(self) -> dict[str, Path]:
         """Table kind -> file, in the order they must be loaded (customers first)."""
-        return {k: getattr(self, k) for k in ("customers", "events", "responses", "tickets", "outcomes")}
+        return {k: getattr(self, k) for k in ("customers", "events", "responses", "tickets", "outcomes", "notes")}
 
 
 def _ts(seconds: np.ndarray) -> pa.Array:
@@ -79,7 +82,7 @@ def generate(out_dir: Path, customers: int = 20_000, seed: int = 7, progress: Ca
     rng = np.random.default_rng(seed)
     files = DemoFiles(*(out / f for f in ("journey.yaml", "customers.csv", "events.parquet", "responses.csv",
                                           "tickets.csv", "outcomes.csv", "truth.json", "personas_truth.csv",
-                                          "comments_truth.csv")))
+                                          "comments_truth.csv", "notes.csv", "notes_truth.csv")))
     write_journey_yaml(files.journey)
 
     say(f"drawing {customers:,} customers")
@@ -137,6 +140,10 @@ def generate(out_dir: Path, customers: int = 20_000, seed: int = 7, progress: Ca
         "reopened": tickets.reopened, "contacts": tickets.contacts,
         "description": [ticket_description(r, lg, c) for lg, c in zip(lang, tickets.category)],
     })
+    customers_frame = pd.DataFrame({"customer_id": cid, "language": np.array(P.LANGUAGES)[pop.language]})
+    notes, notes_truth = build_notes(rng, r, tk, customers_frame)
+    _write_csv(notes, files.notes)
+    notes_truth.to_csv(files.notes_truth, index=False)
     tk, bad_tickets = mix_in(rng, tk, TICKET_DEFECTS, "ticket_id", "opened_at", "TX")
     _write_csv(tk, files.tickets)
     _write_outcomes(oc, cid, files.outcomes)
@@ -145,7 +152,7 @@ def generate(out_dir: Path, customers: int = 20_000, seed: int = 7, progress: Ca
 
     say("writing truth.json")
     counts = {"customers": pop.n, "events": len(ev["ts"]), "responses": len(responses), "tickets": len(tk),
-              "outcomes": len(oc["cust"]), "comments": len(comments)}
+              "outcomes": len(oc["cust"]), "comments": len(comments), "notes": len(notes)}
     truth = build_truth(seed, pop, life, abandon_ts, counts, {"responses": bad_responses, "tickets": bad_tickets})
     files.truth.write_text(json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8")
     return files

@@ -13,7 +13,6 @@ from typing import Callable
 
 from cxlens.ingest import LoadReport, load, sync_journey
 from cxlens.journey import read_journey
-from cxlens.model import KINDS
 from cxlens.workspace import JOURNEY_FILE, Workspace, init
 
 Step = Callable[[str], None]
@@ -57,9 +56,9 @@ def run_demo(directory: str | Path, customers: int = 20_000, seed: int = 7, step
         t = time.perf_counter()
         sync_journey(store, read_journey(ws.journey_path))
         loads = {}
-        for kind in KINDS:  # customers first: the child tables check their customer ids against it
+        for kind, path in files.tables().items():  # customers first: child tables check customer ids
             step(f"loading {kind}")
-            loads[kind] = load(store, getattr(files, kind), kind)
+            loads[kind] = load(store, path, kind)
         seconds["load"] = time.perf_counter() - t
 
         t = time.perf_counter()
