@@ -11,6 +11,7 @@ most letters.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from typing import Iterable, Sequence
 
@@ -57,14 +58,52 @@ def _script(ch: str) -> str | None:
 _WEIGHT = {"han": 3, "kana": 3, "hangul": 2}
 
 
+# Per-script character classes with the same ranges as `_script`, so counting runs in C (re) rather
+# than one Python call per character; only letters outside these ranges go through `_script`.
+_SCRIPT_RES = (
+    ("latin", 1, re.compile("[A-Za-z\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f]")),
+    ("arabic", 1, re.compile("[\u0600-\u06ff\u0750-\u077f\ufb50-\ufeff]")),
+    ("cyrillic", 1, re.compile("[\u0400-\u052f]")),
+    ("kana", 3, re.compile("[\u3040-\u30ff]")),
+    ("hangul", 2, re.compile("[\uac00-\ud7af\u1100-\u11ff]")),
+    ("han", 3, re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff]")),
+    ("hebrew", 1, re.compile("[\u0590-\u05ff]")),
+    ("thai", 1, re.compile("[\u0e00-\u0e7f]")),
+    ("greek", 1, re.compile("[\u0370-\u03ff]")),
+)
+_OTHER_WORD = re.compile("[^\\W\u0000-\u024f\u0370-\u052f\u0590-\u06ff\u0750-\u077f\u0e00-\u0e7f"
+                         "\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+                         "\ufb50-\ufeff]")
+_ASCII_LETTERS = re.compile("[A-Za-z]")
+_NON_LATIN_WORD = re.compile("[^\\W\u0000-\u024f]")
+
+
 def script_counts(text: str) -> dict[str, int]:
     """Weighted letters per script family in `text`; digits, punctuation and emoji do not count."""
+    if text.isascii():  # most Latin-script comments: no need to look at other scripts
+        n = len(_ASCII_LETTERS.findall(text))
+        return {"latin": n} if n else {}
     counts: dict[str, int] = {}
-    for ch in text:
-        s = _script(ch)
+    first: dict[str, int] = {}  # keys in order of first appearance, so ties go to the earlier script
+    for name, weight, pattern in _SCRIPT_RES:
+        m = pattern.search(text)
+        if m:
+            counts[name] = len(pattern.findall(text, m.start())) * weight
+            first[name] = m.start()
+    for m in _OTHER_WORD.finditer(text):  # letters of rarer scripts (and Latin Extended Additional)
+        s = _script(m.group())
         if s:
             counts[s] = counts.get(s, 0) + _WEIGHT.get(s, 1)
-    return counts
+            first.setdefault(s, m.start())
+    return dict(sorted(counts.items(), key=lambda kv: first[kv[0]])) if len(counts) > 1 else counts
+
+
+def _latin_only(text: str) -> str:
+    """`text` with letters of other scripts blanked out (lingua sees only the Latin words)."""
+    if text.isascii():
+        return text
+    return _NON_LATIN_WORD.sub(lambda m: m.group() if not m.group().isalpha() or _script(m.group()) == "latin" else " ",
+                               text)
 
 
 @functools.lru_cache(maxsize=1)
@@ -94,8 +133,7 @@ def _decide(text: str) -> tuple[str, str | None]:
     if script == "cyrillic":
         return ("uk" if set(text) & _UKRAINIAN_ONLY else "ru"), None
     if script == "latin":
-        latin = "".join(ch if (_script(ch) == "latin" or not ch.isalpha()) else " " for ch in text)
-        return "?", latin
+        return "?", _latin_only(text)
     return {"hebrew": "he", "thai": "th", "greek": "el"}.get(script, UNDETERMINED), None
 
 
