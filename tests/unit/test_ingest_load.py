@@ -268,3 +268,24 @@ def test_a_mapping_renames_columns_maps_values_and_sets_constants(store, tmp_pat
     r = load(store, f, "responses", m)
     assert (r.inserted, r.quarantined) == (1, 1)
     assert (2, "score", "cannot parse as a number") in quarantine_reasons(store)
+
+
+def test_typed_parquet_columns_are_checked_without_a_text_round_trip(store, tmp_path):
+    """Parquet timestamps and integer scores load as they are; missing and out-of-scale values are still caught."""
+    frame = pd.DataFrame({
+        "response_id": ["R1", "R2", "R3", "R4"], "customer_id": ["C1", "C2", "C1", "C2"],
+        "ts": pd.to_datetime(["2024-03-01 10:00:00", None, "2024-03-03 08:30:00", "2024-03-04 09:00:00"]),
+        "touchpoint_id": ["call", "call", "shop", "shop"], "metric": ["nps", "nps", "csat", "csat"],
+        "score": pd.array([9, 7, 6, 5], dtype="Int64"),
+    })
+    f = tmp_path / "responses.parquet"
+    frame.to_parquet(f)
+    r = load(store, f, "responses")
+    assert (r.inserted, r.quarantined) == (2, 2)
+    assert quarantine_reasons(store) == {(2, "ts", "required value missing"),
+                                         (3, "score", "score outside the csat scale (1 to 5)")}
+    value, raw = store.duckdb.execute("SELECT value, raw FROM quarantine WHERE field = 'score'").fetchone()
+    assert float(value) == 6 and json.loads(raw)["response_id"] == "R3"
+    got = store.duckdb.execute("SELECT response_id, ts, score FROM responses ORDER BY 1").fetchall()
+    assert got == [("R1", pd.Timestamp("2024-03-01 10:00:00").to_pydatetime(), 9.0),
+                   ("R4", pd.Timestamp("2024-03-04 09:00:00").to_pydatetime(), 5.0)]

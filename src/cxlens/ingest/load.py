@@ -20,7 +20,7 @@ import duckdb
 from cxlens.errors import CxlensError, InputFileError
 from cxlens.ingest.mapping import Mapping
 from cxlens.ingest.readers import read_source
-from cxlens.ingest.validate import lit, q, source_expressions, stage_sql
+from cxlens.ingest.validate import lit, native_columns, q, source_expressions, stage_sql
 from cxlens.model import KINDS, TABLES, Table
 from cxlens.store.writers import writer_for
 
@@ -62,14 +62,18 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     con = store.duckdb if writer is None else writer.connection()
     source_cols = read_source(con, path, SOURCE_VIEW, encoding)
     respondents = _number_rows(con, path, table, mapping, source_cols)
-    exprs = source_expressions(table, _numbered_columns(con), mapping, str(path))
+    source_types = _numbered_columns(con)
+    exprs = source_expressions(table, list(source_types), mapping, str(path))
+    raw_columns = ["_src"] if mapping.wide else list(source_types)
+    native = native_columns(table, exprs, source_types)
     load_id = uuid.uuid4().hex[:12]
     path = path.resolve()  # quarantine and the load log record where the file really was
     started = datetime.now(timezone.utc).replace(tzinfo=None)
     with _progress(con, on_progress):
         con.execute("BEGIN TRANSACTION")
         try:
-            counts = _stage_and_upsert(con, table, exprs, mapping, load_id, str(path), writer and writer.bring_existing)
+            counts = _stage_and_upsert(con, table, exprs, mapping, load_id, str(path), raw_columns, native,
+                                      writer and writer.bring_existing)
             report = LoadReport(load_id, kind, str(path), respondents=respondents if mapping.wide else None, **counts)
             _record_load(con, report, _sha256(path), started)
             if writer is not None:
@@ -98,9 +102,13 @@ def _is_interrupt(exc: BaseException) -> bool:
 
 
 def _number_rows(con: duckdb.DuckDBPyConnection, path: Path, table: Table, mapping: Mapping, source_cols: list[str]) -> int | None:
-    """Give every source row its 1-based data-row number (header excluded) and, for wide files, unpivot."""
+    """Give every source row its 1-based data-row number (header excluded) and, for wide files, unpivot.
+
+    Wide files keep each respondent's whole row as the struct `_src`, so a quarantined answer shows it.
+    """
+    src = "s AS _src, " if mapping.wide else ""
     con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED_VIEW}_rows AS "
-                f"SELECT row_number() OVER () AS _row, s AS _src, s.* FROM {SOURCE_VIEW} s")
+                f"SELECT row_number() OVER () AS _row, {src}s.* FROM {SOURCE_VIEW} s")
     if not mapping.wide:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED_VIEW} AS SELECT * FROM {NUMBERED_VIEW}_rows")
         return None
@@ -127,19 +135,20 @@ def _number_rows(con: duckdb.DuckDBPyConnection, path: Path, table: Table, mappi
     return con.execute(f"SELECT count(*) FROM {SOURCE_VIEW}").fetchone()[0]
 
 
-def _numbered_columns(con: duckdb.DuckDBPyConnection) -> list[str]:
-    cols = [d[0] for d in con.execute(f"SELECT * FROM {NUMBERED_VIEW} LIMIT 0").description]
-    return [c for c in cols if c not in ("_row", "_src")]
+def _numbered_columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Source column -> its DuckDB type (text for CSV; Parquet, JSON and Excel keep theirs)."""
+    cols = con.execute(f"SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM {NUMBERED_VIEW})").fetchall()
+    return {name: sql_type for name, sql_type in cols if name not in ("_row", "_src")}
 
 
 def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping, load_id: str, file: str,
-                      before_upsert: Callable | None = None) -> dict:
+                      raw_columns: list[str], native: set[str], before_upsert: Callable | None = None) -> dict:
     """Stage + validate in one pass, quarantine bad rows, upsert good ones; returns the counts.
 
     `before_upsert(con, good)` (other engines) copies the target rows sharing a key with `good` into `con`.
     """
-    stage = stage_sql(table, exprs, mapping, NUMBERED_VIEW)
-    con.execute(f"CREATE TEMP TABLE _cx_stage AS SELECT * EXCLUDE (_src) FROM ({stage})")
+    stage = stage_sql(table, exprs, mapping, NUMBERED_VIEW, raw_columns, native)
+    con.execute(f"CREATE TEMP TABLE _cx_stage AS {stage}")
     rows_read = con.execute("SELECT count(*) FROM _cx_stage").fetchone()[0]
     meta = f"{lit(load_id)}, {lit(table.name)}, {lit(file)}"
     # Quarantine shows each file's latest load: reloading a file re-examines all its rows.
@@ -147,11 +156,11 @@ def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping
     con.execute(f"""
         INSERT INTO quarantine
         SELECT {meta}, _row, e.field, e.value, e.reason, _raw, now()::TIMESTAMP
-        FROM (SELECT _row, _raw, unnest(_errors) AS e FROM _cx_stage WHERE len(_errors) > 0)
+        FROM (SELECT _row, _raw, unnest(_errors) AS e FROM _cx_stage WHERE _errors IS NOT NULL)
     """)
     _quarantine_duplicates(con, table, meta)
     quarantined = con.execute(f"SELECT count(DISTINCT row_number) FROM quarantine WHERE load_id = {lit(load_id)}").fetchone()[0]
-    good = f"_cx_stage s WHERE len(s._errors) = 0 AND NOT EXISTS (SELECT 1 FROM _cx_dupes d WHERE d._row = s._row)"
+    good = f"_cx_stage s WHERE s._errors IS NULL AND NOT EXISTS (SELECT 1 FROM _cx_dupes d WHERE d._row = s._row)"
     if before_upsert is not None:
         before_upsert(con, good)
     inserted, updated, unchanged = _upsert(con, table, good)
@@ -166,11 +175,11 @@ def _quarantine_duplicates(con, table: Table, meta: str) -> None:
     key = ", ".join(q(k) for k in table.key)
     con.execute(f"""
         CREATE TEMP TABLE _cx_dupes AS
-        WITH repeated AS (SELECT {key}, max(_row) AS _last FROM _cx_stage WHERE len(_errors) = 0
-                          GROUP BY {key} HAVING count(*) > 1)
-        SELECT s._row, s._raw, CAST(s.{q(table.key[0])} AS VARCHAR) AS _key, s._src_json
-        FROM (SELECT *, to_json(_cx_stage)::VARCHAR AS _src_json FROM _cx_stage) s JOIN repeated r USING ({key})
-        WHERE s._row < r._last
+        WITH repeated AS (SELECT {key}, max(_row) AS _last FROM _cx_stage WHERE _errors IS NULL
+                          GROUP BY {key} HAVING count(*) > 1),
+        earlier AS (SELECT s.* FROM _cx_stage s JOIN repeated r USING ({key}) WHERE s._row < r._last)
+        SELECT _row, _raw, CAST({q(table.key[0])} AS VARCHAR) AS _key, to_json(earlier)::VARCHAR AS _src_json
+        FROM earlier
     """)
     con.execute(f"""
         INSERT INTO quarantine

@@ -58,8 +58,37 @@ def source_expressions(table: Table, source_cols: list[str], mapping: Mapping, f
     return exprs
 
 
-def typed_expression(name: str, sql_type: str, raw: str, date_format: str | None) -> str:
+# Canonical type -> source types that convert exactly with a plain CAST (Parquet, JSON, Excel keep types).
+_NATIVE = {
+    "TIMESTAMP": ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE"),
+    "DATE": ("DATE",),
+    "DOUBLE": ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UINTEGER", "USMALLINT", "UTINYINT"),
+    "BIGINT": ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UINTEGER", "USMALLINT", "UTINYINT"),
+    "BOOLEAN": ("BOOLEAN",),
+}
+
+
+def native_columns(table: Table, exprs: dict[str, str], source_types: dict[str, str]) -> set[str]:
+    """Canonical columns read straight from a source column that already has a compatible type.
+
+    They need no text round trip: casting a Parquet timestamp to text and parsing it back cost a
+    quarter of a 10M-row load, and such a value cannot fail to parse.
+    """
+    native = set()
+    for col in table.columns:
+        src = exprs.get(col.name)
+        if col.name == "month" or src is None:
+            continue
+        for name, sql_type in source_types.items():
+            if src == q(name) and sql_type.upper() in _NATIVE.get(col.type, ()):
+                native.add(col.name)
+    return native
+
+
+def typed_expression(name: str, sql_type: str, raw: str, date_format: str | None, native: bool = False) -> str:
     """Typed value of a raw expression; NULL when it cannot be parsed (a check reports that)."""
+    if native:
+        return f"CAST({raw} AS {sql_type})"
     text = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
     if name == "month":
         # Accept YYYY-MM, or any date/timestamp (then truncated to its month).
@@ -74,19 +103,24 @@ def typed_expression(name: str, sql_type: str, raw: str, date_format: str | None
     return f"TRY_CAST({text} AS {sql_type})"
 
 
-def stage_sql(table: Table, exprs: dict[str, str], mapping: Mapping, source_view: str) -> str:
-    """SELECT producing typed canonical columns, `_row`, `_errors` (list of structs) and `_raw`.
+def stage_sql(table: Table, exprs: dict[str, str], mapping: Mapping, source_view: str, raw_columns: list[str],
+              native: set[str] = frozenset()) -> str:
+    """SELECT producing typed canonical columns, `_row`, `_errors` and `_raw`.
 
-    `_raw` (the source row as JSON, kept in quarantine so nothing is lost) is built only for failing
-    rows: carrying it for every row doubled the cost of a load.
+    `_errors` (a list of {field, value, reason}) and `_raw` (the source row as JSON, kept in
+    quarantine so nothing is lost) are NULL for good rows and built only for failing ones: building
+    them for every row doubled the cost of a load. `raw_columns` are the source columns that make
+    up `_raw`; a lone `_src` (wide files: the respondent's whole row as a struct) is written as is.
+    `native` names the columns whose source already has their type (see `native_columns`).
     """
     typed, checks = [], []
     for col in table.columns:
         raw = exprs.get(col.name, "NULL")
-        typed.append(f"{typed_expression(col.name, col.type, raw, mapping.dates.get(col.name))} AS {q(col.name)}")
-        checks.extend(_column_checks(col.name, col.type, col.required, col.key))
+        is_native = col.name in native
+        typed.append(f"{typed_expression(col.name, col.type, raw, mapping.dates.get(col.name), is_native)} AS {q(col.name)}")
+        checks.extend(_column_checks(col.name, col.type, col.required, col.key, is_native))
     if table.name == "responses":
-        checks.append(_score_range_check())
+        checks.extend(_score_range_checks("score" in native))
     refs = {c.name: c.references for c in table.columns if c.references}
     joins = []
     for i, (name, ref) in enumerate(refs.items()):
@@ -94,21 +128,27 @@ def stage_sql(table: Table, exprs: dict[str, str], mapping: Mapping, source_view
         joins.append(f"LEFT JOIN (SELECT DISTINCT {ref_col} AS _k FROM {ref_table}) r{i} ON r{i}._k = t.{q(name)}")
         what = "customer (load customers first, or add it)" if ref_table == "customers" else "touchpoint (add it to journey.yaml)"
         checks.append(_check(f"t.{q(name)} IS NOT NULL AND r{i}._k IS NULL", name, f"t.{q(name)}", f"unknown {what}"))
-    error_list = "list_filter([" + ", ".join(checks) + "], lambda x: x IS NOT NULL)" if checks else "[]"
-    raw_cols = ", ".join(f"CAST({exprs.get(c.name, 'NULL')} AS VARCHAR) AS {q('_raw_' + c.name)}" for c in table.columns if _needs_parse(c.name, c.type))
+    errors = "NULL"
+    if checks:
+        errors = (f"CASE WHEN {' OR '.join('(' + c + ')' for c, _ in checks)} THEN "
+                  f"list_filter([{', '.join(case for _, case in checks)}], lambda x: x IS NOT NULL) END")
+    raw_cols = [f"CAST({exprs.get(c.name, 'NULL')} AS VARCHAR) AS {q('_raw_' + c.name)}" for c in table.columns
+                if _needs_parse(c.name, c.type) and c.name not in native]
+    kept = [f"{q(c)} AS _s_{i}" for i, c in enumerate(raw_columns)]
+    raw_json = ("_s_0" if raw_columns == ["_src"] else
+                "struct_pack(" + ", ".join(f"{q(c)} := _s_{i}" for i, c in enumerate(raw_columns)) + ")")
+    canonical = ", ".join(q(c.name) for c in table.columns)
     return f"""
-        WITH src AS (SELECT * FROM {source_view}),
-        t AS (SELECT _row, _src, {', '.join(typed)}{', ' + raw_cols if raw_cols else ''} FROM src)
-        SELECT *, CASE WHEN len(_errors) > 0 THEN to_json(_src)::VARCHAR END AS _raw FROM (
-            SELECT {', '.join('t.' + q(c.name) for c in table.columns)}, t._row, t._src, {error_list} AS _errors
-            FROM t {' '.join(joins)})
+        WITH t AS (SELECT _row, {', '.join(typed + raw_cols + kept)} FROM {source_view})
+        SELECT {canonical}, _row, _errors, CASE WHEN _errors IS NOT NULL THEN to_json({raw_json})::VARCHAR END AS _raw
+        FROM (SELECT t.*, {errors} AS _errors FROM t {' '.join(joins)})
     """
 
 
-def _check(condition: str, field: str, value_sql: str, reason: str, reason_sql: str | None = None) -> str:
-    """A struct {field, value, reason} when `condition` holds; `reason_sql` builds a reason from the row."""
+def _check(condition: str, field: str, value_sql: str, reason: str, reason_sql: str | None = None) -> tuple[str, str]:
+    """(condition, a struct {field, value, reason} when `condition` holds); `reason_sql` builds a reason from the row."""
     why = reason_sql or lit(reason)
-    return f"CASE WHEN {condition} THEN {{'field': {lit(field)}, 'value': CAST({value_sql} AS VARCHAR), 'reason': {why}}} END"
+    return condition, f"CASE WHEN {condition} THEN {{'field': {lit(field)}, 'value': CAST({value_sql} AS VARCHAR), 'reason': {why}}} END"
 
 
 _EXPECTED = {"TIMESTAMP": "a date-time", "DATE": "a date", "DOUBLE": "a number", "BIGINT": "a whole number",
@@ -120,9 +160,9 @@ def _needs_parse(name: str, sql_type: str) -> bool:
     return sql_type != "VARCHAR" or name == "month"
 
 
-def _column_checks(name: str, sql_type: str, required: bool, key: bool) -> list[str]:
+def _column_checks(name: str, sql_type: str, required: bool, key: bool, native: bool = False) -> list[tuple[str, str]]:
     col = f"t.{q(name)}"
-    parsed = _needs_parse(name, sql_type)
+    parsed = _needs_parse(name, sql_type) and not native
     raw_text = f"NULLIF(trim(t.{q('_raw_' + name)}), '')" if parsed else col
     checks = []
     if required:
@@ -133,7 +173,7 @@ def _column_checks(name: str, sql_type: str, required: bool, key: bool) -> list[
     return checks
 
 
-def _score_range_check() -> str:
+def _score_range_checks(native_score: bool) -> list[tuple[str, str]]:
     """Score must lie on its metric's scale; an unknown metric is its own reason."""
     ranges = " ".join(f"WHEN {lit(m)} THEN t.score BETWEEN {lo} AND {hi}" for m, (lo, hi) in METRIC_SCALES.items())
     scales = " ".join(f"WHEN {lit(m)} THEN '{lo} to {hi}'" for m, (lo, hi) in METRIC_SCALES.items())
@@ -141,6 +181,6 @@ def _score_range_check() -> str:
     metric_check = _check(f"t.metric IS NOT NULL AND t.metric NOT IN ({known})", "metric", "t.metric",
                           f"unknown metric; use one of {', '.join(METRIC_SCALES)}")
     range_check = _check(f"t.metric IN ({known}) AND t.score IS NOT NULL AND NOT (CASE t.metric {ranges} END)",
-                         "score", "t._raw_score", "", f"'score outside the ' || t.metric || ' scale (' || CASE t.metric {scales} END || ')'")
-    return metric_check + ", " + range_check
-
+                         "score", "t.score" if native_score else "t._raw_score", "",
+                         f"'score outside the ' || t.metric || ' scale (' || CASE t.metric {scales} END || ')'")
+    return [metric_check, range_check]
