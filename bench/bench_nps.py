@@ -4,6 +4,7 @@ Same data, same run, each contender in a fresh process:
   end to end  from the stored data: cxlens opens its DuckDB store file; pandas and polars read the
               same tables from Parquet (their idiomatic storage), join customers, group and compute NPS
   in memory   the data already loaded: cxlens on an in-memory DuckDB store, pandas/polars on frames
+  duckdb SQL  the same cells as one hand-written DuckDB query: the engine alone, without cxlens
 The memory-bandwidth floor = bytes the query must read at least / bandwidth measured now with NumPy.
 Goals (issue #2): faster than polars, >= 10x pandas end to end, >= 5x pandas in memory, within 10x
 of the floor.
@@ -12,6 +13,7 @@ of the floor.
 from __future__ import annotations
 
 import argparse
+import os
 
 import duckdb
 import numpy as np
@@ -54,6 +56,26 @@ t = time.perf_counter()
 out = nps_by(s, ["touchpoint", "segment"], period="month")
 RESULT = {{"seconds": time.perf_counter() - t, "cells": len(out), "check": float(out["nps"].sum())}}
 """
+# The same cells as one hand-written DuckDB query: what the engine alone costs, without cxlens around it.
+DUCKDB_SQL = """
+import time, duckdb
+QUERY = '''SELECT r.touchpoint_id, c.segment, date_trunc('month', r.ts) AS month, count(*) AS n,
+  100.0 * (count(*) FILTER (r.score >= 9) - count(*) FILTER (r.score <= 6)) / count(*) AS nps
+  FROM responses r JOIN customers c USING (customer_id) WHERE r.metric = 'nps' GROUP BY ALL'''
+t = time.perf_counter()
+con = duckdb.connect("{db}", read_only=True)
+{mode}
+out = con.execute(QUERY).fetchall()
+RESULT = {{"seconds": time.perf_counter() - t, "cells": len(out)}}
+"""
+DUCKDB_MEM = """con.execute("SET threads TO {threads}")
+mem = duckdb.connect()
+for name in ("customers", "responses"):
+    mem.register(name + "_disk", con.execute("SELECT * FROM " + name).to_arrow_table())
+    mem.execute("CREATE TABLE " + name + " AS SELECT * FROM " + name + "_disk")
+con = mem
+con.execute(QUERY).fetchall()
+t = time.perf_counter()"""
 PANDAS = """
 import time
 import pandas as pd
@@ -115,6 +137,7 @@ def main(rows: int) -> list[dict]:
     for mode, label in (("e2e", "end to end"), ("mem", "in memory")):
         timings = {
             "cxlens": run_measured((CXLENS_E2E if mode == "e2e" else CXLENS_MEM).format(**fmt)),
+            "duckdb SQL": run_measured(DUCKDB_SQL.format(**fmt, mode="" if mode == "e2e" else DUCKDB_MEM.format(threads=os.cpu_count()))),
             "polars": run_measured(POLARS.format(**fmt, mode=E2E if mode == "e2e" else MEM)),
             "pandas": run_measured(PANDAS.format(**fmt, mode=E2E if mode == "e2e" else MEM)),
         }

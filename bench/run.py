@@ -10,6 +10,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_load  # noqa: E402
 import bench_nps  # noqa: E402
+import bench_scorecard  # noqa: E402
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
@@ -17,3 +18,4 @@ if __name__ == "__main__":
     rows = parser.parse_args().rows
     bench_load.main(rows)
     bench_nps.main(rows)
+    bench_scorecard.main(rows, rows // 5)
