@@ -7,7 +7,7 @@ from typing import Annotated
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, err_console, handles_errors, render
 from cxlens.errors import CxlensError
@@ -98,43 +98,85 @@ def themes(
     render(records, fmt, title=str(path if path.exists() else "default themes"))
 
 
+@text_app.command("analyze")
+@handles_errors
+def analyze_cmd(
+    workspace: WorkspaceOpt = Path("."),
+    source: Annotated[str, typer.Option("--source", "-s", help="survey, ticket, note or all.")] = "all",
+    full: Annotated[bool, typer.Option("--full", help="Re-analyse every text, not only new and changed ones.")] = False,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Analyse every comment, ticket description and note in the store into comment_analysis (incremental)."""
+    from cxlens.text.stored import analyze_store
+    from cxlens.workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    with ws.store() as store, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                       TimeElapsedColumn(), console=err_console, transient=True,
+                                       disable=not err_console.is_terminal) as progress:
+        tasks: dict[str, object] = {}
+
+        def on_progress(src: str, done: int, total: int) -> None:
+            if src not in tasks:
+                tasks[src] = progress.add_task(f"analysing {src} texts", total=total)
+            progress.update(tasks[src], completed=done, total=total)
+
+        with err_console.status("loading the sentiment models") if err_console.is_terminal else _nothing():
+            from cxlens.text.pipeline import default_sentiment_model
+
+            default_sentiment_model()
+        result = analyze_store(store, source, full=full, themes=workspace_themes(workspace), on_progress=on_progress)
+    render(result.rows(), fmt, title=f"comment_analysis ({result.seconds:.1f}s)",
+           columns=["source", "texts", "analysed", "skipped", "removed"],
+           notes=["skipped: text and analysis version unchanged since the last run; removed: the text's row left the store.",
+                  f"analysis version: {result.model}"])
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def workspace_themes(workspace: Path):
+    """The workspace's pinned themes.yaml when present, else the shipped default themes."""
+    from cxlens.text.themes import ThemeSet
+
+    path = Path(workspace) / THEMES_FILE
+    return ThemeSet.load(path if path.exists() else None)
+
+
 @text_app.command("impact")
 @handles_errors
 def impact(
     workspace: WorkspaceOpt = Path("."),
-    by: Annotated[str | None, typer.Option("--by", "-b", help="touchpoint_id or segment.")] = None,
+    by: Annotated[str | None, typer.Option("--by", "-b", help="touchpoint or segment.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First date included (YYYY-MM-DD).")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last date included (YYYY-MM-DD).")] = None,
     fmt: FormatOpt = "table",
 ) -> None:
-    """NPS points each theme costs, from NPS answers with comments in the workspace store."""
-    from cxlens.text.pipeline import analyze
-    from cxlens.text.themes import ThemeSet
-    from cxlens.text.impact import theme_impact
+    """NPS points each theme costs, from the analysed NPS comments in the store (new comments are analysed first)."""
+    from cxlens.cli.metrics_cmds import sparkline
+    from cxlens.text.store_impact import store_theme_impact
+    from cxlens.text.stored import analyze_store
     from cxlens.workspace import Workspace
 
     ws = Workspace.open(workspace)
-    store = ws.store()
-    try:
-        frame = nps_comments(store)
-    finally:
-        store.close()
-    path = Path(workspace) / THEMES_FILE
-    scored = analyze(frame["comment"].tolist(), frame["language"].tolist(), themes=ThemeSet.load(path if path.exists() else None))
-    frame = pd.concat([frame.reset_index(drop=True), scored[["sentiment_score", "themes"]]], axis=1)
-    result = theme_impact(frame, by=by)
-    render(result.round(3).to_dict("records"), fmt, title="theme impact on NPS",
-           notes=["nps_gap: NPS with minus without the theme (adjusted-Wald 95% CI);",
-                  "nps_effect: OLS coefficient on NPS contribution with all themes at once (HC1 95% CI)."])
-
-
-def nps_comments(store) -> pd.DataFrame:
-    """NPS answers that carry a comment, with the customer's segment (one row per answer)."""
-    responses = store.table("responses")
-    customers = store.table("customers")
-    expr = responses.filter((responses.metric == "nps") & responses.comment.notnull())
-    expr = expr.left_join(customers.select("customer_id", "segment"), "customer_id")
-    frame = store.execute(expr.select("response_id", "customer_id", "ts", "touchpoint_id", "score", "comment",
-                                      "language", "segment"))
-    if frame.empty:
-        raise CxlensError("no NPS answers with comments in the store; load responses first (cxlens load)")
-    frame["language"] = frame["language"].where(frame["language"].notna(), None)
-    return frame
+    with ws.store() as store:
+        with err_console.status("analysing new or changed comments") if err_console.is_terminal else _nothing():
+            done = analyze_store(store, "survey", themes=workspace_themes(workspace))
+        result = store_theme_impact(store, by=by, since=since, until=until)
+    notes = ["share: of commented NPS answers; trend: monthly share (--format json has the series);",
+             "nps_gap: NPS with minus without the theme (adjusted-Wald 95% CI);",
+             "nps_effect: OLS coefficient on NPS contribution with all themes at once (HC1 95% CI)."]
+    if done.analysed:
+        notes.append(f"{done.analysed} new or changed comments were analysed first.")
+    if fmt == "table":
+        view = result.drop(columns=["months", "trend", "nps_with", "nps_without", "score_effect", "score_effect_low",
+                                    "score_effect_high", "n_with", "n_without"], errors="ignore").round(3)
+        view["trend"] = result["trend"].map(sparkline)
+        render(view.to_dict("records"), fmt, title="theme impact on NPS", notes=notes)
+    else:
+        render(result.round(4).to_dict("records"), fmt)

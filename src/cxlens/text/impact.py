@@ -88,7 +88,8 @@ def theme_impact(frame: pd.DataFrame, theme_col: str = "themes", score_col: str 
     """One row per theme (and per group of `by`): volume, mean sentiment, NPS gap and regression cost.
 
     Columns: theme, mentions, share, mean_sentiment, nps_with, nps_without, nps_gap (+ _low/_high),
-    nps_effect (+ _low/_high, OLS/HC1, points of NPS contribution). Rows without a score still count
+    nps_effect (+ _low/_high, OLS/HC1, points of NPS contribution), score_effect (+ _low/_high, the
+    same regression on the 0-10 answer: points of score). Rows without a score still count
     for volume and sentiment. Call it with `by="touchpoint_id"` or `by="segment"` for breakdowns.
     """
     for col in (theme_col,):
@@ -109,7 +110,8 @@ def theme_impact(frame: pd.DataFrame, theme_col: str = "themes", score_col: str 
     scores = frame[score_col].astype(float).to_numpy() if has_score else np.full(len(frame), np.nan)
     rows = []
     z = stats.norm.ppf(0.5 + confidence / 2)
-    effects = _regression(ind, scores) if has_score else {}
+    effects = _regression(ind, nps_contribution(scores)) if has_score else {}
+    score_effects = _regression(ind, scores) if has_score else {}
     for theme in ind.columns:
         mask = ind[theme].to_numpy() > 0
         row = {"theme": theme, "mentions": int(mask.sum()), "share": float(mask.mean()) if len(mask) else float("nan")}
@@ -119,13 +121,14 @@ def theme_impact(frame: pd.DataFrame, theme_col: str = "themes", score_col: str 
             row.update(nps_gap(scores[mask], scores[~mask], confidence))
             beta, se = effects.get(theme, (float("nan"), float("nan")))
             row.update({"nps_effect": beta, "nps_effect_low": beta - z * se, "nps_effect_high": beta + z * se})
+            beta, se = score_effects.get(theme, (float("nan"), float("nan")))
+            row.update({"score_effect": beta, "score_effect_low": beta - z * se, "score_effect_high": beta + z * se})
         rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _regression(ind: pd.DataFrame, scores: np.ndarray) -> dict[str, tuple[float, float]]:
-    """Theme -> (coefficient, HC1 se) from NPS contribution ~ 1 + theme indicators."""
-    y = nps_contribution(scores)
+def _regression(ind: pd.DataFrame, y: np.ndarray) -> dict[str, tuple[float, float]]:
+    """Theme -> (coefficient, HC1 se) from y ~ 1 + theme indicators (y: NPS contribution or the 0-10 score)."""
     ok = ~np.isnan(y)
     cols = [c for c in ind.columns if ind.loc[ok, c].sum() > 0]
     if not cols or ok.sum() <= len(cols) + 1:
