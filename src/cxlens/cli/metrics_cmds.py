@@ -17,7 +17,7 @@ ByOpt = Annotated[str, typer.Option("--by", "-b", help="Dimensions, comma-separa
 PeriodOpt = Annotated[str | None, typer.Option("--period", "-p", help="week, month, quarter or year.")]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="First date included (YYYY-MM-DD).")]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Last date included (YYYY-MM-DD).")]
-FilterOpt = Annotated[list[str] | None, typer.Option("--filter", help="DIM=VALUE; repeat for more (same DIM twice: either value).")]
+FilterOpt = Annotated[list[str] | None, typer.Option("--filter", help="DIM=VALUE; repeat for more (same DIM twice: either value). theme=ID keeps customers who mentioned the theme (after `cxlens text analyze`).")]
 WeightedOpt = Annotated[bool, typer.Option("--weighted", help="Weight answers to the customer base's segment x region mix.")]
 CompareOpt = Annotated[str | None, typer.Option("--compare", help="previous (period over period) or rest (each group vs the others).")]
 MinNOpt = Annotated[int | None, typer.Option("--min-n", help="Flag cells with fewer answers (default: workspace min_n).")]

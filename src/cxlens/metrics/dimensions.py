@@ -75,7 +75,51 @@ def responses(store, metric: str | Sequence[str], since: Any = None, until: Any 
     for dim, (table, column) in RESPONSE_DIMENSIONS.items():
         cols[dim] = tables[table][column].cast("string").fill_null(UNKNOWN)
     rows = joined.select(**cols)
+    rows, filters = apply_theme_filter(store, rows, filters, since, until)
     return apply_filters(rows, filters, RESPONSE_DIMENSIONS)
+
+
+THEME = "theme"  # filter-only dimension: customers who mentioned the theme (see mentioned_theme)
+THEME_TABLES = {"survey": ("responses", "response_id", "ts"), "ticket": ("tickets", "ticket_id", "opened_at"),
+                "note": ("notes", "note_id", "ts")}
+
+
+def mentioned_theme(store, themes: Sequence[str], since: Any = None, until: Any = None) -> ir.Table:
+    """Customers (one column, `customer_id`) who mentioned any of `themes` in a survey comment, ticket
+    description or note dated within [since, until], according to `comment_analysis`.
+
+    Why customers and not only the answer's own comment: a customer who raised billing errors in a
+    ticket and then answers an NPS survey without a comment is still a customer with billing errors;
+    the answer's own comment is one of the sources, so commented answers are covered too.
+    """
+    ca = store.table("comment_analysis")
+    tagged = ibis.literal(";") + ca.themes.fill_null("") + ibis.literal(";")
+    hit = None
+    for theme in themes:
+        cond = tagged.contains(f";{theme};")
+        hit = cond if hit is None else hit | cond
+    ca = ca.filter(hit)
+    parts = []
+    for source, (table, id_col, ts_col) in THEME_TABLES.items():
+        t = _within(store.table(table), store.table(table)[ts_col], since, until)
+        parts.append(t.select(source=ibis.literal(source), source_id=t[id_col].cast("string"), customer_id=t.customer_id))
+    texts = parts[0].union(parts[1]).union(parts[2])
+    joined = texts.join(ca, (texts.source == ca.source) & (texts.source_id == ca.source_id))
+    return joined.select(customer_id=texts.customer_id).distinct()
+
+
+def apply_theme_filter(store, rows: ir.Table, filters: Mapping[str, Any] | None, since: Any = None,
+                       until: Any = None) -> tuple[ir.Table, dict]:
+    """Keep rows of customers who mentioned the `theme` filter's theme(s); returns (rows, other filters)."""
+    filters = dict(filters or {})
+    value = filters.pop(THEME, None)
+    if value is None:
+        return rows, filters
+    themes = [value] if isinstance(value, str) or not isinstance(value, Iterable) else [str(v) for v in value]
+    if int(store.table("comment_analysis").count().execute()) == 0:
+        raise AnalysisError("filter theme=...: no text analysis in the store yet; run `cxlens text analyze` first")
+    who = mentioned_theme(store, themes, since, until)
+    return rows.semi_join(who, rows.customer_id == who.customer_id), filters
 
 
 def apply_filters(rows: ir.Table, filters: Mapping[str, Any] | None, allowed: Iterable[str]) -> ir.Table:

@@ -26,7 +26,7 @@ from scipy import stats
 from cxlens.errors import AnalysisError
 from cxlens.metrics import intervals as iv
 from cxlens.metrics.dimensions import (
-    UNKNOWN, apply_filters, check_dimensions, check_period, group_keys, label_periods, sort_cells, within,
+    UNKNOWN, apply_filters, apply_theme_filter, check_dimensions, check_period, group_keys, label_periods, sort_cells, within,
     with_period,
 )
 from cxlens.store.functions import hours_between, quantile
@@ -55,6 +55,7 @@ def tickets(store, since: Any = None, until: Any = None, filters: dict | None = 
         first_response_h=hours_between(k.opened_at, k.first_response_at),
         resolution_h=hours_between(k.opened_at, k.resolved_at),
     )
+    rows, filters = apply_theme_filter(store, rows, filters, since, until)
     return apply_filters(rows, filters, TICKET_DIMENSIONS)
 
 
