@@ -38,6 +38,8 @@ def table_html(frame: pd.DataFrame, columns: Sequence[str], weak_column: str | N
             v = r.get(c)
             if c == spark_column:
                 cells.append(f"<td>{sparkline(list(v) if v is not None else [])}</td>")
+            elif v is None or v is pd.NA:  # a missing figure shows as an empty cell, never as "<NA>"
+                cells.append('<td class="num"></td>')
             elif c == "status" and isinstance(v, str):
                 cells.append(f'<td class="status-{v.replace(" ", "_")}">{v}</td>')
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
