@@ -43,3 +43,32 @@ def test_shipped_english_model_loads_without_corpus_and_scores_in_range():
                                     "Super Service, sehr zufrieden", "Furchtbar, alles kaputt"], ["en", "en", "de", "de"])
     assert labels == ["negative", "positive", "positive", "negative"]
     assert all(-1 <= s <= 1 for s in scores)
+
+
+def test_normalisation_folds_spelling_variants_and_placeholders():
+    from cxlens.text.sentiment import normalise_for_sentiment
+
+    def words(text, lang):
+        return normalise_for_sentiment(text, lang).split()
+
+    assert words("إلى المدرسةِ ـــ أحمد رااااائع", "ar") == ["الي", "المدرسه", "احمد", "راائع"]
+    assert words("Ёлки, @Sberbank http://t.co/x ОЧЕНЬ плохоооо", "ru") == ["елки,", "@user", "url", "очень", "плохоо"]
+    assert words("Soooo GOOD", "en") == ["soo", "good"]
+
+
+def test_train_language_refits_on_train_and_dev_and_scores_only_test_rows(tmp_path):
+    from cxlens.text.sentiment import train_language
+
+    rng = np.random.default_rng(1)
+    good, bad = ["great", "lovely", "excellent", "perfect"], ["awful", "broken", "terrible", "rude"]
+    rows = [(" ".join(rng.choice(good if lab == "positive" else bad, 3)) + " service", lab)
+            for lab in ["positive", "negative", "neutral"] * 60]
+    rows = [(t if lab != "neutral" else "the parcel came on tuesday", lab) for t, lab in rows]
+    import pandas as pd
+
+    pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp_path / "en.csv", index=False)
+    model = train_language("en", tmp_path)
+    split = split_indices(pd.read_csv(tmp_path / "en.csv").label)
+    assert f"({len(split.train) + len(split.dev)} train + dev rows)" in model["trained_on"]
+    assert model["metrics"]["n"] == len(split.test)
+    assert model["metrics"]["binary_accuracy"] == 1.0
