@@ -1,13 +1,16 @@
-"""Benchmark: the NPS scorecard by touchpoint x segment x month on DuckDB and on Spark local[2].
+"""Benchmark: the full scorecard by touchpoint x segment x month on DuckDB and on Spark local[2].
+
+Full scorecard = NPS, CSAT and CES cells (n, intervals) and ticket outcomes (resolution, FCR, reopen,
+median/p90 hours) per touchpoint x segment x month: four engine queries, as in bench_scorecard.py.
 
     .venv/bin/python bench/bench_engines.py                      # 10M responses
     .venv/bin/python bench/bench_engines.py --rows 100000000     # 10M and 100M: how time grows
 
-The responses live in the lake as Parquet (written by DuckDB into bench/out/engines/, git-ignored)
+The responses (and rows / 5 tickets) live in the lake as Parquet (written by DuckDB into bench/out/engines/, git-ignored)
 and are registered as external tables of the store, read in place by both engines; customers
 (1M) and touchpoints (25) likewise. Each engine runs in a fresh process: `open` is the time to open
 the store (for Spark: start the JVM and the session), `first` the first run of the query, `warm`
-the best of two further runs. rows/s = responses scanned / warm seconds.
+the best of two further runs (one at 100M rows and more). rows/s = responses + tickets scanned / warm seconds.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import json  # noqa: E402
 
 import common  # noqa: E402
-from common import OUT, SEGMENTS, TOUCHPOINTS, make_responses, print_table, run_measured  # noqa: E402
+from common import OUT, SEGMENTS, TOUCHPOINTS, make_responses, make_tickets, print_table, run_measured  # noqa: E402
 
 common.console.width = max(common.console.width, 150)  # the tables are wide; never truncate figures
 
@@ -34,28 +37,37 @@ CUSTOMERS = 1_000_000
 QUERY = """
 import time, json
 from cxlens.store import Store
-from cxlens.metrics import nps_by
+from cxlens.metrics import ces_by, csat_by, nps_by, outcomes_by
+def scorecard(store):
+    kw = dict(by=["touchpoint", "segment"], period="month")
+    return {{"nps": nps_by(store, **kw), "csat": csat_by(store, **kw), "ces": ces_by(store, **kw),
+            "tickets": outcomes_by(store, **kw)}}
 t = time.perf_counter()
 store = Store.open({url!r}, external_tables={tables!r})
 opened = time.perf_counter() - t
 t = time.perf_counter()
-result = nps_by(store, by=["touchpoint", "segment"], period="month")
+result = scorecard(store)
 first = time.perf_counter() - t
 runs = []
-for _ in range(2):
+for _ in range({warm_runs}):
     t = time.perf_counter()
-    result = nps_by(store, by=["touchpoint", "segment"], period="month")
+    result = scorecard(store)
     runs.append(time.perf_counter() - t)
-RESULT = {{"open": opened, "first": first, "warm": min(runs), "cells": len(result),
-           "answers": int(result["n"].sum()), "checksum": float((result["nps"] * result["n"]).sum())}}
+nps, csat, tickets = result["nps"], result["csat"], result["tickets"]
+RESULT = {{"open": opened, "first": first, "warm": min(runs), "cells": sum(len(v) for v in result.values()),
+           "answers": int(nps["n"].sum() + csat["n"].sum() + result["ces"]["n"].sum()),
+           "tickets": int(tickets["tickets"].sum()),
+           "checksum": float((nps["nps"] * nps["n"]).sum() + (csat["csat"] * csat["n"]).sum()
+                             + tickets["resolution_rate"].fillna(0).sum())}}
 """
 
 
 def make_data(rows: int) -> dict[str, dict]:
-    """Parquet files of the lake: responses (`rows`), customers (1M), touchpoints (25)."""
+    """Parquet files of the lake: responses (`rows`), tickets (`rows` / 5), customers (1M), touchpoints (25)."""
     DIR.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     responses = make_responses(con, rows, CUSTOMERS, DIR / f"responses_{rows}.parquet", "parquet")
+    tickets = make_tickets(con, rows // 5, CUSTOMERS, DIR / f"tickets_{rows // 5}.parquet")
     customers = DIR / "customers.parquet"
     if not customers.exists():
         segs = "[" + ", ".join(f"'{s}'" for s in SEGMENTS) + "]"
@@ -71,7 +83,7 @@ def make_data(rows: int) -> dict[str, dict]:
             false AS moment_of_truth, NULL::VARCHAR AS targets, NULL::VARCHAR AS self_rating
             FROM (VALUES {values}) v(touchpoint_id, name, stage, stage_order, channel)) TO '{touchpoints}' (FORMAT parquet)""")
     con.close()
-    return {"responses": {"path": str(responses)}, "customers": {"path": str(customers)},
+    return {"responses": {"path": str(responses)}, "tickets": {"path": str(tickets)}, "customers": {"path": str(customers)},
             "touchpoints": {"path": str(touchpoints)}}
 
 
@@ -88,17 +100,18 @@ def main(sizes: list[int], engines: list[str], cores: int = 2) -> list[dict]:
         size_gb = os.path.getsize(tables["responses"]["path"]) / 1e9
         for engine in engines:
             (DIR / "bench.duckdb").unlink(missing_ok=True)
-            r = run_measured(QUERY.format(url=store_url(engine, cores), tables=tables))
+            warm_runs = 2 if rows <= 10_000_000 else 1
+            r = run_measured(QUERY.format(url=store_url(engine, cores), tables=tables, warm_runs=warm_runs))
             load1 = os.getloadavg()[0]
             results.append({"engine": engine if engine == "duckdb" else f"spark local[{cores}]", "rows": rows,
-                            "parquet_gb": size_gb, **r, "rows_per_s": rows / r["warm"], "load_avg": load1})
+                            "parquet_gb": size_gb, **r, "rows_per_s": (rows + rows // 5) / r["warm"], "load_avg": load1})
     (DIR / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
     _report(results)
     return results
 
 
 def _report(results: list[dict]) -> None:
-    print_table("NPS by touchpoint x segment x month, responses as external Parquet", results,
+    print_table("Full scorecard (NPS, CSAT, CES, ticket outcomes) by touchpoint x segment x month, external Parquet", results,
                 ["engine", "rows", "parquet_gb", "open", "first", "warm", "rows_per_s", "cells", "peak_mb", "load_avg"])
     by_engine: dict[str, list[dict]] = {}
     for r in results:
@@ -122,7 +135,7 @@ def _report(results: list[dict]) -> None:
         print_table("Spark overhead on one machine", overhead, ["rows", "spark / duckdb (warm)", "spark / duckdb (open + first)"])
     for r in results:  # the same answer from both engines
         same = [x for x in results if x["rows"] == r["rows"]]
-        assert len({x["answers"] for x in same}) == 1, "engines disagree on the number of answers"
+        assert len({(x["answers"], x["tickets"], x["cells"]) for x in same}) == 1, "engines disagree on counts"
         assert max(abs(x["checksum"] - same[0]["checksum"]) for x in same) < 1e-6 * max(1.0, abs(same[0]["checksum"]))
 
 

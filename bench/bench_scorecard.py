@@ -25,7 +25,7 @@ import shutil
 import duckdb
 
 from bench_nps import SETUP_STORE, bandwidth_gb_s
-from common import JOURNEY_YAML, OUT, SEGMENTS, TOUCHPOINTS, make_customers, make_responses, print_table, run_measured
+from common import JOURNEY_YAML, OUT, make_customers, make_responses, make_tickets, print_table, run_measured
 
 CUSTOMERS = 100_000
 
@@ -137,25 +137,6 @@ t = time.perf_counter(); out = scorecard(*data)
 RESULT = {"seconds": time.perf_counter() - t, "cells": sum(len(v) for v in out.values())}"""
 
 
-def make_tickets(con, rows: int, path) -> None:
-    """`rows` tickets over 24 months: ~90% resolved, some reopened, 1-4 contacts, hours to days."""
-    if path.exists():
-        return
-    tps = "[" + ", ".join(f"'{t}'" for t in TOUCHPOINTS) + "]"
-    con.execute(f"""COPY (
-        SELECT 'K' || i AS ticket_id, 'C' || (hash(i * 5) % {CUSTOMERS}) AS customer_id,
-               {tps}[(1 + hash(i * 11) % 25)::BIGINT] AS touchpoint_id,
-               ['billing', 'network', 'device', 'account'][(1 + i % 4)::BIGINT] AS category,
-               ['phone', 'chat', 'email', 'store'][(1 + hash(i) % 4)::BIGINT] AS channel,
-               opened AS opened_at, opened + INTERVAL (60 + hash(i * 17) % 86400) SECOND AS first_response_at,
-               CASE WHEN hash(i * 19) % 10 = 0 THEN NULL
-                    ELSE opened + INTERVAL (3600 + hash(i * 23) % (14 * 86400)) SECOND END AS resolved_at,
-               hash(i * 29) % 8 = 0 AS reopened, (1 + hash(i * 31) % 4)::BIGINT AS contacts,
-               NULL::VARCHAR AS description
-        FROM (SELECT i, TIMESTAMP '2024-01-01' + INTERVAL (hash(i * 37) % (730 * 86400)) SECOND AS opened
-              FROM range({rows}) t(i))) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)""")
-
-
 def main(rows: int, n_tickets: int) -> list[dict]:
     work = OUT / "scorecard"
     work.mkdir(parents=True, exist_ok=True)
@@ -163,7 +144,7 @@ def main(rows: int, n_tickets: int) -> list[dict]:
     customers = make_customers(con, CUSTOMERS, work / "customers.csv")
     parquet = make_responses(con, rows, CUSTOMERS, work / f"responses_{rows}.parquet", "parquet")
     tickets = work / f"tickets_{n_tickets}.parquet"
-    make_tickets(con, n_tickets, tickets)
+    make_tickets(con, n_tickets, CUSTOMERS, tickets)
     db = work / f"store_{rows}_{n_tickets}.duckdb"
     if not db.exists():
         tmp = db.with_suffix(".tmp.duckdb")

@@ -37,6 +37,27 @@ def make_responses(con, rows: int, customers: int, path: Path, fmt: str) -> Path
     return path
 
 
+def make_tickets(con, rows: int, customers: int, path: Path) -> Path:
+    """`rows` tickets over 24 months: ~90% resolved, some reopened, 1-4 contacts, hours to days."""
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tps = "[" + ", ".join(f"'{t}'" for t in TOUCHPOINTS) + "]"
+    con.execute(f"""COPY (
+        SELECT 'K' || i AS ticket_id, 'C' || (hash(i * 5) % {customers}) AS customer_id,
+               {tps}[(1 + hash(i * 11) % 25)::BIGINT] AS touchpoint_id,
+               ['billing', 'network', 'device', 'account'][(1 + i % 4)::BIGINT] AS category,
+               ['phone', 'chat', 'email', 'store'][(1 + hash(i) % 4)::BIGINT] AS channel,
+               opened AS opened_at, opened + INTERVAL (60 + hash(i * 17) % 86400) SECOND AS first_response_at,
+               CASE WHEN hash(i * 19) % 10 = 0 THEN NULL
+                    ELSE opened + INTERVAL (3600 + hash(i * 23) % (14 * 86400)) SECOND END AS resolved_at,
+               hash(i * 29) % 8 = 0 AS reopened, (1 + hash(i * 31) % 4)::BIGINT AS contacts,
+               NULL::VARCHAR AS description
+        FROM (SELECT i, TIMESTAMP '2024-01-01' + INTERVAL (hash(i * 37) % (730 * 86400)) SECOND AS opened
+              FROM range({rows}) t(i))) TO '{path}' (FORMAT parquet, ROW_GROUP_SIZE 1000000)""")
+    return path
+
+
 def make_customers(con, customers: int, path: Path) -> Path:
     if not path.exists():
         segs = "[" + ", ".join(f"'{s}'" for s in SEGMENTS) + "]"
