@@ -11,7 +11,7 @@ DEMO_DIR ?= demo
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[spark,postgres,bench,test]'
+	$(BIN)/pip install --quiet -e '.[spark,postgres,delta,bench,test]'
 	touch $@
 
 demo: $(BIN)/.installed
