@@ -81,7 +81,8 @@ def themes(
     init: Annotated[bool, typer.Option("--init", help="Write the default themes.yaml into the workspace.")] = False,
     fmt: FormatOpt = "table",
 ) -> None:
-    """List the workspace's themes (themes.yaml, else the shipped default) with their keyword counts."""
+    """List the workspace's themes (themes.yaml, else the shipped default) with their keyword counts and,
+    once the store's texts are analysed (`cxlens text analyze`), how many texts mention each."""
     from cxlens.text.themes import ThemeSet
 
     path = Path(workspace) / THEMES_FILE
@@ -92,10 +93,28 @@ def themes(
         console.print(f"wrote {path}")
         return
     theme_set = ThemeSet.load(path if path.exists() else None)
+    mentions = _stored_mentions(Path(workspace), [t.id for t in theme_set.themes])
     records = [{"theme": t.id, "name": t.name, "polarity": t.polarity, "pinned": t.pinned,
-                **{f"kw_{lang}": len(t.keywords.get(lang, [])) for lang in ("en", "ar", "zh", "ru", "de")}}
+                **{f"kw_{lang}": len(t.keywords.get(lang, [])) for lang in ("en", "ar", "zh", "ru", "de")},
+                **({"mentions": mentions[t.id]} if mentions is not None else {})}
                for t in theme_set.themes]
-    render(records, fmt, title=str(path if path.exists() else "default themes"))
+    notes = ["mentions: analysed texts (survey comments, ticket descriptions, notes) in the store that mention the theme."]
+    render(records, fmt, title=str(path if path.exists() else "default themes"), notes=notes if mentions is not None else [])
+
+
+def _stored_mentions(workspace: Path, theme_ids: list[str]) -> dict[str, int] | None:
+    """Mentions per theme from the workspace store's comment_analysis; None outside a workspace or before
+    any text was analysed (then there is nothing to count)."""
+    from cxlens.text.stored import TABLE, theme_mentions
+    from cxlens.workspace import CONFIG_FILE, Workspace
+
+    if not (workspace / CONFIG_FILE).exists():
+        return None
+    with Workspace.open(workspace).store() as store:
+        if store.count(TABLE) == 0:
+            return None
+        counts = theme_mentions(store, theme_ids)
+    return {t: int(n) for t, n in zip(counts["theme"], counts["mentions"])}
 
 
 @text_app.command("analyze")

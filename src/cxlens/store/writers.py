@@ -232,9 +232,13 @@ def replace_spark_table(backend: Any, name: str, columns: list[tuple[str, str]],
     partitioned = name in SPARK_PARTITIONS
     if partitioned and PARTITION_COLUMN not in rows.column_names:
         rows = _with_partition(rows, name)
-    staging = _staging_path(backend, name, uuid.uuid4().hex[:12])
-    _write_folder(_spark_frame(backend, rows, columns, partitioned), staging, partitioned)
-    _swap_folder(backend, staging, engines.table_path(backend, name))
+    run = uuid.uuid4().hex[:12]
+    staging = _staging_path(backend, name, run)
+    try:
+        _write_folder(_spark_frame(backend, rows, columns, partitioned), staging, partitioned)
+        _swap_folder(backend, staging, engines.table_path(backend, name))
+    finally:  # a failure before the swap leaves the table as it was and no staged files behind
+        _delete(backend, f"{engines.table_path(backend, '_staging')}/{run}")
     engines.register_spark_table(backend, name, columns)
 
 

@@ -206,6 +206,28 @@ def split_ids(value: object) -> list[str]:
     return [x for x in value.split(SEPARATOR) if x] if isinstance(value, str) else []
 
 
+def theme_mentions(store, theme_ids: Sequence[str], source: str | Sequence[str] = "all") -> pd.DataFrame:
+    """How many stored analyses mention each theme: one row per id in `theme_ids` (in that order) with a
+    count per source and `mentions` over the sources asked for; 0 where no text mentions it.
+
+    Call it to see which themes the store's texts actually raise (`cxlens text themes` shows it). One
+    aggregate query whatever the number of themes, and plain string matching, so it runs on every engine.
+    """
+    sources = check_sources(source)
+    counts = pd.DataFrame(0, index=list(theme_ids), columns=sources, dtype="int64")
+    if theme_ids:
+        ca = store.table(TABLE)
+        ca = ca.filter(ca.source.isin(sources))
+        tagged = ibis.literal(SEPARATOR) + ca.themes.fill_null("") + ibis.literal(SEPARATOR)
+        sums = {f"t{i}": tagged.contains(f"{SEPARATOR}{t}{SEPARATOR}").ifelse(1, 0).sum()  # PostgreSQL: no bool->bigint
+                for i, t in enumerate(theme_ids)}
+        for row in store.execute(ca.group_by("source").aggregate(**sums)).to_dict("records"):
+            for i, t in enumerate(theme_ids):
+                counts.loc[t, row["source"]] = 0 if pd.isna(row[f"t{i}"]) else int(row[f"t{i}"])
+    counts["mentions"] = counts.sum(axis=1)
+    return counts.rename_axis("theme").reset_index()
+
+
 def stored_analyses(store, source: str | Iterable[str] = "all") -> pd.DataFrame:
     """`comment_analysis` rows of the given sources, with `themes` and `emotions` as lists."""
     ca = store.table(TABLE)
