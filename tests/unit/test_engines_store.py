@@ -13,7 +13,7 @@ from engine_fixtures import engine_store, engine_url, make_url  # noqa: F401  (f
 from cxlens.errors import StoreError
 from cxlens.model import SCHEMA_VERSION, TABLES
 from cxlens.store import SYSTEM_TABLES, Store
-from cxlens.store import engines
+from cxlens.store import engines, external
 
 
 def test_an_unknown_url_says_which_urls_work():
@@ -78,12 +78,12 @@ def test_external_parquet_folders_are_read_in_place(engine, lake, tmp_path):
 
 def test_external_tables_on_postgres_are_refused_with_a_reason():
     with pytest.raises(StoreError, match="not supported on postgres"):
-        engines.register_external(None, "postgres", "responses", {"path": "/lake/responses"})
+        external.register_external(None, "postgres", "responses", {"path": "/lake/responses"})
 
 
 def test_an_external_table_in_an_unknown_format_is_refused():
     with pytest.raises(StoreError, match="format 'csv' is not supported; use parquet or delta"):
-        engines.register_external(None, "duckdb", "responses", {"path": "/x", "format": "csv"})
+        external.register_external(None, "duckdb", "responses", {"path": "/x", "format": "csv"})
 
 
 def test_a_missing_external_folder_names_the_table_and_path(tmp_path):

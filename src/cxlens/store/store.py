@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 
 from cxlens.errors import StoreError
 from cxlens.model import TABLES
-from cxlens.store import engines
+from cxlens.store import engines, external
 from cxlens.store.migrations import migrate
 
 # Bookkeeping tables next to the canonical ones: what was loaded, and what was refused and why.
@@ -59,7 +59,7 @@ class Store:
             for name in [engines.META_TABLE, *TABLES, *SYSTEM_TABLES] if name not in store.external_tables
         })
         for name, spec in store.external_tables.items():
-            engines.register_external(backend, engine, name, spec)
+            external.register_external(backend, engine, name, spec)
         if create:
             migrate(store)
         return store
