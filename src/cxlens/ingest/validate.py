@@ -62,7 +62,9 @@ def source_expressions(table: Table, source_cols: list[str], mapping: Mapping, f
 _NATIVE = {
     "TIMESTAMP": ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE"),
     "DATE": ("DATE",),
-    "DOUBLE": ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UINTEGER", "USMALLINT", "UTINYINT"),
+    # Every integer converts to DOUBLE without failing (at worst rounded beyond 2^53: no score is).
+    "DOUBLE": ("DOUBLE", "FLOAT", "HUGEINT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT",
+               "UHUGEINT", "UBIGINT", "UINTEGER", "USMALLINT", "UTINYINT"),
     "BIGINT": ("BIGINT", "INTEGER", "SMALLINT", "TINYINT", "UINTEGER", "USMALLINT", "UTINYINT"),
     "BOOLEAN": ("BOOLEAN",),
 }
