@@ -72,3 +72,26 @@ def test_train_language_refits_on_train_and_dev_and_scores_only_test_rows(tmp_pa
     assert f"({len(split.train) + len(split.dev)} train + dev rows)" in model["trained_on"]
     assert model["metrics"]["n"] == len(split.test)
     assert model["metrics"]["binary_accuracy"] == 1.0
+
+
+def test_first_use_trains_missing_languages_side_by_side_caches_them_and_reports_failures(tmp_path, caplog):
+    import pandas as pd
+
+    from cxlens.text.sentiment import SentimentModel
+
+    words = {"de": (["toll", "super", "schnell"], ["schlecht", "kaputt", "langsam"]),
+             "ru": (["отлично", "быстро", "спасибо"], ["плохо", "медленно", "ужасно"])}
+    for lang, (good, bad) in words.items():
+        rows = [(f"{good[i % 3]} {good[(i + 1) % 3]}", "positive") if i % 2 else (f"{bad[i % 3]} {bad[(i + 1) % 3]}", "negative")
+                for i in range(120)]
+        pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp_path / f"{lang}.csv", index=False)
+    (tmp_path / "ar.csv").write_text("comment,stars\nممتاز,5\n", encoding="utf-8")  # no text/label columns
+    cache = tmp_path / "cache"
+    with caplog.at_level("WARNING"):
+        first = SentimentModel.load(corpus_dir=tmp_path, cache=cache, languages=["de", "ru", "ar"])
+    assert first.sources == {"de": "trained", "ru": "trained", "ar": "lexicon"}
+    assert any("could not train ar" in r.getMessage() for r in caplog.records)
+    assert sorted(p.name for p in cache.iterdir()) == ["sentiment-de.joblib", "sentiment-ru.joblib"]
+    assert first.predict(["toll super", "плохо медленно"], ["de", "ru"])[0] == ["positive", "negative"]
+    again = SentimentModel.load(corpus_dir=tmp_path, cache=cache, languages=["de", "ru"])
+    assert again.sources == {"de": "cache", "ru": "cache"}
