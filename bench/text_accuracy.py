@@ -1,6 +1,6 @@
 """Benchmark for cxlens.text: sentiment accuracy vs the baseline, theme AMI, speed, memory, size.
 
-Run: .venv/bin/python bench/text_accuracy.py [--parts sentiment,themes,speed] [--tune]
+Run: .venv/bin/python bench/text_accuracy.py [--parts language,sentiment,themes,speed] [--tune]
 (needs ../shared/data; prints one table per part).
 
 Sentiment: every model is scored on the same test rows of the fixed split
@@ -10,6 +10,8 @@ Sentiment: every model is scored on the same test rows of the fixed split
   cxlens v1       the previous cxlens settings (sentiment.PREVIOUS), train rows
   cxlens          the shipped settings (sentiment.SETTINGS), refitted on train + dev as `train_language` does
 `--tune` prints the dev-row comparison the settings were chosen from (train rows only, never test).
+Language: detect_language on every row of each corpus (the corpus language is the truth), overall,
+on short texts (<= 20 characters) and on the first 3 words of each text (a stress test).
 Speed: the whole pipeline (`analyze`) on 5,000 mixed comments, per stage, with the machine's load
 average, since other processes share the 2 cores.
 """
@@ -108,6 +110,26 @@ def theme_ami() -> pd.DataFrame:
                          {"method": "cxlens discovery (LSA + k-means)", "AMI": adjusted_mutual_info_score(y, ours)}])
 
 
+def language_table() -> pd.DataFrame:
+    """Accuracy of detect_language per corpus: all rows, short rows, and each text cut to 3 words."""
+    from cxlens.text.language import detect_language
+
+    rows = []
+    for lang in LANGS:
+        if corpus_file(lang) is None:
+            continue
+        text = load_corpus(lang).text.astype(str)
+        short = text[text.str.len() <= 20]
+        three = text.str.split().str[:3].str.join(" ") if lang not in ("zh",) else text.str.slice(0, 6)
+        got, got_short, got_three = (np.asarray(detect_language(t.tolist())) for t in (text, short, three))
+        wrong = pd.Series(got[got != lang]).value_counts().head(3)
+        rows.append({"lang": lang, "rows": len(text), "accuracy": float(np.mean(got == lang)),
+                     "short_rows": len(short), "short_acc": float(np.mean(got_short == lang)) if len(short) else np.nan,
+                     "3_words_acc": float(np.mean(got_three == lang)),
+                     "most_confused_with": ", ".join(f"{k} {v}" for k, v in wrong.items())})
+    return pd.DataFrame(rows)
+
+
 def mixed_texts(per_language: int = 1000) -> tuple[list[str], list[str]]:
     """`per_language` comments (<= 300 chars) from each corpus, and their true language."""
     texts, langs = [], []
@@ -175,7 +197,7 @@ def speed(repeats: int = 3) -> pd.DataFrame:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", default="sentiment,themes,speed")
+    parser.add_argument("--parts", default="language,sentiment,themes,speed")
     parser.add_argument("--tune", action="store_true", help="also print the dev-row comparison of settings")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
@@ -186,6 +208,9 @@ def main() -> int:
     if args.tune:
         print("\n## Settings on the dev rows (train rows only; test rows untouched)")
         print(tune_table().to_string(index=False))
+    if "language" in parts:
+        print("\n## Language identification (every corpus row; truth = the corpus language)")
+        print(language_table().to_string(index=False))
     if "sentiment" in parts:
         print("\n## Sentiment (held-out test rows, same rows for every model)")
         print(sentiment_table().to_string(index=False))

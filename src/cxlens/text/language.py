@@ -115,8 +115,15 @@ def _latin_detector():
     return LanguageDetectorBuilder.from_iso_codes_639_1(*codes).with_preloaded_language_models().build()
 
 
+# Web addresses, e-mail addresses, @handles and retweet marks are written in Latin letters whatever the
+# comment's language: in a Russian tweet they outweighed the Cyrillic words (1 in 25 misread as de/en).
+_NOT_LANGUAGE = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|@\w+|\bRT\b")
+
+
 def _decide(text: str) -> tuple[str, str | None]:
     """Return (code, latin_text): code is final unless it is '?' and latin_text needs lingua."""
+    if "@" in text or "://" in text or "www." in text or "RT" in text:
+        text = _NOT_LANGUAGE.sub(" ", text)
     counts = script_counts(text)
     if not counts:
         return UNDETERMINED, None
