@@ -114,3 +114,30 @@ def test_init_then_an_unknown_workspace_is_explained(tmp_path):
     assert proc.returncode == 1 and "cxlens init" in proc.stderr
     assert cxlens("init", str(tmp_path / "ws")).returncode == 0
     assert (tmp_path / "ws" / "cxlens.toml").exists() and (tmp_path / "ws" / "journey.yaml").exists()
+
+
+def test_report_command_writes_every_measurement_section_with_the_library_figures(demo, tmp_path):
+    from cxlens.metrics import expectation_gap
+    from cxlens.workspace import Workspace
+
+    out = tmp_path / "cx.html"
+    proc = cxlens("report", "-w", str(demo), "-o", str(out), "--title", "Q4 review")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    html = out.read_text(encoding="utf-8")
+    for heading in ("Touchpoint scorecard", "What really changed since the period before", "Outcomes: was the problem solved",
+                    "What moves CSAT after a ticket", "Expectation vs perception", "What owners believe vs what customers say",
+                    "Themes: what they cost in NPS", "Q4 review"):
+        assert heading in html, heading
+    assert "&lt;NA&gt;" not in html and ">nan<" not in html.lower()
+    with Workspace.open(demo).store() as store:
+        worst = expectation_gap(store).iloc[0]
+    gaps = html[html.index("Expectation vs perception"):]
+    body = gaps.index("<tbody>")
+    first_row = gaps[body:gaps.index("</tr>", body)]
+    assert worst["touchpoint"] in first_row and f"{worst['gap']:.2f}" in first_row  # the largest shortfall first
+    assert "resolution_days" in html  # the planted driver of CSAT after tickets
+
+
+def test_report_outside_a_workspace_fails_clearly(tmp_path):
+    proc = cxlens("report", "-w", str(tmp_path), "-o", str(tmp_path / "r.html"))
+    assert proc.returncode == 1 and "not a cxlens workspace" in proc.stderr and not (tmp_path / "r.html").exists()

@@ -72,8 +72,7 @@ def run_demo(directory: str | Path, customers: int = 20_000, seed: int = 7, step
         t = time.perf_counter()
         step("measuring and writing report.html")
         headline = _headline(store, ws.min_n)
-        report = write_report(store, root / "report.html", title="cxlens demo: mobile operator", min_n=ws.min_n,
-                              extra=_extra_sections(store, ws.min_n))
+        report = write_report(store, root / "report.html", title="cxlens demo: mobile operator", min_n=ws.min_n)
         seconds["measure_and_report"] = time.perf_counter() - t
     headline["comments_analysed"] = text_report.analysed
     return DemoRun(root, report, files.truth, loads, seconds, headline)
@@ -87,10 +86,3 @@ def _headline(store, min_n: int) -> dict:
     by_tp = csat_by(store, ["touchpoint"], min_n=min_n)
     reliable = by_tp[~by_tp["low_n"]].sort_values("csat")
     return {"nps": overall, "touchpoints": len(by_tp), "weakest": reliable.head(5).to_dict("records")}
-
-
-def _extra_sections(store, min_n: int) -> list:
-    """Report sections beyond the foundation's (the scorecard, once measured)."""
-    from cxlens.report.sections import scorecard_section, themes_section
-
-    return [s for s in (scorecard_section(store, min_n), themes_section(store, min_n)) if s is not None]

@@ -40,6 +40,8 @@ def table_html(frame: pd.DataFrame, columns: Sequence[str], weak_column: str | N
                 cells.append(f"<td>{sparkline(list(v) if v is not None else [])}</td>")
             elif v is None or v is pd.NA:  # a missing figure shows as an empty cell, never as "<NA>"
                 cells.append('<td class="num"></td>')
+            elif c in ("p_value", "q_value") and isinstance(v, float) and not pd.isna(v):
+                cells.append(f'<td class="num">{"&lt; 0.001" if v < 0.001 else f"{v:.3f}"}</td>')
             elif c == "status" and isinstance(v, str):
                 cells.append(f'<td class="status-{v.replace(" ", "_")}">{v}</td>')
             elif isinstance(v, (int, float)) and not isinstance(v, bool):
@@ -102,8 +104,16 @@ def quarantine_section(store) -> Section:
 
 
 def render_report(store, title: str = "Customer experience report", min_n: int = 30,
-                  extra: Sequence[Section] = ()) -> str:
-    """The whole report as one HTML string (inline CSS and SVG, no external resources)."""
+                  extra: Sequence[Section] | None = None) -> str:
+    """The whole report as one HTML string (inline CSS and SVG, no external resources).
+
+    `extra`: the analysis sections between the headline metrics and the quarantine; by default every
+    measurement section that has data (scorecard, changes, outcomes, gaps, themes).
+    """
+    if extra is None:
+        from cxlens.report.sections import measurement_sections
+
+        extra = measurement_sections(store, min_n)
     sections = [overview_section(store), metric_section(store, "nps", "segment", min_n),
                 metric_section(store, "csat", "touchpoint", min_n), *extra, quarantine_section(store)]
     env = jinja2.Environment(loader=jinja2.PackageLoader("cxlens.report", "templates"), autoescape=True)

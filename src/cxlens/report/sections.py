@@ -56,3 +56,97 @@ def themes_section(store, min_n: int) -> Section | None:
                          "and the plain gap between answers that mention it and those that do not.",
                    note="Themes come from keyword lexicons (themes.yaml): a comment that merely names the bill counts as a "
                         "billing mention, which pulls effects towards zero. Read the ranking and signs first.")
+
+
+_CHANGE_VIEWS = (  # (metric function, value column, by, period): transactional CSAT moves monthly, relationship NPS quarterly
+    ("csat_by", "csat", "touchpoint", "month"),
+    ("nps_by", "nps", "segment", "quarter"),
+)
+
+
+def changes_section(store, min_n: int, shown: int = 5) -> Section | None:
+    """The latest period against the one before, per view: the real changes, else the largest moves and their q.
+
+    Why not every wiggle: a report that lists each move teaches readers to chase noise. The tests are those
+    of `cxlens csat|nps --compare previous` (Welch / multinomial z, Benjamini-Hochberg across the cells).
+    """
+    from cxlens import metrics
+
+    parts = []
+    for fn, col, by, period in _CHANGE_VIEWS:
+        cells = getattr(metrics, fn)(store, [by], period=period, compare="previous", min_n=min_n)
+        compared = cells[cells["vs"].notna()]
+        if compared.empty:
+            continue
+        latest = compared[compared["period"] == compared["period"].max()]
+        real = latest[latest["significant"].astype(bool)]
+        head = (f"<h3>{col.upper()} by {by}: {latest['period'].iloc[0]} vs {latest['vs'].iloc[0]}</h3>"
+                f"<p>{len(real)} of {len(latest)} {by}s changed beyond sampling noise (q &lt; 0.05)"
+                f"{'' if len(real) else '; the largest moves, all within noise'}:</p>")
+        rows = real if len(real) else latest.reindex(latest["change"].abs().sort_values(ascending=False).index).head(shown)
+        cols = [by, "n", col, "change", "change_ci_low", "change_ci_high", "q_value", "direction"]
+        parts.append(head + table_html(rows.sort_values("change"), cols, weak_column="low_n"))
+    if not parts:
+        return None
+    return Section("changes", "What really changed since the period before", "".join(parts),
+                   intro="Each figure against the period before it, with the 95% interval of the change and its "
+                         "Benjamini-Hochberg q-value across the cells compared: only q < 0.05 counts as a real rise or fall.")
+
+
+def outcomes_section(store, min_n: int) -> Section | None:
+    """Ticket outcomes per touchpoint and which of them move CSAT (the regression `outcomes --drivers` runs)."""
+    from cxlens.errors import AnalysisError
+    from cxlens.metrics import csat_drivers, outcomes_by
+
+    if store.count("tickets") == 0:
+        return None
+    outcomes = outcomes_by(store, ["touchpoint"], min_n=min_n).sort_values("resolution_p50_h", ascending=False)
+    body = table_html(outcomes, ["touchpoint", "tickets", "resolution_rate", "fcr_rate", "reopen_rate", "frt_p50_h",
+                                 "resolution_p50_h", "resolution_p90_h", "open_tickets", "backlog_age_p50_d"],
+                      weak_column="low_n")
+    try:
+        drivers = csat_drivers(store)
+        body += "<h3>What moves CSAT after a ticket</h3>" + table_html(
+            drivers, ["driver", "unit", "effect", "ci_low", "ci_high", "p_value", "std_effect", "n"])
+    except AnalysisError:
+        pass  # no ticket is followed by a CSAT answer: the outcome table still stands
+    return Section("outcomes", "Outcomes: was the problem solved, and how fast", body,
+                   intro="Per touchpoint: resolution, first-contact resolution and reopen rates (%), hours to first response "
+                         "and to resolution (median, 90th percentile), open tickets and their median age in days. Below: CSAT "
+                         "points per unit of each outcome (OLS with 95% intervals), strongest first by standardised effect.")
+
+
+def gaps_section(store, min_n: int) -> Section | None:
+    """Expectation gap, delivery gap (owners' self-rating) and inconsistent touchpoints, in one block."""
+    from cxlens.errors import AnalysisError
+    from cxlens.metrics import consistency, delivery_gap, expectation_gap
+
+    parts = []
+    for title, compute, cols in (
+        ("Expectation vs perception (CSAT 1-5)", lambda: expectation_gap(store, min_n=min_n),
+         ["touchpoint", "n_expectation", "expectation", "n_csat", "csat", "gap", "ci_low", "ci_high", "significant"]),
+        ("What owners believe vs what customers say", lambda: delivery_gap(store, min_n=min_n),
+         ["touchpoint", "owner", "metric", "self_rating", "observed", "ci_low", "ci_high", "gap", "status"]),
+        ("Inconsistent delivery (varies beyond sampling noise)",
+         lambda: consistency(store).query("inconsistent"),
+         ["touchpoint", "across", "groups", "n", "tau", "i2_pct", "q_value"]),
+    ):
+        try:
+            frame = compute()
+        except AnalysisError:
+            continue
+        if len(frame):
+            parts.append(f"<h3>{title}</h3>" + table_html(frame, cols, weak_column="low_n" if "low_n" in frame else None))
+    if not parts:
+        return None
+    return Section("gaps", "Gaps: expectation, delivery and consistency", "".join(parts),
+                   intro="Negative gaps are shortfalls, ranked from the largest. 'over-rated' means the owner's self-rating lies "
+                         "above the customers' whole 95% interval. Inconsistency: Cochran's Q with DerSimonian-Laird tau "
+                         "(between-group SD on the metric's scale), Benjamini-Hochberg q < 0.05.")
+
+
+def measurement_sections(store, min_n: int) -> list[Section]:
+    """Every analysis section that has data, in reading order: scorecard, changes, outcomes, gaps, themes."""
+    made = (scorecard_section(store, min_n), changes_section(store, min_n), outcomes_section(store, min_n),
+            gaps_section(store, min_n), themes_section(store, min_n))
+    return [s for s in made if s is not None]

@@ -1,0 +1,29 @@
+"""Command: write the self-contained HTML report of a workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cxlens.cli._app import WorkspaceOpt, app, console, handles_errors
+from cxlens.cli.metrics_cmds import MinNOpt
+from cxlens.workspace import Workspace
+
+
+@app.command("report")
+@handles_errors
+def report_cmd(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the HTML file.")] = Path("report.html"),
+    title: Annotated[str, typer.Option(help="Title at the top of the report.")] = "Customer experience report",
+    min_n: MinNOpt = None,
+    workspace: WorkspaceOpt = Path("."),
+) -> None:
+    """Write one HTML file (inline CSS and charts, nothing fetched) with every analysis the store has data for."""
+    from cxlens.report import write_report
+
+    ws = Workspace.open(workspace)
+    with console.status("measuring and writing the report..."), ws.store() as store:
+        path = write_report(store, output, title=title, min_n=ws.min_n if min_n is None else min_n)
+    console.print(f"Report: [bold]{path}[/] ({path.stat().st_size / 1024:,.0f} KB, self-contained)")
