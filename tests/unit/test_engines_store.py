@@ -47,6 +47,60 @@ def test_reopening_a_store_keeps_its_version_and_does_not_migrate_again(engine_u
         assert store.count("responses") == 0
 
 
+def _version_2_store(url: str, folder: Path, monkeypatch) -> None:
+    """A store as cxlens at schema version 2 wrote it (responses without `aspect`), holding two answers."""
+    from dataclasses import replace
+
+    from conftest import TINY_CUSTOMERS, TINY_JOURNEY
+    from cxlens.ingest import load, sync_journey
+    from cxlens.journey import read_journey
+    from cxlens.store import migrations
+
+    old = replace(TABLES["responses"], columns=tuple(c for c in TABLES["responses"].columns if c.name != "aspect"))
+    with monkeypatch.context() as patch:
+        patch.setitem(TABLES, "responses", old)
+        patch.setattr(migrations, "SCHEMA_VERSION", 2)
+        with Store.open(url) as store:
+            assert list(store.table("responses").columns) == list(old.names)
+            journey = folder / "journey.yaml"
+            journey.write_text(TINY_JOURNEY, encoding="utf-8")
+            sync_journey(store, read_journey(journey))
+            (folder / "customers.csv").write_text(TINY_CUSTOMERS, encoding="utf-8")
+            load(store, folder / "customers.csv", "customers")
+            (folder / "old.csv").write_text("response_id,customer_id,ts,touchpoint_id,metric,score\n"
+                                            "R1,C1,2024-01-05 10:00:00,shop,csat,4\n"
+                                            "R2,C2,2024-02-05 10:00:00,shop,expectation,5\n", encoding="utf-8")
+            assert load(store, folder / "old.csv", "responses").inserted == 2
+            assert engines.read_version(store.ibis, store.engine) == 2
+
+
+def test_a_version_2_store_gains_an_empty_aspect_column_and_keeps_its_answers(engine_url, tmp_path, monkeypatch):
+    from cxlens.ingest import load
+    from cxlens.metrics import csat_by
+
+    folder = tmp_path / "files"
+    folder.mkdir()
+    _version_2_store(engine_url, folder, monkeypatch)
+    with Store.open(engine_url) as store:
+        assert engines.read_version(store.ibis, store.engine) == SCHEMA_VERSION == 3
+        responses = store.table("responses")
+        assert list(responses.columns) == list(TABLES["responses"].names)
+        rows = responses.select("response_id", "score", "aspect").order_by("response_id").execute()
+        assert rows["response_id"].tolist() == ["R1", "R2"] and rows["score"].tolist() == [4.0, 5.0]
+        assert rows["aspect"].isna().all()
+        # The migrated store takes aspect answers, also in a month whose old files lack the column (R1 updated).
+        (folder / "new.csv").write_text("response_id,customer_id,ts,touchpoint_id,metric,score,aspect\n"
+                                        "R1,C1,2024-01-05 10:00:00,shop,csat,3,\n"
+                                        "R3,C3,2024-01-06 10:00:00,shop,csat,2,emotional\n", encoding="utf-8")
+        r = load(store, folder / "new.csv", "responses")
+        assert (r.inserted, r.updated, r.quarantined) == (1, 1, 0)
+        got = csat_by(store, ["aspect"], min_n=1)
+        assert dict(zip(got["aspect"], got["csat"])) == {"emotional": 2.0, "overall": 3.0}
+    with Store.open(engine_url) as store:  # reopening does not migrate again
+        assert engines.read_version(store.ibis, store.engine) == SCHEMA_VERSION
+        assert store.count("responses") == 3
+
+
 def _columns(name: str) -> list[tuple[str, str]]:
     from cxlens.store.store import ddl_columns
 

@@ -289,3 +289,74 @@ def test_typed_parquet_columns_are_checked_without_a_text_round_trip(store, tmp_
     got = store.duckdb.execute("SELECT response_id, ts, score FROM responses ORDER BY 1").fetchall()
     assert got == [("R1", pd.Timestamp("2024-03-01 10:00:00").to_pydatetime(), 9.0),
                    ("R4", pd.Timestamp("2024-03-04 09:00:00").to_pydatetime(), 5.0)]
+
+
+def test_an_aspect_column_loads_and_an_unknown_aspect_is_quarantined_naming_the_allowed_values(store, tmp_path):
+    f = write(tmp_path / "aspects.csv", """
+        response_id,customer_id,ts,touchpoint_id,metric,score,aspect
+        A1,C1,2024-05-01 10:00:00,shop,csat,4,functional
+        A2,C1,2024-05-01 10:00:00,shop,csat,2,emotional
+        A3,C2,2024-05-02 10:00:00,shop,expectation,5,
+        A4,C2,2024-05-02 10:00:00,shop,csat,3,Emotional
+        A5,C3,2024-05-03 10:00:00,shop,csat,3,price
+    """)
+    r = load(store, f, "responses")
+    assert (r.rows_read, r.inserted, r.quarantined) == (5, 3, 2)
+    assert r.inserted + r.updated + r.unchanged + r.quarantined == r.rows_read
+    reason = ("unknown aspect; use one of functional, emotional, experiential, or leave it empty for the overall "
+              "question (a mapping's values: can translate other labels)")
+    assert quarantine_reasons(store) == {(4, "aspect", reason), (5, "aspect", reason)}
+    values = store.duckdb.execute("SELECT value FROM quarantine WHERE field = 'aspect' ORDER BY row_number").fetchall()
+    assert values == [("Emotional",), ("price",)]
+    got = store.duckdb.execute("SELECT response_id, aspect FROM responses ORDER BY 1").fetchall()
+    assert got == [("A1", "functional"), ("A2", "emotional"), ("A3", None)]
+
+
+def test_a_mapping_can_translate_aspect_labels(store, tmp_path):
+    f = write(tmp_path / "aspects.csv", "response_id,customer_id,ts,touchpoint_id,metric,score,Dimension\n"
+                                        "A1,C1,2024-05-01 10:00:00,shop,csat,4,Feelings\n")
+    m = write(tmp_path / "map.yaml", "columns: {aspect: Dimension}\nvalues: {aspect: {Feelings: emotional}}\n")
+    assert load(store, f, "responses", read_mapping(m)).inserted == 1
+    assert store.duckdb.execute("SELECT aspect FROM responses").fetchone() == ("emotional",)
+
+
+def test_a_wide_question_with_an_aspect_loads_per_aspect_answers(store, tmp_path):
+    f = write(tmp_path / "qualtrics.csv", """
+        ResponseId,ExternalRef,EndDate,bill_functional_expectation,bill_functional_csat,bill_emotional_csat,bill_csat
+        S1,C1,2024-03-01 10:15:00,4,4,2,3
+        S2,C2,2024-03-02 11:00:00,5,,1,
+    """)
+    m = write(tmp_path / "map.yaml", """
+        wide:
+          response_id: ResponseId
+          customer_id: ExternalRef
+          ts: EndDate
+          questions:
+            - {column: bill_functional_expectation, metric: expectation, touchpoint: shop, aspect: functional}
+            - {column: bill_functional_csat, metric: csat, touchpoint: shop, aspect: functional}
+            - {column: bill_emotional_csat, metric: csat, touchpoint: shop, aspect: emotional}
+            - {column: bill_csat, metric: csat, touchpoint: shop}
+    """)
+    r = load(store, f, "responses", read_mapping(m))
+    assert (r.respondents, r.rows_read, r.inserted, r.quarantined) == (2, 6, 6, 0)
+    got = store.duckdb.execute("SELECT response_id, metric, score, aspect FROM responses ORDER BY 1").fetchall()
+    assert got == [("S1:bill_csat", "csat", 3.0, None), ("S1:bill_emotional_csat", "csat", 2.0, "emotional"),
+                   ("S1:bill_functional_csat", "csat", 4.0, "functional"),
+                   ("S1:bill_functional_expectation", "expectation", 4.0, "functional"),
+                   ("S2:bill_emotional_csat", "csat", 1.0, "emotional"),
+                   ("S2:bill_functional_expectation", "expectation", 5.0, "functional")]
+
+
+def test_a_wide_question_with_an_unknown_aspect_is_a_mapping_error(tmp_path):
+    from cxlens.errors import ConfigError
+
+    m = write(tmp_path / "map.yaml", """
+        wide:
+          response_id: ResponseId
+          customer_id: ExternalRef
+          ts: EndDate
+          questions:
+            - {column: Q1, metric: csat, touchpoint: shop, aspect: feelings}
+    """)
+    with pytest.raises(ConfigError, match="aspect 'feelings' is not one of"):
+        read_mapping(m)

@@ -128,7 +128,8 @@ def _number_rows(con: duckdb.DuckDBPyConnection, path: Path, table: Table, mappi
             f"SELECT _row, _src, CAST({q(wide.response_id)} AS VARCHAR) || ':' || {lit(qn.column)} AS response_id, "
             f"{q(wide.customer_id)} AS customer_id, {q(wide.ts)} AS ts, {lit(qn.touchpoint)} AS touchpoint_id, "
             f"{lit(qn.metric)} AS metric, CAST({score} AS VARCHAR) AS score, "
-            f"{q(qn.comment) if qn.comment else 'NULL'} AS comment, {q(wide.language) if wide.language else 'NULL'} AS language "
+            f"{q(qn.comment) if qn.comment else 'NULL'} AS comment, {q(wide.language) if wide.language else 'NULL'} AS language, "
+            f"CAST({lit(qn.aspect) if qn.aspect else 'NULL'} AS VARCHAR) AS aspect "
             f"FROM {NUMBERED_VIEW}_rows WHERE NULLIF(trim(CAST({q(qn.column)} AS VARCHAR)), '') IS NOT NULL"
         )
     con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED_VIEW} AS " + " UNION ALL ".join(parts))

@@ -15,6 +15,13 @@ Example (a Qualtrics-style export):
       questions:
         - {column: Q1, metric: nps, touchpoint: relationship, comment: Q1_TEXT}
         - {column: Q2, metric: csat, touchpoint: support_call, values: {"Very satisfied": 5, "Satisfied": 4}}
+        - {column: billing_functional_expectation, metric: expectation, touchpoint: first_bill, aspect: functional}
+        - {column: billing_functional_csat, metric: csat, touchpoint: first_bill, aspect: functional}
+
+A question's `aspect` (functional, emotional or experiential) says which side of the touchpoint it
+asked about; leave it out for the overall question. Per-aspect answers feed `--by aspect` (the gap
+model per dimension: `cxlens gaps --kind expectation --by touchpoint,aspect`). A long-format file
+gives the same with an `aspect` column.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from cxlens.errors import ConfigError
-from cxlens.model import METRIC_SCALES
+from cxlens.model import ASPECTS, METRIC_SCALES
 
 
 class Question(BaseModel):
@@ -37,11 +44,15 @@ class Question(BaseModel):
     metric: str
     touchpoint: str
     comment: str | None = None
+    aspect: str | None = None  # functional, emotional or experiential; None = the overall question
     values: dict[str, float] = Field(default_factory=dict)
 
     def model_post_init(self, _: object) -> None:
         if self.metric not in METRIC_SCALES:
             raise ValueError(f"question '{self.column}': metric '{self.metric}' is not one of {sorted(METRIC_SCALES)}")
+        if self.aspect is not None and self.aspect not in ASPECTS:
+            raise ValueError(f"question '{self.column}': aspect '{self.aspect}' is not one of {list(ASPECTS)} "
+                             "(leave it out for the overall question)")
 
 
 class Wide(BaseModel):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from cxlens.errors import InputFileError
 from cxlens.ingest.mapping import Mapping
-from cxlens.model import METRIC_SCALES, Table
+from cxlens.model import ASPECTS, METRIC_SCALES, Table
 
 _TRUE = "'true','t','yes','y','1'"
 _FALSE = "'false','f','no','n','0'"
@@ -123,6 +123,8 @@ def stage_sql(table: Table, exprs: dict[str, str], mapping: Mapping, source_view
         checks.extend(_column_checks(col.name, col.type, col.required, col.key, is_native))
     if table.name == "responses":
         checks.extend(_score_range_checks("score" in native))
+        if "aspect" in table.names:
+            checks.append(_aspect_check())
     refs = {c.name: c.references for c in table.columns if c.references}
     joins = []
     for i, (name, ref) in enumerate(refs.items()):
@@ -173,6 +175,14 @@ def _column_checks(name: str, sql_type: str, required: bool, key: bool, native: 
         expect = _EXPECTED.get(sql_type, "a month (YYYY-MM)")
         checks.append(_check(f"{raw_text} IS NOT NULL AND {col} IS NULL", name, raw_text, f"cannot parse as {expect}"))
     return checks
+
+
+def _aspect_check() -> tuple[str, str]:
+    """An aspect outside the three is most likely a label the mapping did not translate: say which ones work."""
+    known = ", ".join(lit(a) for a in ASPECTS)
+    return _check(f"t.aspect IS NOT NULL AND t.aspect NOT IN ({known})", "aspect", "t.aspect",
+                  f"unknown aspect; use one of {', '.join(ASPECTS)}, or leave it empty for the overall question "
+                  "(a mapping's values: can translate other labels)")
 
 
 def _score_range_checks(native_score: bool) -> list[tuple[str, str]]:

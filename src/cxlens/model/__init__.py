@@ -5,6 +5,7 @@ tables from it, the loader validates against it and `docs/data-model.md` documen
 """
 
 from cxlens.model.schema import (
+    ASPECTS,
     CHILD_TABLES,
     KINDS,
     METRIC_SCALES,
@@ -15,4 +16,4 @@ from cxlens.model.schema import (
     Table,
 )
 
-__all__ = ["CHILD_TABLES", "KINDS", "METRIC_SCALES", "SCHEMA_VERSION", "STAGES", "TABLES", "Column", "Table"]
+__all__ = ["ASPECTS", "CHILD_TABLES", "KINDS", "METRIC_SCALES", "SCHEMA_VERSION", "STAGES", "TABLES", "Column", "Table"]

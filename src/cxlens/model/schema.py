@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Ordered journey stages; journey.yaml may use a subset or its own order.
 STAGES = ("awareness", "purchase", "onboarding", "usage", "billing", "support", "renewal", "advocacy")
@@ -20,6 +20,11 @@ METRIC_SCALES: dict[str, tuple[int, int]] = {
     "ces": (1, 7),
     "expectation": (1, 5),
 }
+
+# What a survey question may ask about, besides the experience overall (`aspect` NULL): the
+# functional (did it work), emotional (how did it feel) and experiential (how was the whole
+# interaction) sides of a touchpoint, so the gap model can say which side falls short.
+ASPECTS = ("functional", "emotional", "experiential")
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,9 @@ RESPONSES = Table(
         Column("score", "DOUBLE", "The answer on the metric's scale.", "9", True),
         Column("comment", "VARCHAR", "Free-text comment given with the answer.", "Fast and friendly"),
         Column("language", "VARCHAR", "Language of the comment, BCP-47 (filled by text analysis when missing).", "de"),
+        Column("aspect", "VARCHAR", "Which side of the touchpoint the question asked about: functional, emotional or "
+               "experiential; empty for the overall question. Only `--by aspect` (or a filter on it) counts "
+               "aspect answers; otherwise metrics use the overall answers.", "emotional"),
     ),
 )
 

@@ -175,6 +175,25 @@ def create_table(backend: Any, engine: str, name: str, columns: list[tuple[str, 
     raw_sql(backend, engine, f"CREATE TABLE IF NOT EXISTS {name} ({cols})")
 
 
+def add_column(backend: Any, engine: str, name: str, column: str, sql_type: str) -> None:
+    """Add a nullable column to an existing table; existing rows read NULL. Does nothing when it exists.
+
+    DuckDB and PostgreSQL: ALTER TABLE ... ADD COLUMN IF NOT EXISTS (metadata only, no rewrite).
+    Spark: the Parquet files stay as they are. Views read every folder with the canonical schema
+    (`register_spark_table`), and Parquet readers return NULL for a requested column a file lacks,
+    so re-registering the view with the current columns is the whole migration; files written
+    later carry the column, and month rewrites read old and new files with the same schema.
+    """
+    if engine == "spark":
+        from cxlens.store import writers
+        from cxlens.store.store import ddl_columns
+
+        if writers.path_exists(backend, table_path(backend, name)):
+            register_spark_table(backend, name, ddl_columns(name))
+        return
+    raw_sql(backend, engine, f"ALTER TABLE {name} ADD COLUMN IF NOT EXISTS {column} {_type(engine, sql_type)}")
+
+
 def _type(engine: str, sql_type: str) -> str:
     if engine == "spark":
         return {"VARCHAR": "STRING", "DOUBLE": "DOUBLE", "BIGINT": "BIGINT"}.get(sql_type, sql_type)

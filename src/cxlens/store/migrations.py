@@ -35,8 +35,21 @@ def _create_v2(store: "Store") -> None:
             engines.create_table(store.ibis, store.engine, name, ddl_columns(name))
 
 
+def _add_aspect_v3(store: "Store") -> None:
+    """Version 3: `responses.aspect` (functional/emotional/experiential, NULL = overall question).
+
+    Existing answers were all overall questions, so NULL is their true value: nothing to backfill.
+    A store created at version 3 already has the column (version 1 creates the current tables), so
+    the step only adds what is missing.
+    """
+    from cxlens.store import engines
+
+    if "responses" not in store.external_tables:
+        engines.add_column(store.ibis, store.engine, "responses", "aspect", "VARCHAR")
+
+
 # version reached -> step; append a step (never edit an old one) when the model changes.
-MIGRATIONS: dict[int, Callable[["Store"], None]] = {1: _create_v1, 2: _create_v2}
+MIGRATIONS: dict[int, Callable[["Store"], None]] = {1: _create_v1, 2: _create_v2, 3: _add_aspect_v3}
 
 
 def current_version(store: "Store") -> int:
