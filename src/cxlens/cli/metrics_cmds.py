@@ -13,7 +13,7 @@ from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, handles_errors, render
 from cxlens.errors import CxlensError
 from cxlens.workspace import Workspace
 
-ByOpt = Annotated[str, typer.Option("--by", "-b", help="Dimensions, comma-separated: touchpoint, stage, segment, region, channel, language, plan, account.")]
+ByOpt = Annotated[str, typer.Option("--by", "-b", help="Dimensions, comma-separated: touchpoint, stage, segment, region, channel, language, plan, account, aspect (functional/emotional/experiential/overall).")]
 PeriodOpt = Annotated[str | None, typer.Option("--period", "-p", help="week, month, quarter or year.")]
 SinceOpt = Annotated[str | None, typer.Option("--since", help="First date included (YYYY-MM-DD).")]
 UntilOpt = Annotated[str | None, typer.Option("--until", help="Last date included (YYYY-MM-DD).")]

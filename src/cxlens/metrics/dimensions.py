@@ -2,9 +2,16 @@
 
 One place decides where a dimension comes from, so `nps --by region` means the same in every
 analysis: touchpoint, stage and channel come from the journey map (`touchpoints`), segment,
-region, language, plan and account from the customer (`customers`). `language` is the customer's
-preferred language, not the language a comment happened to be written in, so a customer counts
-in one language group whichever survey they answered.
+region, language, plan and account from the customer (`customers`), aspect from the answer
+itself (`responses.aspect`). `language` is the customer's preferred language, not the language a
+comment happened to be written in, so a customer counts in one language group whichever survey
+they answered.
+
+Aspect answers (a question about the functional, emotional or experiential side of a touchpoint)
+count only where the analysis asks for them: `aspect` among the `by` dimensions or in the filters.
+Everywhere else the metrics use the overall answers (aspect empty), as before aspects existed: one
+respondent who answers the overall CSAT question and three aspect questions would otherwise count
+four times in the touchpoint's CSAT, narrowing its interval with answers that are not independent.
 """
 
 from __future__ import annotations
@@ -29,7 +36,10 @@ RESPONSE_DIMENSIONS: dict[str, tuple[str, str]] = {
     "language": ("customers", "language"),
     "plan": ("customers", "plan"),
     "account": ("customers", "account_id"),
+    "aspect": ("responses", "aspect"),
 }
+ASPECT = "aspect"
+OVERALL = "overall"  # the aspect of an answer to the overall question (`aspect` empty)
 PERIODS = tuple(PERIOD_UNITS)
 UNKNOWN = "(unknown)"  # shown for a missing dimension value, so such rows are counted, not dropped
 
@@ -53,12 +63,13 @@ def check_period(period: str | None) -> str | None:
 
 
 def responses(store, metric: str | Sequence[str], since: Any = None, until: Any = None,
-              filters: Mapping[str, Any] | None = None) -> ir.Table:
+              filters: Mapping[str, Any] | None = None, by: Sequence[str] = ()) -> ir.Table:
     """Answers to `metric` joined to their touchpoint and customer: one row per answer.
 
     Columns: customer_id, ts, touchpoint_id, metric, score and every dimension name. Dimension
-    values that are missing read as "(unknown)". `since`/`until` are inclusive dates; `filters` maps a
-    dimension to a value or a list of values.
+    values that are missing read as "(unknown)", a missing aspect as "overall". `since`/`until` are
+    inclusive dates; `filters` maps a dimension to a value or a list of values. `by` (the caller's
+    grouping) decides whether aspect answers count: only when it or `filters` names `aspect`.
     """
     metrics = [metric] if isinstance(metric, str) else list(metric)
     r = store.table("responses")
@@ -73,10 +84,26 @@ def responses(store, metric: str | Sequence[str], since: Any = None, until: Any 
     }
     tables = {"touchpoints": t, "customers": c}
     for dim, (table, column) in RESPONSE_DIMENSIONS.items():
-        cols[dim] = tables[table][column].cast("string").fill_null(UNKNOWN)
+        if dim != ASPECT:
+            cols[dim] = tables[table][column].cast("string").fill_null(UNKNOWN)
+    cols[ASPECT] = _aspect(r)
     rows = joined.select(**cols)
+    if ASPECT not in by and ASPECT not in (filters or {}):
+        rows = rows.filter(rows[ASPECT] == OVERALL)
     rows, filters = apply_theme_filter(store, rows, filters, since, until)
     return apply_filters(rows, filters, RESPONSE_DIMENSIONS)
+
+
+def _aspect(r: ir.Table) -> ir.Column:
+    """The answer's aspect, "overall" when empty; an external responses table without the column has only overall answers."""
+    if ASPECT not in r.columns:
+        return ibis.literal(OVERALL)
+    return r[ASPECT].cast("string").fill_null(OVERALL)
+
+
+def overall_answers(r: ir.Table) -> ir.Table:
+    """Rows of the raw `responses` table that answer the overall question (for analyses that read it directly)."""
+    return r.filter(r[ASPECT].isnull()) if ASPECT in r.columns else r
 
 
 THEME = "theme"  # filter-only dimension: customers who mentioned the theme (see mentioned_theme)

@@ -52,7 +52,7 @@ def cells(store, metric: str, by: Sequence[str] = (), period: str | None = None,
     if metric not in THRESHOLDS:
         raise AnalysisError(f"unknown metric '{metric}'; use one of {', '.join(THRESHOLDS)}")
     hi, lo = THRESHOLDS[metric]
-    rows = responses(store, metric, since, until, filters)
+    rows = responses(store, metric, since, until, filters, by)
     rows = add_weights(store, rows, weighting) if weighted else rows.mutate(weight=ibis.literal(1.0))
     rows = with_period(rows, period)
     w, s = rows.weight, rows.score

@@ -26,8 +26,8 @@ from scipy import stats
 from cxlens.errors import AnalysisError
 from cxlens.metrics import intervals as iv
 from cxlens.metrics.dimensions import (
-    UNKNOWN, apply_filters, apply_theme_filter, check_dimensions, check_period, group_keys, label_periods, sort_cells, within,
-    with_period,
+    UNKNOWN, apply_filters, apply_theme_filter, check_dimensions, check_period, group_keys, label_periods,
+    overall_answers, sort_cells, within, with_period,
 )
 from cxlens.store.functions import hours_between, quantile
 
@@ -121,8 +121,8 @@ def csat_drivers(store, window_days: int = 14, since: Any = None, until: Any = N
                  filters: dict | None = None, level: float = 0.95) -> pd.DataFrame:
     """Which ticket outcomes move CSAT most: a multiple regression of post-ticket CSAT on them.
 
-    Each resolved ticket is paired with the same customer's CSAT answers at the ticket's touchpoint
-    given between opening and `window_days` after resolution. The engine returns only the sums of
+    Each resolved ticket is paired with the same customer's overall CSAT answers (not the per-aspect
+    ones) at the ticket's touchpoint given between opening and `window_days` after resolution. The engine returns only the sums of
     products (n, Σx, Σxxᵀ, Σxy, Σy²); ordinary least squares is solved from those, so millions of
     tickets never leave the engine. Columns: driver, unit, effect (CSAT points per unit),
     ci_low, ci_high, p_value, std_effect (SDs of CSAT per SD of the driver), correlation, n;
@@ -130,7 +130,7 @@ def csat_drivers(store, window_days: int = 14, since: Any = None, until: Any = N
     """
     k = tickets(store, since, until, filters)
     k = k.filter(k.resolved)
-    r = store.table("responses")
+    r = overall_answers(store.table("responses"))
     r = r.filter(r.metric == "csat")
     limit = k.resolved_at + ibis.interval(days=window_days)
     j = k.join(r, (k.customer_id == r.customer_id) & (k.touchpoint_id == r.touchpoint_id)
