@@ -96,14 +96,16 @@ def _ols(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def test_generate_writes_every_file_with_canonical_columns(demo: DemoFiles) -> None:
     for path in (demo.journey, demo.truth, demo.personas_truth, demo.comments_truth, demo.notes_truth,
-                 *demo.tables().values()):
+                 demo.aspect_survey, demo.aspect_mapping, *demo.tables().values()):
         assert path.exists() and path.stat().st_size > 0, path
     assert list(demo.tables()) == ["customers", "events", "responses", "tickets", "outcomes", "notes"]
     customers = pd.read_csv(demo.customers, nrows=5)
     assert list(customers.columns) == [c for c in TABLES["customers"].names if c != "attributes"] + ["age", "handset"]
     assert list(pd.read_parquet(demo.events).columns) == list(TABLES["events"].names)
     for kind in ("responses", "tickets", "outcomes", "notes"):
-        assert list(pd.read_csv(getattr(demo, kind), nrows=5).columns) == list(TABLES[kind].names), kind
+        # responses.csv asks overall questions only: the per-aspect answers come in aspect_survey.csv
+        names = [c for c in TABLES[kind].names if (kind, c) != ("responses", "aspect")]
+        assert list(pd.read_csv(getattr(demo, kind), nrows=5).columns) == names, kind
 
 
 def test_timestamps_and_months_are_iso(data: dict, demo: DemoFiles) -> None:
@@ -274,3 +276,19 @@ def test_personas_truth_covers_every_customer(demo: DemoFiles, data: dict) -> No
     share = personas["persona_id"].value_counts(normalize=True)
     for pid, planted in defined.items():
         assert share[pid] == pytest.approx(planted, abs=0.03)
+
+
+def test_the_per_aspect_survey_export_carries_the_planted_aspect_gaps(demo: DemoFiles, data: dict) -> None:
+    """Brute force on the wide export: per touchpoint and aspect, mean CSAT minus mean expectation."""
+    from cxlens.ingest import read_mapping
+
+    truth = data["truth"]["aspect_gaps"]
+    wide = pd.read_csv(demo.aspect_survey)
+    questions = read_mapping(demo.aspect_mapping).wide.questions
+    assert len(wide) == truth["respondents"] and wide[[q.column for q in questions]].notna().sum().sum() == truth["answers"]
+    assert set(wide["ExternalRef"]) <= set(data["customers"]["customer_id"])
+    for tp, gaps in truth["expected_gap"].items():
+        for aspect, planted in gaps.items():
+            csat, exp = (wide[f"{tp}_{aspect}_{m}"].dropna() for m in ("csat", "expectation"))
+            se = np.sqrt(csat.var() / len(csat) + exp.var() / len(exp))
+            assert abs(csat.mean() - exp.mean() - planted) < 4 * se, (tp, aspect)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from cxlens.ingest import load, sync_journey
+from cxlens.ingest import load, read_mapping, sync_journey
 from cxlens.journey import read_journey
 from cxlens.store import Store
 
@@ -21,6 +21,8 @@ def demo_store(tmp_path_factory):
     sync_journey(store, read_journey(files.journey))
     for kind in ("customers", "responses", "tickets"):
         load(store, files.tables()[kind], kind)
+    # Per-aspect answers count only under --by aspect: the other tests here see the store as before.
+    load(store, files.aspect_survey, "responses", read_mapping(files.aspect_mapping))
     yield store, json.loads(files.truth.read_text(encoding="utf-8"))
     store.close()
 
@@ -75,3 +77,21 @@ def test_expectation_gap_ranks_touchpoints_like_the_planted_experience(demo_stor
     worst = gap.sort_values("gap").iloc[0]
     assert worst["touchpoint"] == min((t for t in gap["touchpoint"]), key=true_csat.get)
     assert worst["ci_high"] < 0 and worst["significant"]
+
+
+def test_planted_per_aspect_gaps_are_recovered_within_their_intervals(demo_store):
+    """truth.json's expected_gap (answer scale) lies in each cell's interval; the first bill's
+    emotional shortfall stands out while its functional side is on par with expectations."""
+    from cxlens.metrics import expectation_gap
+
+    store, truth = demo_store
+    planted = truth["aspect_gaps"]["expected_gap"]
+    # 99%: nine cells at 95% would miss one about a third of the time by chance alone.
+    got = expectation_gap(store, ["touchpoint", "aspect"], level=0.99)
+    cells = got[got["aspect"] != "overall"].set_index(["touchpoint", "aspect"])
+    assert set(cells.index) == {(tp, a) for tp, gaps in planted.items() for a in gaps}
+    for (tp, aspect), row in cells.iterrows():
+        assert row["ci_low"] <= planted[tp][aspect] <= row["ci_high"], (tp, aspect, row["gap"], planted[tp][aspect])
+    first_bill = cells.loc["first_bill"]
+    assert first_bill["gap"].idxmin() == "emotional" and first_bill.loc["emotional", "significant"]
+    assert abs(first_bill.loc["functional", "gap"]) < 0.25

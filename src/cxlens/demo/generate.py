@@ -1,7 +1,8 @@
 """`generate()`: build the demo operator's data and write it as the files a real company would export.
 
 The order follows the causal model: population -> journeys and tickets -> NPS latent and churn ->
-outcomes -> surveys. Everything is drawn from one seeded generator, so a seed fixes every byte.
+outcomes -> surveys. Everything is drawn from one seeded generator, so a seed fixes every byte; the
+per-aspect survey (added later) draws from a second stream of the same seed, so it changed nothing else.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from cxlens.demo import params as P
+from cxlens.demo.aspects import aspect_truth, build_aspect_survey, write_aspect_survey
 from cxlens.demo.badrows import RESPONSE_DEFECTS, TICKET_DEFECTS, mix_in
 from cxlens.demo.comments import ticket_description
 from cxlens.demo.journey_spec import TOUCHPOINT_IDS, write_journey_yaml
@@ -47,6 +49,8 @@ class DemoFiles:
     comments_truth: Path
     notes: Path
     notes_truth: Path
+    aspect_survey: Path  # wide per-aspect survey export, loaded as responses with `aspect_mapping`
+    aspect_mapping: Path
 
     def tables(self) -> dict[str, Path]:
         """Table kind -> file, in the order they must be loaded (customers first)."""
@@ -82,7 +86,8 @@ def generate(out_dir: Path, customers: int = 20_000, seed: int = 7, progress: Ca
     rng = np.random.default_rng(seed)
     files = DemoFiles(*(out / f for f in ("journey.yaml", "customers.csv", "events.parquet", "responses.csv",
                                           "tickets.csv", "outcomes.csv", "truth.json", "personas_truth.csv",
-                                          "comments_truth.csv", "notes.csv", "notes_truth.csv")))
+                                          "comments_truth.csv", "notes.csv", "notes_truth.csv",
+                                          "aspect_survey.csv", "aspect_survey.yaml")))
     write_journey_yaml(files.journey)
 
     say(f"drawing {customers:,} customers")
@@ -150,10 +155,16 @@ def generate(out_dir: Path, customers: int = 20_000, seed: int = 7, progress: Ca
     pd.DataFrame({"customer_id": cid, "persona_id": [P.PERSONAS[i]["id"] for i in pop.persona],
                   "persona": [P.PERSONAS[i]["name"] for i in pop.persona]}).to_csv(files.personas_truth, index=False)
 
+    say("writing the per-aspect survey")
+    aspects = build_aspect_survey(np.random.default_rng([seed, P.ASPECT_RNG_STREAM]), ev)
+    write_aspect_survey(aspects, cid, _ts(aspects["ts"].to_numpy()).to_numpy(zero_copy_only=False),
+                        files.aspect_survey, files.aspect_mapping)
+
     say("writing truth.json")
     counts = {"customers": pop.n, "events": len(ev["ts"]), "responses": len(responses), "tickets": len(tk),
               "outcomes": len(oc["cust"]), "comments": len(comments), "notes": len(notes)}
-    truth = build_truth(seed, pop, life, abandon_ts, counts, {"responses": bad_responses, "tickets": bad_tickets})
+    truth = build_truth(seed, pop, life, abandon_ts, counts, {"responses": bad_responses, "tickets": bad_tickets},
+                        aspect_truth(aspects))
     files.truth.write_text(json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8")
     return files
 

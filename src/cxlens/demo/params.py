@@ -171,3 +171,19 @@ NEW_CUSTOMER_SHARE = 0.45
 PORT_IN_SHARE = 0.60
 PORT_IN_ABANDON = 0.40
 BREAKPOINT = "port_in"
+
+# Per-aspect survey (a separate, Qualtrics-style wide export): at these touchpoints a share of the
+# events is followed by expectation and CSAT questions on each aspect. Latents: expectation
+# ~ N(ASPECT_EXPECTATION_MU, ASPECT_SD), perceived ~ N(ASPECT_EXPECTATION_MU + gap, ASPECT_SD); answers
+# are the latents rounded and clipped to 1..5. At the first bill (a moment of truth) the bill is
+# right (functional gap small) but it feels cold and confusing (emotional shortfall large).
+ASPECT_GAPS = {
+    "first_bill": {"functional": -0.1, "emotional": -1.2, "experiential": -0.5},
+    "contract_renewal": {"functional": 0.3, "emotional": -0.6, "experiential": -0.2},
+    "activation": {"functional": -0.7, "emotional": 0.2, "experiential": -0.1},
+}
+ASPECT_EXPECTATION_MU = 3.9
+ASPECT_SD = 0.8
+ASPECT_SURVEY_RATE = 0.30  # share of the touchpoint's events followed by the aspect survey
+ASPECT_ITEM_SKIP = 0.05    # share of aspect questions a respondent leaves empty
+ASPECT_RNG_STREAM = 7      # np.random.default_rng([seed, ASPECT_RNG_STREAM]): the main stream is untouched

@@ -17,7 +17,8 @@ from cxlens.demo.population import Population
 TRUTH_VERSION = 1
 
 
-def build_truth(seed: int, pop: Population, life: Lifecycle, abandon_ts: np.ndarray, counts: dict[str, int], bad_rows: dict) -> dict:
+def build_truth(seed: int, pop: Population, life: Lifecycle, abandon_ts: np.ndarray, counts: dict[str, int], bad_rows: dict,
+                aspect_gaps: dict | None = None) -> dict:
     """The machine-readable description of the demo company's hidden structure."""
     persona_n = np.bincount(pop.persona, minlength=len(P.PERSONAS))
     return {
@@ -126,4 +127,5 @@ def build_truth(seed: int, pop: Population, life: Lifecycle, abandon_ts: np.ndar
             "owner_overrating_csat_points": OVERRATE,
         },
         "bad_rows": bad_rows,
+        "aspect_gaps": aspect_gaps or {},
     }
