@@ -141,3 +141,16 @@ def test_report_command_writes_every_measurement_section_with_the_library_figure
 def test_report_outside_a_workspace_fails_clearly(tmp_path):
     proc = cxlens("report", "-w", str(tmp_path), "-o", str(tmp_path / "r.html"))
     assert proc.returncode == 1 and "not a cxlens workspace" in proc.stderr and not (tmp_path / "r.html").exists()
+
+
+def test_gaps_per_aspect_recover_the_planted_first_bill_shortfall(demo):
+    proc = cxlens("gaps", "--kind", "expectation", "--by", "touchpoint,aspect", "--format", "json", "-w", str(demo))
+    assert proc.returncode == 0, proc.stderr
+    got = pd.DataFrame(json.loads(proc.stdout))
+    assert set(got["aspect"]) == {"functional", "emotional", "experiential", "overall"}
+    planted = json.loads((demo / "data" / "truth.json").read_text())["aspect_gaps"]["expected_gap"]["first_bill"]
+    first_bill = got[(got["touchpoint"] == "first_bill") & (got["aspect"] != "overall")].set_index("aspect")
+    assert first_bill["gap"].idxmin() == "emotional"
+    emotional = first_bill.loc["emotional"]
+    se = (emotional["ci_high"] - emotional["ci_low"]) / (2 * 1.96)
+    assert abs(emotional["gap"] - planted["emotional"]) < 3 * se and emotional["ci_high"] < 0

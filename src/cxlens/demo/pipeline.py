@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable
 
 from cxlens.ingest import LoadReport, load, sync_journey
+from cxlens.ingest.mapping import read_mapping
 from cxlens.journey import read_journey
 from cxlens.text.stored import analyze_store
 from cxlens.workspace import JOURNEY_FILE, Workspace, init
@@ -60,6 +61,8 @@ def run_demo(directory: str | Path, customers: int = 20_000, seed: int = 7, step
         for kind, path in files.tables().items():  # customers first: child tables check customer ids
             step(f"loading {kind}")
             loads[kind] = load(store, path, kind)
+        step("loading the per-aspect survey (a wide export, through its mapping)")
+        loads["responses (aspects)"] = load(store, files.aspect_survey, "responses", read_mapping(files.aspect_mapping))
         seconds["load"] = time.perf_counter() - t
 
         t = time.perf_counter()
