@@ -29,7 +29,8 @@ _STORES: dict[tuple[str, str], object] = {}
 
 
 def random_store_files(folder: Path, seed: int = 7) -> dict[str, Path]:
-    """customers, responses and tickets CSVs: 300 customers, ~6000 answers, 400 tickets over Jan-Mar 2024."""
+    """customers, responses and tickets CSVs: 300 customers, ~6000 answers (+1500 per-aspect expectation and
+    CSAT answers), 400 tickets over Jan-Mar 2024."""
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     segments, regions, langs, plans = ["family", "value", "business"], ["north", "south"], ["en", "de", "ar"], ["basic", "pro"]
@@ -47,6 +48,14 @@ def random_store_files(folder: Path, seed: int = 7) -> dict[str, Path]:
         ts = start + timedelta(minutes=rng.randint(0, 90 * 24 * 60))
         resp.append(f"R{i},C{rng.randint(0, 299)},{ts:%Y-%m-%d %H:%M:%S},{rng.choice(tps[metric])},{metric},"
                     f"{rng.randint(lo, hi)},{rng.choice(langs)}")
+    resp[0] += ",aspect"
+    resp[1:] = [line + "," for line in resp[1:]]  # the answers above asked the overall question
+    aspects = random.Random(seed + 1)  # a stream of its own: the answers above stay as they were
+    for i in range(1500):
+        metric, aspect = aspects.choice(["expectation", "csat"]), aspects.choice(["functional", "emotional", "experiential"])
+        ts = start + timedelta(minutes=aspects.randint(0, 90 * 24 * 60))
+        resp.append(f"RA{i},C{aspects.randint(0, 299)},{ts:%Y-%m-%d %H:%M:%S},{aspects.choice(['shop', 'call'])},{metric},"
+                    f"{aspects.randint(1, 5)},,{aspect}")
     tick = ["ticket_id,customer_id,touchpoint_id,category,channel,opened_at,first_response_at,resolved_at,reopened,contacts"]
     for i in range(400):
         opened = start + timedelta(minutes=rng.randint(0, 88 * 24 * 60))
@@ -141,6 +150,9 @@ ANALYSES = {
     "ces_touchpoint": lambda s: metrics.ces_by(s, by=["touchpoint"]),
     "ces_account_month": lambda s: metrics.ces_by(s, by=["account"], period="month"),
     "expectation_gap": lambda s: expectation_gap(s, by=["touchpoint"]),
+    "expectation_gap_aspect": lambda s: expectation_gap(s, by=["touchpoint", "aspect"], min_n=10),
+    "csat_aspect_month": lambda s: metrics.csat_by(s, by=["aspect"], period="month"),
+    "csat_filtered_aspect": lambda s: metrics.csat_by(s, by=["touchpoint"], filters={"aspect": ["emotional", "overall"]}),
     "delivery_gap": lambda s: delivery_gap(s),
     "consistency": lambda s: consistency(s),
     "outcomes_touchpoint_month": lambda s: outcomes_by(s, by=["touchpoint"], period="month"),
