@@ -75,6 +75,8 @@ def responses(store, metric: str | Sequence[str], since: Any = None, until: Any 
     r = store.table("responses")
     r = r.filter(r.metric.isin(metrics))
     r = _within(r, r.ts, since, until)
+    if ASPECT not in by and ASPECT not in (filters or {}):
+        r = overall_answers(r)  # on the raw column, before the joins: a plain IS NULL the engine pushes down
     t = store.table("touchpoints")
     c = store.table("customers")
     joined = r.left_join(t, r.touchpoint_id == t.touchpoint_id).left_join(c, r.customer_id == c.customer_id)
@@ -88,8 +90,6 @@ def responses(store, metric: str | Sequence[str], since: Any = None, until: Any 
             cols[dim] = tables[table][column].cast("string").fill_null(UNKNOWN)
     cols[ASPECT] = _aspect(r)
     rows = joined.select(**cols)
-    if ASPECT not in by and ASPECT not in (filters or {}):
-        rows = rows.filter(rows[ASPECT] == OVERALL)
     rows, filters = apply_theme_filter(store, rows, filters, since, until)
     return apply_filters(rows, filters, RESPONSE_DIMENSIONS)
 
