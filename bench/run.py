@@ -1,4 +1,9 @@
-"""Run every benchmark: `python bench/run.py [--rows N]` (default 10 million rows)."""
+"""Run every benchmark: `python bench/run.py [--rows N] [--engine-rows M]` (default 10 million rows).
+
+Loading, NPS and the full scorecard against raw DuckDB, pandas and polars (issues #2, #5); the
+scorecard on DuckDB and Spark at N and M rows (#3; pass --engine-rows 100000000 for the 100M figure);
+text accuracy and speed (#8; needs ../shared/data). Each prints its own table.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +13,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_engines  # noqa: E402
 import bench_load  # noqa: E402
 import bench_nps  # noqa: E402
 import bench_scorecard  # noqa: E402
+import text_accuracy  # noqa: E402
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000_000)
-    rows = parser.parse_args().rows
-    bench_load.main(rows)
-    bench_nps.main(rows)
-    bench_scorecard.main(rows, rows // 5)
+    parser.add_argument("--engine-rows", type=int, default=None, help="also run the engines benchmark at this size")
+    args = parser.parse_args()
+    bench_load.main(args.rows)
+    bench_nps.main(args.rows)
+    bench_scorecard.main(args.rows, args.rows // 5)
+    bench_engines.main(sorted({args.rows, args.engine_rows or args.rows}), ["duckdb", "spark"])
+    sys.argv = [sys.argv[0]]  # text_accuracy reads its own options: run all its parts
+    text_accuracy.main()
