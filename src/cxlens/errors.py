@@ -30,3 +30,9 @@ class StoreError(CxlensError):
 
 class AnalysisError(CxlensError):
     """An analysis was asked for something the data cannot answer (unknown dimension, no rows)."""
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an engine's or library's error message (its type when it has none): the part people read."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from cxlens.errors import InputFileError
+from cxlens.errors import InputFileError, first_line
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".xlsx": "excel", ".xlsm": "excel"}
@@ -44,7 +44,7 @@ def read_source(con: duckdb.DuckDBPyConnection, path: str | Path, view: str, enc
         con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {sql}")
         return [d[0] for d in con.execute(f"SELECT * FROM {view} LIMIT 0").description]
     except duckdb.Error as exc:
-        raise InputFileError(str(path), f"cannot be read as {fmt}: {_first_line(exc)}") from exc
+        raise InputFileError(str(path), f"cannot be read as {fmt}: {first_line(exc)}") from exc
 
 
 def _check_encoding(path: Path, encoding: str) -> None:
@@ -72,6 +72,3 @@ def _read_excel(path: Path):
         raise InputFileError(str(path), f"cannot be read as Excel: {exc}") from exc
     return pa.Table.from_pandas(frame.astype("string"), preserve_index=False)
 
-
-def _first_line(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0]

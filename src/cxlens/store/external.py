@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cxlens.errors import StoreError
+from cxlens.errors import StoreError, first_line
 from cxlens.store.engines import spark_session
 
 EXTERNAL_FORMATS = ("parquet", "delta")
@@ -46,8 +46,7 @@ def register_external(backend: Any, engine: str, name: str, spec: dict) -> None:
     except StoreError:
         raise
     except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise StoreError(f"external table '{name}' ({fmt} at {path}) cannot be read on {engine}: {first}") from exc
+        raise StoreError(f"external table '{name}' ({fmt} at {path}) cannot be read on {engine}: {first_line(exc)}") from exc
 
 
 def _register_delta(backend: Any, engine: str, name: str, path: str, version: int | None) -> None:
@@ -75,7 +74,7 @@ def open_delta(name: str, path: str, version: int | None = None) -> Any:
     try:
         table = deltalake.DeltaTable(str(path), version=None if version is None else int(version))
     except Exception as exc:  # TableNotFoundError, a version that was never written or was vacuumed
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        first = first_line(exc)
         at = f" at version {version}" if version is not None else ""
         raise StoreError(f"external table '{name}': no readable Delta table at {path}{at} "
                          f"(a Delta table is a folder with a _delta_log): {first}") from exc
