@@ -6,6 +6,7 @@ import pyarrow as pa
 
 from cxlens.journey import JourneyMap
 from cxlens.model import TABLES
+from cxlens.store.writers import replace_rows
 
 
 def sync_journey(store, journey: JourneyMap) -> int:
@@ -13,21 +14,5 @@ def sync_journey(store, journey: JourneyMap) -> int:
     rows = journey.rows()
     names = TABLES["touchpoints"].names
     arrow = pa.Table.from_pylist(rows).select(list(names))
-    if store.engine != "duckdb":
-        from cxlens.store.writers import replace_rows
-
-        replace_rows(store, "touchpoints", arrow)
-        return len(rows)
-    con = store.duckdb
-    con.register("_cx_touchpoints", arrow)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.execute("DELETE FROM touchpoints")
-        con.execute(f"INSERT INTO touchpoints SELECT {', '.join(names)} FROM _cx_touchpoints")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("_cx_touchpoints")
+    replace_rows(store, "touchpoints", arrow)
     return len(rows)

@@ -19,7 +19,8 @@ are partitioned by month (`_month=YYYY-MM` sub-folders) so a load rewrites only 
 from __future__ import annotations
 
 import os
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 from urllib.parse import parse_qs
 
 import ibis
@@ -120,6 +121,19 @@ def table_path(backend: Any, name: str) -> str:
 def spark_ddl(columns: list[tuple[str, str]]) -> str:
     """Spark DDL schema string ("a STRING, b DOUBLE") of (column, portable type) pairs."""
     return ", ".join(f"`{c}` {_type('spark', t)}" for c, t in columns)
+
+
+@contextmanager
+def transaction(con: Any) -> Iterator[None]:
+    """BEGIN ... COMMIT on a DuckDB or PostgreSQL connection; ROLLBACK on any exception, Ctrl-C included,
+    so a write either lands whole or not at all."""
+    con.execute("BEGIN")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def disconnect(backend: Any, engine: str) -> None:

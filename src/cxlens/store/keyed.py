@@ -54,16 +54,12 @@ def _duckdb(con, name: str, key: list[str], rows: pa.Table, gone: pa.Table | Non
     con.register("_cx_rows", rows)
     if gone is not None:
         con.register("_cx_gone", gone)
-    con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(f"DELETE FROM {name} t USING _cx_rows r WHERE {_keys_sql(key, 't', 'r')}")
-        if gone is not None:
-            con.execute(f"DELETE FROM {name} t USING _cx_gone g WHERE {_keys_sql(key, 't', 'g')}")
-        con.execute(f"INSERT INTO {name} SELECT * FROM _cx_rows")
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        with engines.transaction(con):
+            con.execute(f"DELETE FROM {name} t USING _cx_rows r WHERE {_keys_sql(key, 't', 'r')}")
+            if gone is not None:
+                con.execute(f"DELETE FROM {name} t USING _cx_gone g WHERE {_keys_sql(key, 't', 'g')}")
+            con.execute(f"INSERT INTO {name} SELECT * FROM _cx_rows")
     finally:
         con.unregister("_cx_rows")
         if gone is not None:
@@ -73,18 +69,13 @@ def _duckdb(con, name: str, key: list[str], rows: pa.Table, gone: pa.Table | Non
 def _postgres(pg, name: str, key: list[str], rows: pa.Table, gone: pa.Table | None) -> None:
     cols = [c for c, _ in columns_of(name)]
     keys = pa.concat_tables([rows.select(key), gone]) if gone is not None else rows.select(key)
-    pg.execute("BEGIN")
-    try:
-        types = dict(columns_of(name))
-        ddl = ", ".join(f"{q(k)} {engines._type('postgres', types[k])}" for k in key)
+    types = dict(columns_of(name))
+    ddl = ", ".join(f"{q(k)} {engines._type('postgres', types[k])}" for k in key)
+    with engines.transaction(pg):
         pg.execute(f"CREATE TEMP TABLE _cx_keys ({ddl}) ON COMMIT DROP")
         _copy_in(pg, "_cx_keys", key, keys)
         pg.execute(f"DELETE FROM {name} t USING _cx_keys g WHERE {_keys_sql(key, 't', 'g')}")
         _copy_in(pg, name, cols, rows)
-        pg.execute("COMMIT")
-    except BaseException:
-        pg.execute("ROLLBACK")
-        raise
 
 
 def _spark(store, name: str, key: list[str], rows: pa.Table, gone: pa.Table | None) -> None:

@@ -443,20 +443,24 @@ def _copy_from_duckdb(pg, table: str, cols: list[str], con: duckdb.DuckDBPyConne
 
 
 def replace_rows(store, name: str, rows: pa.Table) -> None:
-    """Replace every row of table `name` with `rows` (Spark and PostgreSQL stores; e.g. touchpoints)."""
+    """Replace every row of table `name` with `rows` in one transaction, on any engine (e.g. touchpoints)."""
     cols = [c for c, _ in columns_of(name)]
     rows = rows.select(cols)
     if store.engine == "spark":
         replace_spark_table(store.ibis, name, columns_of(name), rows)
     elif store.engine == "postgres":
         pg = store.ibis.con
-        pg.execute("BEGIN")
-        try:
+        with engines.transaction(pg):
             pg.execute(f"DELETE FROM {name}")
             _copy_in(pg, name, cols, rows)
-            pg.execute("COMMIT")
-        except BaseException:
-            pg.execute("ROLLBACK")
-            raise
+    elif store.engine == "duckdb":
+        con = store.duckdb
+        con.register("_cx_replace", rows)
+        try:
+            with engines.transaction(con):
+                con.execute(f"DELETE FROM {name}")
+                con.execute(f"INSERT INTO {name} SELECT {', '.join(map(q, cols))} FROM _cx_replace")
+        finally:
+            con.unregister("_cx_replace")
     else:
         raise StoreError(f"replace_rows does not handle {store.engine} stores")
