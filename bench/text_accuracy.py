@@ -50,14 +50,17 @@ def _row(lang: str, name: str, pipe, x, y, train, test) -> dict:
             "bin_f1": m["binary_macro_f1"], "f1_3class": m["macro_f1_3class"], "fit_s": fit_s}
 
 
+def corpora():
+    """(language, texts, labels, fixed split) of every labelled corpus that is present."""
+    for lang in LANGS:
+        if corpus_file(lang) is not None:
+            frame = load_corpus(lang)
+            yield lang, frame.text.to_numpy(), frame.label.to_numpy(), split_indices(frame.label)
+
+
 def sentiment_table() -> pd.DataFrame:
     rows = []
-    for lang in LANGS:
-        if corpus_file(lang) is None:
-            continue
-        frame = load_corpus(lang)
-        split = split_indices(frame.label)
-        x, y = frame.text.to_numpy(), frame.label.to_numpy()
+    for lang, x, y, split in corpora():
         train_dev = np.sort(np.concatenate([split.train, split.dev]))
         rows.append(_row(lang, "baseline", build_baseline(), x, y, split.train, split.test))
         rows.append(_row(lang, "baseline+dev", build_baseline(), x, y, train_dev, split.test))
@@ -71,12 +74,7 @@ def sentiment_table() -> pd.DataFrame:
 def tune_table() -> pd.DataFrame:
     """Dev-row comparison of the candidate settings (what SETTINGS was chosen from)."""
     rows = []
-    for lang in LANGS:
-        if corpus_file(lang) is None:
-            continue
-        frame = load_corpus(lang)
-        split = split_indices(frame.label)
-        x, y = frame.text.to_numpy(), frame.label.to_numpy()
+    for lang, x, y, split in corpora():
         cur = SETTINGS[lang]
         candidates = {"v1": PREVIOUS[lang], "chosen": cur,
                       "chosen, class_weight flipped": replace(cur, class_weight=None if cur.class_weight else "balanced"),
