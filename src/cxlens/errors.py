@@ -32,6 +32,22 @@ class AnalysisError(CxlensError):
     """An analysis was asked for something the data cannot answer (unknown dimension, no rows)."""
 
 
+class UsageError(CxlensError):
+    """A parameter of a library call has a value it does not accept.
+
+    Names the parameter as the library spells it (`period=`); the CLI translates it to its flag
+    (`--period`) through `parameter`, so the same error reads right in Python, the CLI and the web app.
+    """
+
+    def __init__(self, parameter: str, value: object, allowed: object = None, message: str | None = None):
+        self.parameter, self.value, self.allowed = parameter, value, allowed
+        text = message or f"{parameter}={value!r} is not accepted"
+        if allowed is not None and not message:
+            choices = ", ".join(map(str, allowed)) if isinstance(allowed, (list, tuple, set, frozenset)) else str(allowed)
+            text += f"; use one of: {choices}"
+        super().__init__(text)
+
+
 def first_line(exc: BaseException) -> str:
     """The first line of an engine's or library's error message (its type when it has none): the part people read."""
     text = str(exc).strip()

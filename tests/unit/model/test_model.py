@@ -5,7 +5,7 @@ from pathlib import Path
 from cxlens.model import CHILD_TABLES, TABLES
 from cxlens.model.docs import data_model_markdown
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_data_model_doc_matches_the_schema():
