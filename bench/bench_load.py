@@ -20,7 +20,7 @@ CXLENS = """
 import time
 from cxlens.store import Store
 from cxlens.ingest import load, sync_journey
-from cxlens.journey import JourneyMap
+from cxlens.model.journey import JourneyMap
 import yaml
 s = Store.open("duckdb:///{db}")
 sync_journey(s, JourneyMap.model_validate(yaml.safe_load('''{journey}''')))

@@ -24,7 +24,7 @@ SETUP_STORE = """
 import yaml
 from cxlens.store import Store
 from cxlens.ingest import load, sync_journey
-from cxlens.journey import JourneyMap
+from cxlens.model.journey import JourneyMap
 s = Store.open("duckdb:///{db}")
 sync_journey(s, JourneyMap.model_validate(yaml.safe_load('''{journey}''')))
 load(s, "{customers}", "customers")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from cxlens.ingest import load, sync_journey
-from cxlens.journey import read_journey
+from cxlens.model.journey import read_journey
 from cxlens.store import Store
 
 TINY_JOURNEY = """

@@ -1,20 +1,36 @@
-"""A workspace is a folder holding `cxlens.toml` (where the store is) and `journey.yaml` (the map).
+"""The workspace: the application object every app (CLI, report, web) calls to act on a workspace folder.
 
-Every command takes `--workspace DIR`; this module turns that folder into a validated config and an
-open store, so no other module reads config files by hand.
+A workspace is a folder holding `cxlens.toml` (where the store is, `min_n`, external tables),
+`journey.yaml` (the map) and optionally `themes.yaml` (the pinned text themes). `Workspace` knows
+these files and does what a user does to a workspace: load a file (journey synced first), analyse
+the stored texts, open the store (read-only for analyses, migrating for writers), migrate it.
+
+Importing this module is cheap (no Ibis, pandas or text models): apps import it at start-up and the
+heavy packages load when a method runs.
 """
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable
 
 from cxlens.errors import ConfigError
+from cxlens.model.config import DEFAULT_STORE_URL, WorkspaceConfig, read_config
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cxlens.ingest import LoadReport, Mapping
+    from cxlens.model.journey import JourneyMap
+    from cxlens.store import Store
+    from cxlens.text.stored import AnalyzeReport
+    from cxlens.text.themes import ThemeSet
 
 CONFIG_FILE = "cxlens.toml"
 JOURNEY_FILE = "journey.yaml"
-DEFAULT_STORE_URL = "duckdb:///cx.duckdb"
+THEMES_FILE = "themes.yaml"
+__all__ = ["CONFIG_FILE", "DEFAULT_STORE_URL", "JOURNEY_FILE", "THEMES_FILE", "TextImpact", "Workspace", "init"]
 
 _CONFIG_TEMPLATE = """\
 # cxlens workspace configuration.
@@ -55,8 +71,16 @@ touchpoints:
 
 
 @dataclass(frozen=True)
+class TextImpact:
+    """What `Workspace.text_impact` returns: the impact table and how many texts were analysed first."""
+
+    table: "pd.DataFrame"
+    newly_analysed: int
+
+
+@dataclass(frozen=True)
 class Workspace:
-    """An opened workspace folder with its parsed configuration."""
+    """An opened workspace folder with its validated configuration."""
 
     root: Path
     store_url: str
@@ -67,30 +91,130 @@ class Workspace:
     def journey_path(self) -> Path:
         return self.root / JOURNEY_FILE
 
+    @property
+    def themes_path(self) -> Path:
+        """Where the workspace's pinned themes live (the file may not exist: then the default themes apply)."""
+        return self.root / THEMES_FILE
+
     @classmethod
     def open(cls, root: str | Path = ".") -> "Workspace":
-        """Read `cxlens.toml` in `root`; a folder without one is an error that says to run `cxlens init`."""
+        """Read and validate `cxlens.toml` in `root`; a folder without one is an error that says to run `cxlens init`."""
         root = Path(root).resolve()
         path = root / CONFIG_FILE
         if not path.exists():
             raise ConfigError(f"{root} is not a cxlens workspace (no {CONFIG_FILE}); run `cxlens init {root}` first.")
-        try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
-        url = data.get("store", {}).get("url", DEFAULT_STORE_URL)
-        min_n = int(data.get("metrics", {}).get("min_n", 30))
-        return cls(root=root, store_url=_resolve_url(url, root), min_n=min_n, external_tables=data.get("tables", {}))
+        config = read_config(path, WorkspaceConfig)
+        return cls(root=root, store_url=_resolve_url(config.store.url, root), min_n=config.metrics.min_n,
+                   external_tables=config.external_tables())
 
-    def store(self):
-        """Open the store this workspace points at (see :mod:`cxlens.store`)."""
+    @staticmethod
+    def exists(root: str | Path) -> bool:
+        """Whether `root` is a workspace folder (holds cxlens.toml)."""
+        return (Path(root) / CONFIG_FILE).is_file()
+
+    # --- the store ---------------------------------------------------------------------------------------
+
+    def store(self, migrate: bool = False) -> "Store":
+        """Open the store this workspace points at.
+
+        Analyses open it as it is (`migrate=False`: a store whose schema is behind is refused with a
+        message to run `cxlens migrate`); writers (load, text analysis, init, demo) pass `migrate=True`.
+        """
         from cxlens.store import Store
 
-        return Store.open(self.store_url, external_tables=self.external_tables)
+        return Store.open(self.store_url, external_tables=self.external_tables)  # H1: migrate=migrate
+
+    def migrate(self) -> tuple[int, int]:
+        """Bring the store's schema to this cxlens's version; returns (version before, version after)."""
+        from cxlens.store import Store
+
+        with Store.open(self.store_url, external_tables=self.external_tables, migrate=False, check=False) as store:
+            return store.migrate()
+
+    # --- journey and loading -------------------------------------------------------------------------------
+
+    def journey(self) -> "JourneyMap":
+        """The validated journey map (`journey.yaml`)."""
+        from cxlens.model.journey import read_journey
+
+        return read_journey(self.journey_path)
+
+    def sync_journey(self, store: "Store") -> int:
+        """Write the journey map's touchpoints into `store` (loads check touchpoint ids against them)."""
+        from cxlens.ingest import sync_journey
+
+        return sync_journey(store, self.journey())
+
+    def load(self, path: str | Path, kind: str, mapping: "str | Path | Mapping | None" = None, encoding: str = "utf-8",
+             on_progress: Callable[[float], None] | None = None) -> "LoadReport":
+        """Load one file into the canonical table `kind` as one transaction, the journey synced first.
+
+        `mapping` is a mapping YAML path or a parsed Mapping (None: columns already canonical).
+        Bad rows are quarantined; the report counts read/inserted/updated/unchanged/quarantined rows.
+        """
+        from cxlens.ingest import Mapping, load, read_mapping, sync_journey
+
+        mapping = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
+        journey = self.journey()  # validated before the store is touched
+        with self.store(migrate=True) as store:
+            sync_journey(store, journey)
+            return load(store, path, kind, mapping, encoding, on_progress=on_progress)
+
+    # --- text --------------------------------------------------------------------------------------------------
+
+    def themes(self) -> "ThemeSet":
+        """The workspace's pinned `themes.yaml` when present, else the shipped default themes."""
+        from cxlens.text.themes import ThemeSet
+
+        return ThemeSet.load(self.themes_path if self.themes_path.exists() else None)
+
+    def init_themes(self) -> Path:
+        """Write the default themes into the workspace's `themes.yaml` (refused when one exists); returns its path."""
+        from cxlens.text.themes import ThemeSet
+
+        if self.themes_path.exists():
+            raise ConfigError(f"{self.themes_path} exists; edit it, or delete it to start again from the default")
+        return ThemeSet.load().save(self.themes_path)
+
+    def analyze_texts(self, source: str = "all", full: bool = False,
+                      on_progress: Callable[[str, int, int], None] | None = None,
+                      store: "Store | None" = None) -> "AnalyzeReport":
+        """Bring the stored text analysis (`comment_analysis`) up to date with the workspace's themes.
+
+        Only new or changed texts are analysed unless `full`; pass an open `store` to reuse it.
+        """
+        from cxlens.text.stored import analyze_store
+
+        if store is not None:
+            return analyze_store(store, source, full=full, themes=self.themes(), on_progress=on_progress)
+        with self.store(migrate=True) as opened:
+            return analyze_store(opened, source, full=full, themes=self.themes(), on_progress=on_progress)
+
+    def theme_mentions(self, theme_ids: list[str]) -> dict[str, int] | None:
+        """Analysed texts mentioning each theme; None before any text was analysed (nothing to count)."""
+        from cxlens.text.stored import TABLE, theme_mentions
+
+        with self.store() as store:
+            if store.count(TABLE) == 0:
+                return None
+            counts = theme_mentions(store, theme_ids)
+        return {t: int(n) for t, n in zip(counts["theme"], counts["mentions"])}
+
+    def text_impact(self, by: str | None = None, since: Any = None, until: Any = None) -> TextImpact:
+        """NPS points each theme costs; new or changed NPS comments are analysed first, so it is always current."""
+        from cxlens.text.store_impact import store_theme_impact
+
+        with self.store() as store:
+            done = self.analyze_texts("survey", store=store)
+            table = store_theme_impact(store, by=by, since=since, until=until)
+        return TextImpact(table, done.analysed)
 
 
 def init(root: str | Path, store_url: str = DEFAULT_STORE_URL, force: bool = False) -> Path:
-    """Create a workspace: `cxlens.toml` and a commented `journey.yaml` template; returns the folder."""
+    """Create a workspace: `cxlens.toml` and a commented `journey.yaml` template; returns the folder.
+
+    The store itself is created (at the current schema) by the first `Workspace.store(migrate=True)`.
+    """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     config = root / CONFIG_FILE

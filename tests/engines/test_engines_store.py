@@ -53,7 +53,7 @@ def _version_2_store(url: str, folder: Path, monkeypatch) -> None:
 
     from conftest import TINY_CUSTOMERS, TINY_JOURNEY
     from cxlens.ingest import load, sync_journey
-    from cxlens.journey import read_journey
+    from cxlens.model.journey import read_journey
     from cxlens.store import migrations
 
     old = replace(TABLES["responses"], columns=tuple(c for c in TABLES["responses"].columns if c.name != "aspect"))

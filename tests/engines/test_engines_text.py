@@ -23,7 +23,7 @@ from test_engines_metrics import OTHER_ENGINES, assert_same_frame
 
 from cxlens import metrics
 from cxlens.ingest import load, sync_journey
-from cxlens.journey import read_journey
+from cxlens.model.journey import read_journey
 from cxlens.metrics.outcomes import outcomes_by
 from cxlens.store import Store
 from cxlens.store.keyed import write_keyed

@@ -12,7 +12,7 @@ import pytest
 from engine_fixtures import engine_url  # noqa: F401  (fixture)
 
 from cxlens.ingest import load, quarantined_rows, sync_journey
-from cxlens.journey import read_journey
+from cxlens.model.journey import read_journey
 from cxlens.store import Store
 
 JOURNEY = """

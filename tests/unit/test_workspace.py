@@ -8,7 +8,7 @@ import pytest
 
 from cxlens.errors import ConfigError, StoreError
 from cxlens.ingest import sync_journey
-from cxlens.journey import read_journey
+from cxlens.model.journey import read_journey
 from cxlens.model import SCHEMA_VERSION
 from cxlens.store import Store
 from cxlens.store.migrations import current_version

@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, err_console, handles_errors, render
 from cxlens.ingest import load, quarantined_rows, read_mapping, sync_journey
-from cxlens.journey import read_journey
+from cxlens.model.journey import read_journey
 from cxlens.model import KINDS
 from cxlens.workspace import Workspace
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from cxlens.journey import JourneyMap
+from cxlens.model.journey import JourneyMap
 from cxlens.model import TABLES
 from cxlens.store.writers import replace_rows
 

@@ -28,11 +28,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from cxlens.errors import ConfigError
 from cxlens.model import ASPECTS, METRIC_SCALES
+from cxlens.model.config import read_config
 
 
 class Question(BaseModel):
@@ -86,10 +86,4 @@ def read_mapping(path: str | Path | None) -> Mapping:
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path}: mapping file not found")
-    try:
-        return Mapping.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")) or {})
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        raise ConfigError(f"{path}: {'.'.join(map(str, first['loc']))}: {first['msg']}") from exc
+    return read_config(path, Mapping)

@@ -1,5 +1,4 @@
-"""The journey map (stages and touchpoints) as shared vocabulary; path analytics land here later."""
+"""Journey analytics (paths, drop-offs, moments of truth) land here.
 
-from cxlens.journey.map import JourneyMap, Touchpoint, read_journey
-
-__all__ = ["JourneyMap", "Touchpoint", "read_journey"]
+The journey map itself (`journey.yaml`: stages and touchpoints) is config, in :mod:`cxlens.model.journey`.
+"""

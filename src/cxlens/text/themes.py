@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Literal, Sequence
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from cxlens.errors import ConfigError
+from cxlens.model.config import parse_config
 from cxlens.text.keywords import KeywordMatcher
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -75,10 +76,7 @@ class ThemeSet(BaseModel):
             if not path.is_file():
                 raise ConfigError(f"{path}: no such themes file; run `cxlens text themes --init` to write the default")
             text, where = path.read_text("utf-8"), str(path)
-        try:
-            return cls.model_validate(yaml.safe_load(text) or {})
-        except (ValidationError, yaml.YAMLError) as exc:
-            raise ConfigError(f"{where}: invalid themes file: {exc}") from None
+        return parse_config(text, cls, where)
 
     def save(self, path: str | Path) -> Path:
         """Write the themes as YAML (keywords and examples kept in their original scripts)."""

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from cxlens.demo import DemoFiles, generate
-from cxlens.journey import read_journey
+from cxlens.model.journey import read_journey
 from cxlens.model import METRIC_SCALES, TABLES
 
 N = 20_000

@@ -15,7 +15,7 @@ import pytest
 
 from cxlens.errors import InputFileError
 from cxlens.ingest import Mapping, load, quarantined_rows, read_mapping, sync_journey
-from cxlens.journey import read_journey
+from cxlens.model.journey import read_journey
 from cxlens.store import Store
 
 JOURNEY = """

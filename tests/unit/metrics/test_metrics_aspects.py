@@ -16,7 +16,7 @@ from scipy import stats
 from conftest import GENERATED_JOURNEY, generate_frames
 
 from cxlens.ingest import load, sync_journey
-from cxlens.journey import read_journey
+from cxlens.model.journey import read_journey
 from cxlens.metrics import csat_by, nps_by
 from cxlens.metrics.gaps import expectation_gap
 from cxlens.model import ASPECTS

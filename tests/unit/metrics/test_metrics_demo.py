@@ -7,7 +7,7 @@ import json
 import pytest
 
 from cxlens.ingest import load, read_mapping, sync_journey
-from cxlens.journey import read_journey
+from cxlens.model.journey import read_journey
 from cxlens.store import Store
 
 import cxlens.demo as demo

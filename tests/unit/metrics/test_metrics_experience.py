@@ -90,7 +90,7 @@ def test_raking_matches_both_margins_when_joint_cells_are_not_used():
 
 def test_previous_period_comparison_marks_a_planted_fall_and_not_noise(tmp_path):
     from cxlens.ingest import load, sync_journey
-    from cxlens.journey import read_journey
+    from cxlens.model.journey import read_journey
     from cxlens.store import Store
 
     rng = np.random.default_rng(0)

@@ -43,7 +43,7 @@ def test_delivery_gap_compares_self_rating_with_the_measured_interval(tiny_store
 
 def test_consistency_flags_a_touchpoint_that_differs_by_region_and_not_a_uniform_one(tmp_path):
     from cxlens.ingest import load, sync_journey
-    from cxlens.journey import read_journey
+    from cxlens.model.journey import read_journey
     from cxlens.store import Store
 
     rng = np.random.default_rng(1)

@@ -45,7 +45,7 @@ def test_unknown_ticket_dimension_is_refused(tiny_store):
 
 def test_csat_drivers_recover_a_planted_resolution_time_effect(tmp_path):
     from cxlens.ingest import load, sync_journey
-    from cxlens.journey import read_journey
+    from cxlens.model.journey import read_journey
     from cxlens.store import Store
 
     rng = np.random.default_rng(8)

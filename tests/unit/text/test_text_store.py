@@ -18,7 +18,7 @@ import pytest
 from conftest import build_tiny_store
 from cxlens import metrics
 from cxlens.ingest import load, sync_journey
-from cxlens.journey import read_journey
+from cxlens.model.journey import read_journey
 from cxlens.metrics.outcomes import outcomes_by
 from cxlens.store import Store
 from cxlens.text import SentimentModel, ThemeSet

@@ -1,15 +1,19 @@
-"""Parse and validate `journey.yaml` into touchpoints, the vocabulary every table refers to."""
+"""`journey.yaml`: the journey map (stages and touchpoints), the vocabulary every table refers to.
+
+A config model like the others in :mod:`cxlens.model`, so ingest can check touchpoint ids without
+importing an analysis package.
+"""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from cxlens.errors import ConfigError
-from cxlens.model import METRIC_SCALES, STAGES
+from cxlens.model.config import read_config
+from cxlens.model.schema import METRIC_SCALES, STAGES
 
 
 class Touchpoint(BaseModel):
@@ -78,12 +82,4 @@ def read_journey(path: str | Path) -> JourneyMap:
     path = Path(path)
     if not path.exists():
         raise ConfigError(f"{path}: journey map not found; `cxlens init` writes a template.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return JourneyMap.model_validate(data)
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{path}: {loc}: {first['msg']}") from exc
+    return read_config(path, JourneyMap)
