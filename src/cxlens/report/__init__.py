@@ -1,5 +1,10 @@
-"""The self-contained HTML report: one file, no network, readable by anyone the analyst sends it to."""
+"""The self-contained HTML report: one file, no network, readable by anyone the analyst sends it to.
 
-from cxlens.report.html import render_report, write_report
+Sections (`cxlens.report.sections`) return data made of components (`cxlens.report.components`); the
+Jinja macros in templates/components.html render them, here and in any other view of the same figures.
+"""
 
-__all__ = ["render_report", "write_report"]
+from cxlens.report.components import Section
+from cxlens.report.html import environment, render_report, render_sections, write_report
+
+__all__ = ["Section", "environment", "render_report", "render_sections", "write_report"]

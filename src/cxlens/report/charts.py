@@ -1,69 +1,102 @@
-"""Inline SVG charts, so the report needs no JavaScript and no network to show a picture.
+"""Chart geometry as numbers: where each mark of an inline SVG chart goes.
 
-Arabic and other right-to-left labels are drawn with `direction="rtl"` where the text asks for it.
+The report needs no JavaScript and no network to show a picture: the macros in `templates/components.html`
+draw SVG from these coordinates. Keeping the arithmetic here (and out of the templates) lets tests check
+that an estimate sits between its bounds without parsing markup.
 """
 
 from __future__ import annotations
 
-import html
 import math
+from dataclasses import dataclass
 from typing import Sequence
 
-_RTL = ("\u0590", "\u08ff")  # Hebrew..Arabic Extended blocks
+from cxlens.report.components import IntervalChart
+
+# Forest plot layout (pixels): row height, label gutter on the left, margin on the right.
+_ROW_H, _LEFT, _RIGHT = 22, 190, 20
 
 
-def _is_rtl(text: str) -> bool:
-    return any(_RTL[0] <= ch <= _RTL[1] for ch in text)
+@dataclass(frozen=True)
+class Tick:
+    """A vertical grid line at `x` labelled `value`; `zero` marks the line at 0."""
+
+    x: float
+    value: int
+    zero: bool
 
 
-def forest(labels: Sequence[str], values: Sequence[float], lows: Sequence[float], highs: Sequence[float],
-           flags: Sequence[bool] | None = None, lo: float = -100, hi: float = 100, width: int = 640) -> str:
-    """Points with confidence bars, one row per label: how sure we are, at a glance.
+@dataclass(frozen=True)
+class IntervalRow:
+    """One estimate: its label at (label_x, y), its bar from x_low to x_high (None when a bound is NaN),
+    its point at x (None when the estimate is NaN), and the figures for the tooltip."""
 
-    Flagged rows (too few answers) are drawn hollow and grey.
-    """
-    row_h, left, right = 22, 190, 20
-    height = row_h * len(labels) + 30
-    scale = (width - left - right) / (hi - lo)
+    label: str
+    label_x: float
+    y: float
+    x_low: float | None
+    x_high: float | None
+    x: float | None
+    weak: bool
+    estimate: float
+    low: float
+    high: float
+
+
+@dataclass(frozen=True)
+class IntervalGeometry:
+    """Everything an interval chart draws, in SVG user units."""
+
+    width: int
+    height: int
+    axis_bottom: float
+    ticks: tuple[Tick, ...]
+    rows: tuple[IntervalRow, ...]
+
+
+def interval_geometry(chart: IntervalChart, width: int = 640) -> IntervalGeometry:
+    """Coordinates of a forest plot: one row per label, values clipped to [chart.lo, chart.hi]."""
+    lo, hi = chart.lo, chart.hi
+    height = _ROW_H * len(chart.labels) + 30
+    scale = (width - _LEFT - _RIGHT) / (hi - lo)
 
     def x(v: float) -> float:
-        return left + (min(max(v, lo), hi) - lo) * scale
+        return _LEFT + (min(max(v, lo), hi) - lo) * scale
 
-    parts = [f'<svg class="chart" viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img">']
     step = 25 if hi - lo > 50 else (10 if hi - lo > 10 else 1)
-    for tick in range(int(lo), int(hi) + 1, step):
-        parts.append(f'<line x1="{x(tick):.1f}" y1="0" x2="{x(tick):.1f}" y2="{height - 20}" class="grid{" zero" if tick == 0 else ""}"/>'
-                     f'<text x="{x(tick):.1f}" y="{height - 5}" class="tick">{tick}</text>')
-    for i, (label, v, l, h) in enumerate(zip(labels, values, lows, highs)):
-        y = 15 + i * row_h
-        weak = bool(flags[i]) if flags is not None else False
-        cls = "weak" if weak else "pt"
-        parts.append(f'<text x="{left - 8}" y="{y + 4}" class="lbl">{html.escape(str(label))}</text>')
-        if not (math.isnan(l) or math.isnan(h)):
-            parts.append(f'<line x1="{x(l):.1f}" y1="{y}" x2="{x(h):.1f}" y2="{y}" class="bar {cls}"/>')
-        if not math.isnan(v):
-            parts.append(f'<circle cx="{x(v):.1f}" cy="{y}" r="4.5" class="{cls}"><title>{html.escape(str(label))}: '
-                         f'{v:.1f} [{l:.1f}, {h:.1f}]{" — too few answers" if weak else ""}</title></circle>')
-    parts.append("</svg>")
-    return "".join(parts)
+    ticks = tuple(Tick(x(t), t, t == 0) for t in range(int(lo), int(hi) + 1, step))
+    rows = []
+    for i, (label, v, low, high) in enumerate(zip(chart.labels, chart.estimates, chart.lows, chart.highs)):
+        has_bar = not (math.isnan(low) or math.isnan(high))
+        rows.append(IntervalRow(
+            label=label, label_x=_LEFT - 8, y=15 + i * _ROW_H,
+            x_low=x(low) if has_bar else None, x_high=x(high) if has_bar else None,
+            x=None if math.isnan(v) else x(v), weak=i < len(chart.weak) and chart.weak[i],
+            estimate=v, low=low, high=high))
+    return IntervalGeometry(width, height, height - 20, ticks, tuple(rows))
 
 
-def sparkline(values: Sequence[float], width: int = 110, height: int = 24) -> str:
-    """A tiny trend line; gaps (NaN) break the line instead of pretending to be zero."""
+@dataclass(frozen=True)
+class SparkGeometry:
+    """A sparkline's polyline points and its last point, in SVG user units."""
+
+    width: int
+    height: int
+    points: tuple[tuple[float, float], ...]
+
+    @property
+    def last(self) -> tuple[float, float]:
+        """The most recent point (marked with a dot)."""
+        return self.points[-1]
+
+
+def sparkline_geometry(values: Sequence[float | None], width: int = 110, height: int = 24) -> SparkGeometry | None:
+    """Points of a trend line; gaps (None/NaN) are skipped, not drawn as zero. None when under two points."""
     points = [(i, v) for i, v in enumerate(values) if v is not None and not math.isnan(v)]
     if len(points) < 2:
-        return ""
+        return None
     vmin, vmax = min(v for _, v in points), max(v for _, v in points)
     span = (vmax - vmin) or 1.0
     step = (width - 4) / max(len(values) - 1, 1)
-    coords = " ".join(f"{2 + i * step:.1f},{height - 2 - (v - vmin) / span * (height - 4):.1f}" for i, v in points)
-    last_x, last_y = coords.split(" ")[-1].split(",")
-    return (f'<svg class="spark" viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
-            f'<polyline points="{coords}"/><circle cx="{last_x}" cy="{last_y}" r="2"/></svg>')
-
-
-def text_cell(value: object) -> str:
-    """Escape a value for a table cell, marking right-to-left text so it renders correctly."""
-    text = "" if value is None else str(value)
-    direction = ' dir="rtl"' if _is_rtl(text) else ""
-    return f"<span{direction}>{html.escape(text)}</span>"
+    return SparkGeometry(width, height, tuple((2 + i * step, height - 2 - (v - vmin) / span * (height - 4))
+                                              for i, v in points))

@@ -1,8 +1,62 @@
-"""Report sections beyond the overview: each turns one analysis into a titled block."""
+"""Report sections: each function runs one analysis and returns its figures as a `Section` of components.
+
+No HTML here: the macros in templates/components.html render these, in the report and wherever else
+the same figures are shown.
+"""
 
 from __future__ import annotations
 
-from cxlens.report.html import Section, table_html
+import math
+from pathlib import Path
+from typing import Sequence
+
+from cxlens import metrics
+from cxlens.errors import AnalysisError
+from cxlens.metrics import consistency, csat_drivers, delivery_gap, expectation_gap, outcomes_by, scorecard
+from cxlens.model import TABLES
+from cxlens.report.components import Block, Card, Cards, Heading, Paragraph, Section, interval_chart, table
+from cxlens.text.store_impact import store_theme_impact
+
+_METRICS = {
+    # metric -> (function name, value column, scale low, scale high, extra columns, how to read it)
+    "nps": ("nps_by", "nps", -100, 100, ["promoters_pct", "passives_pct", "detractors_pct"],
+            "Net Promoter Score with its 95% interval (adjusted Wald, Lewis & Sauro 2021)"),
+    "csat": ("csat_by", "csat", 1, 5, ["top2_pct"], "Mean CSAT (1-5) with its 95% t interval"),
+}
+
+
+def overview_section(store) -> Section:
+    """Rows per stored table and every load's accounting (read = inserted + updated + unchanged + quarantined)."""
+    counts = {name: store.count(name) for name in TABLES}
+    blocks: list[Block] = [Cards(tuple(Card(n, name) for name, n in counts.items()))]
+    loads = store.table("loads").execute()
+    if len(loads):
+        loads = loads.assign(file=loads["file"].map(lambda p: Path(p).name))
+        blocks += [Heading("Loads"),
+                   table(loads, ["kind", "file", "rows_read", "inserted", "updated", "unchanged", "quarantined"])]
+    return Section("overview", "Data in the store", tuple(blocks),
+                   intro="Every row read is accounted for: inserted + updated + unchanged + quarantined = rows read.")
+
+
+def metric_section(store, metric: str, by: str, min_n: int) -> Section:
+    """One metric ("nps" or "csat") per value of one dimension, as an interval chart and a table, best first."""
+    fn, col, lo, hi, extra, how = _METRICS[metric]
+    frame = getattr(metrics, fn)(store, [by], min_n=min_n).sort_values(col, ascending=False)
+    chart = interval_chart(frame[by].astype(str).tolist(), frame[col].tolist(), frame["ci_low"].tolist(),
+                           frame["ci_high"].tolist(), frame["low_n"].tolist(), lo=lo, hi=hi)
+    rows = table(frame, [by, "n", col, "ci_low", "ci_high", *extra], weak_column="low_n")
+    return Section(f"{metric}-{by}", f"{metric.upper()} by {by}", (chart, rows),
+                   intro=f"{how}, by {by}. Bars that overlap widely are not reliably different.")
+
+
+def quarantine_section(store) -> Section:
+    """Refused rows counted by kind, field and reason."""
+    q = store.table("quarantine")
+    summary = q.group_by(["kind", "field", "reason"]).aggregate(rows=q.count()).order_by(["kind", "field"]).execute()
+    block = table(summary, ["kind", "field", "reason", "rows"]) if len(summary) else Paragraph("No row was refused.")
+    return Section("quarantine", "Quarantined rows", (block,),
+                   intro="Rows that failed validation, by reason. `cxlens quarantine` lists each with file, row and value.")
+
 
 _SCORECARD_COLUMNS = [
     ("stage", "stage"), ("touchpoint", "touchpoint"), ("n_nps", "n NPS"), ("nps", "NPS"), ("csat", "CSAT"),
@@ -12,15 +66,13 @@ _SCORECARD_COLUMNS = [
 
 
 def scorecard_section(store, min_n: int) -> Section:
-    """The touchpoint scorecard with monthly NPS sparklines and target status."""
-    from cxlens.metrics import scorecard
-
+    """The touchpoint scorecard with monthly CSAT sparklines and target status."""
     card = scorecard(store, min_n=min_n)
     present = [(c, label) for c, label in _SCORECARD_COLUMNS if c in card.columns]
-    shown = card[[c for c, _ in present] + ["low_n"]].rename(columns=dict(present))
+    shown = card[[c for c, _ in present] + ["low_n"]].copy()
     shown["status"] = shown["status"].astype(str)
-    body = table_html(shown, [label for _, label in present], weak_column="low_n", spark_column="CSAT trend")
-    return Section("scorecard", "Touchpoint scorecard", body,
+    rows = table(shown, [c for c, _ in present], weak_column="low_n", spark_column="csat_trend", labels=dict(present))
+    return Section("scorecard", "Touchpoint scorecard", (rows,),
                    intro="Every touchpoint in journey order: experience (NPS, CSAT 1-5, CES 1-7 where higher is easier), "
                          "outcomes of its tickets, the expectation gap (perceived CSAT minus expectation), monthly CSAT trend "
                          "and status against the targets in journey.yaml.",
@@ -28,15 +80,8 @@ def scorecard_section(store, min_n: int) -> Section:
                         "'below target' may still be noise.")
 
 
-
-
 def themes_section(store, min_n: int) -> Section | None:
-    """Themes: what they cost in NPS (OLS effect with 95% CI), from the stored comment analyses."""
-    import math
-
-    from cxlens.report.charts import forest
-    from cxlens.text.store_impact import store_theme_impact
-
+    """Themes: what they cost in NPS (OLS effect with 95% CI), from the stored comment analyses; None without any."""
     impact = store_theme_impact(store)
     if impact.empty:
         return None
@@ -44,13 +89,12 @@ def themes_section(store, min_n: int) -> Section | None:
     weak = (impact["mentions"] < min_n).tolist()
     span = max(10.0, *(abs(v) for v in impact[["nps_effect_low", "nps_effect_high"]].to_numpy().ravel() if not math.isnan(v)))
     span = 10 * math.ceil(span / 10)
-    chart = forest(impact["theme"].tolist(), impact["nps_effect"].tolist(), impact["nps_effect_low"].tolist(),
-                   impact["nps_effect_high"].tolist(), weak, lo=-span, hi=span)
+    chart = interval_chart(impact["theme"].tolist(), impact["nps_effect"].tolist(), impact["nps_effect_low"].tolist(),
+                           impact["nps_effect_high"].tolist(), weak, lo=-span, hi=span)
     shown = impact.assign(share=100 * impact["share"], low_n=weak)
     cols = ["theme", "mentions", "share", "mean_sentiment", "nps_with", "nps_without", "nps_gap", "nps_effect",
             "nps_effect_low", "nps_effect_high", "trend"]
-    body = chart + table_html(shown, cols, weak_column="low_n", spark_column="trend")
-    return Section("themes", "Themes: what they cost in NPS", body,
+    return Section("themes", "Themes: what they cost in NPS", (chart, table(shown, cols, weak_column="low_n", spark_column="trend")),
                    intro="Each theme's effect on NPS (points of NPS, OLS of the NPS contribution on all theme indicators "
                          "at once, HC1 95% interval), with its volume, share of commented NPS answers (%), mean sentiment "
                          "and the plain gap between answers that mention it and those that do not.",
@@ -70,9 +114,7 @@ def changes_section(store, min_n: int, shown: int = 5) -> Section | None:
     Why not every wiggle: a report that lists each move teaches readers to chase noise. The tests are those
     of `cxlens csat|nps --compare previous` (Welch / multinomial z, Benjamini-Hochberg across the cells).
     """
-    from cxlens import metrics
-
-    parts = []
+    blocks: list[Block] = []
     for fn, col, by, period in _CHANGE_VIEWS:
         cells = getattr(metrics, fn)(store, [by], period=period, compare="previous", min_n=min_n)
         compared = cells[cells["vs"].notna()]
@@ -80,48 +122,44 @@ def changes_section(store, min_n: int, shown: int = 5) -> Section | None:
             continue
         latest = compared[compared["period"] == compared["period"].max()]
         real = latest[latest["significant"].astype(bool)]
-        head = (f"<h3>{col.upper()} by {by}: {latest['period'].iloc[0]} vs {latest['vs'].iloc[0]}</h3>"
-                f"<p>{len(real)} of {len(latest)} {by}s changed beyond sampling noise (q &lt; 0.05)"
-                f"{'' if len(real) else '; the largest moves, all within noise'}:</p>")
         rows = real if len(real) else latest.reindex(latest["change"].abs().sort_values(ascending=False).index).head(shown)
         cols = [by, "n", col, "change", "change_ci_low", "change_ci_high", "q_value", "direction"]
-        parts.append(head + table_html(rows.sort_values("change"), cols, weak_column="low_n"))
-    if not parts:
+        blocks += [
+            Heading(f"{col.upper()} by {by}: {latest['period'].iloc[0]} vs {latest['vs'].iloc[0]}"),
+            Paragraph(f"{len(real)} of {len(latest)} {by}s changed beyond sampling noise (q < 0.05)"
+                      f"{'' if len(real) else '; the largest moves, all within noise'}:"),
+            table(rows.sort_values("change"), cols, weak_column="low_n"),
+        ]
+    if not blocks:
         return None
-    return Section("changes", "What really changed since the period before", "".join(parts),
+    return Section("changes", "What really changed since the period before", tuple(blocks),
                    intro="Each figure against the period before it, with the 95% interval of the change and its "
                          "Benjamini-Hochberg q-value across the cells compared: only q < 0.05 counts as a real rise or fall.")
 
 
 def outcomes_section(store, min_n: int) -> Section | None:
     """Ticket outcomes per touchpoint and which of them move CSAT (the regression `outcomes --drivers` runs)."""
-    from cxlens.errors import AnalysisError
-    from cxlens.metrics import csat_drivers, outcomes_by
-
     if store.count("tickets") == 0:
         return None
     outcomes = outcomes_by(store, ["touchpoint"], min_n=min_n).sort_values("resolution_p50_h", ascending=False)
-    body = table_html(outcomes, ["touchpoint", "tickets", "resolution_rate", "fcr_rate", "reopen_rate", "frt_p50_h",
-                                 "resolution_p50_h", "resolution_p90_h", "open_tickets", "backlog_age_p50_d"],
-                      weak_column="low_n")
+    blocks: list[Block] = [table(outcomes, ["touchpoint", "tickets", "resolution_rate", "fcr_rate", "reopen_rate", "frt_p50_h",
+                                            "resolution_p50_h", "resolution_p90_h", "open_tickets", "backlog_age_p50_d"],
+                                 weak_column="low_n")]
     try:
         drivers = csat_drivers(store)
-        body += "<h3>What moves CSAT after a ticket</h3>" + table_html(
-            drivers, ["driver", "unit", "effect", "ci_low", "ci_high", "p_value", "std_effect", "n"])
+        blocks += [Heading("What moves CSAT after a ticket"),
+                   table(drivers, ["driver", "unit", "effect", "ci_low", "ci_high", "p_value", "std_effect", "n"])]
     except AnalysisError:
         pass  # no ticket is followed by a CSAT answer: the outcome table still stands
-    return Section("outcomes", "Outcomes: was the problem solved, and how fast", body,
+    return Section("outcomes", "Outcomes: was the problem solved, and how fast", tuple(blocks),
                    intro="Per touchpoint: resolution, first-contact resolution and reopen rates (%), hours to first response "
                          "and to resolution (median, 90th percentile), open tickets and their median age in days. Below: CSAT "
                          "points per unit of each outcome (OLS with 95% intervals), strongest first by standardised effect.")
 
 
 def gaps_section(store, min_n: int) -> Section | None:
-    """Expectation gap, delivery gap (owners' self-rating) and inconsistent touchpoints, in one block."""
-    from cxlens.errors import AnalysisError
-    from cxlens.metrics import consistency, delivery_gap, expectation_gap
-
-    parts = []
+    """Expectation gap, delivery gap (owners' self-rating) and inconsistent touchpoints, in one section."""
+    blocks: list[Block] = []
     for title, compute, cols in (
         ("Expectation vs perception (CSAT 1-5)", lambda: expectation_gap(store, min_n=min_n),
          ["touchpoint", "n_expectation", "expectation", "n_csat", "csat", "gap", "ci_low", "ci_high", "significant"]),
@@ -136,10 +174,10 @@ def gaps_section(store, min_n: int) -> Section | None:
         except AnalysisError:
             continue
         if len(frame):
-            parts.append(f"<h3>{title}</h3>" + table_html(frame, cols, weak_column="low_n" if "low_n" in frame else None))
-    if not parts:
+            blocks += [Heading(title), table(frame, cols, weak_column="low_n" if "low_n" in frame else None)]
+    if not blocks:
         return None
-    return Section("gaps", "Gaps: expectation, delivery and consistency", "".join(parts),
+    return Section("gaps", "Gaps: expectation, delivery and consistency", tuple(blocks),
                    intro="Negative gaps are shortfalls, ranked from the largest. 'over-rated' means the owner's self-rating lies "
                          "above the customers' whole 95% interval. Inconsistency: Cochran's Q with DerSimonian-Laird tau "
                          "(between-group SD on the metric's scale), Benjamini-Hochberg q < 0.05.")
@@ -150,3 +188,12 @@ def measurement_sections(store, min_n: int) -> list[Section]:
     made = (scorecard_section(store, min_n), changes_section(store, min_n), outcomes_section(store, min_n),
             gaps_section(store, min_n), themes_section(store, min_n))
     return [s for s in made if s is not None]
+
+
+def report_sections(store, min_n: int, extra: Sequence[Section] | None = None) -> list[Section]:
+    """The whole report as data, in reading order: overview, NPS by segment, CSAT by touchpoint, `extra`
+    (by default every measurement section that has data), quarantine."""
+    if extra is None:
+        extra = measurement_sections(store, min_n)
+    return [overview_section(store), metric_section(store, "nps", "segment", min_n),
+            metric_section(store, "csat", "touchpoint", min_n), *extra, quarantine_section(store)]
