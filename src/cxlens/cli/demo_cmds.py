@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from cxlens.cli._app import app, console, handles_errors, render
-from cxlens.demo.pipeline import run_demo
 
 
 @app.command("demo")
@@ -20,6 +19,8 @@ def demo_cmd(
     directory: Annotated[Path, typer.Option("--dir", help="Workspace folder to create.")] = Path("demo"),
 ) -> None:
     """Generate a mobile operator with planted truth, load it, measure it and write report.html."""
+    from cxlens.demo_app import run_demo
+
     start = time.perf_counter()
     with console.status("starting") as status:
         run = run_demo(directory, customers, seed, step=lambda msg: status.update(msg))

@@ -1,6 +1,9 @@
-"""The demo end to end: generate a company, load it through the user's `load` path, measure, report.
+"""The demo application: generate a company, load it through the user's `load` path, measure, report.
 
-It is the product's smoke test as much as a showcase: nothing here takes a shortcut a user could not.
+The generator (`cxlens.demo`) is only a data source: it writes the files a real operator would export
+and `truth.json`. This module is an application like the CLI: it creates a workspace, loads every file
+(the wide per-aspect survey through its mapping), analyses the texts and writes the report, the way a
+user would. It is the product's smoke test as much as a showcase: nothing here takes a shortcut a user could not.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from typing import Callable
 
 from cxlens.ingest import LoadReport, load, sync_journey
 from cxlens.ingest.mapping import read_mapping
-from cxlens.journey import read_journey
+from cxlens.model.journey import read_journey
 from cxlens.text.stored import analyze_store
 from cxlens.workspace import JOURNEY_FILE, Workspace, init
 
@@ -33,8 +36,12 @@ class DemoRun:
 
 
 def run_demo(directory: str | Path, customers: int = 20_000, seed: int = 7, step: Step | None = None) -> DemoRun:
-    """Create a workspace in `directory` holding a generated company, loaded, measured and reported."""
-    from cxlens.demo import generate
+    """Create a workspace in `directory` holding a generated company, loaded, measured and reported.
+
+    Call it (or `cxlens demo`) to see cxlens end to end on realistic data whose answers are known;
+    `step` receives a short message before each stage (the CLI shows it as a spinner).
+    """
+    from cxlens.demo import generate  # numpy/scipy-heavy: imported when the demo runs, not at CLI start-up
     from cxlens.report import write_report
 
     step = step or (lambda _msg: None)
@@ -84,8 +91,9 @@ def run_demo(directory: str | Path, customers: int = 20_000, seed: int = 7, step
 def _headline(store, min_n: int) -> dict:
     """Overall NPS and the touchpoints customers rate lowest (CSAT): what the summary prints."""
     from cxlens.metrics import csat_by, nps_by
+    from cxlens.query import Scope
 
     overall = nps_by(store, min_n=min_n).iloc[0].to_dict()
-    by_tp = csat_by(store, ["touchpoint"], min_n=min_n)
+    by_tp = csat_by(store, Scope(by=("touchpoint",)), min_n=min_n)
     reliable = by_tp[~by_tp["low_n"]].sort_values("csat")
     return {"nps": overall, "touchpoints": len(by_tp), "weakest": reliable.head(5).to_dict("records")}
