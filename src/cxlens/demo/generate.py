@@ -52,6 +52,15 @@ class DemoFiles:
     aspect_survey: Path  # wide per-aspect survey export, loaded as responses with `aspect_mapping`
     aspect_mapping: Path
 
+    @classmethod
+    def in_folder(cls, out_dir: str | Path) -> "DemoFiles":
+        """The paths `generate(out_dir, ...)` writes: use it to reopen a demo generated earlier."""
+        out = Path(out_dir)
+        return cls(*(out / f for f in ("journey.yaml", "customers.csv", "events.parquet", "responses.csv",
+                                       "tickets.csv", "outcomes.csv", "truth.json", "personas_truth.csv",
+                                       "comments_truth.csv", "notes.csv", "notes_truth.csv",
+                                       "aspect_survey.csv", "aspect_survey.yaml")))
+
     def tables(self) -> dict[str, Path]:
         """Table kind -> file, in the order they must be loaded (customers first)."""
         return {k: getattr(self, k) for k in ("customers", "events", "responses", "tickets", "outcomes", "notes")}
@@ -84,10 +93,7 @@ def generate(out_dir: Path, customers: int = 20_000, seed: int = 7, progress: Ca
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     rng = np.random.default_rng(seed)
-    files = DemoFiles(*(out / f for f in ("journey.yaml", "customers.csv", "events.parquet", "responses.csv",
-                                          "tickets.csv", "outcomes.csv", "truth.json", "personas_truth.csv",
-                                          "comments_truth.csv", "notes.csv", "notes_truth.csv",
-                                          "aspect_survey.csv", "aspect_survey.yaml")))
+    files = DemoFiles.in_folder(out)
     write_journey_yaml(files.journey)
 
     say(f"drawing {customers:,} customers")

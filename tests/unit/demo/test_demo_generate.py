@@ -23,8 +23,8 @@ N = 20_000
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoFiles:
-    return generate(tmp_path_factory.mktemp("demo"), customers=N, seed=11)
+def demo(shared_demo) -> DemoFiles:
+    return shared_demo(N, 11)  # generated once per run (conftest); read only
 
 
 @pytest.fixture(scope="module")
