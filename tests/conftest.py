@@ -3,11 +3,22 @@
 `tiny_store` holds a 3-touchpoint journey, 8 customers and hand-checkable responses and tickets,
 so tests can assert exact numbers. Fixtures take the store as an argument named `store`-like, so
 the engine can later be parametrised (DuckDB, Spark, PostgreSQL) without touching the tests.
+
+The demo company is generated once per test run, not once per module: `shared_demo(customers, seed)`
+builds it the first time any test asks (under a file lock, so one pytest-xdist worker builds it and
+the others wait and reuse it) and `demo_store_copy` hands each module its own copy of one loaded and
+text-analysed DuckDB store of the demo (DEMO_CUSTOMERS, DEMO_SEED), so tests may write to it.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import shutil
 import textwrap
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -167,3 +178,95 @@ def generated(tmp_path_factory):
         load(store, path, kind)
     yield store, frames
     store.close()
+
+
+# ------------------------------------------------------------------ the demo company, built once per run
+
+DEMO_CUSTOMERS, DEMO_SEED = 3500, 11  # the loaded demo store: enough answers for the planted theme costs
+DEMO_STORE_KINDS = ("customers", "responses", "tickets", "notes")  # events and outcomes: no test of it needs them
+
+
+def shared_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder every pytest-xdist worker of this run sees (the workers' common temporary folder);
+    in a serial run, this run's own temporary folder (never an earlier run's)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    with open(lock, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def build_once(tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]) -> Path:
+    """Folder `name` in the run's shared folder, filled by `build(folder)` by the first worker that asks;
+    the others wait for the lock and reuse it. A failed build leaves no marker, so the next asker retries."""
+    root = shared_root(tmp_path_factory)
+    folder, done = root / name, root / f"{name}.done"
+    with _exclusive(root / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            build(folder)
+            done.touch()
+    return folder
+
+
+@pytest.fixture(scope="session")
+def shared_demo(tmp_path_factory):
+    """`shared_demo(customers, seed)` -> DemoFiles of the demo company, generated once per run. Read only."""
+    from cxlens.demo import DemoFiles, generate
+
+    def get(customers: int, seed: int) -> DemoFiles:
+        folder = build_once(tmp_path_factory, f"shared-demo-{customers}-{seed}",
+                            lambda out: generate(out, customers=customers, seed=seed))
+        return DemoFiles.in_folder(folder)
+
+    return get
+
+
+def _build_demo_store(folder: Path, files) -> None:
+    """The demo loaded through `load` (the per-aspect survey through its mapping), texts analysed."""
+    from cxlens.ingest import read_mapping
+    from cxlens.text.stored import analyze_store
+
+    folder.mkdir(parents=True)
+    store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
+    try:
+        sync_journey(store, read_journey(files.journey))
+        for kind in DEMO_STORE_KINDS:
+            load(store, files.tables()[kind], kind)
+        load(store, files.aspect_survey, "responses", read_mapping(files.aspect_mapping))
+        report = analyze_store(store)
+    finally:
+        store.close()
+    (folder / "analyze_report.json").write_text(json.dumps({"model": report.model, "counts": report.counts}))
+
+
+@pytest.fixture(scope="session")
+def demo_store_source(shared_demo, tmp_path_factory) -> Path:
+    """Folder of the loaded, text-analysed demo store (built once per run). Never open it: copy it."""
+    files = shared_demo(DEMO_CUSTOMERS, DEMO_SEED)
+    return build_once(tmp_path_factory, f"shared-demo-store-{DEMO_CUSTOMERS}-{DEMO_SEED}",
+                      lambda out: _build_demo_store(out, files))
+
+
+@pytest.fixture(scope="session")
+def demo_store_copy(demo_store_source: Path, shared_demo, tmp_path_factory):
+    """`demo_store_copy()` -> (store, files, analyze report): a private copy of the loaded demo store,
+    opened (the caller closes it), the demo's files and what `analyze_store` reported when it was built."""
+    from cxlens.text.stored import AnalyzeReport
+
+    def copy():
+        folder = tmp_path_factory.mktemp("demo-store")
+        for path in demo_store_source.glob("cx.duckdb*"):
+            shutil.copy(path, folder / path.name)
+        saved = json.loads((demo_store_source / "analyze_report.json").read_text())
+        report = AnalyzeReport(model=saved["model"], counts=saved["counts"])
+        return Store.open(f"duckdb:///{folder / 'cx.duckdb'}"), shared_demo(DEMO_CUSTOMERS, DEMO_SEED), report
+
+    return copy
