@@ -15,6 +15,7 @@ from cxlens.demo.journey_spec import MU, TP_INDEX
 from cxlens.demo.journeys import HOUR, _grid
 from cxlens.demo.population import DAY, MONTH_START, Population
 from cxlens.demo.tickets import Tickets
+from cxlens.stats import is_detractor, is_promoter
 
 GROUPS = ("detractor", "passive", "promoter")
 
@@ -33,7 +34,7 @@ class Lifecycle:
 
 def nps_group(score: np.ndarray) -> np.ndarray:
     """0 detractor (0-6), 1 passive (7-8), 2 promoter (9-10)."""
-    return np.where(score <= 6, 0, np.where(score <= 8, 1, 2))
+    return np.where(is_detractor(score), 0, np.where(is_promoter(score), 2, 1))
 
 
 def nps_score(latent: np.ndarray) -> np.ndarray:

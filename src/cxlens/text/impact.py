@@ -16,61 +16,26 @@ from typing import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxlens.errors import AnalysisError
-
-
-def nps_contribution(scores: pd.Series | np.ndarray) -> np.ndarray:
-    """+100 for promoters (9-10), 0 for passives (7-8), -100 for detractors (0-6); NaN stays NaN."""
-    s = np.asarray(scores, dtype=float)
-    return np.where(np.isnan(s), np.nan, np.where(s >= 9, 100.0, np.where(s <= 6, -100.0, 0.0)))
-
-
-def adjusted_wald_nps(promoters: float, detractors: float, n: float) -> tuple[float, float]:
-    """(adjusted NPS as a proportion difference, its variance).
-
-    Adjusted-Wald for NPS: add 3 to n and 3/4 to promoters and detractors (Lewis & Sauro 2021,
-    MeasuringU "Evaluating NPS confidence intervals"; Rocks 2016, The American Statistician).
-    """
-    n_adj = n + 3.0
-    p_pro = (promoters + 0.75) / n_adj
-    p_det = (detractors + 0.75) / n_adj
-    nps = p_pro - p_det
-    # Variance of a difference of two multinomial proportions: (p1 + p2 - (p1 - p2)^2) / n.
-    return nps, (p_pro + p_det - nps**2) / n_adj
+from cxlens.stats import nps_contribution, nps_counts, nps_difference_test, nps_from_counts, ols, z_value
 
 
 def nps_gap(with_scores: np.ndarray, without_scores: np.ndarray, confidence: float = 0.95) -> dict[str, float]:
-    """NPS of two groups, their difference (points) and its CI; difference variance = sum of the two."""
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    """NPS of the comments mentioning a theme and of the others, their difference (points) and its
+    adjusted-Wald interval (:func:`cxlens.stats.nps_difference_test`); keys n_/nps_with, n_/nps_without,
+    nps_gap, nps_gap_low, nps_gap_high."""
     out: dict[str, float] = {}
-    parts = []
-    for name, s in (("with", with_scores), ("without", without_scores)):
-        s = np.asarray(s, dtype=float)
-        s = s[~np.isnan(s)]
-        n, pro, det = len(s), float((s >= 9).sum()), float((s <= 6).sum())
+    counts = []
+    for name, scores in (("with", with_scores), ("without", without_scores)):
+        n, pro, det = nps_counts(scores)
         out[f"n_{name}"] = n
-        out[f"nps_{name}"] = 100.0 * (pro - det) / n if n else float("nan")
-        parts.append(adjusted_wald_nps(pro, det, n))
-    diff = parts[0][0] - parts[1][0]
-    se = np.sqrt(parts[0][1] + parts[1][1])  # independent groups: variances add (Lewis & Sauro 2021)
+        out[f"nps_{name}"] = float(nps_from_counts(n, pro, det)[0])
+        counts += [n, pro, det]
+    test = nps_difference_test(*counts, level=confidence)
     out["nps_gap"] = out["nps_with"] - out["nps_without"]
-    out["nps_gap_low"], out["nps_gap_high"] = 100.0 * (diff - z * se), 100.0 * (diff + z * se)
+    out["nps_gap_low"], out["nps_gap_high"] = float(test.low[0]), float(test.high[0])
     return out
-
-
-def ols_hc1(X: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """OLS coefficients and HC1 robust standard errors (MacKinnon & White 1985: HC0 * n/(n-k))."""
-    n, k = X.shape
-    if n <= k:
-        raise AnalysisError(f"theme regression needs more scored comments ({n}) than terms ({k})")
-    xtx_inv = np.linalg.pinv(X.T @ X)
-    beta = xtx_inv @ X.T @ y
-    resid = y - X @ beta
-    meat = (X * resid[:, None] ** 2).T @ X
-    cov = xtx_inv @ meat @ xtx_inv * n / (n - k)
-    return beta, np.sqrt(np.clip(np.diag(cov), 0, None))
 
 
 def theme_indicators(themes: pd.Series, theme_ids: Sequence[str] | None = None) -> pd.DataFrame:
@@ -109,7 +74,7 @@ def theme_impact(frame: pd.DataFrame, theme_col: str = "themes", score_col: str 
     has_score = score_col in frame.columns
     scores = frame[score_col].astype(float).to_numpy() if has_score else np.full(len(frame), np.nan)
     rows = []
-    z = stats.norm.ppf(0.5 + confidence / 2)
+    z = z_value(confidence)
     effects = _regression(ind, nps_contribution(scores)) if has_score else {}
     score_effects = _regression(ind, scores) if has_score else {}
     for theme in ind.columns:
@@ -133,9 +98,9 @@ def _regression(ind: pd.DataFrame, y: np.ndarray) -> dict[str, tuple[float, floa
     cols = [c for c in ind.columns if ind.loc[ok, c].sum() > 0]
     if not cols or ok.sum() <= len(cols) + 1:
         return {}
-    X = np.column_stack([np.ones(ok.sum()), ind.loc[ok, cols].to_numpy()])
-    beta, se = ols_hc1(X, y[ok])
-    return {c: (float(beta[i + 1]), float(se[i + 1])) for i, c in enumerate(cols)}
+    fit = ols(ind.loc[ok, cols].to_numpy(), y[ok], cols, cov="HC1")
+    # a theme that always comes with another cannot be told apart from it: NaN, as for unmentioned themes
+    return {c: (float(b), float(se)) for c, b, se in zip(cols, fit.coef, fit.se)}
 
 
 def theme_trend(frame: pd.DataFrame, theme_col: str = "themes", time_col: str = "ts",

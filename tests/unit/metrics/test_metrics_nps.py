@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cxlens.errors import AnalysisError
 from cxlens.metrics import nps_by
 from cxlens.metrics.dimensions import period_label
-from cxlens.metrics.intervals import nps_interval
+from cxlens.stats import nps_interval
 
 NPS_COLUMNS = ["n", "nps", "promoters_pct", "passives_pct", "detractors_pct", "ci_low", "ci_high", "low_n"]
 
