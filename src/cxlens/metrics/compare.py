@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from cxlens.errors import AnalysisError
-from cxlens.metrics import intervals as iv
+from cxlens.stats import Difference, benjamini_hochberg, mean_sd, nps_difference_test, welch_test
 
 COMPARISONS = ("previous", "rest")
 _PERIOD_STEP = {
@@ -49,16 +49,16 @@ def compare_cells(cells: pd.DataFrame, metric: str, by: Sequence[str], period: s
     test = _test(metric, cells, ref, level)
     out["change"], out["change_ci_low"], out["change_ci_high"] = test.difference, test.low, test.high
     out["p_value"] = test.p_value
-    out["q_value"] = iv.benjamini_hochberg(test.p_value)
+    out["q_value"] = benjamini_hochberg(test.p_value)
     out["significant"] = np.nan_to_num(out["q_value"].to_numpy(float), nan=1.0) < alpha
     out["direction"] = np.where(out["significant"], np.where(out["change"] > 0, "rise", "fall"), None)
     return out
 
 
-def _test(metric: str, a: pd.DataFrame, b: pd.DataFrame, level: float) -> iv.TestResult:
+def _test(metric: str, a: pd.DataFrame, b: pd.DataFrame, level: float) -> Difference:
     if metric == "nps":
-        return iv.nps_difference_test(a["n_eff"], a["high"], a["low"], b["n_eff"], b["high"], b["low"], level)
-    return iv.welch_test(a["mean"], a["sd"], a["n_eff"], b["mean"], b["sd"], b["n_eff"], level)
+        return nps_difference_test(a["n_eff"], a["high"], a["low"], b["n_eff"], b["high"], b["low"], level)
+    return welch_test(a["mean"], a["sd"], a["n_eff"], b["mean"], b["sd"], b["n_eff"], level)
 
 
 def _previous(cells: pd.DataFrame, by: list[str], period: str) -> pd.DataFrame:
@@ -87,7 +87,7 @@ def _rest(cells: pd.DataFrame, by: list[str], period: str | None) -> pd.DataFram
         totals = pd.DataFrame({k: np.full(len(c), c[k].sum()) for k in cols}, index=c.index)
     ref = totals - c[cols]
     n = ref["n_eff"].to_numpy(float)
-    mean, sd = iv.mean_sd(n, ref["s1"], ref["s2"])
+    mean, sd = mean_sd(n, ref["s1"], ref["s2"])
     ref = ref.assign(mean=mean, sd=sd)
     ref["vs"] = "rest"
     return ref.reset_index(drop=True)

@@ -21,17 +21,17 @@ import pandas as pd
 
 from cxlens.errors import AnalysisError
 from cxlens.model import METRIC_SCALES
-from cxlens.metrics import intervals as iv
 from cxlens.metrics.compare import COMPARE_COLUMNS, compare_cells
 from cxlens.metrics.dimensions import (
     RESPONSE_DIMENSIONS, check_dimensions, check_period, group_keys, label_periods, responses, sort_cells,
     with_period,
 )
-from cxlens.metrics.weighting import add_weights, kish_effective_n
+from cxlens.metrics.weighting import add_weights
+from cxlens.stats import DETRACTOR_MAX, PROMOTER_MIN, kish_effective_n, nps_interval, t_interval, wilson
 
 # metric -> (score >= high counts as "high", score <= low counts as "low").
 THRESHOLDS = {
-    "nps": (9, 6),      # promoters 9-10, detractors 0-6
+    "nps": (PROMOTER_MIN, DETRACTOR_MAX),  # promoters 9-10, detractors 0-6 (cxlens.stats.nps)
     "csat": (4, 2),     # top-2-box 4-5, bottom-2-box 1-2
     "ces": (5, 3),      # low effort 5-7 (easy), high effort 1-3
     "expectation": (4, 2),
@@ -101,7 +101,7 @@ def nps_by(store, by: Sequence[str] = (), period: str | None = None, since: Any 
     n_eff = c["n_eff"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         prom, det = c["high"].to_numpy() / n_eff, c["low"].to_numpy() / n_eff
-    low, high = iv.nps_interval(n_eff, c["high"], c["low"], method=ci, level=level)
+    low, high = nps_interval(n_eff, c["high"], c["low"], method=ci, level=level)
     out = c[group_keys(by, period)].copy()
     out["n"] = c["n"]
     if weighted:
@@ -154,8 +154,8 @@ def _scale_metric(store, metric, share_name, by, period, since, until, filters, 
     by = list(by)
     c = cells(store, metric, by, period, since, until, filters, weighted, weighting)
     n_eff = c["n_eff"].to_numpy(float)
-    mean_low, mean_high = iv.t_interval(c["mean"], c["sd"], n_eff, level)
-    share_low, share_high = iv.wilson(c["high"], n_eff, level)
+    mean_low, mean_high = t_interval(c["mean"], c["sd"], n_eff, level)
+    share_low, share_high = wilson(c["high"], n_eff, level)
     out = c[group_keys(by, period)].copy()
     out["n"] = c["n"]
     if weighted:

@@ -19,9 +19,9 @@ import numpy as np
 import pandas as pd
 
 from cxlens.errors import AnalysisError
-from cxlens.metrics import intervals as iv
 from cxlens.metrics.dimensions import RESPONSE_DIMENSIONS, UNKNOWN, check_dimensions, group_keys, label_periods
 from cxlens.metrics.experience import cells, csat_by, ces_by, nps_by
+from cxlens.stats import benjamini_hochberg, heterogeneity, nps_variance, welch_test
 
 
 def expectation_gap(store, by: Sequence[str] = ("touchpoint",), period: str | None = None, since: Any = None,
@@ -41,8 +41,8 @@ def expectation_gap(store, by: Sequence[str] = ("touchpoint",), period: str | No
     both = exp.merge(per, on=keys, suffixes=("_exp", "_csat"))
     if both.empty:
         raise AnalysisError("no cell has both expectation and csat answers; ask an expectation question")
-    test = iv.welch_test(both["mean_csat"], both["sd_csat"], both["n_eff_csat"],
-                         both["mean_exp"], both["sd_exp"], both["n_eff_exp"], level)
+    test = welch_test(both["mean_csat"], both["sd_csat"], both["n_eff_csat"],
+                      both["mean_exp"], both["sd_exp"], both["n_eff_exp"], level)
     out = both[keys].copy()
     out["n_expectation"], out["expectation"] = both["n_exp"], both["mean_exp"]
     out["n_csat"], out["csat"] = both["n_csat"], both["mean_csat"]
@@ -123,17 +123,17 @@ def consistency(store, metric: str = "csat", across: Sequence[str] = CONSISTENCY
             c = c[c[dim] != UNKNOWN]
         for tp, g in c.groupby("touchpoint", sort=True):
             if metric == "nps":
-                y, v = iv.nps_variance(g["n_eff"], g["high"], g["low"])
+                y, v = nps_variance(g["n_eff"], g["high"], g["low"])
                 y, v = 100 * y, 10000 * v
             else:
                 y, v = g["mean"].to_numpy(), g["sd"].to_numpy() ** 2 / g["n_eff"].to_numpy()
-            h = iv.heterogeneity(y, v)
+            h = heterogeneity(y, v)
             if h.df < 1:
                 continue
             rows.append({"touchpoint": tp, "across": dim, "groups": h.df + 1, "n": int(g["n"].sum()),
                          "q_stat": h.q, "df": h.df, "p_value": h.p_value, "tau": float(np.sqrt(h.tau2)),
                          "i2_pct": 100 * h.i2})
     out = pd.DataFrame(rows, columns=["touchpoint", "across", "groups", "n", "q_stat", "df", "p_value", "tau", "i2_pct"])
-    out["q_value"] = iv.benjamini_hochberg(out["p_value"].to_numpy(float)) if len(out) else []
+    out["q_value"] = benjamini_hochberg(out["p_value"].to_numpy(float)) if len(out) else []
     out["inconsistent"] = out["q_value"] < alpha
     return out.sort_values(["inconsistent", "i2_pct"], ascending=[False, False], kind="stable").reset_index(drop=True)

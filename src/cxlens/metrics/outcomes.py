@@ -21,14 +21,13 @@ import ibis
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from cxlens.errors import AnalysisError
-from cxlens.metrics import intervals as iv
 from cxlens.metrics.dimensions import (
     UNKNOWN, apply_filters, apply_theme_filter, check_dimensions, check_period, group_keys, label_periods,
     overall_answers, sort_cells, within, with_period,
 )
+from cxlens.stats import ols_from_moments, wilson
 from cxlens.store.functions import hours_between, quantile
 
 TICKET_DIMENSIONS = ("touchpoint", "stage", "category", "channel", "segment", "region", "language", "plan", "account")
@@ -96,7 +95,7 @@ def outcomes_by(store, by: Sequence[str] = ("touchpoint",), period: str | None =
     for name, k, n in (("resolution_rate", "resolved_n", "tickets"), ("fcr_rate", "fcr_n", "resolved_n"),
                        ("reopen_rate", "reopened_n", "resolved_n")):
         kk, nn = raw[k].to_numpy(float), raw[n].to_numpy(float)
-        low, high = iv.wilson(kk, nn, level)
+        low, high = wilson(kk, nn, level)
         with np.errstate(divide="ignore", invalid="ignore"):
             out[name] = 100 * kk / nn
         out[f"{name.removesuffix('_rate')}_ci_low"], out[f"{name.removesuffix('_rate')}_ci_high"] = 100 * low, 100 * high
@@ -122,11 +121,14 @@ def csat_drivers(store, window_days: int = 14, since: Any = None, until: Any = N
     """Which ticket outcomes move CSAT most: a multiple regression of post-ticket CSAT on them.
 
     Each resolved ticket is paired with the same customer's overall CSAT answers (not the per-aspect
-    ones) at the ticket's touchpoint given between opening and `window_days` after resolution. The engine returns only the sums of
-    products (n, Σx, Σxxᵀ, Σxy, Σy²); ordinary least squares is solved from those, so millions of
-    tickets never leave the engine. Columns: driver, unit, effect (CSAT points per unit),
-    ci_low, ci_high, p_value, std_effect (SDs of CSAT per SD of the driver), correlation, n;
-    ranked by |std_effect|.
+    ones) at the ticket's touchpoint given between opening and `window_days` after resolution. The
+    engine returns only the sums of products (n, Σx, Σxxᵀ, Σxy, Σy²) per customer; ordinary least
+    squares is solved from those, so millions of tickets never leave the engine. Standard errors are
+    cluster-robust by customer (CR1): one customer's repeated tickets are not independent answers.
+    Columns: driver, unit, effect (CSAT points per unit), ci_low, ci_high, p_value, std_effect (SDs
+    of CSAT per SD of the driver), correlation, n (tickets), customers, note; ranked by |std_effect|.
+    A driver that never varies (or is a linear combination of others) keeps its row, with NaN
+    figures and a `note` saying why.
     """
     k = tickets(store, since, until, filters)
     k = k.filter(k.resolved)
@@ -142,48 +144,36 @@ def csat_drivers(store, window_days: int = 14, since: Any = None, until: Any = N
         "reopened": k.reopened.ifelse(1.0, 0.0),
         "first_contact_resolution": k.fcr.ifelse(1.0, 0.0),
     }
-    rows = j.select(y=r.score.cast("float64"), **x).drop_null()
+    rows = j.select(customer=k.customer_id, y=r.score.cast("float64"), **x).drop_null()
     names = list(x)
-    aggs: dict[str, Any] = {"n": rows.count(), "sy": rows.y.sum(), "syy": (rows.y * rows.y).sum()}
-    for a_i, a in enumerate(names):
-        aggs[f"s_{a}"] = rows[a].sum()
-        aggs[f"sy_{a}"] = (rows[a] * rows.y).sum()
-        for b in names[a_i:]:
-            aggs[f"s_{a}__{b}"] = (rows[a] * rows[b]).sum()
-    sums = rows.aggregate(**aggs).execute().iloc[0]
-    return _ols_from_sums(sums, names, level)
-
-
-def _ols_from_sums(sums: pd.Series, names: list[str], level: float) -> pd.DataFrame:
-    n = float(sums["n"] or 0)
-    p = len(names)
-    if n < p + 3:
-        raise AnalysisError(f"only {int(n)} tickets have a CSAT answer after them; need at least {p + 3} to rank drivers")
-    mx = np.array([sums[f"s_{a}"] for a in names], dtype=float) / n
-    my = float(sums["sy"]) / n
-    sxx = np.empty((p, p))
-    for i, a in enumerate(names):
-        for j_, b in enumerate(names):
-            key = f"s_{a}__{b}" if i <= j_ else f"s_{b}__{a}"
-            sxx[i, j_] = float(sums[key]) - n * mx[i] * mx[j_]  # centred cross-products
-    sxy = np.array([float(sums[f"sy_{a}"]) - n * mx[i] * my for i, a in enumerate(names)])
-    syy = float(sums["syy"]) - n * my**2
-    keep = np.diag(sxx) > 1e-12  # a driver that never varies cannot be estimated
-    idx = np.flatnonzero(keep)
-    inv = np.linalg.pinv(sxx[np.ix_(idx, idx)])
-    beta = inv @ sxy[idx]
-    df = n - len(idx) - 1
-    sigma2 = max(syy - beta @ sxy[idx], 0.0) / df
-    se = np.sqrt(np.clip(np.diag(inv) * sigma2, 0, None))
-    tcrit = stats.t.ppf(0.5 + level / 2, df)
-    sd_x, sd_y = np.sqrt(np.diag(sxx)[idx] / (n - 1)), np.sqrt(syy / (n - 1))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        corr = sxy[idx] / np.sqrt(np.diag(sxx)[idx] * syy)
-        t = beta / se
+    moments = _customer_moments(rows, names)
+    n, p = float(moments[:, 0, 0].sum()), len(names)
+    if n < p + 3 or len(moments) < 2:
+        raise AnalysisError(f"only {int(n)} tickets of {len(moments)} customers have a CSAT answer after them; "
+                            f"need at least {p + 3} tickets of 2 customers to rank drivers")
+    fit = ols_from_moments(moments, names)  # cluster-robust (CR1) by customer
+    low, high = fit.conf_int(level)
     out = pd.DataFrame({
-        "driver": [names[i] for i in idx], "unit": [DRIVERS[names[i]] for i in idx],
-        "effect": beta, "ci_low": beta - tcrit * se, "ci_high": beta + tcrit * se,
-        "p_value": 2 * stats.t.sf(np.abs(t), df), "std_effect": beta * sd_x / sd_y,
-        "correlation": corr, "n": int(n),
+        "driver": list(names), "unit": [DRIVERS[a] for a in names],
+        "effect": fit.coef, "ci_low": low, "ci_high": high, "p_value": fit.p_values, "std_effect": fit.std_coef,
+        "correlation": fit.correlation, "n": fit.n, "customers": fit.clusters, "note": list(fit.notes),
     })
     return out.reindex(out["std_effect"].abs().sort_values(ascending=False).index).reset_index(drop=True)
+
+
+def _customer_moments(rows: ir.Table, names: list[str]) -> np.ndarray:
+    """Per customer, the sums of products Z'Z of Z = [1, drivers, y] (engine-side), as a (G, K+2, K+2) array."""
+    terms = [None] + [rows[a] for a in names] + [rows.y]
+    size = len(terms)
+    aggs: dict[str, Any] = {}
+    for i in range(size):
+        for j in range(i, size):
+            a, b = terms[i], terms[j]
+            aggs[f"m_{i}_{j}"] = (rows.count() if a is None and b is None
+                                  else (b if a is None else a if b is None else a * b).sum())
+    sums = rows.group_by("customer").aggregate(**aggs).execute().sort_values("customer")
+    moments = np.zeros((len(sums), size, size))
+    for i in range(size):
+        for j in range(i, size):
+            moments[:, i, j] = moments[:, j, i] = sums[f"m_{i}_{j}"].to_numpy(float)
+    return moments

@@ -14,11 +14,11 @@ from typing import Sequence
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 import pandas as pd
 
 from cxlens.errors import AnalysisError
 from cxlens.metrics.dimensions import UNKNOWN
+from cxlens.stats import poststratify, rake
 
 WEIGHT_METHODS = ("poststratify", "rake")
 WEIGHT_DIMENSIONS = ("segment", "region")
@@ -47,22 +47,14 @@ def stratum_weights(respondents: pd.DataFrame, customers: pd.DataFrame, by: Sequ
     table = respondents[by + ["n"]].merge(customers[by + ["customers"]], on=by, how="left").fillna({"customers": 0})
     n = table["n"].to_numpy(float)
     if method == "poststratify":
-        share = table["customers"].to_numpy(float) / table["customers"].sum()
-        w = share / (n / n.sum())
+        w = poststratify(n, table["customers"].to_numpy(float))
     else:
-        w = np.ones(len(table))
-        for _ in range(max_iter):
-            previous = w.copy()
-            for dim in by:
-                target = customers.groupby(dim)["customers"].sum()
-                target = target[target.index.isin(table[dim])]
-                target = target / target.sum() * n.sum()
-                current = pd.Series(n * w).groupby(table[dim].to_numpy()).sum()
-                factor = (target / current).reindex(table[dim]).fillna(0).to_numpy()
-                w = w * factor
-            if np.max(np.abs(w - previous)) < tol:
-                break
-    w = w * n.sum() / np.sum(n * w)  # mean weight 1 over answers
+        codes, margins = [], []
+        for dim in by:  # each dimension's margin over the categories that have answers
+            code, categories = pd.factorize(table[dim])
+            codes.append(code)
+            margins.append(customers.groupby(dim)["customers"].sum().reindex(categories).fillna(0).to_numpy(float))
+        w = rake(n, codes, margins, max_iter, tol)
     return table.assign(weight=w)
 
 
@@ -78,12 +70,6 @@ def add_weights(store, rows: ir.Table, method: str = "poststratify",
     # view(): a fresh relation identity, else Ibis confuses the lookup's keys with the customers table's
     return rows.view().join(lookup, by)
 
-
-def kish_effective_n(weight_sum, weight_sq_sum) -> np.ndarray:
-    """Kish (1965) effective sample size: (Σw)² / Σw²."""
-    w, w2 = np.asarray(weight_sum, dtype=float), np.asarray(weight_sq_sum, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(w2 > 0, w**2 / w2, 0.0)
 
 
 def weighting_report(store, metric: str = "nps", method: str = "poststratify", since=None, until=None,
