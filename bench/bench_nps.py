@@ -36,24 +36,26 @@ CXLENS_E2E = """
 import time
 from cxlens.store import Store
 from cxlens.metrics import nps_by
+from cxlens.query import Scope
 t = time.perf_counter()
-s = Store.open("duckdb:///{db}", create=False)
-out = nps_by(s, ["touchpoint", "segment"], period="month")
+s = Store.open("duckdb:///{db}", migrate=False)
+out = nps_by(s, Scope(by=("touchpoint", "segment"), period="month"))
 RESULT = {{"seconds": time.perf_counter() - t, "cells": len(out), "check": float(out["nps"].sum())}}
 """
 CXLENS_MEM = """
 import time
 from cxlens.store import Store
 from cxlens.metrics import nps_by
+from cxlens.query import Scope
 s = Store.open("duckdb:///:memory:")
 con = s.duckdb
 con.execute("ATTACH '{db}' AS disk (READ_ONLY)")
 for t in ("customers", "touchpoints", "responses"):
     con.execute(f"INSERT INTO main.{{t}} SELECT * FROM disk.{{t}}")
 con.execute("DETACH disk")
-nps_by(s, ["touchpoint", "segment"], period="month")  # warm
+nps_by(s, Scope(by=("touchpoint", "segment"), period="month"))  # warm
 t = time.perf_counter()
-out = nps_by(s, ["touchpoint", "segment"], period="month")
+out = nps_by(s, Scope(by=("touchpoint", "segment"), period="month"))
 RESULT = {{"seconds": time.perf_counter() - t, "cells": len(out), "check": float(out["nps"].sum())}}
 """
 # The same cells as one hand-written DuckDB query: what the engine alone costs, without cxlens around it.

@@ -39,9 +39,10 @@ RESULT = {{}}
 """
 CXLENS_QUERY = """
 from cxlens.metrics import ces_by, csat_by, nps_by, outcomes_by
+from cxlens.query import Scope
 def scorecard(s):
-    kw = dict(by=["touchpoint", "segment"], period="month")
-    return {{"nps": nps_by(s, **kw), "csat": csat_by(s, **kw), "ces": ces_by(s, **kw), "tickets": outcomes_by(s, **kw)}}
+    scope = Scope(by=("touchpoint", "segment"), period="month")
+    return {{"nps": nps_by(s, scope), "csat": csat_by(s, scope), "ces": ces_by(s, scope), "tickets": outcomes_by(s, scope)}}
 def check(out):
     return {{"cells": sum(len(v) for v in out.values()), "nps_n": int(out["nps"]["n"].sum()),
             "tickets": int(out["tickets"]["tickets"].sum())}}
@@ -50,7 +51,7 @@ CXLENS_E2E = CXLENS_QUERY + """
 import time
 from cxlens.store import Store
 t = time.perf_counter()
-out = scorecard(Store.open("duckdb:///{db}", create=False))
+out = scorecard(Store.open("duckdb:///{db}", migrate=False))
 RESULT = {{"seconds": time.perf_counter() - t, **check(out)}}
 """
 CXLENS_MEM = CXLENS_QUERY + """

@@ -23,6 +23,7 @@ from cxlens.metrics.gaps import consistency, delivery_gap, expectation_gap
 from cxlens.metrics.outcomes import csat_drivers, outcomes_by
 from cxlens.metrics.scorecard import scorecard
 from cxlens.metrics.weighting import weighting_report
+from cxlens.query import Scope
 
 OTHER_ENGINES = [pytest.param("spark", marks=pytest.mark.spark), pytest.param("postgres", marks=pytest.mark.postgres)]
 _STORES: dict[tuple[str, str], object] = {}
@@ -138,24 +139,23 @@ def _is_na(v) -> bool:
 
 ANALYSES = {
     "nps_overall": lambda s: metrics.nps_by(s),
-    "nps_touchpoint_month": lambda s: metrics.nps_by(s, by=["touchpoint"], period="month"),
-    "nps_segment_region_week": lambda s: metrics.nps_by(s, by=["segment", "region"], period="week"),
-    "nps_stage_quarter": lambda s: metrics.nps_by(s, by=["stage"], period="quarter"),
-    "nps_weighted": lambda s: metrics.nps_by(s, by=["touchpoint"], weighted=True),
-    "nps_compare_previous": lambda s: metrics.nps_by(s, by=["touchpoint"], period="month", compare="previous"),
-    "nps_filtered_since": lambda s: metrics.nps_by(s, by=["language"], since="2024-01-15", until="2024-03-01",
-                                                   filters={"segment": ["family", "value"]}),
-    "csat_touchpoint_channel": lambda s: metrics.csat_by(s, by=["touchpoint", "channel"]),
-    "csat_plan_month": lambda s: metrics.csat_by(s, by=["plan"], period="month"),
-    "ces_touchpoint": lambda s: metrics.ces_by(s, by=["touchpoint"]),
-    "ces_account_month": lambda s: metrics.ces_by(s, by=["account"], period="month"),
-    "expectation_gap": lambda s: expectation_gap(s, by=["touchpoint"]),
-    "expectation_gap_aspect": lambda s: expectation_gap(s, by=["touchpoint", "aspect"], min_n=10),
-    "csat_aspect_month": lambda s: metrics.csat_by(s, by=["aspect"], period="month"),
-    "csat_filtered_aspect": lambda s: metrics.csat_by(s, by=["touchpoint"], filters={"aspect": ["emotional", "overall"]}),
+    "nps_touchpoint_month": lambda s: metrics.nps_by(s, Scope(by=("touchpoint",), period="month")),
+    "nps_segment_region_week": lambda s: metrics.nps_by(s, Scope(by=("segment", "region"), period="week")),
+    "nps_stage_quarter": lambda s: metrics.nps_by(s, Scope(by=("stage",), period="quarter")),
+    "nps_weighted": lambda s: metrics.nps_by(s, Scope(by=("touchpoint",), weighting="poststratify")),
+    "nps_compare_previous": lambda s: metrics.nps_by(s, Scope(by=("touchpoint",), period="month"), compare="previous"),
+    "nps_filtered_since": lambda s: metrics.nps_by(s, Scope(by=("language",), since="2024-01-15", until="2024-03-01", filters={"segment": ["family", "value"]})),
+    "csat_touchpoint_channel": lambda s: metrics.csat_by(s, Scope(by=("touchpoint", "channel"))),
+    "csat_plan_month": lambda s: metrics.csat_by(s, Scope(by=("plan",), period="month")),
+    "ces_touchpoint": lambda s: metrics.ces_by(s, Scope(by=("touchpoint",))),
+    "ces_account_month": lambda s: metrics.ces_by(s, Scope(by=("account",), period="month")),
+    "expectation_gap": lambda s: expectation_gap(s, Scope(by=("touchpoint",))),
+    "expectation_gap_aspect": lambda s: expectation_gap(s, Scope(by=("touchpoint", "aspect")), min_n=10),
+    "csat_aspect_month": lambda s: metrics.csat_by(s, Scope(by=("aspect",), period="month")),
+    "csat_filtered_aspect": lambda s: metrics.csat_by(s, Scope(by=("touchpoint",), filters={"aspect": ["emotional", "overall"]})),
     "delivery_gap": lambda s: delivery_gap(s),
     "consistency": lambda s: consistency(s),
-    "outcomes_touchpoint_month": lambda s: outcomes_by(s, by=["touchpoint"], period="month"),
+    "outcomes_touchpoint_month": lambda s: outcomes_by(s, Scope(by=("touchpoint",), period="month")),
     "csat_drivers": lambda s: csat_drivers(s),
     "weighting_report": lambda s: weighting_report(s),
     "scorecard_touchpoint": lambda s: scorecard(s),
@@ -185,6 +185,6 @@ def test_analysis_matches_duckdb(analysis, which, engine, tmp_path_factory):
 
 @pytest.mark.parametrize("engine", OTHER_ENGINES)
 def test_tiny_store_nps_is_the_hand_computed_value_on_every_engine(engine, tmp_path_factory):
-    nps = metrics.nps_by(store_for(engine, "tiny", tmp_path_factory), by=["touchpoint"], period="month")
+    nps = metrics.nps_by(store_for(engine, "tiny", tmp_path_factory), Scope(by=("touchpoint",), period="month"))
     by_month = dict(zip(nps["period"], nps["nps"]))
     assert by_month == pytest.approx({"2024-01": 10.0, "2024-02": -50.0})

@@ -11,9 +11,11 @@ import pytest
 from engine_fixtures import engine_store, engine_url, make_url  # noqa: F401  (fixtures)
 
 from cxlens.errors import StoreError
-from cxlens.model import SCHEMA_VERSION, TABLES
-from cxlens.store import SYSTEM_TABLES, Store
-from cxlens.store import engines, external
+from cxlens.model import SCHEMA_VERSION, SYSTEM_TABLES, TABLES, table
+from cxlens.store import Store
+from cxlens.store.backends import connect
+from cxlens.store.backends.spark import spark_params
+from cxlens.query import Scope
 
 
 def test_an_unknown_url_says_which_urls_work():
@@ -28,8 +30,8 @@ def test_a_failed_connection_does_not_print_the_password():
 
 
 def test_spark_urls_name_the_master_and_options():
-    assert engines.spark_params("spark://local[*]") == ("local[*]", {})
-    assert engines.spark_params("spark://head:7077?warehouse=s3a://lake/cx&partitions=200") == \
+    assert spark_params("spark://local[*]") == ("local[*]", {})
+    assert spark_params("spark://head:7077?warehouse=s3a://lake/cx&partitions=200") == \
         ("spark://head:7077", {"warehouse": "s3a://lake/cx", "partitions": "200"})
 
 
@@ -37,13 +39,13 @@ def test_a_new_store_has_every_table_empty_and_the_current_schema_version(engine
     for name in [*TABLES, *SYSTEM_TABLES]:
         assert engine_store.count(name) == 0, name
         assert list(engine_store.table(name).columns) == [c for c, _ in _columns(name)], name
-    assert engines.read_version(engine_store.ibis, engine_store.engine) == SCHEMA_VERSION
+    assert engine_store.backend.read_version() == SCHEMA_VERSION
 
 
 def test_reopening_a_store_keeps_its_version_and_does_not_migrate_again(engine_url):
     Store.open(engine_url).close()
-    with Store.open(engine_url, create=False) as store:
-        assert engines.read_version(store.ibis, store.engine) == SCHEMA_VERSION
+    with Store.open(engine_url, migrate=False) as store:
+        assert store.backend.read_version() == SCHEMA_VERSION
         assert store.count("responses") == 0
 
 
@@ -71,7 +73,7 @@ def _version_2_store(url: str, folder: Path, monkeypatch) -> None:
                                             "R1,C1,2024-01-05 10:00:00,shop,csat,4\n"
                                             "R2,C2,2024-02-05 10:00:00,shop,expectation,5\n", encoding="utf-8")
             assert load(store, folder / "old.csv", "responses").inserted == 2
-            assert engines.read_version(store.ibis, store.engine) == 2
+            assert store.backend.read_version() == 2
 
 
 def test_a_version_2_store_gains_an_empty_aspect_column_and_keeps_its_answers(engine_url, tmp_path, monkeypatch):
@@ -82,7 +84,7 @@ def test_a_version_2_store_gains_an_empty_aspect_column_and_keeps_its_answers(en
     folder.mkdir()
     _version_2_store(engine_url, folder, monkeypatch)
     with Store.open(engine_url) as store:
-        assert engines.read_version(store.ibis, store.engine) == SCHEMA_VERSION == 3
+        assert store.backend.read_version() == SCHEMA_VERSION == 3
         responses = store.table("responses")
         assert list(responses.columns) == list(TABLES["responses"].names)
         rows = responses.select("response_id", "score", "aspect").order_by("response_id").execute()
@@ -94,17 +96,15 @@ def test_a_version_2_store_gains_an_empty_aspect_column_and_keeps_its_answers(en
                                         "R3,C3,2024-01-06 10:00:00,shop,csat,2,emotional\n", encoding="utf-8")
         r = load(store, folder / "new.csv", "responses")
         assert (r.inserted, r.updated, r.quarantined) == (1, 1, 0)
-        got = csat_by(store, ["aspect"], min_n=1)
+        got = csat_by(store, Scope(by=("aspect",)), min_n=1)
         assert dict(zip(got["aspect"], got["csat"])) == {"emotional": 2.0, "overall": 3.0}
     with Store.open(engine_url) as store:  # reopening does not migrate again
-        assert engines.read_version(store.ibis, store.engine) == SCHEMA_VERSION
+        assert store.backend.read_version() == SCHEMA_VERSION
         assert store.count("responses") == 3
 
 
 def _columns(name: str) -> list[tuple[str, str]]:
-    from cxlens.store.store import ddl_columns
-
-    return ddl_columns(name)
+    return table(name).ddl
 
 
 @pytest.fixture
@@ -131,13 +131,17 @@ def test_external_parquet_folders_are_read_in_place(engine, lake, tmp_path):
 
 
 def test_external_tables_on_postgres_are_refused_with_a_reason():
+    from cxlens.store.backends.postgres import PostgresBackend
+
     with pytest.raises(StoreError, match="not supported on postgres"):
-        external.register_external(None, "postgres", "responses", {"path": "/lake/responses"})
+        PostgresBackend("postgres://nowhere/db", None).register_external("responses", {"path": "/lake/responses"})
 
 
 def test_an_external_table_in_an_unknown_format_is_refused():
+    backend = connect("duckdb://")
     with pytest.raises(StoreError, match="format 'csv' is not supported; use parquet or delta"):
-        external.register_external(None, "duckdb", "responses", {"path": "/x", "format": "csv"})
+        backend.register_external("responses", {"path": "/x", "format": "csv"})
+    backend.close()
 
 
 def test_a_missing_external_folder_names_the_table_and_path(tmp_path):
@@ -149,12 +153,11 @@ def test_a_missing_external_folder_names_the_table_and_path(tmp_path):
 def test_two_spark_stores_in_one_process_do_not_see_each_others_tables(tmp_path):
     a = Store.open(make_url("spark", tmp_path / "a"))
     b = Store.open(make_url("spark", tmp_path / "b"))
-    from cxlens.store.writers import replace_rows
     import pyarrow as pa
 
     row = {c: [None] for c, _ in _columns("touchpoints")}
     row.update(touchpoint_id=["shop"], name=["Shop"], stage=["purchase"])
-    replace_rows(a, "touchpoints", pa.table(row))
+    a.replace_rows("touchpoints", pa.table(row))
     assert (a.count("touchpoints"), b.count("touchpoints")) == (1, 0)
     a.close()
     b.close()

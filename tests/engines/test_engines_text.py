@@ -26,10 +26,10 @@ from cxlens.ingest import load, sync_journey
 from cxlens.model.journey import read_journey
 from cxlens.metrics.outcomes import outcomes_by
 from cxlens.store import Store
-from cxlens.store.keyed import write_keyed
 from cxlens.text import SentimentModel, ThemeSet, stored
 from cxlens.text.store_impact import store_theme_impact
 from cxlens.text.stored import KEY, TABLE, analyze_store, stored_analyses, theme_mentions
+from cxlens.query import Scope
 
 COMPARED = ["source", "source_id", "text_sha1", "language", "sentiment", "sentiment_score", "themes", "emotions", "model"]
 KINDS = ("customers", "responses", "tickets", "notes")  # events and outcomes play no part in text analysis
@@ -42,10 +42,8 @@ def lexicon_model() -> SentimentModel:
 
 
 @pytest.fixture(scope="module")
-def demo_files(tmp_path_factory):
-    from cxlens.demo import generate
-
-    return generate(tmp_path_factory.mktemp("demo-text-engines") / "data", customers=300, seed=5)
+def demo_files(shared_demo):
+    return shared_demo(300, 5)  # small: loading and rewriting Parquet folders is the slow part on Spark
 
 
 def loaded(url: str, files) -> Store:
@@ -113,12 +111,11 @@ def test_a_second_run_analyses_nothing_and_changes_nothing(pair, lexicon_model):
 
 
 THEME_QUERIES = {
-    "nps": lambda s, t: metrics.nps_by(s, filters={"theme": t}),
-    "nps_touchpoint_month": lambda s, t: metrics.nps_by(s, by=["touchpoint"], period="month", filters={"theme": t}),
-    "nps_window": lambda s, t: metrics.nps_by(s, by=["segment"], filters={"theme": t}, since="2024-03-01",
-                                              until="2024-08-31"),
-    "csat": lambda s, t: metrics.csat_by(s, by=["touchpoint"], filters={"theme": t}),
-    "outcomes": lambda s, t: outcomes_by(s, ["touchpoint"], filters={"theme": t}),
+    "nps": lambda s, t: metrics.nps_by(s, Scope(filters={"theme": t})),
+    "nps_touchpoint_month": lambda s, t: metrics.nps_by(s, Scope(by=("touchpoint",), period="month", filters={"theme": t})),
+    "nps_window": lambda s, t: metrics.nps_by(s, Scope(by=("segment",), filters={"theme": t}, since="2024-03-01", until="2024-08-31")),
+    "csat": lambda s, t: metrics.csat_by(s, Scope(by=("touchpoint",), filters={"theme": t})),
+    "outcomes": lambda s, t: outcomes_by(s, Scope(by=("touchpoint",), filters={"theme": t})),
 }
 
 
@@ -142,9 +139,9 @@ def test_theme_filter_gives_the_same_numbers_as_on_duckdb(pair, query):
 @pytest.mark.parametrize("by", [None, "touchpoint", "segment"])
 def test_theme_impact_from_stored_analyses_matches_duckdb(pair, by):
     store, reference, *_ = pair
-    expected = store_theme_impact(reference, by=by)
+    expected = store_theme_impact(reference, Scope(by=by))
     assert len(expected) > 0
-    actual = store_theme_impact(store, by=by)
+    actual = store_theme_impact(store, Scope(by=by))
     assert_same_frame(actual, expected, f"theme impact by {by} on {store.engine}")
     assert actual.attrs["unanalysed_comments"] == expected.attrs["unanalysed_comments"]
 
@@ -177,7 +174,7 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
 def delete_keys(store: Store, table: str, key: str, ids: list[str]) -> None:
     """Delete rows by key on any engine (as erasing a customer's texts would)."""
     nothing = store.to_pyarrow(store.table(table).limit(0))
-    write_keyed(store, table, [key], nothing, pa.table({key: pa.array(ids, pa.string())}))
+    store.write_keyed(table, [key], nothing, pa.table({key: pa.array(ids, pa.string())}))
 
 
 def test_changed_and_deleted_texts_update_their_analyses_as_on_duckdb(pair, demo_files, lexicon_model, tmp_path):
@@ -216,13 +213,13 @@ def test_a_failed_write_leaves_comment_analysis_as_it_was(pair, monkeypatch):
 
     # PostgreSQL: fail inside the transaction, after the old rows were deleted; Spark: after staging the
     # new table, before it is swapped in.
-    from cxlens.store import keyed, writers
+    from cxlens.store.backends import postgres, spark
 
-    real_copy = writers._copy_in
-    monkeypatch.setattr(keyed, "_copy_in", lambda pg, table, *a: power_cut() if table == TABLE else real_copy(pg, table, *a))
-    monkeypatch.setattr(writers, "_swap_folder", power_cut)
+    real_copy = postgres._copy_in
+    monkeypatch.setattr(postgres, "_copy_in", lambda pg, table, *a: power_cut() if table == TABLE else real_copy(pg, table, *a))
+    monkeypatch.setattr(spark, "_swap_folder", power_cut)
     with pytest.raises(RuntimeError, match="power cut"):
-        write_keyed(store, TABLE, KEY, changed, gone)
+        store.write_keyed(TABLE, KEY, changed, gone)
     monkeypatch.undo()
     assert_same_frame(analyses(store), before, f"comment_analysis on {store.engine} after a failed write")
     if store.engine == "spark":

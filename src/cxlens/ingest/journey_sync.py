@@ -6,7 +6,6 @@ import pyarrow as pa
 
 from cxlens.model.journey import JourneyMap
 from cxlens.model import TABLES
-from cxlens.store.writers import replace_rows
 
 
 def sync_journey(store, journey: JourneyMap) -> int:
@@ -14,5 +13,5 @@ def sync_journey(store, journey: JourneyMap) -> int:
     rows = journey.rows()
     names = TABLES["touchpoints"].names
     arrow = pa.Table.from_pylist(rows).select(list(names))
-    replace_rows(store, "touchpoints", arrow)
+    store.replace_rows("touchpoints", arrow)
     return len(rows)

@@ -20,9 +20,9 @@ import duckdb
 from cxlens.errors import CxlensError, InputFileError
 from cxlens.ingest.mapping import Mapping
 from cxlens.ingest.readers import read_source
-from cxlens.ingest.validate import lit, native_columns, q, source_expressions, stage_sql
+from cxlens.ingest.validate import native_columns, source_expressions, stage_sql
 from cxlens.model import KINDS, TABLES, Table
-from cxlens.store.writers import writer_for
+from cxlens.store.sql import ident, literal
 
 SOURCE_VIEW = "_cx_source"
 NUMBERED_VIEW = "_cx_numbered"
@@ -57,42 +57,40 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     mapping = mapping or Mapping()
     path = Path(path)
     table = TABLES[kind]
-    # Other engines: validate in an in-memory DuckDB, then cxlens.store.writers writes the outcome.
-    writer = None if store.engine == "duckdb" else writer_for(store, table)
-    con = store.duckdb if writer is None else writer.connection()
-    source_cols = read_source(con, path, SOURCE_VIEW, encoding)
-    respondents = _number_rows(con, path, table, mapping, source_cols)
-    source_types = _numbered_columns(con)
-    exprs = source_expressions(table, list(source_types), mapping, str(path))
-    raw_columns = ["_src"] if mapping.wide else list(source_types)
-    native = native_columns(table, exprs, source_types)
-    load_id = uuid.uuid4().hex[:12]
-    path = path.resolve()  # quarantine and the load log record where the file really was
-    started = datetime.now(timezone.utc).replace(tzinfo=None)
-    with _progress(con, on_progress):
-        con.execute("BEGIN TRANSACTION")
-        try:
-            counts = _stage_and_upsert(con, table, exprs, mapping, load_id, str(path), raw_columns, native,
-                                      writer and writer.bring_existing)
-            report = LoadReport(load_id, kind, str(path), respondents=respondents if mapping.wide else None, **counts)
-            _record_load(con, report, _sha256(path), started)
-            if writer is not None:
-                writer.publish(con, load_id, str(path), _before_commit)
-            elif _before_commit:
-                _before_commit()
-            con.execute("COMMIT")
-        except BaseException as exc:  # KeyboardInterrupt included: nothing half-written survives
-            con.execute("ROLLBACK")
-            if writer is not None:
-                writer.abort()
-            if _is_interrupt(exc):
-                raise KeyboardInterrupt(f"load of {path} interrupted; the store is unchanged") from exc
-            raise
-        finally:
-            for name in ("_cx_stage", "_cx_dupes"):
-                con.execute(f"DROP TABLE IF EXISTS {name}")
-            if writer is not None:
-                writer.close()
+    # The store's backend says where to validate (DuckDB: its own connection; other engines: an in-memory
+    # DuckDB staging connection) and how the outcome reaches the store.
+    session = store.load_session(table)
+    try:
+        con = session.connection()
+        source_cols = read_source(con, path, SOURCE_VIEW, encoding)
+        respondents = _number_rows(con, path, table, mapping, source_cols)
+        source_types = _numbered_columns(con)
+        exprs = source_expressions(table, list(source_types), mapping, str(path))
+        raw_columns = ["_src"] if mapping.wide else list(source_types)
+        native = native_columns(table, exprs, source_types)
+        load_id = uuid.uuid4().hex[:12]
+        path = path.resolve()  # quarantine and the load log record where the file really was
+        started = datetime.now(timezone.utc).replace(tzinfo=None)
+        with _progress(con, on_progress):
+            con.execute("BEGIN TRANSACTION")
+            try:
+                counts = _stage_and_upsert(con, table, exprs, mapping, load_id, str(path), raw_columns, native,
+                                          session.upsert)
+                report = LoadReport(load_id, kind, str(path), respondents=respondents if mapping.wide else None, **counts)
+                _record_load(con, report, _sha256(path), started)
+                session.publish(con, load_id, str(path), _before_commit)
+                con.execute("COMMIT")
+            except BaseException as exc:  # KeyboardInterrupt included: nothing half-written survives
+                con.execute("ROLLBACK")
+                session.abort()
+                if _is_interrupt(exc):
+                    raise KeyboardInterrupt(f"load of {path} interrupted; the store is unchanged") from exc
+                raise
+            finally:
+                for name in ("_cx_stage", "_cx_dupes"):
+                    con.execute(f"DROP TABLE IF EXISTS {name}")
+    finally:
+        session.close()
     return report
 
 
@@ -120,17 +118,17 @@ def _number_rows(con: duckdb.DuckDBPyConnection, path: Path, table: Table, mappi
             raise InputFileError(str(path), "column named in the wide mapping is missing from the file", col)
     parts = []
     for qn in wide.questions:
-        score = q(qn.column)
+        score = ident(qn.column)
         if qn.values:
-            cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in qn.values.items())
+            cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in qn.values.items())
             score = f"(CASE CAST({score} AS VARCHAR) {cases} ELSE CAST({score} AS VARCHAR) END)"
         parts.append(
-            f"SELECT _row, _src, CAST({q(wide.response_id)} AS VARCHAR) || ':' || {lit(qn.column)} AS response_id, "
-            f"{q(wide.customer_id)} AS customer_id, {q(wide.ts)} AS ts, {lit(qn.touchpoint)} AS touchpoint_id, "
-            f"{lit(qn.metric)} AS metric, CAST({score} AS VARCHAR) AS score, "
-            f"{q(qn.comment) if qn.comment else 'NULL'} AS comment, {q(wide.language) if wide.language else 'NULL'} AS language, "
-            f"CAST({lit(qn.aspect) if qn.aspect else 'NULL'} AS VARCHAR) AS aspect "
-            f"FROM {NUMBERED_VIEW}_rows WHERE NULLIF(trim(CAST({q(qn.column)} AS VARCHAR)), '') IS NOT NULL"
+            f"SELECT _row, _src, CAST({ident(wide.response_id)} AS VARCHAR) || ':' || {literal(qn.column)} AS response_id, "
+            f"{ident(wide.customer_id)} AS customer_id, {ident(wide.ts)} AS ts, {literal(qn.touchpoint)} AS touchpoint_id, "
+            f"{literal(qn.metric)} AS metric, CAST({score} AS VARCHAR) AS score, "
+            f"{ident(qn.comment) if qn.comment else 'NULL'} AS comment, {ident(wide.language) if wide.language else 'NULL'} AS language, "
+            f"CAST({literal(qn.aspect) if qn.aspect else 'NULL'} AS VARCHAR) AS aspect "
+            f"FROM {NUMBERED_VIEW}_rows WHERE NULLIF(trim(CAST({ident(qn.column)} AS VARCHAR)), '') IS NOT NULL"
         )
     con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED_VIEW} AS " + " UNION ALL ".join(parts))
     return con.execute(f"SELECT count(*) FROM {SOURCE_VIEW}").fetchone()[0]
@@ -143,28 +141,27 @@ def _numbered_columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 
 def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping, load_id: str, file: str,
-                      raw_columns: list[str], native: set[str], before_upsert: Callable | None = None) -> dict:
+                      raw_columns: list[str], native: set[str],
+                      upsert: Callable[[duckdb.DuckDBPyConnection, str], tuple[int, int, int]]) -> dict:
     """Stage + validate in one pass, quarantine bad rows, upsert good ones; returns the counts.
 
-    `before_upsert(con, good)` (other engines) copies the target rows sharing a key with `good` into `con`.
+    `upsert(con, good)` is the store backend's: it upserts the rows `FROM {good}` by key.
     """
     stage = stage_sql(table, exprs, mapping, NUMBERED_VIEW, raw_columns, native)
     con.execute(f"CREATE TEMP TABLE _cx_stage AS {stage}")
     rows_read = con.execute("SELECT count(*) FROM _cx_stage").fetchone()[0]
-    meta = f"{lit(load_id)}, {lit(table.name)}, {lit(file)}"
+    meta = f"{literal(load_id)}, {literal(table.name)}, {literal(file)}"
     # Quarantine shows each file's latest load: reloading a file re-examines all its rows.
-    con.execute(f"DELETE FROM quarantine WHERE kind = {lit(table.name)} AND file = {lit(file)}")
+    con.execute(f"DELETE FROM quarantine WHERE kind = {literal(table.name)} AND file = {literal(file)}")
     con.execute(f"""
         INSERT INTO quarantine
         SELECT {meta}, _row, e.field, e.value, e.reason, _raw, now()::TIMESTAMP
         FROM (SELECT _row, _raw, unnest(_errors) AS e FROM _cx_stage WHERE _errors IS NOT NULL)
     """)
     _quarantine_duplicates(con, table, meta)
-    quarantined = con.execute(f"SELECT count(DISTINCT row_number) FROM quarantine WHERE load_id = {lit(load_id)}").fetchone()[0]
+    quarantined = con.execute(f"SELECT count(DISTINCT row_number) FROM quarantine WHERE load_id = {literal(load_id)}").fetchone()[0]
     good = f"_cx_stage s WHERE s._errors IS NULL AND NOT EXISTS (SELECT 1 FROM _cx_dupes d WHERE d._row = s._row)"
-    if before_upsert is not None:
-        before_upsert(con, good)
-    inserted, updated, unchanged = _upsert(con, table, good)
+    inserted, updated, unchanged = upsert(con, good)
     return {"rows_read": rows_read, "inserted": inserted, "updated": updated, "unchanged": unchanged, "quarantined": quarantined}
 
 
@@ -173,46 +170,21 @@ def _quarantine_duplicates(con, table: Table, meta: str) -> None:
 
     A GROUP BY finds the (rare) repeated keys; a window over every row cost as much as the whole read.
     """
-    key = ", ".join(q(k) for k in table.key)
+    key = ", ".join(ident(k) for k in table.key)
     con.execute(f"""
         CREATE TEMP TABLE _cx_dupes AS
         WITH repeated AS (SELECT {key}, max(_row) AS _last FROM _cx_stage WHERE _errors IS NULL
                           GROUP BY {key} HAVING count(*) > 1),
         earlier AS (SELECT s.* FROM _cx_stage s JOIN repeated r USING ({key}) WHERE s._row < r._last)
-        SELECT _row, _raw, CAST({q(table.key[0])} AS VARCHAR) AS _key, to_json(earlier)::VARCHAR AS _src_json
+        SELECT _row, _raw, CAST({ident(table.key[0])} AS VARCHAR) AS _key, to_json(earlier)::VARCHAR AS _src_json
         FROM earlier
     """)
     con.execute(f"""
         INSERT INTO quarantine
-        SELECT {meta}, _row, {lit(table.key[0])}, _key,
+        SELECT {meta}, _row, {literal(table.key[0])}, _key,
                'duplicate key in this file; a later row with the same key was loaded', _src_json, now()::TIMESTAMP
         FROM _cx_dupes
     """)
-
-
-def _upsert(con, table: Table, good: str) -> tuple[int, int, int]:
-    """Insert new keys, replace changed rows, leave identical rows alone; returns the three counts."""
-    name = table.name
-    cols = ", ".join(q(c.name) for c in table.columns)
-    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
-        inserted = con.execute(f"INSERT INTO {name} SELECT {cols} FROM {good}").fetchone()[0]
-        return inserted, 0, 0
-    join = " AND ".join(f"g.{q(k)} = o.{q(k)}" for k in table.key)
-    same = " AND ".join(f"g.{q(c.name)} IS NOT DISTINCT FROM o.{q(c.name)}" for c in table.columns)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _cx_class AS
-        SELECT g.*, o.{q(table.key[0])} IS NOT NULL AS _exists, coalesce({same}, false) AS _same
-        FROM (SELECT {cols} FROM {good}) g LEFT JOIN {name} o ON {join}
-    """)
-    inserted, updated, unchanged = con.execute(
-        "SELECT count(*) FILTER (NOT _exists), count(*) FILTER (_exists AND NOT _same), count(*) FILTER (_same) FROM _cx_class"
-    ).fetchone()
-    if updated:
-        key = ", ".join(q(k) for k in table.key)
-        con.execute(f"DELETE FROM {name} o USING (SELECT {key} FROM _cx_class WHERE _exists AND NOT _same) g WHERE {join}")
-    con.execute(f"INSERT INTO {name} SELECT {cols} FROM _cx_class WHERE NOT _same")
-    con.execute("DROP TABLE _cx_class")
-    return inserted, updated, unchanged
 
 
 def _record_load(con, report: LoadReport, sha256: str, started: datetime) -> None:

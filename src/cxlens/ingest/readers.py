@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from cxlens.errors import InputFileError, first_line
+from cxlens.store.sql import ident, literal
 
 FORMATS = {".csv": "csv", ".tsv": "csv", ".txt": "csv", ".parquet": "parquet", ".pq": "parquet",
            ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".xlsx": "excel", ".xlsm": "excel"}
@@ -29,20 +30,21 @@ def read_source(con: duckdb.DuckDBPyConnection, path: str | Path, view: str, enc
     if not path.exists():
         raise InputFileError(str(path), "file not found")
     fmt = file_format(path)
-    quoted = str(path).replace("'", "''")
+    quoted = literal(str(path))
     if fmt == "csv":
         _check_encoding(path, encoding)
-        sql = f"SELECT * FROM read_csv('{quoted}', all_varchar=true, header=true, encoding='{encoding}', strict_mode=false)"
+        sql = (f"SELECT * FROM read_csv({quoted}, all_varchar=true, header=true, encoding={literal(encoding)}, "
+               "strict_mode=false)")
     elif fmt == "parquet":
-        sql = f"SELECT * FROM read_parquet('{quoted}')"
+        sql = f"SELECT * FROM read_parquet({quoted})"
     elif fmt == "jsonl":
-        sql = f"SELECT * FROM read_json('{quoted}', format='newline_delimited')"
+        sql = f"SELECT * FROM read_json({quoted}, format='newline_delimited')"
     else:
         con.register(f"{view}_arrow", _read_excel(path))
-        sql = f"SELECT * FROM {view}_arrow"
+        sql = f"SELECT * FROM {ident(view + '_arrow')}"
     try:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {view} AS {sql}")
-        return [d[0] for d in con.execute(f"SELECT * FROM {view} LIMIT 0").description]
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS {sql}")
+        return [d[0] for d in con.execute(f"SELECT * FROM {ident(view)} LIMIT 0").description]
     except duckdb.Error as exc:
         raise InputFileError(str(path), f"cannot be read as {fmt}: {first_line(exc)}") from exc
 

@@ -10,21 +10,10 @@ from __future__ import annotations
 from cxlens.errors import InputFileError
 from cxlens.ingest.mapping import Mapping
 from cxlens.model import ASPECTS, METRIC_SCALES, Table
+from cxlens.store.sql import ident, literal
 
 _TRUE = "'true','t','yes','y','1'"
 _FALSE = "'false','f','no','n','0'"
-
-
-def q(name: str) -> str:
-    """Quote an identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: object) -> str:
-    """SQL literal for a mapping value."""
-    if isinstance(value, bool):
-        return "'true'" if value else "'false'"
-    return "'" + str(value).replace("'", "''") + "'"
 
 
 def source_expressions(table: Table, source_cols: list[str], mapping: Mapping, file: str) -> dict[str, str]:
@@ -34,11 +23,11 @@ def source_expressions(table: Table, source_cols: list[str], mapping: Mapping, f
     for col in table.columns:
         src = mapping.columns.get(col.name) or lower.get(col.name.lower())
         if col.name in mapping.constants:
-            exprs[col.name] = lit(mapping.constants[col.name])
+            exprs[col.name] = literal(mapping.constants[col.name])
         elif src is not None:
             if src not in source_cols:
                 raise InputFileError(file, f"mapping names source column '{src}' for '{col.name}', but the file has no such column", src)
-            exprs[col.name] = q(src)
+            exprs[col.name] = ident(src)
     if table.name == "events" and "event_id" not in exprs:
         # Derived key so that re-loading the same events is idempotent.
         parts = ", ".join(f"coalesce(CAST({exprs.get(c, 'NULL')} AS VARCHAR), '')" for c in ("customer_id", "ts", "touchpoint_id", "channel"))
@@ -50,10 +39,10 @@ def source_expressions(table: Table, source_cols: list[str], mapping: Mapping, f
         used = {v for v in mapping.columns.values()} | {c for c in source_cols if c.lower() in table.names}
         extra = [c for c in source_cols if c not in used]
         if extra:
-            exprs["attributes"] = "to_json(struct_pack(" + ", ".join(f"{q(c)} := {q(c)}" for c in extra) + "))"
+            exprs["attributes"] = "to_json(struct_pack(" + ", ".join(f"{ident(c)} := {ident(c)}" for c in extra) + "))"
     for name, values in mapping.values.items():
         if name in exprs:
-            cases = " ".join(f"WHEN {lit(k)} THEN {lit(v)}" for k, v in values.items())
+            cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in values.items())
             exprs[name] = f"(CASE CAST({exprs[name]} AS VARCHAR) {cases} ELSE CAST({exprs[name]} AS VARCHAR) END)"
     return exprs
 
@@ -82,7 +71,7 @@ def native_columns(table: Table, exprs: dict[str, str], source_types: dict[str, 
         if col.name == "month" or src is None:
             continue
         for name, sql_type in source_types.items():
-            if src == q(name) and sql_type.upper() in _NATIVE.get(col.type, ()):
+            if src == ident(name) and sql_type.upper() in _NATIVE.get(col.type, ()):
                 native.add(col.name)
     return native
 
@@ -101,7 +90,7 @@ def typed_expression(name: str, sql_type: str, raw: str, date_format: str | None
     if sql_type == "BOOLEAN":
         return f"(CASE WHEN lower({text}) IN ({_TRUE}) THEN true WHEN lower({text}) IN ({_FALSE}) THEN false END)"
     if sql_type in ("TIMESTAMP", "DATE") and date_format:
-        return f"CAST(try_strptime({text}, {lit(date_format)}) AS {sql_type})"
+        return f"CAST(try_strptime({text}, {literal(date_format)}) AS {sql_type})"
     return f"TRY_CAST({text} AS {sql_type})"
 
 
@@ -119,7 +108,7 @@ def stage_sql(table: Table, exprs: dict[str, str], mapping: Mapping, source_view
     for col in table.columns:
         raw = exprs.get(col.name, "NULL")
         is_native = col.name in native
-        typed.append(f"{typed_expression(col.name, col.type, raw, mapping.dates.get(col.name), is_native)} AS {q(col.name)}")
+        typed.append(f"{typed_expression(col.name, col.type, raw, mapping.dates.get(col.name), is_native)} AS {ident(col.name)}")
         checks.extend(_column_checks(col.name, col.type, col.required, col.key, is_native))
     if table.name == "responses":
         checks.extend(_score_range_checks("score" in native))
@@ -129,19 +118,19 @@ def stage_sql(table: Table, exprs: dict[str, str], mapping: Mapping, source_view
     joins = []
     for i, (name, ref) in enumerate(refs.items()):
         ref_table, ref_col = ref.split(".")
-        joins.append(f"LEFT JOIN (SELECT DISTINCT {ref_col} AS _k FROM {ref_table}) r{i} ON r{i}._k = t.{q(name)}")
+        joins.append(f"LEFT JOIN (SELECT DISTINCT {ident(ref_col)} AS _k FROM {ident(ref_table)}) r{i} ON r{i}._k = t.{ident(name)}")
         what = "customer (load customers first, or add it)" if ref_table == "customers" else "touchpoint (add it to journey.yaml)"
-        checks.append(_check(f"t.{q(name)} IS NOT NULL AND r{i}._k IS NULL", name, f"t.{q(name)}", f"unknown {what}"))
+        checks.append(_check(f"t.{ident(name)} IS NOT NULL AND r{i}._k IS NULL", name, f"t.{ident(name)}", f"unknown {what}"))
     errors = "NULL"
     if checks:
         errors = (f"CASE WHEN {' OR '.join('(' + c + ')' for c, _ in checks)} THEN "
                   f"list_filter([{', '.join(case for _, case in checks)}], lambda x: x IS NOT NULL) END")
-    raw_cols = [f"CAST({exprs.get(c.name, 'NULL')} AS VARCHAR) AS {q('_raw_' + c.name)}" for c in table.columns
+    raw_cols = [f"CAST({exprs.get(c.name, 'NULL')} AS VARCHAR) AS {ident('_raw_' + c.name)}" for c in table.columns
                 if _needs_parse(c.name, c.type) and c.name not in native]
-    kept = [f"{q(c)} AS _s_{i}" for i, c in enumerate(raw_columns)]
+    kept = [f"{ident(c)} AS _s_{i}" for i, c in enumerate(raw_columns)]
     raw_json = ("_s_0" if raw_columns == ["_src"] else
-                "struct_pack(" + ", ".join(f"{q(c)} := _s_{i}" for i, c in enumerate(raw_columns)) + ")")
-    canonical = ", ".join(q(c.name) for c in table.columns)
+                "struct_pack(" + ", ".join(f"{ident(c)} := _s_{i}" for i, c in enumerate(raw_columns)) + ")")
+    canonical = ", ".join(ident(c.name) for c in table.columns)
     return f"""
         WITH t AS (SELECT _row, {', '.join(typed + raw_cols + kept)} FROM {source_view})
         SELECT {canonical}, _row, _errors, CASE WHEN _errors IS NOT NULL THEN to_json({raw_json})::VARCHAR END AS _raw
@@ -151,8 +140,8 @@ def stage_sql(table: Table, exprs: dict[str, str], mapping: Mapping, source_view
 
 def _check(condition: str, field: str, value_sql: str, reason: str, reason_sql: str | None = None) -> tuple[str, str]:
     """(condition, a struct {field, value, reason} when `condition` holds); `reason_sql` builds a reason from the row."""
-    why = reason_sql or lit(reason)
-    return condition, f"CASE WHEN {condition} THEN {{'field': {lit(field)}, 'value': CAST({value_sql} AS VARCHAR), 'reason': {why}}} END"
+    why = reason_sql or literal(reason)
+    return condition, f"CASE WHEN {condition} THEN {{'field': {literal(field)}, 'value': CAST({value_sql} AS VARCHAR), 'reason': {why}}} END"
 
 
 _EXPECTED = {"TIMESTAMP": "a date-time", "DATE": "a date", "DOUBLE": "a number", "BIGINT": "a whole number",
@@ -165,9 +154,9 @@ def _needs_parse(name: str, sql_type: str) -> bool:
 
 
 def _column_checks(name: str, sql_type: str, required: bool, key: bool, native: bool = False) -> list[tuple[str, str]]:
-    col = f"t.{q(name)}"
+    col = f"t.{ident(name)}"
     parsed = _needs_parse(name, sql_type) and not native
-    raw_text = f"NULLIF(trim(t.{q('_raw_' + name)}), '')" if parsed else col
+    raw_text = f"NULLIF(trim(t.{ident('_raw_' + name)}), '')" if parsed else col
     checks = []
     if required:
         checks.append(_check(f"{raw_text} IS NULL", name, "NULL", "missing key" if key else "required value missing"))
@@ -179,7 +168,7 @@ def _column_checks(name: str, sql_type: str, required: bool, key: bool, native: 
 
 def _aspect_check() -> tuple[str, str]:
     """An aspect outside the three is most likely a label the mapping did not translate: say which ones work."""
-    known = ", ".join(lit(a) for a in ASPECTS)
+    known = ", ".join(literal(a) for a in ASPECTS)
     return _check(f"t.aspect IS NOT NULL AND t.aspect NOT IN ({known})", "aspect", "t.aspect",
                   f"unknown aspect; use one of {', '.join(ASPECTS)}, or leave it empty for the overall question "
                   "(a mapping's values: can translate other labels)")
@@ -187,9 +176,9 @@ def _aspect_check() -> tuple[str, str]:
 
 def _score_range_checks(native_score: bool) -> list[tuple[str, str]]:
     """Score must lie on its metric's scale; an unknown metric is its own reason."""
-    ranges = " ".join(f"WHEN {lit(m)} THEN t.score BETWEEN {lo} AND {hi}" for m, (lo, hi) in METRIC_SCALES.items())
-    scales = " ".join(f"WHEN {lit(m)} THEN '{lo} to {hi}'" for m, (lo, hi) in METRIC_SCALES.items())
-    known = ", ".join(lit(m) for m in METRIC_SCALES)
+    ranges = " ".join(f"WHEN {literal(m)} THEN t.score BETWEEN {lo} AND {hi}" for m, (lo, hi) in METRIC_SCALES.items())
+    scales = " ".join(f"WHEN {literal(m)} THEN '{lo} to {hi}'" for m, (lo, hi) in METRIC_SCALES.items())
+    known = ", ".join(literal(m) for m in METRIC_SCALES)
     metric_check = _check(f"t.metric IS NOT NULL AND t.metric NOT IN ({known})", "metric", "t.metric",
                           f"unknown metric; use one of {', '.join(METRIC_SCALES)}")
     range_check = _check(f"t.metric IN ({known}) AND t.score IS NOT NULL AND NOT (CASE t.metric {ranges} END)",

@@ -1,7 +1,8 @@
-"""The canonical CX data model: six tables every source is mapped into.
+"""Every table cxlens stores: the canonical CX tables every source is mapped into (`TABLES`), and the
+system and derived tables beside them (`SYSTEM_TABLES`, `META`).
 
-`TABLES` is the single source of truth for column names, types, keys and meaning; the store creates
-tables from it, the loader validates against it and `docs/data-model.md` documents it.
+They are the single source of truth for column names, types, keys and meaning; the store creates
+tables from them, the loader validates against them and `docs/data-model.md` documents them.
 """
 
 from cxlens.model.schema import (
@@ -15,5 +16,7 @@ from cxlens.model.schema import (
     Column,
     Table,
 )
+from cxlens.model.system import COMMENT_ANALYSIS, LOADS, META, QUARANTINE, SYSTEM_TABLES, stored_tables, table
 
-__all__ = ["ASPECTS", "CHILD_TABLES", "KINDS", "METRIC_SCALES", "SCHEMA_VERSION", "STAGES", "TABLES", "Column", "Table"]
+__all__ = ["ASPECTS", "CHILD_TABLES", "COMMENT_ANALYSIS", "KINDS", "LOADS", "META", "METRIC_SCALES", "QUARANTINE",
+           "SCHEMA_VERSION", "STAGES", "SYSTEM_TABLES", "TABLES", "Column", "Table", "stored_tables", "table"]

@@ -48,6 +48,12 @@ class Table:
     doc: str
     columns: tuple[Column, ...]
     keeps_extra_columns: bool = False  # extra source columns go to `attributes` (JSON)
+    customer_column: str | None = None  # the customer key when it is not a `customer_id` column
+
+    @property
+    def customer_key(self) -> str | None:
+        """Column naming the customer a row belongs to (what erasure deletes by); None when rows have none."""
+        return self.customer_column or ("customer_id" if "customer_id" in self.names else None)
 
     @property
     def key(self) -> tuple[str, ...]:
@@ -60,6 +66,11 @@ class Table:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
+
+    @property
+    def ddl(self) -> list[tuple[str, str]]:
+        """(column, portable SQL type) pairs, in table order: what a store creates."""
+        return [(c.name, c.type) for c in self.columns]
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)

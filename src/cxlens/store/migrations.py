@@ -1,7 +1,8 @@
 """Schema versions and the steps that move a store from one to the next.
 
-The version lives in `cxlens_meta`; opening a store applies every pending step in order, so a
-store created by an older cxlens keeps working after an upgrade.
+The version lives in `cxlens_meta`; `Store.migrate()` (run by `Store.open` unless `migrate=False`, and by
+`cxlens migrate`) applies every pending step in order, so a store created by an older cxlens keeps
+working after an upgrade.
 """
 
 from __future__ import annotations
@@ -9,30 +10,24 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from cxlens.errors import StoreError
-from cxlens.model import SCHEMA_VERSION, TABLES
+from cxlens.model import META, SCHEMA_VERSION, SYSTEM_TABLES, TABLES, table
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: the store imports this module, not the other way round
     from cxlens.store.store import Store
 
 
 def _create_v1(store: "Store") -> None:
-    """Version 1: the six canonical tables and the bookkeeping tables."""
-    from cxlens.store import engines
-    from cxlens.store.store import SYSTEM_TABLES, ddl_columns
-
-    for name in [*TABLES, *SYSTEM_TABLES]:
-        if name not in store.external_tables:
-            engines.create_table(store.ibis, store.engine, name, ddl_columns(name))
+    """Version 1: the canonical tables and the bookkeeping tables."""
+    for t in [*TABLES.values(), *SYSTEM_TABLES.values()]:
+        if t.name not in store.external_tables:
+            store.backend.create_table(t)
 
 
 def _create_v2(store: "Store") -> None:
     """Version 2: `notes` (interview/call notes, their own kind) and `comment_analysis` (text results)."""
-    from cxlens.store import engines
-    from cxlens.store.store import ddl_columns
-
     for name in ("notes", "comment_analysis"):
         if name not in store.external_tables:
-            engines.create_table(store.ibis, store.engine, name, ddl_columns(name))
+            store.backend.create_table(table(name))
 
 
 def _add_aspect_v3(store: "Store") -> None:
@@ -42,10 +37,8 @@ def _add_aspect_v3(store: "Store") -> None:
     A store created at version 3 already has the column (version 1 creates the current tables), so
     the step only adds what is missing.
     """
-    from cxlens.store import engines
-
     if "responses" not in store.external_tables:
-        engines.add_column(store.ibis, store.engine, "responses", "aspect", "VARCHAR")
+        store.backend.add_column(table("responses"), "aspect")
 
 
 # version reached -> step; append a step (never edit an old one) when the model changes.
@@ -53,19 +46,31 @@ MIGRATIONS: dict[int, Callable[["Store"], None]] = {1: _create_v1, 2: _create_v2
 
 
 def current_version(store: "Store") -> int:
-    from cxlens.store import engines
+    """Schema version recorded in the store; 0 for a store cxlens never wrote to."""
+    return store.backend.read_version()
 
-    return engines.read_version(store.ibis, store.engine)
 
-
-def migrate(store: "Store") -> int:
-    """Apply pending migrations; returns the schema version the store is at afterwards."""
-    from cxlens.store import engines
-
-    version = current_version(store)
+def _refuse_newer(store: "Store", version: int) -> None:
     if version > SCHEMA_VERSION:
         raise StoreError(f"{store.url} has schema version {version}, newer than this cxlens ({SCHEMA_VERSION}); upgrade cxlens.")
+
+
+def check_version(store: "Store") -> int:
+    """The store's schema version, refused (StoreError) unless it is this cxlens's: for opening without migrating."""
+    version = current_version(store)
+    _refuse_newer(store, version)
+    if version < SCHEMA_VERSION:
+        what = "has no cxlens schema yet" if version == 0 else f"has schema version {version}, older than this cxlens ({SCHEMA_VERSION})"
+        raise StoreError(f"{store.url} {what}; run `cxlens migrate -w DIR` (DIR: the workspace folder) to bring it up to date.")
+    return version
+
+
+def migrate(store: "Store") -> tuple[int, int]:
+    """Apply pending migrations; returns (version before, version after)."""
+    store.backend.create_table(META)
+    version = current_version(store)
+    _refuse_newer(store, version)
     for target in range(version + 1, SCHEMA_VERSION + 1):
         MIGRATIONS[target](store)
-        engines.write_version(store.ibis, store.engine, target)
-    return max(version, SCHEMA_VERSION)
+        store.backend.write_version(target)
+    return version, max(version, SCHEMA_VERSION)

@@ -1,75 +1,75 @@
-"""`Store`: open by URL, create and migrate the schema, hand out Ibis tables."""
+"""`Store`: open by URL, create and migrate the schema, hand out Ibis tables, write rows."""
 
 from __future__ import annotations
 
 from typing import Any
 
-import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from cxlens.errors import StoreError
-from cxlens.model import TABLES
-from cxlens.store import engines, external
-from cxlens.store.migrations import migrate
-
-# Bookkeeping tables next to the canonical ones: what was loaded, and what was refused and why.
-SYSTEM_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
-    "loads": (
-        ("load_id", "VARCHAR"), ("kind", "VARCHAR"), ("file", "VARCHAR"), ("sha256", "VARCHAR"),
-        ("rows_read", "BIGINT"), ("inserted", "BIGINT"), ("updated", "BIGINT"), ("unchanged", "BIGINT"),
-        ("quarantined", "BIGINT"), ("started_at", "TIMESTAMP"), ("finished_at", "TIMESTAMP"),
-    ),
-    "quarantine": (
-        ("load_id", "VARCHAR"), ("kind", "VARCHAR"), ("file", "VARCHAR"), ("row_number", "BIGINT"),
-        ("field", "VARCHAR"), ("value", "VARCHAR"), ("reason", "VARCHAR"), ("raw", "VARCHAR"),
-        ("quarantined_at", "TIMESTAMP"),
-    ),
-    # One row per analysed text (survey comment, ticket description, note): what `cxlens text analyze`
-    # found, keyed by (source, source_id); text_sha1 lets re-runs skip texts that did not change.
-    "comment_analysis": (
-        ("source", "VARCHAR"), ("source_id", "VARCHAR"), ("text_sha1", "VARCHAR"), ("language", "VARCHAR"),
-        ("sentiment", "VARCHAR"), ("sentiment_score", "DOUBLE"), ("themes", "VARCHAR"), ("emotions", "VARCHAR"),
-        ("model", "VARCHAR"), ("analyzed_at", "TIMESTAMP"),
-    ),
-}
+from cxlens.model import SYSTEM_TABLES, TABLES, Table, stored_tables, table
+from cxlens.store import backends, migrations
+from cxlens.store.backends import Backend, LoadSession
+from cxlens.store.staging import typed
 
 
 class Store:
-    """An open warehouse holding the canonical CX tables.
+    """An open warehouse holding the canonical CX tables, whatever the engine.
 
     Attributes:
         url: the store URL it was opened with.
-        engine: ``duckdb``, ``spark`` or ``postgres``.
-        ibis: the Ibis backend, for analyses.
+        backend: the engine behind it (:class:`cxlens.store.backends.Backend`).
+        external_tables: table name -> spec of the tables read in place from the lake.
+        migration: (schema version before, after) of the migration `open` applied; equal when none was due.
     """
 
-    def __init__(self, url: str, backend: Any, engine: str, external_tables: dict[str, dict] | None = None):
+    def __init__(self, url: str, backend: Backend, external_tables: dict[str, dict] | None = None):
         self.url = url
-        self.ibis = backend
-        self.engine = engine
+        self.backend = backend
         self.external_tables = external_tables or {}
+        self.migration: tuple[int, int] | None = None
 
     @classmethod
-    def open(cls, url: str, external_tables: dict[str, dict] | None = None, create: bool = True) -> "Store":
-        """Connect to the store at `url`, creating/migrating the schema unless `create` is False."""
-        engine, backend = engines.connect(url)
-        store = cls(url, backend, engine, external_tables)
-        engines.attach_tables(backend, engine, {
-            name: (list(engines.META_COLUMNS) if name == engines.META_TABLE else ddl_columns(name))
-            for name in [engines.META_TABLE, *TABLES, *SYSTEM_TABLES] if name not in store.external_tables
-        })
-        for name, spec in store.external_tables.items():
-            external.register_external(backend, engine, name, spec)
-        if create:
-            migrate(store)
+    def open(cls, url: str, external_tables: dict[str, dict] | None = None, migrate: bool = True) -> "Store":
+        """Connect to the store at `url`; create or migrate its schema unless `migrate` is False.
+
+        With `migrate=False` nothing is written: a store whose schema is older than this cxlens (or
+        absent) is refused with a StoreError that says to run `cxlens migrate`, as is a newer one.
+        """
+        store = cls(url, backends.connect(url), external_tables)
+        try:
+            store.backend.attach_tables([t for t in stored_tables() if t.name not in store.external_tables])
+            for name, spec in store.external_tables.items():
+                store.backend.register_external(name, spec)
+            if migrate:
+                store.migration = store.migrate()
+            else:
+                version = migrations.check_version(store)
+                store.migration = (version, version)
+        except BaseException:
+            store.close()
+            raise
         return store
 
+    def migrate(self) -> tuple[int, int]:
+        """Bring the schema to this cxlens's version; returns (version before, version after)."""
+        return migrations.migrate(self)
+
     @property
-    def duckdb(self):
-        """The raw DuckDB connection (DuckDB stores only): the loader's bulk path uses it."""
-        if self.engine != "duckdb":
-            raise StoreError(f"{self.url} is a {self.engine} store, not DuckDB")
-        return self.ibis.con
+    def engine(self) -> str:
+        """Name of the engine (``duckdb``, ``spark``, ``postgres``, or another Ibis backend's scheme), for display."""
+        return self.backend.name
+
+    @property
+    def ibis(self) -> Any:
+        """The Ibis backend, for analyses."""
+        return self.backend.ibis
+
+    @property
+    def duckdb(self) -> Any:
+        """The raw DuckDB connection (DuckDB stores only; StoreError otherwise)."""
+        return self.backend.duckdb_connection()
 
     def table(self, name: str) -> ir.Table:
         """Ibis expression for a canonical or system table."""
@@ -81,15 +81,48 @@ class Store:
         """Run an Ibis expression and return a pandas object."""
         return expr.execute()
 
-    def to_pyarrow(self, expr: ir.Expr):
+    def to_pyarrow(self, expr: ir.Expr) -> pa.Table:
         """Run an Ibis expression and return a pyarrow Table (columnar, no pandas round-trip)."""
         return self.ibis.to_pyarrow(expr)
 
     def count(self, name: str) -> int:
+        """Number of rows of a canonical or system table."""
         return int(self.table(name).count().execute())
 
+    def write_keyed(self, name: str, key: list[str], rows: pa.Table, gone: pa.Table | None = None) -> None:
+        """Make `rows` the rows of their keys in table `name` and delete the keys in `gone`, atomically.
+
+        For derived tables (e.g. `comment_analysis`), which are not loaded from files: `rows` must hold
+        every column of the table, `gone` the key columns. A key in both is replaced.
+        """
+        target = self._writable(name)
+        rows = typed(rows, target)
+        gone = gone.select(key) if gone is not None and gone.num_rows else None
+        if rows.num_rows == 0 and gone is None:
+            return
+        self.backend.write_keyed(target, key, rows, gone)
+
+    def replace_rows(self, name: str, rows: pa.Table) -> None:
+        """Replace every row of table `name` with `rows` in one transaction (e.g. touchpoints from journey.yaml)."""
+        target = self._writable(name)
+        self.backend.replace_rows(target, rows.select(list(target.names)))
+
+    def load_session(self, target: Table) -> LoadSession:
+        """The loader's write path for one load into `target` (see :class:`cxlens.store.backends.LoadSession`)."""
+        return self.backend.load_session(self._writable(target.name))
+
+    def _writable(self, name: str) -> Table:
+        if name in self.external_tables:
+            raise StoreError(f"'{name}' is an external table ({self.external_tables[name].get('path')}); "
+                             "cxlens reads it in place and does not write to it: add rows with the pipeline that owns it")
+        try:
+            return table(name)
+        except KeyError:
+            raise StoreError(f"unknown table '{name}'; canonical tables are {sorted(TABLES)}") from None
+
     def close(self) -> None:
-        engines.disconnect(self.ibis, self.engine)
+        """Release the connection."""
+        self.backend.close()
 
     def __enter__(self) -> "Store":
         return self
@@ -99,10 +132,5 @@ class Store:
 
 
 def ddl_columns(name: str) -> list[tuple[str, str]]:
-    """(column, SQL type) pairs of a canonical or system table."""
-    if name in TABLES:
-        return [(c.name, c.type) for c in TABLES[name].columns]
-    return list(SYSTEM_TABLES[name])
-
-
-_ = ibis  # the module re-exports nothing from ibis; imported so a missing install fails early
+    """(column, SQL type) pairs of a canonical, system or meta table."""
+    return table(name).ddl

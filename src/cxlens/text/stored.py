@@ -140,7 +140,6 @@ def analyze_store(store, source: str | Sequence[str] = "all", full: bool = False
     are transactional (at most COMMIT_EVERY analysed rows per transaction), so an interrupted run
     leaves finished work in place and the next run continues from there.
     """
-    from cxlens.store.keyed import write_keyed
     from cxlens.text.pipeline import analyze, default_sentiment_model
 
     started = time.perf_counter()
@@ -176,7 +175,7 @@ def analyze_store(store, source: str | Sequence[str] = "all", full: bool = False
                 if on_progress:
                     on_progress(src, counts["analysed"], len(todo))
             table = pa.concat_tables(rows) if rows else _rows(src, chunk, None, version)
-            write_keyed(store, TABLE, KEY, table, pending)
+            store.write_keyed(TABLE, KEY, table, pending)
             pending = None
     report.seconds = time.perf_counter() - started
     return report

@@ -24,6 +24,7 @@ from cxlens import metrics
 from cxlens.errors import StoreError
 from cxlens.store import Store
 from cxlens.workspace import Workspace
+from cxlens.query import Scope
 
 deltalake = pytest.importorskip("deltalake", reason="external Delta tables need deltalake: pip install 'cxlens[delta]'")
 
@@ -75,7 +76,9 @@ def workspace(root: Path, engine: str, tables: dict[str, dict]) -> Workspace:
         lines.append(f"[tables.{name}]")
         lines += [f"{key} = {value!r}" if isinstance(value, int) else f'{key} = "{value}"' for key, value in spec.items()]
     (root / "cxlens.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return Workspace.open(root)
+    ws = Workspace.open(root)
+    ws.migrate()  # what `cxlens init` does: the store's own tables exist before analyses open it
+    return ws
 
 
 def parquet_files(folder: Path) -> int:
@@ -92,7 +95,7 @@ def test_nps_on_a_partitioned_delta_table_counts_only_the_current_snapshot(engin
         assert store.count("responses") == len(current) == 400
         months = store.execute(store.table("responses").group_by("month").aggregate(n=store.table("responses").count()))
         assert dict(zip(months["month"], months["n"])) == current["month"].value_counts().to_dict()
-        result = metrics.nps_by(store, period="month", min_n=1)
+        result = metrics.nps_by(store, Scope(period="month"), min_n=1)
     got = {row.period: (row.n, row.nps) for row in result.itertuples()}
     expected = nps_per_month(current)
     assert got.keys() == expected.keys()
@@ -107,9 +110,9 @@ def test_an_unpartitioned_delta_table_gives_what_the_same_rows_as_plain_parquet_
     plain.parent.mkdir()
     pq.write_table(current, plain)
     with workspace(tmp_path / "delta_ws", "duckdb", {"responses": {"path": lake, "format": "delta"}}).store() as store:
-        from_delta = metrics.nps_by(store, period="month")
+        from_delta = metrics.nps_by(store, Scope(period="month"))
     with workspace(tmp_path / "plain_ws", "duckdb", {"responses": {"path": plain}}).store() as store:
-        from_parquet = metrics.nps_by(store, period="month")
+        from_parquet = metrics.nps_by(store, Scope(period="month"))
     pd.testing.assert_frame_equal(from_delta, from_parquet)
     assert from_delta["n"].sum() == 400
 

@@ -1,0 +1,94 @@
+"""The tables cxlens keeps beside the canonical ones: bookkeeping (`loads`, `quarantine`, `cxlens_meta`)
+and derived results (`comment_analysis`).
+
+They use the same :class:`Table` and :class:`Column` as the canonical tables, so the store creates and
+migrates them the same way, and privacy code sees which of them hold a customer's data
+(`Table.customer_key`, or the raw source rows kept in `quarantine.raw`).
+"""
+
+from __future__ import annotations
+
+from cxlens.model.schema import TABLES, Column, Table
+
+LOADS = Table(
+    "loads",
+    "One row per `cxlens load`: which file went into which table, and what happened to its rows.",
+    (
+        Column("load_id", "VARCHAR", "Identifier of the load.", "3f9c2a1b7d4e", True, True),
+        Column("kind", "VARCHAR", "Canonical table loaded.", "responses", True),
+        Column("file", "VARCHAR", "Absolute path of the file.", "/data/nps.csv", True),
+        Column("sha256", "VARCHAR", "SHA-256 of the file's bytes.", "9f86d0..."),
+        Column("rows_read", "BIGINT", "Rows read (answers, for wide survey files).", "1200"),
+        Column("inserted", "BIGINT", "Rows with a new key.", "1000"),
+        Column("updated", "BIGINT", "Rows that replaced a changed row with the same key.", "150"),
+        Column("unchanged", "BIGINT", "Rows identical to the stored row.", "40"),
+        Column("quarantined", "BIGINT", "Rows refused (see `quarantine`).", "10"),
+        Column("started_at", "TIMESTAMP", "When the load began (UTC).", "2024-07-01 09:00:00"),
+        Column("finished_at", "TIMESTAMP", "When it committed (UTC).", "2024-07-01 09:00:04"),
+    ),
+)
+
+QUARANTINE = Table(
+    "quarantine",
+    "Rows a load refused, with the reason, so the source can be fixed and loaded again. "
+    "`raw` keeps the whole source row, customer identifiers included.",
+    (
+        Column("load_id", "VARCHAR", "Load that refused the row.", "3f9c2a1b7d4e", True),
+        Column("kind", "VARCHAR", "Canonical table the row was meant for.", "responses", True),
+        Column("file", "VARCHAR", "Absolute path of the file.", "/data/nps.csv", True),
+        Column("row_number", "BIGINT", "1-based data row of the file (header excluded).", "17"),
+        Column("field", "VARCHAR", "Canonical column that failed.", "score"),
+        Column("value", "VARCHAR", "The value as read.", "11"),
+        Column("reason", "VARCHAR", "Why it was refused, in words.", "score outside the nps scale (0 to 10)"),
+        Column("raw", "VARCHAR", "The source row as JSON.", '{"id": "R9", "score": "11"}'),
+        Column("quarantined_at", "TIMESTAMP", "When (UTC).", "2024-07-01 09:00:03"),
+    ),
+)
+
+# One row per analysed text (survey comment, ticket description, note): what `cxlens text analyze`
+# found, keyed by (source, source_id); text_sha1 lets re-runs skip texts that did not change.
+COMMENT_ANALYSIS = Table(
+    "comment_analysis",
+    "Text analysis results, one row per analysed survey comment, ticket description or note.",
+    (
+        Column("source", "VARCHAR", "survey, ticket or note.", "survey", True, True),
+        Column("source_id", "VARCHAR", "response_id, ticket_id or note_id of the text.", "R55-nps", True, True),
+        Column("text_sha1", "VARCHAR", "SHA-1 of the analysed text: a changed text is analysed again.", "a94a8f..."),
+        Column("language", "VARCHAR", "Language found, BCP-47.", "de"),
+        Column("sentiment", "VARCHAR", "negative, neutral or positive.", "negative"),
+        Column("sentiment_score", "DOUBLE", "Sentiment from -1 to 1.", "-0.8"),
+        Column("themes", "VARCHAR", "Themes found, `;`-separated.", "billing_errors;waiting_time"),
+        Column("emotions", "VARCHAR", "Emotions found, `;`-separated.", "anger"),
+        Column("model", "VARCHAR", "Analysis version (models and theme set).", "v1-..."),
+        Column("analyzed_at", "TIMESTAMP", "When (UTC).", "2024-07-02 08:00:00"),
+    ),
+)
+
+META = Table(
+    "cxlens_meta",
+    "Facts about the store itself, such as `schema_version`.",
+    (
+        Column("key", "VARCHAR", "Name of the fact.", "schema_version", True, True),
+        Column("value", "VARCHAR", "Its value.", "3"),
+    ),
+)
+
+# Created with the canonical tables by the first migration.
+SYSTEM_TABLES: dict[str, Table] = {t.name: t for t in (LOADS, QUARANTINE, COMMENT_ANALYSIS)}
+
+
+def table(name: str) -> Table:
+    """The canonical, system or meta table called `name` (KeyError when there is none).
+
+    Looks `TABLES` up at call time, so a store sees the model as it is now (tests replace entries).
+    """
+    if name in TABLES:
+        return TABLES[name]
+    if name == META.name:
+        return META
+    return SYSTEM_TABLES[name]
+
+
+def stored_tables() -> list[Table]:
+    """Every table a store holds, the meta table first: what opening and migrating a store go through."""
+    return [META, *TABLES.values(), *SYSTEM_TABLES.values()]
