@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from cxlens.model.schema import METRIC_SCALES, SCHEMA_VERSION, TABLES
+from cxlens.model.schema import METRIC_SCALES, SCHEMA_VERSION, TABLES, Table
+from cxlens.model.system import META, SYSTEM_TABLES
 
 _INTRO = f"""# The canonical data model
 
@@ -15,22 +16,39 @@ may only name customers and touchpoints that exist.
 Score scales: {", ".join(f"`{m}` {lo}–{hi}" for m, (lo, hi) in METRIC_SCALES.items())}.
 NPS groups: promoters 9–10, passives 7–8, detractors 0–6.
 
-This file is generated from `src/cxlens/model/schema.py` (`python -m cxlens.model.docs > docs/data-model.md`);
+This file is generated from `src/cxlens/model/schema.py` and `system.py` (`python -m cxlens.model.docs > docs/data-model.md`);
 a test fails when they differ.
+"""
+
+_SYSTEM_INTRO = """
+# System and derived tables
+
+cxlens keeps these beside the canonical tables, in the same store: what was loaded (`loads`), what was
+refused and why (`quarantine`), text analysis results (`comment_analysis`) and the schema version
+(`cxlens_meta`).
 """
 
 
 def data_model_markdown() -> str:
+    """The Markdown of docs/data-model.md: every stored table, column by column."""
     parts = [_INTRO]
     for table in TABLES.values():
-        parts.append(f"\n## `{table.name}`\n\n{table.doc}\n")
-        if table.keeps_extra_columns:
-            parts.append("\nSource columns that are not canonical are kept, as a JSON object in `attributes`.\n")
-        parts.append("\n| column | type | key | required | meaning | example |\n|---|---|---|---|---|---|\n")
-        for c in table.columns:
-            ref = f" Must exist in `{c.references}`." if c.references else ""
-            parts.append(f"| `{c.name}` | {c.type} | {'yes' if c.key else ''} | {'yes' if c.required else ''} | "
-                         f"{c.doc}{ref} | `{c.example}` |\n")
+        parts.append(_table_markdown(table))
+    parts.append(_SYSTEM_INTRO)
+    for table in [*SYSTEM_TABLES.values(), META]:
+        parts.append(_table_markdown(table))
+    return "".join(parts)
+
+
+def _table_markdown(table: Table) -> str:
+    parts = [f"\n## `{table.name}`\n\n{table.doc}\n"]
+    if table.keeps_extra_columns:
+        parts.append("\nSource columns that are not canonical are kept, as a JSON object in `attributes`.\n")
+    parts.append("\n| column | type | key | required | meaning | example |\n|---|---|---|---|---|---|\n")
+    for c in table.columns:
+        ref = f" Must exist in `{c.references}`." if c.references else ""
+        parts.append(f"| `{c.name}` | {c.type} | {'yes' if c.key else ''} | {'yes' if c.required else ''} | "
+                     f"{c.doc}{ref} | `{c.example}` |\n")
     return "".join(parts)
 
 
