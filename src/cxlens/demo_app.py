@@ -14,11 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from cxlens.ingest import LoadReport, load, sync_journey
-from cxlens.ingest.mapping import read_mapping
-from cxlens.model.journey import read_journey
-from cxlens.text.stored import analyze_store
-from cxlens.workspace import JOURNEY_FILE, Workspace, init
+from cxlens.ingest import LoadReport
+from cxlens.workspace import JOURNEY_FILE, Workspace
 
 Step = Callable[[str], None]
 
@@ -51,7 +48,7 @@ def run_demo(directory: str | Path, customers: int = 20_000, seed: int = 7, step
         shutil.rmtree(data)
     for stale in root.glob("cx.duckdb*"):
         stale.unlink()
-    init(root, force=True)
+    ws = Workspace.create(root, force=True)
     seconds: dict[str, float] = {}
 
     t = time.perf_counter()
@@ -60,30 +57,28 @@ def run_demo(directory: str | Path, customers: int = 20_000, seed: int = 7, step
     shutil.copy(files.journey, root / JOURNEY_FILE)
     seconds["generate"] = time.perf_counter() - t
 
-    ws = Workspace.open(root)
-    with ws.store() as store:
-        t = time.perf_counter()
-        sync_journey(store, read_journey(ws.journey_path))
-        loads = {}
-        for kind, path in files.tables().items():  # customers first: child tables check customer ids
-            step(f"loading {kind}")
-            loads[kind] = load(store, path, kind)
-        step("loading the per-aspect survey (a wide export, through its mapping)")
-        loads["responses (aspects)"] = load(store, files.aspect_survey, "responses", read_mapping(files.aspect_mapping))
-        seconds["load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    loads = {}
+    for kind, path in files.tables().items():  # customers first: child tables check customer ids
+        step(f"loading {kind}")
+        loads[kind] = ws.load(path, kind)
+    step("loading the per-aspect survey (a wide export, through its mapping)")
+    loads["responses (aspects)"] = ws.load(files.aspect_survey, "responses", files.aspect_mapping)
+    seconds["load"] = time.perf_counter() - t
 
-        t = time.perf_counter()
-        # Every text: ~24,000 comments, ~15,600 ticket descriptions, ~2,100 notes at 20k customers,
-        # about 23 s on 2 cores (model loading included), so the whole demo stays well under a minute.
-        step("analysing comments, ticket descriptions and notes (language, sentiment, themes)")
-        text_report = analyze_store(store)
-        seconds["text_analysis"] = time.perf_counter() - t
+    t = time.perf_counter()
+    # Every text: ~24,000 comments, ~15,600 ticket descriptions, ~2,100 notes at 20k customers,
+    # about 23 s on 2 cores (model loading included), so the whole demo stays well under a minute.
+    step("analysing comments, ticket descriptions and notes (language, sentiment, themes)")
+    text_report = ws.analyze_texts()
+    seconds["text_analysis"] = time.perf_counter() - t
 
-        t = time.perf_counter()
-        step("measuring and writing report.html")
+    t = time.perf_counter()
+    step("measuring and writing report.html")
+    with ws.store() as store:  # no Workspace method for the headline or the report yet: the library, as the CLI does
         headline = _headline(store, ws.min_n)
         report = write_report(store, root / "report.html", title="cxlens demo: mobile operator", min_n=ws.min_n)
-        seconds["measure_and_report"] = time.perf_counter() - t
+    seconds["measure_and_report"] = time.perf_counter() - t
     headline["comments_analysed"] = text_report.analysed
     return DemoRun(root, report, files.truth, loads, seconds, headline)
 
