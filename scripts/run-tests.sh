@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Run the whole suite. pytest's exit code 5 (no tests collected) is a failure, never a pass.
+# Run the whole suite in parallel: one pytest-xdist worker per core (-n auto), each test module on
+# one worker (--dist loadfile), so module-scoped stores (DuckDB, a SparkSession per worker, a
+# PostgreSQL server per worker) are built once; the demo company is built once per run (conftest).
+# Extra arguments go to pytest (e.g. `-n 0` for a serial run, `-m "not spark"`).
+# pytest's exit code 5 (no tests collected) is a failure, never a pass.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+.venv/bin/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile "$@"
 rc=$?
 if [ $rc -eq 5 ]; then
   echo "pytest collected no tests: failing" >&2

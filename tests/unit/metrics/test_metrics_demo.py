@@ -6,23 +6,16 @@ import json
 
 import pytest
 
-from cxlens.ingest import load, read_mapping, sync_journey
-from cxlens.model.journey import read_journey
-from cxlens.store import Store
-
-import cxlens.demo as demo
+from cxlens.query import Scope
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo")
-    files = demo.generate(folder, customers=3000, seed=7)
-    store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
-    sync_journey(store, read_journey(files.journey))
-    for kind in ("customers", "responses", "tickets"):
-        load(store, files.tables()[kind], kind)
-    # Per-aspect answers count only under --by aspect: the other tests here see the store as before.
-    load(store, files.aspect_survey, "responses", read_mapping(files.aspect_mapping))
+def demo_store(demo_store_copy):
+    """The demo (conftest: 3,500 customers, seed 11), loaded once per run with the per-aspect answers; a copy.
+
+    Per-aspect answers count only under --by aspect: the other tests here see the store as without them.
+    """
+    store, files, _ = demo_store_copy()
     yield store, json.loads(files.truth.read_text(encoding="utf-8"))
     store.close()
 
@@ -46,8 +39,8 @@ def test_demo_ces_follows_the_higher_is_easier_convention(demo_store):
 
     store, truth = demo_store
     assert "higher means less effort" in truth["conventions"]["ces"]
-    ces = ces_by(store, ["touchpoint"]).set_index("touchpoint")["ces"]
-    csat = csat_by(store, ["touchpoint"]).set_index("touchpoint")["csat"]
+    ces = ces_by(store, Scope(by=("touchpoint",))).set_index("touchpoint")["ces"]
+    csat = csat_by(store, Scope(by=("touchpoint",))).set_index("touchpoint")["csat"]
     both = ces.index.intersection(csat.index)
     assert ces[both].corr(csat[both]) > 0.5  # easier touchpoints are the more satisfying ones
 
@@ -87,7 +80,7 @@ def test_planted_per_aspect_gaps_are_recovered_within_their_intervals(demo_store
     store, truth = demo_store
     planted = truth["aspect_gaps"]["expected_gap"]
     # 99%: nine cells at 95% would miss one about a third of the time by chance alone.
-    got = expectation_gap(store, ["touchpoint", "aspect"], level=0.99)
+    got = expectation_gap(store, Scope(by=("touchpoint", "aspect")), level=0.99)
     cells = got[got["aspect"] != "overall"].set_index(["touchpoint", "aspect"])
     assert set(cells.index) == {(tp, a) for tp, gaps in planted.items() for a in gaps}
     for (tp, aspect), row in cells.iterrows():

@@ -17,13 +17,12 @@ import pytest
 
 from conftest import build_tiny_store
 from cxlens import metrics
-from cxlens.ingest import load, sync_journey
-from cxlens.model.journey import read_journey
+from cxlens.ingest import load
 from cxlens.metrics.outcomes import outcomes_by
-from cxlens.store import Store
 from cxlens.text import SentimentModel, ThemeSet
 from cxlens.text.store_impact import store_theme_impact
 from cxlens.text.stored import analyze_store, stored_analyses
+from cxlens.query import Scope
 
 
 @pytest.fixture(scope="module")
@@ -131,14 +130,14 @@ def test_theme_filter_keeps_customers_who_mentioned_the_theme_in_any_source(text
     answers = store.execute(store.table("responses").filter(lambda r: r.metric == "nps"))
     mine = answers[answers["customer_id"].isin(billing)]["score"]
     expected = 100 * ((mine >= 9).mean() - (mine <= 6).mean())
-    got = metrics.nps_by(store, filters={"theme": "billing_errors"})
+    got = metrics.nps_by(store, Scope(filters={"theme": "billing_errors"}))
     assert int(got["n"].iloc[0]) == len(mine)
     assert got["nps"].iloc[0] == pytest.approx(expected)
     # The window applies to the mentions too: before February only N7/N8/N9 (January) count.
-    early = metrics.nps_by(store, filters={"theme": "billing_errors"}, until="2024-01-31")
+    early = metrics.nps_by(store, Scope(filters={"theme": "billing_errors"}, until="2024-01-31"))
     jan = answers[(answers["ts"] < "2024-02-01") & answers["customer_id"].isin({"C8", "C1", "C2"})]
     assert int(early["n"].iloc[0]) == len(jan)
-    tickets = outcomes_by(store, ["touchpoint"], filters={"theme": "network_coverage"})
+    tickets = outcomes_by(store, Scope(by=("touchpoint",), filters={"theme": "network_coverage"}))
     assert int(tickets["tickets"].sum()) == 1  # C7's ticket T3 (C4's network note has no ticket)
 
 
@@ -146,23 +145,15 @@ def test_theme_filter_without_analysis_says_what_to_run(tiny_store):
     from cxlens.errors import AnalysisError
 
     with pytest.raises(AnalysisError, match="cxlens text analyze"):
-        metrics.nps_by(tiny_store, filters={"theme": "billing_errors"})
+        metrics.nps_by(tiny_store, Scope(filters={"theme": "billing_errors"}))
 
 
 # ---------------------------------------------------------------------------------- the demo company
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory):
-    from cxlens.demo import generate
-
-    folder = tmp_path_factory.mktemp("demo-text")
-    files = generate(folder / "data", customers=3500, seed=11)
-    store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
-    sync_journey(store, read_journey(files.journey))
-    for kind, path in files.tables().items():
-        if kind not in ("events", "outcomes"):  # not needed for text; saves time
-            load(store, path, kind)
-    report = analyze_store(store)
+def demo_store(demo_store_copy):
+    """The demo (3,500 customers, seed 11; conftest) loaded and analysed once per run; a private copy."""
+    store, files, report = demo_store_copy()
     yield store, files, report
     store.close()
 
