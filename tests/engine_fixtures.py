@@ -12,6 +12,10 @@ them). One SparkSession (local[2], 2 shuffle partitions) and one PostgreSQL serv
 run: the server is started by the fixture with `initdb` + `pg_ctl` on a free local port in a temporary
 folder, as the `postgres` user when the tests run as root, and stopped at exit. A test is skipped
 only when Java or the PostgreSQL binaries are absent, and says so.
+
+Under pytest-xdist (`scripts/run-tests.sh` runs `-n auto --dist loadfile`) each worker is its own
+process, so it starts its own SparkSession (2 GB driver) and its own PostgreSQL server on its own
+free port and folder; database names carry the worker's pid. Nothing is shared between workers.
 """
 
 from __future__ import annotations
