@@ -5,8 +5,8 @@ A workspace is a folder holding `cxlens.toml` (where the store is, `min_n`, exte
 these files and does what a user does to a workspace: load a file (journey synced first), analyse
 the stored texts, open the store (read-only for analyses, migrating for writers), migrate it.
 
-Importing this module is cheap (no Ibis, pandas or text models): apps import it at start-up and the
-heavy packages load when a method runs.
+Importing this module is cheap (no pydantic, Ibis, pandas or text models): apps import it at start-up
+and what a method needs loads when it runs.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
-from cxlens.errors import ConfigError
-from cxlens.model.config import DEFAULT_STORE_URL, WorkspaceConfig, read_config
+from cxlens.errors import ConfigError, UsageError
+from cxlens.model import KINDS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 CONFIG_FILE = "cxlens.toml"
 JOURNEY_FILE = "journey.yaml"
 THEMES_FILE = "themes.yaml"
-__all__ = ["CONFIG_FILE", "DEFAULT_STORE_URL", "JOURNEY_FILE", "THEMES_FILE", "TextImpact", "Workspace", "init"]
+__all__ = ["CONFIG_FILE", "JOURNEY_FILE", "THEMES_FILE", "TextImpact", "Workspace", "init"]
 
 _CONFIG_TEMPLATE = """\
 # cxlens workspace configuration.
@@ -103,9 +103,34 @@ class Workspace:
         path = root / CONFIG_FILE
         if not path.exists():
             raise ConfigError(f"{root} is not a cxlens workspace (no {CONFIG_FILE}); run `cxlens init {root}` first.")
+        from cxlens.model.config import WorkspaceConfig, read_config
+
         config = read_config(path, WorkspaceConfig)
         return cls(root=root, store_url=_resolve_url(config.store.url, root), min_n=config.metrics.min_n,
                    external_tables=config.external_tables())
+
+    @classmethod
+    def create(cls, root: str | Path, store_url: str | None = None, force: bool = False) -> "Workspace":
+        """Write a new workspace (see `init`) and create its store at the current schema.
+
+        A store URL that cannot be opened leaves no half-made workspace behind: the files written
+        are removed (or restored, with `force`) and the StoreError says why.
+        """
+        root = Path(root)
+        before = {name: (root / name).read_bytes() if (root / name).is_file() else None
+                  for name in (CONFIG_FILE, JOURNEY_FILE)}
+        init(root, store_url, force)
+        try:
+            workspace = cls.open(root)
+            workspace.migrate()
+        except Exception:
+            for name, content in before.items():
+                if content is None:
+                    (root / name).unlink(missing_ok=True)
+                else:
+                    (root / name).write_bytes(content)
+            raise
+        return workspace
 
     @staticmethod
     def exists(root: str | Path) -> bool:
@@ -122,14 +147,12 @@ class Workspace:
         """
         from cxlens.store import Store
 
-        return Store.open(self.store_url, external_tables=self.external_tables)  # H1: migrate=migrate
+        return Store.open(self.store_url, external_tables=self.external_tables, migrate=migrate)
 
     def migrate(self) -> tuple[int, int]:
         """Bring the store's schema to this cxlens's version; returns (version before, version after)."""
-        from cxlens.store import Store
-
-        with Store.open(self.store_url, external_tables=self.external_tables, migrate=False, check=False) as store:
-            return store.migrate()
+        with self.store(migrate=True) as store:
+            return store.migration
 
     # --- journey and loading -------------------------------------------------------------------------------
 
@@ -154,11 +177,23 @@ class Workspace:
         """
         from cxlens.ingest import Mapping, load, read_mapping, sync_journey
 
+        _check_kind(kind)
         mapping = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
         journey = self.journey()  # validated before the store is touched
         with self.store(migrate=True) as store:
             sync_journey(store, journey)
             return load(store, path, kind, mapping, encoding, on_progress=on_progress)
+
+    def quarantined(self, kind: str | None = None, limit: int | None = 200) -> list[dict]:
+        """Rows refused by loads (newest load first), optionally of one table: file, row, field, value, reason."""
+        from cxlens.ingest import quarantined_rows
+
+        if kind is not None:
+            _check_kind(kind)
+        if limit is not None and limit < 0:
+            raise UsageError("limit", limit, message=f"limit={limit} is negative; use a count, or 0 for every row")
+        with self.store() as store:
+            return quarantined_rows(store, kind=kind, limit=limit or None)
 
     # --- text --------------------------------------------------------------------------------------------------
 
@@ -183,8 +218,9 @@ class Workspace:
 
         Only new or changed texts are analysed unless `full`; pass an open `store` to reuse it.
         """
-        from cxlens.text.stored import analyze_store
+        from cxlens.text.stored import analyze_store, check_sources
 
+        check_sources(source)  # before any model loads
         if store is not None:
             return analyze_store(store, source, full=full, themes=self.themes(), on_progress=on_progress)
         with self.store(migrate=True) as opened:
@@ -202,29 +238,39 @@ class Workspace:
 
     def text_impact(self, by: str | None = None, since: Any = None, until: Any = None) -> TextImpact:
         """NPS points each theme costs; new or changed NPS comments are analysed first, so it is always current."""
+        from cxlens.query import Scope
         from cxlens.text.store_impact import store_theme_impact
 
         with self.store() as store:
             done = self.analyze_texts("survey", store=store)
-            table = store_theme_impact(store, by=by, since=since, until=until)
+            table = store_theme_impact(store, Scope.parse(by or "", since=since, until=until))
         return TextImpact(table, done.analysed)
 
 
-def init(root: str | Path, store_url: str = DEFAULT_STORE_URL, force: bool = False) -> Path:
+def init(root: str | Path, store_url: str | None = None, force: bool = False) -> Path:
     """Create a workspace: `cxlens.toml` and a commented `journey.yaml` template; returns the folder.
 
-    The store itself is created (at the current schema) by the first `Workspace.store(migrate=True)`.
+    `store_url` defaults to a DuckDB file `cx.duckdb` in the folder. The store itself is created (at the current schema) by the first `Workspace.store(migrate=True)`.
     """
     root = Path(root)
     root.mkdir(parents=True, exist_ok=True)
     config = root / CONFIG_FILE
     if config.exists() and not force:
         raise ConfigError(f"{config} already exists; pass --force to overwrite it.")
+    if store_url is None:
+        from cxlens.model.config import DEFAULT_STORE_URL
+
+        store_url = DEFAULT_STORE_URL
     config.write_text(_CONFIG_TEMPLATE.format(url=store_url), encoding="utf-8")
     journey = root / JOURNEY_FILE
     if not journey.exists() or force:
         journey.write_text(_JOURNEY_TEMPLATE, encoding="utf-8")
     return root
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in KINDS:
+        raise UsageError("kind", kind, list(KINDS))
 
 
 def _resolve_url(url: str, root: Path) -> str:

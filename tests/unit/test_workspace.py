@@ -98,3 +98,74 @@ def test_relative_store_paths_resolve_against_the_workspace_not_the_current_dire
     assert Workspace.open(tmp_path / "a").store_url == f"spark://local[2]?warehouse={tmp_path / 'a' / 'lake'}&partitions=4"
     init(tmp_path / "b", store_url="spark://local[2]?warehouse=/abs/lake")
     assert Workspace.open(tmp_path / "b").store_url == "spark://local[2]?warehouse=/abs/lake"
+
+
+def _version_1_workspace(root):
+    """A workspace whose store cxlens at schema version 1 wrote (no notes, no comment_analysis), holding a customer."""
+    init(root)
+    with Workspace.open(root).store(migrate=True) as store:
+        store.duckdb.execute("INSERT INTO customers (customer_id) VALUES ('C1')")
+        store.duckdb.execute("DROP TABLE notes")
+        store.duckdb.execute("DROP TABLE comment_analysis")
+        store.duckdb.execute("UPDATE cxlens_meta SET value = '1' WHERE key = 'schema_version'")
+    return Workspace.open(root)
+
+
+def test_analyses_refuse_an_old_store_and_migrate_brings_it_to_the_current_version(tmp_path):
+    ws = _version_1_workspace(tmp_path / "ws")
+    with pytest.raises(StoreError, match="cxlens migrate"):
+        ws.store()
+    assert ws.migrate() == (1, SCHEMA_VERSION)
+    assert ws.migrate() == (SCHEMA_VERSION, SCHEMA_VERSION)
+    with ws.store() as store:
+        assert store.count("customers") == 1 and store.count("notes") == 0
+
+
+def test_cxlens_migrate_on_the_command_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from cxlens.cli import app
+
+    _version_1_workspace(tmp_path / "ws")
+    runner = CliRunner()
+    refused = runner.invoke(app, ["nps", "-w", str(tmp_path / "ws")])
+    assert refused.exit_code == 1 and "cxlens migrate" in refused.output
+    done = runner.invoke(app, ["migrate", "-w", str(tmp_path / "ws")])
+    assert done.exit_code == 0 and f"from schema version 1 to {SCHEMA_VERSION}" in done.output
+    assert runner.invoke(app, ["nps", "-w", str(tmp_path / "ws")]).exit_code == 0
+
+
+@pytest.mark.parametrize("toml, key", [
+    ('[tables.foo]\npath = "/lake/foo"\n', "tables.foo"),
+    ('[metrics]\nmin_n = "thirty"\n', "metrics.min_n"),
+])
+def test_an_invalid_cxlens_toml_is_a_config_error_naming_the_file_and_key(tmp_path, toml, key):
+    init(tmp_path)
+    (tmp_path / "cxlens.toml").write_text(toml)
+    with pytest.raises(ConfigError, match=f"cxlens.toml: {key}:"):
+        Workspace.open(tmp_path)
+
+
+def test_create_with_an_unusable_store_url_leaves_no_workspace_behind(tmp_path):
+    with pytest.raises(StoreError, match="unsupported store URL"):
+        Workspace.create(tmp_path / "ws", store_url="nonsense")
+    assert not (tmp_path / "ws" / "cxlens.toml").exists() and not (tmp_path / "ws" / "journey.yaml").exists()
+    ws = Workspace.create(tmp_path / "ws")
+    with ws.store() as store:  # created at the current version: analyses open it as it is
+        assert store.count("customers") == 0
+
+
+def test_load_syncs_the_journey_first_and_themes_fall_back_to_the_default(tmp_path):
+    from conftest import TINY_CUSTOMERS, TINY_JOURNEY
+
+    ws = Workspace.create(tmp_path / "ws")
+    ws.journey_path.write_text(TINY_JOURNEY, encoding="utf-8")
+    (tmp_path / "customers.csv").write_text(TINY_CUSTOMERS, encoding="utf-8")
+    report = ws.load(tmp_path / "customers.csv", "customers")
+    assert report.inserted == 8
+    with ws.store() as store:
+        assert store.count("touchpoints") == 3
+    assert ws.themes().ids and not ws.themes_path.exists()
+    assert ws.init_themes() == ws.themes_path and ws.themes().ids == ws.themes().ids
+    with pytest.raises(ConfigError, match="exists"):
+        ws.init_themes()

@@ -10,15 +10,17 @@ import functools
 import io
 import json
 import math
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterable, Sequence
 
+import click
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from cxlens.errors import CxlensError
+from cxlens.errors import CxlensError, UsageError, first_line
 
 app = typer.Typer(
     name="cxlens",
@@ -30,22 +32,68 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
+MinNOpt = Annotated[int | None, typer.Option("--min-n", min=1, help="Flag cells with fewer answers (default: workspace min_n).")]
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder (holds cxlens.toml).")]
-FormatOpt = Annotated[str, typer.Option("--format", "-f", help="Output format: table, json or csv.")]
+FORMATS = ("table", "json", "csv")
+
+
+def _check_format(value: str) -> str:
+    """Refuse an unknown --format before any work is done (a long analysis should not end in this error)."""
+    if value not in FORMATS:
+        raise typer.BadParameter(f"{value!r} is not a format; use one of: {', '.join(FORMATS)}")
+    return value
+
+
+FormatOpt = Annotated[str, typer.Option("--format", "-f", callback=_check_format, help="Output format: table, json or csv.")]
+
+
+# Library parameter name (UsageError.parameter) -> the CLI flag that sets it, where they differ.
+FLAGS = {"filters": "--filter", "weighting": "--weighted", "fmt": "--format", "format": "--format",
+         "min_n": "--min-n", "directory": "--dir", "text_column": "--text-column", "store_url": "--store"}
+
+
+def flag(parameter: str) -> str:
+    """The CLI flag for a library parameter: `filters` -> `--filter`, `min_n` -> `--min-n`."""
+    return FLAGS.get(parameter, "--" + parameter.replace("_", "-"))
+
+
+def usage_message(exc: UsageError) -> str:
+    """The UsageError's message with the library's `parameter=` spelled as the CLI flag (`--period 'x' ...`)."""
+    text, name, option = str(exc), exc.parameter, flag(exc.parameter)
+    for lead, repl in ((f"{name}=", f"{option} "), (f"{name}:", f"{option}:"), (f"{name} ", f"{option} ")):
+        if text.startswith(lead):
+            return repl + text[len(lead):]
+    return f"{option}: {text}"
 
 
 def handles_errors(fn: Callable) -> Callable:
-    """Turn a CxlensError into one readable line on stderr and exit code 1 (no traceback for people)."""
+    """Turn any error into one readable line on stderr and exit code 1 (no traceback for people).
+
+    A UsageError names the CLI flag; any other CxlensError prints its message; an unexpected error
+    prints its type and first line (set CXLENS_DEBUG=1 to see the traceback).
+    """
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except UsageError as exc:
+            _fail(usage_message(exc))
         except CxlensError as exc:
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
-            raise typer.Exit(1) from None
+            _fail(str(exc))
+        except Exception as exc:
+            if os.environ.get("CXLENS_DEBUG"):
+                raise
+            _fail(f"unexpected {type(exc).__name__}: {first_line(exc)} (set CXLENS_DEBUG=1 for the traceback)")
 
     return wrapper
+
+
+def _fail(message: str) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
 
 
 def render(records: Sequence[dict], fmt: str = "table", title: str | None = None,
@@ -70,7 +118,7 @@ def render(records: Sequence[dict], fmt: str = "table", title: str | None = None
         for note in notes:
             console.print(f"[dim]{note}[/]", highlight=False)
     else:
-        raise CxlensError(f"unknown --format '{fmt}'; use table, json or csv")
+        raise UsageError("format", fmt, FORMATS)
 
 
 def _plain(value: Any) -> Any:

@@ -6,13 +6,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, err_console, handles_errors, render
-from cxlens.ingest import load, quarantined_rows, read_mapping, sync_journey
-from cxlens.model.journey import read_journey
 from cxlens.model import KINDS
-from cxlens.workspace import Workspace
 
 
 @app.command("load")
@@ -25,18 +21,19 @@ def load_cmd(
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Load FILE as one transaction: bad rows go to quarantine with a reason, good rows are upserted."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from cxlens.workspace import Workspace
+
     ws = Workspace.open(workspace)
-    with ws.store() as store:
-        sync_journey(store, read_journey(ws.journey_path))
-        with Progress(TextColumn("loading {task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
-                      TimeElapsedColumn(), console=err_console, transient=True) as bar:
-            task = bar.add_task(file.name, total=1.0)
-            try:
-                report = load(store, file, kind, read_mapping(mapping), encoding,
-                              on_progress=lambda f: bar.update(task, completed=f))
-            except KeyboardInterrupt:
-                err_console.print(f"[yellow]Interrupted: nothing from {file.name} was loaded; the store is as it was.[/]")
-                raise typer.Exit(130) from None
+    with Progress(TextColumn("loading {task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeElapsedColumn(), console=err_console, transient=True) as bar:
+        task = bar.add_task(file.name, total=1.0)
+        try:
+            report = ws.load(file, kind, mapping, encoding, on_progress=lambda f: bar.update(task, completed=f))
+        except KeyboardInterrupt:
+            err_console.print(f"[yellow]Interrupted: nothing from {file.name} was loaded; the store is as it was.[/]")
+            raise typer.Exit(130) from None
     render([report.as_dict()], "table", title=f"Loaded {file.name} into {kind}",
            columns=["rows_read", "inserted", "updated", "unchanged", "quarantined"] + (["respondents"] if report.respondents else []))
     r = report
@@ -49,13 +46,14 @@ def load_cmd(
 @handles_errors
 def quarantine_cmd(
     kind: Annotated[str | None, typer.Option("--kind", "-k", help="Only this table.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many rows (0: all).")] = 200,
+    limit: Annotated[int, typer.Option(min=0, help="At most this many rows (0: all).")] = 200,
     fmt: FormatOpt = "table",
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """List quarantined rows: file, row number, field, value and the reason they were refused."""
-    with Workspace.open(workspace).store() as store:
-        rows = quarantined_rows(store, kind=kind, limit=limit or None)
+    from cxlens.workspace import Workspace
+
+    rows = Workspace.open(workspace).quarantined(kind, limit)
     if fmt == "table":
         rows = [{**r, "file": Path(r["file"]).name} for r in rows]
     if not rows and fmt == "table":

@@ -1,4 +1,4 @@
-"""Commands: create a workspace."""
+"""Commands: create a workspace, migrate its store to this cxlens's schema."""
 
 from __future__ import annotations
 
@@ -7,17 +7,32 @@ from typing import Annotated
 
 import typer
 
-from cxlens.cli._app import app, console, handles_errors
-from cxlens.workspace import DEFAULT_STORE_URL, init
+from cxlens.cli._app import WorkspaceOpt, app, console, handles_errors
 
 
 @app.command("init")
 @handles_errors
 def init_cmd(
     directory: Annotated[Path, typer.Argument(help="Folder for the new workspace.")] = Path("."),
-    store: Annotated[str, typer.Option(help="Store URL (duckdb:///file, spark://local[*], postgres://...).")] = DEFAULT_STORE_URL,
+    store: Annotated[str | None, typer.Option(help="Store URL (duckdb:///file, spark://local[*], postgres://...); "
+                                                   "default duckdb:///cx.duckdb in the folder.")] = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing cxlens.toml and journey.yaml.")] = False,
 ) -> None:
-    """Create a workspace: cxlens.toml (where the data lives) and a commented journey.yaml template."""
-    root = init(directory, store, force)
+    """Create a workspace: cxlens.toml (where the data lives), a commented journey.yaml template and the empty store."""
+    from cxlens.workspace import Workspace
+
+    root = Workspace.create(directory, store, force).root
     console.print(f"Workspace ready in [bold]{root}[/]: edit journey.yaml, then `cxlens load FILE --kind customers -w {root}`.")
+
+
+@app.command("migrate")
+@handles_errors
+def migrate_cmd(workspace: WorkspaceOpt = Path(".")) -> None:
+    """Bring the workspace's store to this cxlens's schema version (analysis commands never change it)."""
+    from cxlens.workspace import Workspace
+
+    before, after = Workspace.open(workspace).migrate()
+    if before == after:
+        console.print(f"The store is at schema version {after}, the current one: nothing to do.")
+    else:
+        console.print(f"Store migrated from schema version {before} to {after}.")
