@@ -38,10 +38,11 @@ QUERY = """
 import time, json
 from cxlens.store import Store
 from cxlens.metrics import ces_by, csat_by, nps_by, outcomes_by
+from cxlens.query import Scope
 def scorecard(store):
-    kw = dict(by=["touchpoint", "segment"], period="month")
-    return {{"nps": nps_by(store, **kw), "csat": csat_by(store, **kw), "ces": ces_by(store, **kw),
-            "tickets": outcomes_by(store, **kw)}}
+    scope = Scope(by=("touchpoint", "segment"), period="month")
+    return {{"nps": nps_by(store, scope), "csat": csat_by(store, scope), "ces": ces_by(store, scope),
+            "tickets": outcomes_by(store, scope)}}
 t = time.perf_counter()
 store = Store.open({url!r}, external_tables={tables!r})
 opened = time.perf_counter() - t

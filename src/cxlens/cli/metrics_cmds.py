@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any, Callable
+from typing import TYPE_CHECKING, Annotated, Any, Callable
 
-import pandas as pd
 import typer
 
 from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, handles_errors, render
-from cxlens.errors import CxlensError
+from cxlens.errors import CxlensError, UsageError
 from cxlens.workspace import Workspace
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from cxlens.query import Scope
 
 ByOpt = Annotated[str, typer.Option("--by", "-b", help="Dimensions, comma-separated: touchpoint, stage, segment, region, channel, language, plan, account, aspect (functional/emotional/experiential/overall).")]
 PeriodOpt = Annotated[str | None, typer.Option("--period", "-p", help="week, month, quarter or year.")]
@@ -23,19 +27,15 @@ CompareOpt = Annotated[str | None, typer.Option("--compare", help="previous (per
 MinNOpt = Annotated[int | None, typer.Option("--min-n", help="Flag cells with fewer answers (default: workspace min_n).")]
 
 
-def parse_by(by: str) -> list[str]:
-    return [d.strip() for d in (by or "").split(",") if d.strip()]
+def parse_scope(by: str | None = "", period: str | None = None, since: str | None = None, until: str | None = None,
+                filters: list[str] | None = None, weighted: bool = False) -> Scope:
+    """The command's --by/--period/--since/--until/--filter/--weighted as one Scope, parsed once.
 
+    A bad value raises UsageError naming the library parameter; the error handler shows the flag.
+    """
+    from cxlens.query import Scope
 
-def parse_filters(items: list[str] | None) -> dict[str, list[str]]:
-    """--filter region=north --filter region=south -> {"region": ["north", "south"]}."""
-    out: dict[str, list[str]] = {}
-    for item in items or []:
-        dim, sep, value = item.partition("=")
-        if not sep or not dim.strip():
-            raise CxlensError(f"--filter '{item}' is not DIM=VALUE (e.g. --filter region=north)")
-        out.setdefault(dim.strip(), []).append(value.strip())
-    return out
+    return Scope.parse(by=by, period=period, since=since, until=until, filters=filters, weighting=weighted)
 
 
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
@@ -73,11 +73,11 @@ def show(frame: pd.DataFrame, fmt: str, title: str, notes: list[str] | None = No
 
 def _experience(fn: Callable, metric: str, by: str, period, since, until, filters, weighted, compare, min_n,
                 fmt, workspace, **extra) -> None:
+    scope = parse_scope(by, period, since, until, filters, weighted)
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
     with ws.store() as store:
-        frame = fn(store, parse_by(by), period=period, since=since, until=until, filters=parse_filters(filters),
-                   min_n=min_n, weighted=weighted, compare=compare, **extra)
+        frame = fn(store, scope, min_n=min_n, compare=compare, **extra)
     notes = [f"⚠ low n: fewer than {min_n} {'effective ' if weighted else ''}answers; the interval is wide, read with care."]
     if compare:
         notes.append("significant: Benjamini-Hochberg adjusted p (q_value) < 0.05 across all cells compared.")
@@ -136,16 +136,16 @@ def outcomes_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint,
     from cxlens.metrics.outcomes import csat_drivers, outcomes_by
 
     _no_weighting(weighted, "tickets")
+    scope = parse_scope(by, period, since, until, filter)
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
     with ws.store() as store:
-        if drivers:
-            frame = csat_drivers(store, since=since, until=until, filters=parse_filters(filter))
+        if drivers:  # the regression has no groups or periods: --by and --period do not apply
+            frame = csat_drivers(store, scope.replace(by=(), period=None))
             show(frame, fmt, "What moves post-ticket CSAT (multiple regression)",
                  ["effect: CSAT points per unit of the driver, others held fixed; std_effect ranks them."])
             return
-        frame = outcomes_by(store, parse_by(by), period=period, since=since, until=until,
-                            filters=parse_filters(filter), min_n=min_n)
+        frame = outcomes_by(store, scope, min_n=min_n)
     show(frame, fmt, f"Ticket outcomes by {by or 'all'}" + (f" per {period}" if period else ""),
          [f"⚠ low n: fewer than {min_n} tickets. Rates in %, times in hours, backlog ages in days."])
 
@@ -158,24 +158,25 @@ def gaps_cmd(kind: Annotated[str, typer.Option("--kind", "-k", help="expectation
              metric: Annotated[str, typer.Option("--metric", help="Metric for --kind consistency: csat, nps or ces.")] = "csat",
              min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
     """Gaps: expectation vs perception, owners' belief vs customers, and consistency across groups."""
-    from cxlens.metrics.gaps import CONSISTENCY_ACROSS, consistency, delivery_gap, expectation_gap
+    from cxlens.metrics.gaps import CONSISTENCY_ACROSS, CONSISTENCY_METRICS, consistency, delivery_gap, expectation_gap
 
+    if metric not in CONSISTENCY_METRICS:  # refused whatever the kind, so a typo never passes unnoticed
+        raise UsageError("metric", metric, CONSISTENCY_METRICS)
+    scope = parse_scope(by, period, since, until, filter, weighted)
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
-    filters = parse_filters(filter)
     with ws.store() as store:
         if kind == "expectation":
-            frame = expectation_gap(store, parse_by(by), period=period, since=since, until=until, filters=filters,
-                                    min_n=min_n, weighted=weighted)
+            frame = expectation_gap(store, scope, min_n=min_n)
             title, notes = "Expectation gap (CSAT - expectation, 1-5)", ["Negative gap: customers got less than they expected."]
         elif kind == "delivery":
             _no_weighting(weighted, "self-ratings")
-            frame = delivery_gap(store, since=since, until=until, filters=filters, min_n=min_n)
+            frame = delivery_gap(store, scope.replace(by=(), period=None), min_n=min_n)
             title, notes = "Delivery gap (owners' self-rating vs customers)", ["over-rated: the self-rating is above the whole 95% interval."]
         elif kind == "consistency":
             _no_weighting(weighted, "consistency tests")
-            across = parse_by(by) if by and by != "touchpoint" else list(CONSISTENCY_ACROSS)
-            frame = consistency(store, metric, across, since=since, until=until, filters=filters)
+            across = list(scope.by) if scope.by and scope.by != ("touchpoint",) else list(CONSISTENCY_ACROSS)
+            frame = consistency(store, scope.replace(by=(), period=None), metric=metric, across=across)
             title, notes = f"Consistency of {metric} across {', '.join(across)}", [
                 "tau: between-group SD beyond sampling noise; inconsistent: BH-adjusted p < 0.05."]
         else:
@@ -203,13 +204,15 @@ def scorecard_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint
                   since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None, weighted: WeightedOpt = False,
                   min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
     """One row per touchpoint (or stage): NPS, CSAT, CES, ticket outcomes, gap, target and status, with trends."""
-    from cxlens.metrics.scorecard import scorecard
+    from cxlens.metrics.scorecard import LEVELS, scorecard
 
+    if by not in LEVELS:  # --by names the scorecard's rows here (its `level`)
+        raise UsageError("by", by, LEVELS)
+    scope = parse_scope("", period, since, until, filter, weighted)  # --period: the trend series
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
     with ws.store() as store:
-        frame = scorecard(store, by, since=since, until=until, filters=parse_filters(filter), min_n=min_n,
-                          weighted=weighted, trend_period=period)
+        frame = scorecard(store, scope.replace(period=None), level=by, min_n=min_n, trend_period=scope.period)
     if fmt == "table":
         cols = [c for c in ("stage", "touchpoint", "n_nps", "nps", "n_csat", "csat", "ces", "tickets", "resolution_rate",
                             "fcr_rate", "expectation_gap", "status", "low_n") if c in frame]

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-import pandas as pd
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -28,6 +27,8 @@ def score(
     fmt: FormatOpt = "table",
 ) -> None:
     """Score every row of FILE: language, sentiment, score in [-1, 1], themes; rows stay in file order."""
+    import pandas as pd
+
     from cxlens.text.pipeline import analyze_file
 
     frames = []
@@ -130,7 +131,7 @@ def analyze_cmd(
     from cxlens.workspace import Workspace
 
     ws = Workspace.open(workspace)
-    with ws.store() as store, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+    with ws.store(migrate=True) as store, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                        TimeElapsedColumn(), console=err_console, transient=True,
                                        disable=not err_console.is_terminal) as progress:
         tasks: dict[str, object] = {}
@@ -177,16 +178,17 @@ def impact(
     fmt: FormatOpt = "table",
 ) -> None:
     """NPS points each theme costs, from the analysed NPS comments in the store (new comments are analysed first)."""
-    from cxlens.cli.metrics_cmds import sparkline
+    from cxlens.cli.metrics_cmds import parse_scope, sparkline
     from cxlens.text.store_impact import store_theme_impact
     from cxlens.text.stored import analyze_store
     from cxlens.workspace import Workspace
 
+    scope = parse_scope(by, since=since, until=until)
     ws = Workspace.open(workspace)
     with ws.store() as store:
         with err_console.status("analysing new or changed comments") if err_console.is_terminal else _nothing():
             done = analyze_store(store, "survey", themes=workspace_themes(workspace))
-        result = store_theme_impact(store, by=by, since=since, until=until)
+        result = store_theme_impact(store, scope)
     notes = ["share: of commented NPS answers; trend: monthly share (--format json has the series);",
              "nps_gap: NPS with minus without the theme (adjusted-Wald 95% CI);",
              "nps_effect: OLS coefficient on NPS contribution with all themes at once (HC1 95% CI)."]

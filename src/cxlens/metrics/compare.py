@@ -8,12 +8,12 @@ t-test), and the p-values of all cells compared together are adjusted with Benja
 
 from __future__ import annotations
 
-from typing import Sequence
-
 import numpy as np
 import pandas as pd
 
-from cxlens.errors import AnalysisError
+from cxlens.errors import UsageError
+from cxlens.query import Scope
+from cxlens.query.dimensions import period_label
 from cxlens.stats import Difference, benjamini_hochberg, mean_sd, nps_difference_test, welch_test
 
 COMPARISONS = ("previous", "rest")
@@ -24,25 +24,26 @@ _PERIOD_STEP = {
 COMPARE_COLUMNS = ("vs", "change", "change_ci_low", "change_ci_high", "p_value", "q_value", "significant", "direction")
 
 
-def compare_cells(cells: pd.DataFrame, metric: str, by: Sequence[str], period: str | None, against: str,
+def compare_cells(cells: pd.DataFrame, metric: str, scope: Scope, against: str, *,
                   alpha: float = 0.05, level: float = 0.95) -> pd.DataFrame:
-    """Comparison columns for each row of `cells` (output of :func:`cxlens.metrics.experience.cells`).
+    """Comparison columns for each row of `cells` (output of :func:`cxlens.metrics.experience.cells`
+    for the same `scope`, whose `by` and `period` say how the cells are keyed).
 
     against="previous": each cell vs the same cell one calendar period earlier (needs a period).
-    against="rest": each cell vs all other groups of `by` together, within the same period.
+    against="rest": each cell vs all other groups of `scope.by` together, within the same period.
     Returns `cells` with COMPARE_COLUMNS added; `direction` is "rise"/"fall" only when the
     Benjamini-Hochberg adjusted p-value (q_value) is below `alpha`.
     """
     if against not in COMPARISONS:
-        raise AnalysisError(f"unknown comparison '{against}'; use one of {', '.join(COMPARISONS)}")
-    by = list(by)
+        raise UsageError("compare", against, COMPARISONS)
+    by, period = list(scope.by), scope.period
     if against == "previous":
         if not period:
-            raise AnalysisError("--compare previous needs --period (week, month, quarter or year)")
+            raise UsageError("period", period, message="compare='previous' needs period= (week, month, quarter or year)")
         ref = _previous(cells, by, period)
     else:
         if not by:
-            raise AnalysisError("--compare rest needs at least one --by dimension to compare groups")
+            raise UsageError("by", scope.by, message="compare='rest' needs at least one by= dimension to compare groups")
         ref = _rest(cells, by, period)
     out = cells.copy()
     out["vs"] = ref["vs"].to_numpy()
@@ -68,8 +69,6 @@ def _previous(cells: pd.DataFrame, by: list[str], period: str) -> pd.DataFrame:
     key["period_start"] = starts - _PERIOD_STEP[period]
     indexed = cells.assign(period_start=starts).set_index(by + ["period_start"])
     ref = indexed.reindex(pd.MultiIndex.from_frame(key)).reset_index(drop=True)
-    from cxlens.metrics.dimensions import period_label
-
     ref["vs"] = [period_label(s, period) if found else None
                  for s, found in zip(key["period_start"], ref["n_eff"].notna())]
     return ref

@@ -13,20 +13,18 @@ Scales and conventions (docs/metrics.md):
 
 from __future__ import annotations
 
-from typing import Any, Sequence
-
 import ibis
 import numpy as np
 import pandas as pd
 
-from cxlens.errors import AnalysisError
+from cxlens.errors import AnalysisError, UsageError
 from cxlens.model import METRIC_SCALES
 from cxlens.metrics.compare import COMPARE_COLUMNS, compare_cells
-from cxlens.metrics.dimensions import (
-    RESPONSE_DIMENSIONS, check_dimensions, check_period, group_keys, label_periods, responses, sort_cells,
-    with_period,
-)
+from cxlens.query import Scope
+from cxlens.query.dimensions import RESPONSE_DIMENSIONS, check_dimensions, group_keys, label_periods, sort_cells
+from cxlens.query.rows import responses, with_period
 from cxlens.metrics.weighting import add_weights
+from cxlens.stats.nps import NPS_METHODS
 from cxlens.stats import DETRACTOR_MAX, PROMOTER_MIN, kish_effective_n, nps_interval, t_interval, wilson
 
 # metric -> (score >= high counts as "high", score <= low counts as "low").
@@ -39,21 +37,19 @@ THRESHOLDS = {
 CES_LOW_EFFORT_MIN = THRESHOLDS["ces"][0]
 
 
-def cells(store, metric: str, by: Sequence[str] = (), period: str | None = None, since: Any = None,
-          until: Any = None, filters: dict | None = None, weighted: bool = False,
-          weighting: str = "poststratify") -> pd.DataFrame:
-    """Per cell of `by` (and period): the sufficient statistics of one metric.
+def cells(store, metric: str, scope: Scope = Scope()) -> pd.DataFrame:
+    """Per cell of `scope.by` (and period): the sufficient statistics of one metric.
 
     Columns: keys (+ period_start), n (answers), n_eff (Kish effective n; = n unweighted),
     high, low (effective counts of high/low answers), mean, sd. Everything an interval needs.
     """
-    by = check_dimensions(by, RESPONSE_DIMENSIONS)
-    check_period(period)
+    by = check_dimensions(scope.by, RESPONSE_DIMENSIONS)
+    period, weighted = scope.period, scope.weighting is not None
     if metric not in THRESHOLDS:
         raise AnalysisError(f"unknown metric '{metric}'; use one of {', '.join(THRESHOLDS)}")
     hi, lo = THRESHOLDS[metric]
-    rows = responses(store, metric, since, until, filters, by)
-    rows = add_weights(store, rows, weighting) if weighted else rows.mutate(weight=ibis.literal(1.0))
+    rows = responses(store, metric, scope)
+    rows = add_weights(store, rows, scope.weighting) if weighted else rows.mutate(weight=ibis.literal(1.0))
     rows = with_period(rows, period)
     w, s = rows.weight, rows.score
     aggs = dict(
@@ -86,18 +82,20 @@ def _sufficient(raw: pd.DataFrame, keys: list[str], weighted: bool) -> pd.DataFr
     return sort_cells(out, keys)
 
 
-def nps_by(store, by: Sequence[str] = (), period: str | None = None, since: Any = None, until: Any = None,
-           filters: dict | None = None, min_n: int = 30, ci: str = "adjusted-wald", weighted: bool = False,
-           weighting: str = "poststratify", level: float = 0.95, compare: str | None = None) -> pd.DataFrame:
-    """NPS (-100..100) per cell of `by` dimensions and optional period, with n and an interval.
+def nps_by(store, scope: Scope = Scope(), *, min_n: int = 30, ci: str = "adjusted-wald", level: float = 0.95,
+           compare: str | None = None) -> pd.DataFrame:
+    """NPS (-100..100) per cell of `scope.by` dimensions and optional period, with n and an interval.
 
     Columns: the dims, `period` (when asked), n, nps, promoters_pct, passives_pct, detractors_pct,
-    ci_low, ci_high, low_n; plus n_eff when `weighted`. `ci`: adjusted-wald (default), wald or
-    bootstrap. `low_n` marks cells with fewer than `min_n` answers (effective answers when weighted).
-    `compare` ("previous" or "rest") adds the change columns of :func:`cxlens.metrics.compare.compare_cells`.
+    ci_low, ci_high, low_n; plus n_eff when `scope.weighting` is set. `ci`: adjusted-wald (default),
+    wald or bootstrap. `low_n` marks cells with fewer than `min_n` answers (effective answers when
+    weighted). `compare` ("previous" or "rest") adds the change columns of
+    :func:`cxlens.metrics.compare.compare_cells`.
     """
-    by = list(by)
-    c = cells(store, "nps", by, period, since, until, filters, weighted, weighting)
+    by, period, weighted = list(scope.by), scope.period, scope.weighting is not None
+    if ci not in NPS_METHODS:  # checked before the query runs, naming the parameter
+        raise UsageError("ci", ci, NPS_METHODS)
+    c = cells(store, "nps", scope)
     n_eff = c["n_eff"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         prom, det = c["high"].to_numpy() / n_eff, c["low"].to_numpy() / n_eff
@@ -113,46 +111,42 @@ def nps_by(store, by: Sequence[str] = (), period: str | None = None, since: Any 
     out["detractors_pct"] = 100 * det
     out["ci_low"], out["ci_high"] = low, high
     out["low_n"] = n_eff < min_n
-    return _finish(out, c, "nps", by, period, compare, level)
+    return _finish(out, c, "nps", scope, compare, level)
 
 
-def _finish(out: pd.DataFrame, c: pd.DataFrame, metric: str, by: list[str], period: str | None,
-            compare: str | None, level: float) -> pd.DataFrame:
+def _finish(out: pd.DataFrame, c: pd.DataFrame, metric: str, scope: Scope, compare: str | None,
+            level: float) -> pd.DataFrame:
     """Add comparison columns when asked, then turn period starts into labels."""
     if compare:
-        compared = compare_cells(c, metric, by, period, compare, level=level)
+        compared = compare_cells(c, metric, scope, compare, level=level)
         for col in COMPARE_COLUMNS:
             out[col] = compared[col].to_numpy()
-    return label_periods(out, period, len(by))
+    return label_periods(out, scope.period, len(scope.by))
 
 
-def csat_by(store, by: Sequence[str] = (), period: str | None = None, since: Any = None, until: Any = None,
-            filters: dict | None = None, min_n: int = 30, weighted: bool = False,
-            weighting: str = "poststratify", level: float = 0.95, compare: str | None = None) -> pd.DataFrame:
+def csat_by(store, scope: Scope = Scope(), *, min_n: int = 30, level: float = 0.95,
+            compare: str | None = None) -> pd.DataFrame:
     """CSAT (1-5) per cell: mean with a t interval, and % top-2-box (4-5) with a Wilson interval.
 
     Columns: dims, period, n, csat, ci_low, ci_high, top2_pct, top2_ci_low, top2_ci_high, low_n.
     """
-    return _scale_metric(store, "csat", "top2", by, period, since, until, filters, min_n, weighted, weighting, level,
-                          compare)
+    return _scale_metric(store, "csat", "top2", scope, min_n, level, compare)
 
 
-def ces_by(store, by: Sequence[str] = (), period: str | None = None, since: Any = None, until: Any = None,
-           filters: dict | None = None, min_n: int = 30, weighted: bool = False,
-           weighting: str = "poststratify", level: float = 0.95, compare: str | None = None) -> pd.DataFrame:
+def ces_by(store, scope: Scope = Scope(), *, min_n: int = 30, level: float = 0.95,
+           compare: str | None = None) -> pd.DataFrame:
     """CES (1-7, higher = easier) per cell: mean with a t interval, and % low effort (5-7), Wilson.
 
     Columns: dims, period, n, ces, ci_low, ci_high, low_effort_pct, low_effort_ci_low,
     low_effort_ci_high, low_n.
     """
-    return _scale_metric(store, "ces", "low_effort", by, period, since, until, filters, min_n, weighted, weighting, level,
-                          compare)
+    return _scale_metric(store, "ces", "low_effort", scope, min_n, level, compare)
 
 
-def _scale_metric(store, metric, share_name, by, period, since, until, filters, min_n, weighted, weighting, level,
-                  compare):
-    by = list(by)
-    c = cells(store, metric, by, period, since, until, filters, weighted, weighting)
+def _scale_metric(store, metric: str, share_name: str, scope: Scope, min_n: int, level: float,
+                  compare: str | None) -> pd.DataFrame:
+    by, period, weighted = list(scope.by), scope.period, scope.weighting is not None
+    c = cells(store, metric, scope)
     n_eff = c["n_eff"].to_numpy(float)
     mean_low, mean_high = t_interval(c["mean"], c["sd"], n_eff, level)
     share_low, share_high = wilson(c["high"], n_eff, level)
@@ -167,7 +161,7 @@ def _scale_metric(store, metric, share_name, by, period, since, until, filters, 
         out[f"{share_name}_pct"] = 100 * c["high"].to_numpy() / n_eff
     out[f"{share_name}_ci_low"], out[f"{share_name}_ci_high"] = 100 * share_low, 100 * share_high
     out["low_n"] = n_eff < min_n
-    return _finish(out, c, metric, by, period, compare, level)
+    return _finish(out, c, metric, scope, compare, level)
 
 
 METRIC_FUNCTIONS = {"nps": nps_by, "csat": csat_by, "ces": ces_by}

@@ -13,31 +13,33 @@ whether a touchpoint delivers the same experience everywhere.
 from __future__ import annotations
 
 import json
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from cxlens.errors import AnalysisError
-from cxlens.metrics.dimensions import RESPONSE_DIMENSIONS, UNKNOWN, check_dimensions, group_keys, label_periods
+from cxlens.errors import AnalysisError, UsageError
 from cxlens.metrics.experience import cells, csat_by, ces_by, nps_by
 from cxlens.stats import benjamini_hochberg, heterogeneity, nps_variance, welch_test
+from cxlens.query import Scope
+from cxlens.query.dimensions import RESPONSE_DIMENSIONS, UNKNOWN, check_dimensions, group_keys, label_periods
 
 
-def expectation_gap(store, by: Sequence[str] = ("touchpoint",), period: str | None = None, since: Any = None,
-                    until: Any = None, filters: dict | None = None, min_n: int = 30, weighted: bool = False,
+def expectation_gap(store, scope: Scope = Scope(by=("touchpoint",)), *, min_n: int = 30,
                     level: float = 0.95) -> pd.DataFrame:
-    """Per cell: mean expectation, mean perceived CSAT, gap = csat - expectation with a Welch CI.
+    """Per cell of `scope.by` (default: per touchpoint): mean expectation, mean perceived CSAT,
+    gap = csat - expectation with a Welch CI.
 
     Negative gaps are shortfalls; rows are ranked from the largest shortfall. `significant` means
     the interval excludes 0.
     """
-    by = check_dimensions(by, RESPONSE_DIMENSIONS)
+    by, period = check_dimensions(scope.by, RESPONSE_DIMENSIONS), scope.period
     if not by:
-        raise AnalysisError("the gap model needs at least one --by dimension (usually touchpoint)")
+        raise UsageError("by", scope.by, RESPONSE_DIMENSIONS,
+                         message="the gap model needs at least one by= dimension (usually touchpoint)")
     keys = group_keys(by, period)
-    exp = cells(store, "expectation", by, period, since, until, filters, weighted)
-    per = cells(store, "csat", by, period, since, until, filters, weighted)
+    exp = cells(store, "expectation", scope)
+    per = cells(store, "csat", scope)
     both = exp.merge(per, on=keys, suffixes=("_exp", "_csat"))
     if both.empty:
         raise AnalysisError("no cell has both expectation and csat answers; ask an expectation question")
@@ -65,20 +67,24 @@ def journey_json(store, column: str) -> pd.DataFrame:
     return frame.rename(columns={"touchpoint_id": "touchpoint"})
 
 
-def delivery_gap(store, since: Any = None, until: Any = None, filters: dict | None = None,
-                 min_n: int = 30) -> pd.DataFrame:
-    """Owners' self-rating per touchpoint and metric vs the measured value and its 95% interval.
+def delivery_gap(store, scope: Scope = Scope(), *, min_n: int = 30) -> pd.DataFrame:
+    """Owners' self-rating per touchpoint and metric vs the measured value and its 95% interval,
+    over the answers in `scope` (always per touchpoint: `scope.by` is empty or touchpoint, no period).
 
     status: "over-rated" (self-rating above the interval), "under-rated" (below it) or "consistent".
     Metrics compared: nps, csat, ces, csat_top2 and ces_low_effort (percent).
     """
+    if scope.by not in ((), ("touchpoint",)):
+        raise UsageError("by", scope.by, ["touchpoint"], message=f"by={scope.by!r}: the delivery gap is per touchpoint")
+    scope.require_empty("period", analysis="delivery_gap")
+    per_touchpoint = scope.replace(by=("touchpoint",))
     tps = journey_json(store, "self_rating")
     rows = []
     for metric, (fn, column) in _OBSERVED.items():
         rated = {tp: sr[metric] for tp, sr in zip(tps["touchpoint"], tps["self_rating"]) if metric in sr}
         if not rated:
             continue
-        obs = fn(store, ["touchpoint"], since=since, until=until, filters=filters, min_n=min_n)
+        obs = fn(store, per_touchpoint, min_n=min_n)
         obs = obs[obs["touchpoint"].isin(rated)]
         lo, hi = ("ci_low", "ci_high") if column in ("nps", "csat", "ces") else (
             column.replace("_pct", "_ci_low"), column.replace("_pct", "_ci_high"))
@@ -96,12 +102,15 @@ def delivery_gap(store, since: Any = None, until: Any = None, filters: dict | No
 
 
 CONSISTENCY_ACROSS = ("region", "channel", "account", "week")
+CONSISTENCY_METRICS = ("csat", "nps", "ces")
 
 
-def consistency(store, metric: str = "csat", across: Sequence[str] = CONSISTENCY_ACROSS, since: Any = None,
-                until: Any = None, filters: dict | None = None, min_group_n: int = 10,
-                alpha: float = 0.05) -> pd.DataFrame:
-    """Per touchpoint and dimension: is the score the same in every group, up to sampling noise?
+def consistency(store, scope: Scope = Scope(), *, metric: str = "csat", across: Sequence[str] = CONSISTENCY_ACROSS,
+                min_group_n: int = 10, alpha: float = 0.05) -> pd.DataFrame:
+    """Per touchpoint and dimension of `across`: is the score the same in every group, up to sampling noise?
+
+    Uses the answers in `scope` (dates, filters); the grouping is the test's own, so `scope.by` and
+    `scope.period` stay empty.
 
     Groups with fewer than `min_group_n` answers are left out (their noise would swamp the test);
     rows with fewer than two groups are dropped, and so is the "(unknown)" group. `tau` is the between-group SD on the metric's scale
@@ -109,15 +118,16 @@ def consistency(store, metric: str = "csat", across: Sequence[str] = CONSISTENCY
     Note: a response's channel is its touchpoint's channel, so `channel` separates groups only when
     a touchpoint id spans channels; it is kept for stores where it does.
     """
-    if metric not in ("nps", "csat", "ces"):
-        raise AnalysisError(f"consistency works on nps, csat or ces, not '{metric}'")
+    if metric not in CONSISTENCY_METRICS:
+        raise UsageError("metric", metric, CONSISTENCY_METRICS)
+    scope.require_empty("by", "period", analysis="consistency (use across=)")
     rows = []
     for dim in across:
         if dim == "week":
-            c = cells(store, metric, ["touchpoint"], "week", since, until, filters)
+            c = cells(store, metric, scope.replace(by=("touchpoint",), period="week"))
         else:
-            check_dimensions([dim], RESPONSE_DIMENSIONS)
-            c = cells(store, metric, ["touchpoint", dim], None, since, until, filters)
+            check_dimensions([dim], list(RESPONSE_DIMENSIONS) + ["week"], parameter="across")
+            c = cells(store, metric, scope.replace(by=("touchpoint", dim)))
         c = c[c["n"] >= min_group_n]
         if dim != "week":  # "(unknown)" lumps unlike customers together (e.g. every non-B2B customer)
             c = c[c[dim] != UNKNOWN]

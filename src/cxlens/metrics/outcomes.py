@@ -15,7 +15,7 @@ Definitions (per ticket, by the period it was opened in):
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Sequence
+from typing import Any
 
 import ibis
 import ibis.expr.types as ir
@@ -23,20 +23,20 @@ import numpy as np
 import pandas as pd
 
 from cxlens.errors import AnalysisError
-from cxlens.metrics.dimensions import (
-    UNKNOWN, apply_filters, apply_theme_filter, check_dimensions, check_period, group_keys, label_periods,
-    overall_answers, sort_cells, within, with_period,
-)
+from cxlens.query import Scope
+from cxlens.query.dimensions import UNKNOWN, check_dimensions, group_keys, label_periods, sort_cells
+from cxlens.query.rows import filtered, overall_answers, within, with_period
 from cxlens.stats import ols_from_moments, wilson
 from cxlens.store.functions import hours_between, quantile
 
 TICKET_DIMENSIONS = ("touchpoint", "stage", "category", "channel", "segment", "region", "language", "plan", "account")
 
 
-def tickets(store, since: Any = None, until: Any = None, filters: dict | None = None) -> ir.Table:
-    """Tickets with every dimension (channel is the ticket's own channel) and timing columns in hours."""
+def tickets(store, scope: Scope = Scope()) -> ir.Table:
+    """Tickets opened within `scope`'s dates and kept to its filters, with every dimension (channel is
+    the ticket's own channel) and timing columns in hours. Not grouped: `scope.by` is the caller's."""
     k = store.table("tickets")
-    k = within(k, "opened_at", since, until)
+    k = within(k, "opened_at", scope.since, scope.until)
     t, c = store.table("touchpoints"), store.table("customers")
     j = k.left_join(t, k.touchpoint_id == t.touchpoint_id).left_join(c, k.customer_id == c.customer_id)
     dims = {
@@ -54,8 +54,7 @@ def tickets(store, since: Any = None, until: Any = None, filters: dict | None = 
         first_response_h=hours_between(k.opened_at, k.first_response_at),
         resolution_h=hours_between(k.opened_at, k.resolved_at),
     )
-    rows, filters = apply_theme_filter(store, rows, filters, since, until)
-    return apply_filters(rows, filters, TICKET_DIMENSIONS)
+    return filtered(store, rows, scope, TICKET_DIMENSIONS)
 
 
 def latest_ticket_time(store) -> datetime | None:
@@ -66,18 +65,17 @@ def latest_ticket_time(store) -> datetime | None:
     return pd.Timestamp(max(stamps)).to_pydatetime() if stamps else None
 
 
-def outcomes_by(store, by: Sequence[str] = ("touchpoint",), period: str | None = None, since: Any = None,
-                until: Any = None, filters: dict | None = None, min_n: int = 30, as_of: Any = None,
+def outcomes_by(store, scope: Scope = Scope(by=("touchpoint",)), *, min_n: int = 30, as_of: Any = None,
                 level: float = 0.95) -> pd.DataFrame:
-    """Ticket outcome metrics per cell of `by` (touchpoint, category, channel, ...) and period.
+    """Ticket outcome metrics per cell of `scope.by` (touchpoint, category, channel, ...) and period.
 
     Rates are percentages with Wilson intervals; times are hours (ages days). `low_n` flags cells
-    with fewer than `min_n` tickets.
+    with fewer than `min_n` tickets. Tickets are not survey answers: `scope.weighting` stays unset.
     """
-    by = check_dimensions(by, TICKET_DIMENSIONS)
-    check_period(period)
+    by, period = check_dimensions(scope.by, TICKET_DIMENSIONS), scope.period
+    scope.require_empty("weighting", analysis="outcomes_by (tickets are not survey answers)")
     as_of = as_of or latest_ticket_time(store) or datetime.now()
-    rows = with_period(tickets(store, since, until, filters), period, ts="opened_at")
+    rows = with_period(tickets(store, scope), period, ts="opened_at")
     age_d = hours_between(rows.opened_at, ibis.literal(pd.Timestamp(as_of).to_pydatetime())) / 24.0
     open_age = ibis.ifelse(rows.resolved, ibis.null("float64"), age_d)
     aggs = dict(
@@ -116,8 +114,7 @@ DRIVERS = {
 }
 
 
-def csat_drivers(store, window_days: int = 14, since: Any = None, until: Any = None,
-                 filters: dict | None = None, level: float = 0.95) -> pd.DataFrame:
+def csat_drivers(store, scope: Scope = Scope(), *, window_days: int = 14, level: float = 0.95) -> pd.DataFrame:
     """Which ticket outcomes move CSAT most: a multiple regression of post-ticket CSAT on them.
 
     Each resolved ticket is paired with the same customer's overall CSAT answers (not the per-aspect
@@ -128,9 +125,10 @@ def csat_drivers(store, window_days: int = 14, since: Any = None, until: Any = N
     Columns: driver, unit, effect (CSAT points per unit), ci_low, ci_high, p_value, std_effect (SDs
     of CSAT per SD of the driver), correlation, n (tickets), customers, note; ranked by |std_effect|.
     A driver that never varies (or is a linear combination of others) keeps its row, with NaN
-    figures and a `note` saying why.
+    figures and a `note` saying why. `scope`: the tickets' dates and filters (no grouping, no weighting).
     """
-    k = tickets(store, since, until, filters)
+    scope.require_empty("by", "period", "weighting", analysis="csat_drivers")
+    k = tickets(store, scope)
     k = k.filter(k.resolved)
     r = overall_answers(store.table("responses"))
     r = r.filter(r.metric == "csat")

@@ -7,15 +7,14 @@ each row for sparklines (the HTML report draws them).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
 
-from cxlens.errors import AnalysisError
+from cxlens.errors import AnalysisError, UsageError
 from cxlens.metrics.experience import ces_by, csat_by, nps_by
-from cxlens.metrics.gaps import journey_json
+from cxlens.metrics.gaps import expectation_gap, journey_json
 from cxlens.metrics.outcomes import outcomes_by
+from cxlens.query import PERIODS, Scope
 
 LEVELS = ("touchpoint", "stage")
 MEETS, BELOW, BELOW_SIG, NO_TARGET = "meets", "below target", "below target significantly", "no target"
@@ -42,9 +41,10 @@ def target_status(value: float, high: float, target: float | None) -> str:
     return BELOW_SIG if (high is not None and not pd.isna(high) and high < target) else BELOW
 
 
-def scorecard(store, level: str = "touchpoint", since: Any = None, until: Any = None, filters: dict | None = None,
-              min_n: int = 30, weighted: bool = False, trend_period: str = "month") -> pd.DataFrame:
-    """The scorecard table, one row per touchpoint or stage in journey order.
+def scorecard(store, scope: Scope = Scope(), *, level: str = "touchpoint", min_n: int = 30,
+              trend_period: str = "month") -> pd.DataFrame:
+    """The scorecard table, one row per touchpoint or stage in journey order, over the answers and
+    tickets in `scope` (dates, filters; `scope.weighting` weights NPS, CSAT and CES only).
 
     Columns: stage, [touchpoint], NPS/CSAT/CES with n and intervals, % top-2 and % low effort,
     ticket outcomes (tickets, resolution_rate, fcr_rate, reopen_rate, resolution_p50_h), the
@@ -53,15 +53,19 @@ def scorecard(store, level: str = "touchpoint", since: Any = None, until: Any = 
     (monthly unless `trend_period` says otherwise) for sparklines.
     """
     if level not in LEVELS:
-        raise AnalysisError(f"unknown scorecard level '{level}'; use touchpoint or stage")
+        raise UsageError("level", level, LEVELS)
+    if trend_period not in PERIODS:
+        raise UsageError("trend_period", trend_period, PERIODS)
+    scope.require_empty("by", "period", analysis="the scorecard (use level= and trend_period=)")
+    rows = scope.replace(by=(level,))
+    unweighted = rows.replace(weighting=None)  # outcomes, gap and trends are unweighted, as they always were
     journey = journey_json(store, "targets")
-    kw = dict(since=since, until=until, filters=filters, min_n=min_n)
     base = (journey[["stage", "stage_order", "touchpoint", "targets"]] if level == "touchpoint"
             else journey.groupby("stage", as_index=False)["stage_order"].min())
     out = base.sort_values(["stage_order"] + (["touchpoint"] if level == "touchpoint" else []), kind="stable")
-    out = out.merge(_experience(store, level, kw, weighted), on=level, how="left")
-    out = out.merge(_outcomes(store, level, since, until, filters), on=level, how="left")
-    out = out.merge(_gap(store, level, kw), on=level, how="left")
+    out = out.merge(_experience(store, rows, min_n), on=level, how="left")
+    out = out.merge(_outcomes(store, unweighted), on=level, how="left")
+    out = out.merge(_gap(store, unweighted, min_n), on=level, how="left")
     if level == "touchpoint":
         statuses = [_row_status(r) for r in out.to_dict("records")]
         out["status"] = [s for s, _ in statuses]
@@ -74,16 +78,17 @@ def scorecard(store, level: str = "touchpoint", since: Any = None, until: Any = 
             out[col] = out[col].astype("Int64")
     n_cols = out[["n_nps", "n_csat", "n_ces"]].fillna(0).to_numpy()
     out["low_n"] = ((n_cols > 0) & (n_cols < min_n)).any(axis=1) | (n_cols.sum(axis=1) == 0)
-    out = out.merge(_trends(store, level, trend_period, since, until, filters), on=level, how="left")
+    out = out.merge(_trends(store, unweighted.replace(period=trend_period)), on=level, how="left")
     for col in ("periods", "nps_trend", "csat_trend"):
         out[col] = out[col].map(lambda v: v if isinstance(v, list) else [])
     return out.drop(columns=["stage_order"]).reset_index(drop=True)
 
 
-def _experience(store, level, kw, weighted) -> pd.DataFrame:
-    nps = nps_by(store, [level], weighted=weighted, **kw)
-    csat = csat_by(store, [level], weighted=weighted, **kw)
-    ces = ces_by(store, [level], weighted=weighted, **kw)
+def _experience(store, scope: Scope, min_n: int) -> pd.DataFrame:
+    level = scope.by[0]
+    nps = nps_by(store, scope, min_n=min_n)
+    csat = csat_by(store, scope, min_n=min_n)
+    ces = ces_by(store, scope, min_n=min_n)
     frame = nps[[level, "n", "nps", "ci_low", "ci_high"]].rename(
         columns={"n": "n_nps", "ci_low": "nps_ci_low", "ci_high": "nps_ci_high"})
     frame = frame.merge(csat[[level, "n", "csat", "ci_low", "ci_high", "top2_pct", "top2_ci_low", "top2_ci_high"]].rename(
@@ -97,21 +102,21 @@ def _experience(store, level, kw, weighted) -> pd.DataFrame:
     return frame
 
 
-def _outcomes(store, level, since, until, filters) -> pd.DataFrame:
+def _outcomes(store, scope: Scope) -> pd.DataFrame:
+    level = scope.by[0]
     cols = [level, "tickets", "resolution_rate", "resolution_ci_low", "resolution_ci_high", "fcr_rate",
             "fcr_ci_low", "fcr_ci_high", "reopen_rate", "resolution_p50_h"]
     try:
-        frame = outcomes_by(store, [level], since=since, until=until, filters=filters)
-    except AnalysisError:
+        frame = outcomes_by(store, scope)
+    except (AnalysisError, UsageError):  # e.g. no tickets, or a filter tickets do not have (aspect): no outcome columns
         return pd.DataFrame(columns=cols)
     return frame[cols]
 
 
-def _gap(store, level, kw) -> pd.DataFrame:
-    from cxlens.metrics.gaps import expectation_gap
-
+def _gap(store, scope: Scope, min_n: int) -> pd.DataFrame:
+    level = scope.by[0]
     try:
-        gap = expectation_gap(store, [level], **kw)
+        gap = expectation_gap(store, scope, min_n=min_n)
     except AnalysisError:
         return pd.DataFrame(columns=[level, "expectation_gap", "expectation_gap_ci_low", "expectation_gap_ci_high"])
     return gap[[level, "gap", "ci_low", "ci_high"]].rename(
@@ -133,10 +138,11 @@ def _row_status(row: dict) -> tuple[str, str]:
     return worst, "; ".join(details)
 
 
-def _trends(store, level, period, since, until, filters) -> pd.DataFrame:
-    """NPS and CSAT per period for each row, aligned on one list of periods (None where no answers)."""
-    nps = nps_by(store, [level], period=period, since=since, until=until, filters=filters)
-    csat = csat_by(store, [level], period=period, since=since, until=until, filters=filters)
+def _trends(store, scope: Scope) -> pd.DataFrame:
+    """NPS and CSAT per `scope.period` for each row, aligned on one list of periods (None where no answers)."""
+    level = scope.by[0]
+    nps = nps_by(store, scope)
+    csat = csat_by(store, scope)
     months = sorted(set(nps["period"]) | set(csat["period"]))
     keys = sorted(set(nps[level]) | set(csat[level]))
 

@@ -17,11 +17,14 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from cxlens.errors import AnalysisError
-from cxlens.metrics.dimensions import UNKNOWN
+from cxlens.query import Scope
+from cxlens.query.dimensions import UNKNOWN
+from cxlens.query.rows import responses
 from cxlens.stats import poststratify, rake
 
 WEIGHT_METHODS = ("poststratify", "rake")
 WEIGHT_DIMENSIONS = ("segment", "region")
+SCOPE_METHODS = {"poststratify": "poststratify", "raking": "rake"}  # Scope.weighting -> stratum_weights method
 
 
 def customer_counts(store, by: Sequence[str] = WEIGHT_DIMENSIONS) -> pd.DataFrame:
@@ -58,9 +61,13 @@ def stratum_weights(respondents: pd.DataFrame, customers: pd.DataFrame, by: Sequ
     return table.assign(weight=w)
 
 
-def add_weights(store, rows: ir.Table, method: str = "poststratify",
+def add_weights(store, rows: ir.Table, weighting: str = "poststratify",
                 by: Sequence[str] = WEIGHT_DIMENSIONS) -> ir.Table:
-    """`rows` (answers with segment and region columns) plus a `weight` column."""
+    """`rows` (answers with segment and region columns) plus a `weight` column.
+
+    `weighting`: a `Scope.weighting` ("poststratify" or "raking").
+    """
+    method = SCOPE_METHODS[weighting]
     by = list(by)
     respondents = rows.group_by(by).aggregate(n=rows.count()).execute()
     if respondents.empty:
@@ -71,13 +78,14 @@ def add_weights(store, rows: ir.Table, method: str = "poststratify",
     return rows.view().join(lookup, by)
 
 
+def weighting_report(store, scope: Scope = Scope(), *, metric: str = "nps") -> pd.DataFrame:
+    """Per stratum: answers, customers, their shares and the weight; shows what weighting corrects.
 
-def weighting_report(store, metric: str = "nps", method: str = "poststratify", since=None, until=None,
-                     filters: dict | None = None) -> pd.DataFrame:
-    """Per stratum: answers, customers, their shares and the weight; shows what weighting corrects."""
-    from cxlens.metrics.dimensions import responses
-
-    rows = responses(store, metric, since, until, filters)
+    The weights of `scope.weighting` (poststratify when unset), over the answers in `scope`'s dates and filters.
+    """
+    scope.require_empty("by", "period", analysis="weighting_report (its strata are segment x region)")
+    method = SCOPE_METHODS[scope.weighting or "poststratify"]
+    rows = responses(store, metric, scope)
     respondents = rows.group_by(list(WEIGHT_DIMENSIONS)).aggregate(n=rows.count()).execute()
     if respondents.empty:
         raise AnalysisError(f"no '{metric}' answers to weight")

@@ -14,6 +14,7 @@ from cxlens import metrics
 from cxlens.errors import AnalysisError
 from cxlens.metrics import consistency, csat_drivers, delivery_gap, expectation_gap, outcomes_by, scorecard
 from cxlens.model import TABLES
+from cxlens.query import Scope
 from cxlens.report.components import Block, Card, Cards, Heading, Paragraph, Section, interval_chart, table
 from cxlens.text.store_impact import store_theme_impact
 
@@ -41,7 +42,7 @@ def overview_section(store) -> Section:
 def metric_section(store, metric: str, by: str, min_n: int) -> Section:
     """One metric ("nps" or "csat") per value of one dimension, as an interval chart and a table, best first."""
     fn, col, lo, hi, extra, how = _METRICS[metric]
-    frame = getattr(metrics, fn)(store, [by], min_n=min_n).sort_values(col, ascending=False)
+    frame = getattr(metrics, fn)(store, Scope(by=(by,)), min_n=min_n).sort_values(col, ascending=False)
     chart = interval_chart(frame[by].astype(str).tolist(), frame[col].tolist(), frame["ci_low"].tolist(),
                            frame["ci_high"].tolist(), frame["low_n"].tolist(), lo=lo, hi=hi)
     rows = table(frame, [by, "n", col, "ci_low", "ci_high", *extra], weak_column="low_n")
@@ -116,7 +117,7 @@ def changes_section(store, min_n: int, shown: int = 5) -> Section | None:
     """
     blocks: list[Block] = []
     for fn, col, by, period in _CHANGE_VIEWS:
-        cells = getattr(metrics, fn)(store, [by], period=period, compare="previous", min_n=min_n)
+        cells = getattr(metrics, fn)(store, Scope(by=(by,), period=period), compare="previous", min_n=min_n)
         compared = cells[cells["vs"].notna()]
         if compared.empty:
             continue
@@ -141,7 +142,7 @@ def outcomes_section(store, min_n: int) -> Section | None:
     """Ticket outcomes per touchpoint and which of them move CSAT (the regression `outcomes --drivers` runs)."""
     if store.count("tickets") == 0:
         return None
-    outcomes = outcomes_by(store, ["touchpoint"], min_n=min_n).sort_values("resolution_p50_h", ascending=False)
+    outcomes = outcomes_by(store, Scope(by=("touchpoint",)), min_n=min_n).sort_values("resolution_p50_h", ascending=False)
     blocks: list[Block] = [table(outcomes, ["touchpoint", "tickets", "resolution_rate", "fcr_rate", "reopen_rate", "frt_p50_h",
                                             "resolution_p50_h", "resolution_p90_h", "open_tickets", "backlog_age_p50_d"],
                                  weak_column="low_n")]

@@ -7,24 +7,24 @@ answers that mention nothing; this is also how the demo plants theme effects (tr
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
 
-from cxlens.errors import AnalysisError
-from cxlens.metrics.dimensions import UNKNOWN, within
+from cxlens.errors import AnalysisError, UsageError
+from cxlens.query import UNKNOWN, Scope, within
 from cxlens.text.impact import theme_impact, theme_trend
 from cxlens.text.stored import TABLE, split_ids
 
 BY = {"touchpoint": "touchpoint_id", "segment": "segment"}
 
 
-def nps_answers_with_themes(store, since: Any = None, until: Any = None) -> pd.DataFrame:
-    """One row per NPS answer: response_id, customer_id, ts, touchpoint_id, segment, score, commented,
-    analysed, sentiment_score and themes (a list; empty without a comment or an analysis)."""
+def nps_answers_with_themes(store, scope: Scope = Scope()) -> pd.DataFrame:
+    """One row per NPS answer within `scope`'s dates: response_id, customer_id, ts, touchpoint_id, segment,
+    score, commented, analysed, sentiment_score and themes (a list; empty without a comment or an analysis)."""
     r = store.table("responses")
-    r = within(r.filter(r.metric == "nps"), "ts", since, until)
+    r = within(r.filter(r.metric == "nps"), "ts", scope.since, scope.until)
     c = store.table("customers")
     ca = store.table(TABLE)
     ca = ca.filter(ca.source == "survey").select(ca.source_id, ca.sentiment_score, ca.themes)
@@ -39,16 +39,20 @@ def nps_answers_with_themes(store, since: Any = None, until: Any = None) -> pd.D
     return frame.sort_values("response_id", kind="stable").reset_index(drop=True)
 
 
-def store_theme_impact(store, by: str | None = None, since: Any = None, until: Any = None,
-                       theme_ids: Sequence[str] | None = None, min_mentions: int = 1) -> pd.DataFrame:
-    """Per theme (and per touchpoint or segment): mentions, share of commented NPS answers, mean
-    sentiment, monthly share trend, NPS with vs without (adjusted-Wald CI) and OLS effects (HC1 CIs).
+def store_theme_impact(store, scope: Scope = Scope(), *, theme_ids: Sequence[str] | None = None,
+                       min_mentions: int = 1) -> pd.DataFrame:
+    """Per theme (and per touchpoint or segment: `scope.by`, at most one): mentions, share of commented NPS
+    answers, mean sentiment, monthly share trend, NPS with vs without (adjusted-Wald CI) and OLS effects
+    (HC1 CIs), over the NPS answers within `scope`'s dates.
 
     Reads `comment_analysis`; raises when NPS comments are not analysed yet (run `analyze_store`).
     """
-    if by is not None and by not in BY:
-        raise AnalysisError(f"theme impact: unknown --by '{by}'; use {' or '.join(BY)}")
-    frame = nps_answers_with_themes(store, since, until)
+    if len(scope.by) > 1 or (scope.by and scope.by[0] not in BY):
+        raise UsageError("by", scope.by, list(BY),
+                         message=f"by={scope.by!r}: theme impact is per {' or per '.join(BY)} (one of them) or overall")
+    scope.require_empty("period", "filters", "weighting", analysis="theme impact")
+    by = scope.by[0] if scope.by else None
+    frame = nps_answers_with_themes(store, scope)
     if frame.empty:
         raise AnalysisError("no NPS answers in the store (or in the date window); load responses first")
     missing = int((frame["commented"] & ~frame["analysed"]).sum())

@@ -21,6 +21,7 @@ from cxlens.metrics import csat_by, nps_by
 from cxlens.metrics.gaps import expectation_gap
 from cxlens.model import ASPECTS
 from cxlens.store import Store
+from cxlens.query import Scope
 
 
 def aspect_answers(customers: pd.Series, seed: int = 5, n: int = 3000) -> pd.DataFrame:
@@ -58,7 +59,7 @@ def aspect_store(tmp_path_factory):
 
 def test_expectation_gap_per_aspect_is_csat_minus_expectation_with_a_welch_interval(aspect_store):
     store, r = aspect_store
-    got = expectation_gap(store, ["touchpoint", "aspect"])
+    got = expectation_gap(store, Scope(by=("touchpoint", "aspect")))
     assert set(got["aspect"]) == {*ASPECTS, "overall"}  # NULL reads as the overall question, not "(unknown)"
     assert len(got) == 2 * 4 + 1  # shop and call per aspect and overall; chat has overall answers only
     for row in got.to_dict("records"):
@@ -78,20 +79,20 @@ def test_expectation_gap_per_aspect_is_csat_minus_expectation_with_a_welch_inter
 def test_without_aspect_in_by_only_the_overall_answers_count_as_before(aspect_store, generated):
     store, _ = aspect_store
     plain, _ = generated  # the same data without the aspect answers
-    pd.testing.assert_frame_equal(expectation_gap(store, ["touchpoint"]), expectation_gap(plain, ["touchpoint"]))
-    pd.testing.assert_frame_equal(csat_by(store, ["touchpoint"], period="month"), csat_by(plain, ["touchpoint"], period="month"))
-    pd.testing.assert_frame_equal(nps_by(store, ["segment"]), nps_by(plain, ["segment"]))
+    pd.testing.assert_frame_equal(expectation_gap(store, Scope(by=("touchpoint",))), expectation_gap(plain, Scope(by=("touchpoint",))))
+    pd.testing.assert_frame_equal(csat_by(store, Scope(by=("touchpoint",), period="month")), csat_by(plain, Scope(by=("touchpoint",), period="month")))
+    pd.testing.assert_frame_equal(nps_by(store, Scope(by=("segment",))), nps_by(plain, Scope(by=("segment",))))
 
 
 def test_every_experience_metric_can_be_cut_and_filtered_by_aspect(aspect_store):
     store, r = aspect_store
-    got = csat_by(store, ["touchpoint", "aspect"]).set_index(["touchpoint", "aspect"])
+    got = csat_by(store, Scope(by=("touchpoint", "aspect"))).set_index(["touchpoint", "aspect"])
     csat = r[r["metric"] == "csat"].groupby(["touchpoint_id", "aspect"])["score"]
     for (tp, aspect), mean in csat.mean().items():
         assert got.loc[(tp, aspect), "csat"] == pytest.approx(mean)
         assert got.loc[(tp, aspect), "n"] == csat.size()[(tp, aspect)]
-    emotional = csat_by(store, ["touchpoint"], filters={"aspect": "emotional"}).set_index("touchpoint")
+    emotional = csat_by(store, Scope(by=("touchpoint",), filters={"aspect": "emotional"})).set_index("touchpoint")
     assert emotional["csat"].to_dict() == pytest.approx(got.xs("emotional", level="aspect")["csat"].to_dict())
-    overall = csat_by(store, ["touchpoint"], filters={"aspect": "overall"})
-    pd.testing.assert_frame_equal(overall, csat_by(store, ["touchpoint"]))
-    assert set(nps_by(store, ["aspect"])["aspect"]) == {"overall"}  # NPS was asked overall only
+    overall = csat_by(store, Scope(by=("touchpoint",), filters={"aspect": "overall"}))
+    pd.testing.assert_frame_equal(overall, csat_by(store, Scope(by=("touchpoint",))))
+    assert set(nps_by(store, Scope(by=("aspect",)))["aspect"]) == {"overall"}  # NPS was asked overall only

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cxlens.errors import AnalysisError
+from cxlens.errors import UsageError
 from cxlens.metrics import ces_by, csat_by, nps_by
 from cxlens.metrics.weighting import stratum_weights, weighting_report
+from cxlens.query import Scope
 
 
 def _joined(frames, metric):
@@ -19,7 +20,7 @@ def _joined(frames, metric):
 
 def test_csat_mean_top2_and_intervals_match_brute_force(generated):
     store, frames = generated
-    got = csat_by(store, ["touchpoint"]).set_index("touchpoint")
+    got = csat_by(store, Scope(by=("touchpoint",))).set_index("touchpoint")
     for tp, g in _joined(frames, "csat").groupby("touchpoint_id"):
         x = g["score"].to_numpy()
         row = got.loc[tp]
@@ -32,7 +33,7 @@ def test_csat_mean_top2_and_intervals_match_brute_force(generated):
 
 def test_ces_is_higher_is_easier_and_low_effort_means_5_to_7(generated):
     store, frames = generated
-    got = ces_by(store, ["region"], period="quarter")
+    got = ces_by(store, Scope(by=("region",), period="quarter"))
     g = _joined(frames, "ces")
     g = g.assign(period=g["ts"].dt.year.astype(str) + "-Q" + g["ts"].dt.quarter.astype(str))
     brute = g.groupby(["region", "period"])["score"].agg(n="size", ces="mean", low=lambda s: 100 * np.mean(s >= 5))
@@ -43,7 +44,7 @@ def test_ces_is_higher_is_easier_and_low_effort_means_5_to_7(generated):
 
 def test_nps_by_plan_and_month_matches_brute_force(generated):
     store, frames = generated
-    got = nps_by(store, ["plan"], period="month")
+    got = nps_by(store, Scope(by=("plan",), period="month"))
     g = _joined(frames, "nps")
     g = g.assign(period=g["ts"].dt.strftime("%Y-%m"))
     brute = g.groupby(["plan", "period"])["score"].agg(
@@ -55,7 +56,7 @@ def test_nps_by_plan_and_month_matches_brute_force(generated):
 
 def test_poststratification_weights_reproduce_the_customer_mix(generated):
     store, frames = generated
-    report = weighting_report(store, "nps")
+    report = weighting_report(store, metric="nps")
     weighted_share = report["n"] * report["weight"] / (report["n"] * report["weight"]).sum()
     assert np.allclose(weighted_share, report["customers"] / report["customers"].sum())
     assert (report["n"] * report["weight"]).sum() == pytest.approx(report["n"].sum())
@@ -69,8 +70,8 @@ def test_weighted_nps_matches_brute_force_weighted_mean_and_corrects_response_bi
     smp = g.groupby(["segment", "region"]).size() / len(g)
     w = g.set_index(["segment", "region"]).index.map((pop / smp).to_dict()).to_numpy(float)
     y = np.where(g["score"] >= 9, 1, np.where(g["score"] <= 6, -1, 0))
-    weighted = nps_by(store, [], weighted=True).iloc[0]
-    plain = nps_by(store, []).iloc[0]
+    weighted = nps_by(store, Scope(weighting="poststratify")).iloc[0]
+    plain = nps_by(store).iloc[0]
     assert weighted["nps"] == pytest.approx(100 * np.sum(w * y) / np.sum(w))
     assert weighted["n_eff"] == pytest.approx(w.sum() ** 2 / (w**2).sum(), abs=0.05)
     assert weighted["n_eff"] < weighted["n"]
@@ -108,7 +109,7 @@ def test_previous_period_comparison_marks_a_planted_fall_and_not_noise(tmp_path)
     sync_journey(store, read_journey(tmp_path / "journey.yaml"))
     load(store, tmp_path / "c.csv", "customers")
     load(store, tmp_path / "r.csv", "responses")
-    got = nps_by(store, ["touchpoint"], period="month", compare="previous")
+    got = nps_by(store, Scope(by=("touchpoint",), period="month"), compare="previous")
     flagged = got[got["significant"]]
     assert flagged[["touchpoint", "period", "direction"]].values.tolist() == [["a", "2024-03", "fall"]]
     assert got.loc[got["period"] == "2024-01", "vs"].isna().all()
@@ -118,23 +119,25 @@ def test_previous_period_comparison_marks_a_planted_fall_and_not_noise(tmp_path)
 
 def test_group_vs_rest_comparison_finds_the_unhappy_segment(generated):
     store, _ = generated
-    got = nps_by(store, ["segment"], compare="rest").set_index("segment")
+    got = nps_by(store, Scope(by=("segment",)), compare="rest").set_index("segment")
     assert got.loc["business", "direction"] == "fall"
     assert got.loc["business", "vs"] == "rest"
 
 
-def test_compare_previous_without_a_period_is_an_analysis_error(tiny_store):
-    with pytest.raises(AnalysisError, match="--period"):
-        nps_by(tiny_store, ["touchpoint"], compare="previous")
-    with pytest.raises(AnalysisError, match="unknown comparison"):
-        csat_by(tiny_store, ["touchpoint"], compare="sideways")
+def test_compare_previous_without_a_period_is_a_usage_error_naming_period(tiny_store):
+    with pytest.raises(UsageError, match="needs period=") as err:
+        nps_by(tiny_store, Scope(by=("touchpoint",)), compare="previous")
+    assert err.value.parameter == "period"
+    with pytest.raises(UsageError, match="compare='sideways'") as err:
+        csat_by(tiny_store, Scope(by=("touchpoint",)), compare="sideways")
+    assert err.value.parameter == "compare" and err.value.allowed == ("previous", "rest")
 
 
 def test_csat_and_ces_on_the_tiny_store(tiny_store):
-    csat = csat_by(tiny_store, ["touchpoint"]).set_index("touchpoint")
+    csat = csat_by(tiny_store, Scope(by=("touchpoint",))).set_index("touchpoint")
     assert csat.loc["shop", "csat"] == 4.0 and csat.loc["shop", "top2_pct"] == 75.0
     assert csat.loc["call", "ci_low"] >= 1.0  # intervals stay on the answer scale
-    ces = ces_by(tiny_store, ["stage"]).set_index("stage")
+    ces = ces_by(tiny_store, Scope(by=("stage",))).set_index("stage")
     assert ces.loc["purchase", "ces"] == 5.0 and ces.loc["purchase", "low_effort_pct"] == 75.0
     assert list(ces.columns) == ["n", "ces", "ci_low", "ci_high", "low_effort_pct", "low_effort_ci_low",
                                  "low_effort_ci_high", "low_n"]

@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from cxlens.errors import AnalysisError
+from cxlens.errors import UsageError
 from cxlens.metrics.gaps import consistency, delivery_gap, expectation_gap
 from cxlens.metrics.scorecard import BELOW, BELOW_SIG, MEETS, NO_TARGET, scorecard, target_status
+from cxlens.query import Scope
 
 
 def test_expectation_gap_is_csat_minus_expectation_with_a_welch_interval(generated):
@@ -30,8 +31,9 @@ def test_expectation_gap_on_the_tiny_store_ranks_the_call_first(tiny_store):
     got = expectation_gap(tiny_store)
     assert got["touchpoint"].tolist() == ["call", "shop"]
     assert got["gap"].tolist() == [pytest.approx(2.5 - 4.25), pytest.approx(4.0 - 3.75)]
-    with pytest.raises(AnalysisError):
-        expectation_gap(tiny_store, [])
+    with pytest.raises(UsageError, match="by=") as err:
+        expectation_gap(tiny_store, Scope())
+    assert err.value.parameter == "by"
 
 
 def test_delivery_gap_compares_self_rating_with_the_measured_interval(tiny_store):
@@ -61,7 +63,7 @@ def test_consistency_flags_a_touchpoint_that_differs_by_region_and_not_a_uniform
     sync_journey(store, read_journey(tmp_path / "j.yaml"))
     load(store, tmp_path / "c.csv", "customers")
     load(store, tmp_path / "r.csv", "responses")
-    got = consistency(store, "csat", ["region"]).set_index("touchpoint")
+    got = consistency(store, metric="csat", across=["region"]).set_index("touchpoint")
     store.close()
     assert bool(got.loc["a", "inconsistent"]) and not bool(got.loc["b", "inconsistent"])
     assert got.loc["a", "tau"] == pytest.approx(0.4, abs=0.25)  # SD of (0, 0, -0.8, 0) is 0.4
@@ -89,7 +91,8 @@ def test_scorecard_has_one_row_per_touchpoint_in_journey_order_with_status_and_t
 
 def test_scorecard_by_stage_rolls_touchpoints_up(generated):
     store, _ = generated
-    card = scorecard(store, "stage")
+    card = scorecard(store, level="stage")
     assert card["stage"].tolist() == ["purchase", "support", "advocacy"]
-    with pytest.raises(AnalysisError):
-        scorecard(store, "region")
+    with pytest.raises(UsageError, match="level='region'") as err:
+        scorecard(store, level="region")
+    assert err.value.parameter == "level" and err.value.allowed == ("touchpoint", "stage")

@@ -9,16 +9,17 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from cxlens.errors import AnalysisError
+from cxlens.errors import UsageError
 from cxlens.metrics import nps_by
-from cxlens.metrics.dimensions import period_label
+from cxlens.query import Scope
+from cxlens.query.dimensions import period_label
 from cxlens.stats import nps_interval
 
 NPS_COLUMNS = ["n", "nps", "promoters_pct", "passives_pct", "detractors_pct", "ci_low", "ci_high", "low_n"]
 
 
 def test_nps_is_percent_promoters_minus_percent_detractors(tiny_store):
-    overall = nps_by(tiny_store, [])
+    overall = nps_by(tiny_store)
     assert list(overall.columns) == NPS_COLUMNS
     row = overall.iloc[0]
     assert row["n"] == 16
@@ -29,13 +30,13 @@ def test_nps_is_percent_promoters_minus_percent_detractors(tiny_store):
 
 
 def test_nps_by_touchpoint_and_month_has_dims_then_period_then_figures(tiny_store):
-    frame = nps_by(tiny_store, ["touchpoint"], period="month")
+    frame = nps_by(tiny_store, Scope(by=("touchpoint",), period="month"))
     assert list(frame.columns) == ["touchpoint", "period"] + NPS_COLUMNS
     assert frame[["period", "n", "nps"]].values.tolist() == [["2024-01", 10, 10.0], ["2024-02", 6, -50.0]]
 
 
 def test_nps_interval_is_adjusted_wald_of_lewis_and_sauro(tiny_store):
-    row = nps_by(tiny_store, ["touchpoint"], period="month").iloc[0]  # 10 answers: 4 promoters, 3 detractors
+    row = nps_by(tiny_store, Scope(by=("touchpoint",), period="month")).iloc[0]  # 10 answers: 4 promoters, 3 detractors
     n, pp, pd_ = 13, 4.75 / 13, 3.75 / 13
     se = np.sqrt((pp + pd_ - (pp - pd_) ** 2) / n)
     assert row["ci_low"] == pytest.approx(100 * (pp - pd_ - 1.959964 * se), abs=1e-4)
@@ -43,41 +44,43 @@ def test_nps_interval_is_adjusted_wald_of_lewis_and_sauro(tiny_store):
 
 
 def test_cells_below_min_n_are_flagged(tiny_store):
-    frame = nps_by(tiny_store, ["touchpoint"], period="month", min_n=8)
+    frame = nps_by(tiny_store, Scope(by=("touchpoint",), period="month"), min_n=8)
     assert frame["low_n"].tolist() == [False, True]
 
 
 @pytest.mark.parametrize("dim", ["touchpoint", "stage", "segment", "region", "channel", "language", "plan", "account"])
 def test_every_dimension_partitions_the_answers(tiny_store, dim):
-    frame = nps_by(tiny_store, [dim])
+    frame = nps_by(tiny_store, Scope(by=(dim,)))
     assert frame["n"].sum() == 16
     assert frame[dim].is_unique
 
 
 def test_customer_language_and_segment_come_from_customers(tiny_store):
-    frame = nps_by(tiny_store, ["segment", "language"])
+    frame = nps_by(tiny_store, Scope(by=("segment", "language")))
     business_de = frame[(frame["segment"] == "business") & (frame["language"] == "de")].iloc[0]
     assert business_de["n"] == 2  # C6 answered twice; the response language (en) is not used
 
 
 def test_missing_dimension_values_are_counted_as_unknown(tiny_store):
-    frame = nps_by(tiny_store, ["account"])
+    frame = nps_by(tiny_store, Scope(by=("account",)))
     assert dict(zip(frame["account"], frame["n"])) == {"(unknown)": 12, "A1": 4}
 
 
-def test_unknown_dimension_or_period_is_an_analysis_error(tiny_store):
-    with pytest.raises(AnalysisError, match="unknown dimension"):
-        nps_by(tiny_store, ["colour"])
-    with pytest.raises(AnalysisError, match="unknown period"):
-        nps_by(tiny_store, ["region"], period="fortnight")
+def test_unknown_dimension_or_period_is_a_usage_error_naming_the_parameter(tiny_store):
+    with pytest.raises(UsageError, match="unknown dimension") as err:
+        nps_by(tiny_store, Scope(by=("colour",)))
+    assert err.value.parameter == "by" and "touchpoint" in err.value.allowed
+    with pytest.raises(UsageError, match="period='fortnight'") as err:
+        nps_by(tiny_store, Scope(by=("region",), period="fortnight"))
+    assert err.value.parameter == "period"
 
 
 def test_filters_and_date_window_restrict_answers(tiny_store):
-    assert nps_by(tiny_store, [], filters={"region": "north"}).iloc[0]["n"] == 8
-    assert nps_by(tiny_store, [], filters={"segment": ["value", "business"]}).iloc[0]["n"] == 10
-    assert nps_by(tiny_store, [], since="2024-02-01").iloc[0]["n"] == 6
-    assert nps_by(tiny_store, [], until="2024-01-31").iloc[0]["n"] == 10
-    assert nps_by(tiny_store, [], since="2024-01-12", until="2024-01-12").iloc[0]["n"] == 1
+    assert nps_by(tiny_store, Scope(filters={"region": "north"})).iloc[0]["n"] == 8
+    assert nps_by(tiny_store, Scope(filters={"segment": ["value", "business"]})).iloc[0]["n"] == 10
+    assert nps_by(tiny_store, Scope(since="2024-02-01")).iloc[0]["n"] == 6
+    assert nps_by(tiny_store, Scope(until="2024-01-31")).iloc[0]["n"] == 10
+    assert nps_by(tiny_store, Scope(since="2024-01-12", until="2024-01-12")).iloc[0]["n"] == 1
 
 
 @pytest.mark.parametrize(("start", "period", "label"), [
@@ -89,7 +92,7 @@ def test_period_labels_are_calendar_and_iso_week(start, period, label):
 
 
 def test_weekly_periods_start_on_monday(tiny_store):
-    frame = nps_by(tiny_store, [], period="week")
+    frame = nps_by(tiny_store, Scope(period="week"))
     assert frame["period"].tolist()[:3] == ["2024-W01", "2024-W02", "2024-W03"]
     assert frame["n"].sum() == 16
 

@@ -6,13 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cxlens.errors import AnalysisError
+from cxlens.errors import UsageError
 from cxlens.metrics.outcomes import csat_drivers, outcomes_by
+from cxlens.query import Scope
 from cxlens.stats import ols
 
 
 def test_ticket_outcomes_on_the_tiny_store_match_hand_counts(tiny_store):
-    row = outcomes_by(tiny_store, ["touchpoint"]).iloc[0]
+    row = outcomes_by(tiny_store, Scope(by=("touchpoint",))).iloc[0]
     assert row["tickets"] == 5
     assert row["resolution_rate"] == 80.0          # T1-T4 resolved, T5 open
     assert row["fcr_rate"] == 50.0                 # T1, T2 of 4 resolved (T3 two contacts, T4 reopened)
@@ -24,7 +25,7 @@ def test_ticket_outcomes_on_the_tiny_store_match_hand_counts(tiny_store):
 
 def test_ticket_outcomes_by_category_and_month_match_pandas(generated):
     store, frames = generated
-    got = outcomes_by(store, ["category"], period="month").set_index(["category", "period"])
+    got = outcomes_by(store, Scope(by=("category",), period="month")).set_index(["category", "period"])
     t = frames["tickets"].assign(period=frames["tickets"]["opened_at"].dt.strftime("%Y-%m"))
     t["frt"] = (t["first_response_at"] - t["opened_at"]).dt.total_seconds() / 3600
     t["res"] = (t["resolved_at"] - t["opened_at"]).dt.total_seconds() / 3600
@@ -40,8 +41,14 @@ def test_ticket_outcomes_by_category_and_month_match_pandas(generated):
 
 
 def test_unknown_ticket_dimension_is_refused(tiny_store):
-    with pytest.raises(AnalysisError, match="unknown dimension"):
-        outcomes_by(tiny_store, ["mood"])
+    with pytest.raises(UsageError, match="unknown dimension") as err:
+        outcomes_by(tiny_store, Scope(by=("mood",)))
+    assert err.value.parameter == "by" and "category" in err.value.allowed
+    with pytest.raises(UsageError, match="filters") as err:
+        outcomes_by(tiny_store, Scope(filters={"aspect": "emotional"}))  # tickets have no aspect
+    assert err.value.parameter == "filters"
+    with pytest.raises(UsageError, match="weighting") as err:
+        outcomes_by(tiny_store, Scope(by=("touchpoint",), weighting="poststratify"))
 
 
 def test_csat_drivers_recover_a_planted_resolution_time_effect(tmp_path):
