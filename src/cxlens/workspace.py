@@ -103,7 +103,7 @@ class Workspace:
         path = root / CONFIG_FILE
         if not path.exists():
             raise ConfigError(f"{root} is not a cxlens workspace (no {CONFIG_FILE}); run `cxlens init {root}` first.")
-        from cxlens.model.config import WorkspaceConfig, read_config
+        from cxlens.model.config import WorkspaceConfig, read_config  # pydantic: loaded here, not at start-up
 
         config = read_config(path, WorkspaceConfig)
         return cls(root=root, store_url=_resolve_url(config.store.url, root), min_n=config.metrics.min_n,

@@ -28,8 +28,6 @@ ANY_VALUE = {
 }
 # The library call behind the option does not validate the value yet (it should raise UsageError naming it).
 NOT_VALIDATED_YET = {
-    ("nps", "--ci"): "metrics.nps_by passes ci to cxlens.stats, whose ValueError does not name --ci",
-    ("gaps", "--metric"): "metrics gaps ignore an unknown metric instead of refusing it",
     ("text score", "--source"): "text.pipeline.analyze_file accepts any source",
 }
 BAD_TEXT = "no-such-value"
@@ -129,7 +127,6 @@ def test_a_bad_option_value_is_one_line_naming_the_option(workspace, tmp_path, c
     assert flag in errors[0] or value in errors[0], f"the error does not name {flag} or {value!r}: {errors[0]}"
 
 
-@pytest.mark.xfail(reason=NOT_VALIDATED_YET[("nps", "--ci")])
 def test_nps_with_a_bad_interval_method_is_one_line_in_a_real_process(workspace):
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
     proc = subprocess.run([sys.executable, "-m", "cxlens", "nps", "--ci", "foo", "-w", str(workspace)],
