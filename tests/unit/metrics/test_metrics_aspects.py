@@ -79,8 +79,9 @@ def test_expectation_gap_per_aspect_is_csat_minus_expectation_with_a_welch_inter
 def test_without_aspect_in_by_only_the_overall_answers_count_as_before(aspect_store, generated):
     store, _ = aspect_store
     plain, _ = generated  # the same data without the aspect answers
-    pd.testing.assert_frame_equal(expectation_gap(store, Scope(by=("touchpoint",))), expectation_gap(plain, Scope(by=("touchpoint",))))
-    pd.testing.assert_frame_equal(csat_by(store, Scope(by=("touchpoint",), period="month")), csat_by(plain, Scope(by=("touchpoint",), period="month")))
+    per_touchpoint, monthly = Scope(by=("touchpoint",)), Scope(by=("touchpoint",), period="month")
+    pd.testing.assert_frame_equal(expectation_gap(store, per_touchpoint), expectation_gap(plain, per_touchpoint))
+    pd.testing.assert_frame_equal(csat_by(store, monthly), csat_by(plain, monthly))
     pd.testing.assert_frame_equal(nps_by(store, Scope(by=("segment",))), nps_by(plain, Scope(by=("segment",))))
 
 
