@@ -6,6 +6,8 @@
 # pytest's exit code 5 (no tests collected) is a failure, never a pass.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+# The import layers first (.importlinter): seconds, and a broken arrow fails the run before any test.
+.venv/bin/lint-imports || exit 1
 .venv/bin/python -m pytest -q -p no:cacheprovider -n auto --dist loadfile "$@"
 rc=$?
 if [ $rc -eq 5 ]; then

@@ -11,7 +11,6 @@ from cxlens.ingest import sync_journey
 from cxlens.model.journey import read_journey
 from cxlens.model import SCHEMA_VERSION
 from cxlens.store import Store
-from cxlens.store.migrations import current_version
 from cxlens.workspace import Workspace, init
 
 
@@ -62,7 +61,7 @@ def test_journey_rows_carry_stage_order_targets_and_self_rating(tmp_path):
 def test_a_new_store_is_at_the_current_schema_version_and_reopening_keeps_data(tmp_path):
     url = f"duckdb:///{tmp_path / 'cx.duckdb'}"
     with Store.open(url) as store:
-        assert current_version(store) == SCHEMA_VERSION
+        assert store.schema_version() == SCHEMA_VERSION
         store.duckdb.execute("INSERT INTO customers (customer_id) VALUES ('C1')")
     with Store.open(url) as store:
         assert store.count("customers") == 1
@@ -89,7 +88,7 @@ def test_a_version_1_store_is_migrated_to_the_current_version_keeping_its_data(t
         store.duckdb.execute("DROP TABLE comment_analysis")
         store.duckdb.execute("UPDATE cxlens_meta SET value = '1' WHERE key = 'schema_version'")
     with Store.open(url) as store:
-        assert current_version(store) == SCHEMA_VERSION  # v2 adds the tables back, v3 finds `aspect` already there
+        assert store.schema_version() == SCHEMA_VERSION  # v2 adds the tables back, v3 finds `aspect` already there
         assert store.count("customers") == 1 and store.count("notes") == 0 and store.count("comment_analysis") == 0
 
 

@@ -11,7 +11,7 @@ from cxlens.errors import StoreError
 from cxlens.model import SYSTEM_TABLES, TABLES, Table, stored_tables, table
 from cxlens.store import backends, migrations
 from cxlens.store.backends import Backend, LoadSession
-from cxlens.store.staging import typed
+from cxlens.store.backends.staging import typed
 
 
 class Store:
@@ -45,16 +45,20 @@ class Store:
             if migrate:
                 store.migration = store.migrate()
             else:
-                version = migrations.check_version(store)
+                version = migrations.check_version(store.backend)
                 store.migration = (version, version)
         except BaseException:
             store.close()
             raise
         return store
 
+    def schema_version(self) -> int:
+        """The schema version recorded in the store (0 for a store cxlens never wrote to)."""
+        return self.backend.read_version()
+
     def migrate(self) -> tuple[int, int]:
         """Bring the schema to this cxlens's version; returns (version before, version after)."""
-        return migrations.migrate(self)
+        return migrations.migrate(self.backend, set(self.external_tables))
 
     @property
     def engine(self) -> str:

@@ -20,7 +20,7 @@ from cxlens.model import LOADS, QUARANTINE, Table
 from cxlens.store import external
 from cxlens.store.backends.base import LoadSession, SqlBackend, keys_match, transaction
 from cxlens.store.sql import ident, literal
-from cxlens.store.staging import REPLACED, UPSERTS, StagedLoad, staging_connection
+from cxlens.store.backends.staging import REPLACED, UPSERTS, StagedLoad, staging_connection
 
 
 def connect(url: str) -> "PostgresBackend":

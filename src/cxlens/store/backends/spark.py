@@ -31,7 +31,7 @@ from cxlens.model import LOADS, META, QUARANTINE, Table
 from cxlens.store import external
 from cxlens.store.backends.base import Backend, LoadSession, keys_match
 from cxlens.store.sql import ident
-from cxlens.store.staging import REPLACED, UPSERTS, StagedLoad, arrow, staging_connection, typed
+from cxlens.store.backends.staging import REPLACED, UPSERTS, StagedLoad, arrow, staging_connection, typed
 
 # Fact tables partitioned by calendar month of this column (folder `_month=YYYY-MM`).
 PARTITION_COLUMN = "_month"
