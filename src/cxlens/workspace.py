@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
 
 from cxlens.errors import ConfigError, UsageError
 from cxlens.model import KINDS
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from cxlens.ingest import LoadReport, Mapping
     from cxlens.model.journey import JourneyMap
     from cxlens.store import Store
+    from cxlens.query import Scope
     from cxlens.text.stored import AnalyzeReport
     from cxlens.text.themes import ThemeSet
 
@@ -236,14 +237,14 @@ class Workspace:
             counts = theme_mentions(store, theme_ids)
         return {t: int(n) for t, n in zip(counts["theme"], counts["mentions"])}
 
-    def text_impact(self, by: str | None = None, since: Any = None, until: Any = None) -> TextImpact:
-        """NPS points each theme costs; new or changed NPS comments are analysed first, so it is always current."""
+    def text_impact(self, scope: "Scope | None" = None) -> TextImpact:
+        """NPS points each theme costs in `scope`; new or changed NPS comments are analysed first, so it is current."""
         from cxlens.query import Scope
         from cxlens.text.store_impact import store_theme_impact
 
-        with self.store() as store:
+        with self.store(migrate=True) as store:
             done = self.analyze_texts("survey", store=store)
-            table = store_theme_impact(store, Scope.parse(by or "", since=since, until=until))
+            table = store_theme_impact(store, scope or Scope())
         return TextImpact(table, done.analysed)
 
 

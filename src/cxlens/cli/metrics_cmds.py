@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable
 import typer
 
 from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, handles_errors, render
-from cxlens.errors import CxlensError, UsageError
+from cxlens.errors import UsageError
 from cxlens.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -122,7 +122,7 @@ def ces_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, un
 
 def _no_weighting(weighted: bool, what: str) -> None:
     if weighted:
-        raise CxlensError(f"--weighted re-weights survey answers; {what} are not survey answers")
+        raise UsageError("weighting", True, message=f"--weighted re-weights survey answers; {what} are not survey answers")
 
 
 @app.command("outcomes")
@@ -180,7 +180,7 @@ def gaps_cmd(kind: Annotated[str, typer.Option("--kind", "-k", help="expectation
             title, notes = f"Consistency of {metric} across {', '.join(across)}", [
                 "tau: between-group SD beyond sampling noise; inconsistent: BH-adjusted p < 0.05."]
         else:
-            raise CxlensError(f"unknown --kind '{kind}'; use expectation, delivery or consistency")
+            raise UsageError("kind", kind, ("expectation", "delivery", "consistency"))
     show(frame, fmt, title, notes)
 
 

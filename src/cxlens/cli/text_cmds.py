@@ -9,14 +9,10 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, err_console, handles_errors, render
-from cxlens.errors import CxlensError
 
 text_app = typer.Typer(help="Language, sentiment, themes and emotions of comments, tickets and call notes (offline).",
                        no_args_is_help=True)
 app.add_typer(text_app, name="text")
-
-THEMES_FILE = "themes.yaml"
-
 
 @text_app.command("score")
 @handles_errors
@@ -85,37 +81,21 @@ def themes(
     """List the workspace's themes (themes.yaml, else the shipped default) with their keyword counts and,
     once the store's texts are analysed (`cxlens text analyze`), how many texts mention each."""
     from cxlens.text.themes import ThemeSet
+    from cxlens.workspace import Workspace
 
-    path = Path(workspace) / THEMES_FILE
     if init:
-        if path.exists():
-            raise CxlensError(f"{path} exists; edit it, or delete it to start again from the default")
-        ThemeSet.load().save(path)
-        console.print(f"wrote {path}")
+        console.print(f"wrote {Workspace.open(workspace).init_themes()}")
         return
-    theme_set = ThemeSet.load(path if path.exists() else None)
-    mentions = _stored_mentions(Path(workspace), [t.id for t in theme_set.themes])
+    ws = Workspace.open(workspace) if Workspace.exists(workspace) else None  # outside a workspace: the defaults
+    theme_set = ws.themes() if ws else ThemeSet.load()
+    mentions = ws.theme_mentions([t.id for t in theme_set.themes]) if ws else None
     records = [{"theme": t.id, "name": t.name, "polarity": t.polarity, "pinned": t.pinned,
                 **{f"kw_{lang}": len(t.keywords.get(lang, [])) for lang in ("en", "ar", "zh", "ru", "de")},
                 **({"mentions": mentions[t.id]} if mentions is not None else {})}
                for t in theme_set.themes]
     notes = ["mentions: analysed texts (survey comments, ticket descriptions, notes) in the store that mention the theme."]
-    render(records, fmt, title=str(path if path.exists() else "default themes"), notes=notes if mentions is not None else [])
-
-
-def _stored_mentions(workspace: Path, theme_ids: list[str]) -> dict[str, int] | None:
-    """Mentions per theme from the workspace store's comment_analysis; None outside a workspace or before
-    any text was analysed (then there is nothing to count)."""
-    from cxlens.text.stored import TABLE, theme_mentions
-    from cxlens.workspace import CONFIG_FILE, Workspace
-
-    if not (workspace / CONFIG_FILE).exists():
-        return None
-    with Workspace.open(workspace).store() as store:
-        if store.count(TABLE) == 0:
-            return None
-        counts = theme_mentions(store, theme_ids)
-    return {t: int(n) for t, n in zip(counts["theme"], counts["mentions"])}
+    title = str(ws.themes_path) if ws and ws.themes_path.exists() else "default themes"
+    render(records, fmt, title=title, notes=notes if mentions is not None else [])
 
 
 @text_app.command("analyze")
@@ -127,13 +107,13 @@ def analyze_cmd(
     fmt: FormatOpt = "table",
 ) -> None:
     """Analyse every comment, ticket description and note in the store into comment_analysis (incremental)."""
-    from cxlens.text.stored import analyze_store
+    from cxlens.text.stored import check_sources
     from cxlens.workspace import Workspace
 
     ws = Workspace.open(workspace)
-    with ws.store(migrate=True) as store, Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                       TimeElapsedColumn(), console=err_console, transient=True,
-                                       disable=not err_console.is_terminal) as progress:
+    check_sources(source)  # a typo fails before the models load
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
         tasks: dict[str, object] = {}
 
         def on_progress(src: str, done: int, total: int) -> None:
@@ -145,7 +125,7 @@ def analyze_cmd(
             from cxlens.text.pipeline import default_sentiment_model
 
             default_sentiment_model()
-        result = analyze_store(store, source, full=full, themes=workspace_themes(workspace), on_progress=on_progress)
+        result = ws.analyze_texts(source, full=full, on_progress=on_progress)
     render(result.rows(), fmt, title=f"comment_analysis ({result.seconds:.1f}s)",
            columns=["source", "texts", "analysed", "skipped", "removed"],
            notes=["skipped: text and analysis version unchanged since the last run; removed: the text's row left the store.",
@@ -160,14 +140,6 @@ class _nothing:
         return None
 
 
-def workspace_themes(workspace: Path):
-    """The workspace's pinned themes.yaml when present, else the shipped default themes."""
-    from cxlens.text.themes import ThemeSet
-
-    path = Path(workspace) / THEMES_FILE
-    return ThemeSet.load(path if path.exists() else None)
-
-
 @text_app.command("impact")
 @handles_errors
 def impact(
@@ -179,21 +151,18 @@ def impact(
 ) -> None:
     """NPS points each theme costs, from the analysed NPS comments in the store (new comments are analysed first)."""
     from cxlens.cli.metrics_cmds import parse_scope, sparkline
-    from cxlens.text.store_impact import store_theme_impact
-    from cxlens.text.stored import analyze_store
     from cxlens.workspace import Workspace
 
     scope = parse_scope(by, since=since, until=until)
     ws = Workspace.open(workspace)
-    with ws.store() as store:
-        with err_console.status("analysing new or changed comments") if err_console.is_terminal else _nothing():
-            done = analyze_store(store, "survey", themes=workspace_themes(workspace))
-        result = store_theme_impact(store, scope)
+    with err_console.status("analysing new or changed comments") if err_console.is_terminal else _nothing():
+        impact = ws.text_impact(scope)
+    result, done = impact.table, impact
     notes = ["share: of commented NPS answers; trend: monthly share (--format json has the series);",
              "nps_gap: NPS with minus without the theme (adjusted-Wald 95% CI);",
              "nps_effect: OLS coefficient on NPS contribution with all themes at once (HC1 95% CI)."]
-    if done.analysed:
-        notes.append(f"{done.analysed} new or changed comments were analysed first.")
+    if done.newly_analysed:
+        notes.append(f"{done.newly_analysed} new or changed comments were analysed first.")
     if fmt == "table":
         view = result.drop(columns=["months", "trend", "nps_with", "nps_without", "score_effect", "score_effect_low",
                                     "score_effect_high", "n_with", "n_without"], errors="ignore").round(3)

@@ -17,7 +17,7 @@ from typing import Callable
 
 import duckdb
 
-from cxlens.errors import CxlensError, InputFileError
+from cxlens.errors import InputFileError, UsageError
 from cxlens.ingest.mapping import Mapping
 from cxlens.ingest.readers import read_source
 from cxlens.ingest.validate import native_columns, source_expressions, stage_sql
@@ -53,7 +53,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     `_before_commit` is a test hook: it runs inside the transaction just before COMMIT.
     """
     if kind not in KINDS:
-        raise CxlensError(f"unknown kind '{kind}'; use one of {', '.join(KINDS)}")
+        raise UsageError("kind", kind, KINDS)
     mapping = mapping or Mapping()
     path = Path(path)
     table = TABLES[kind]
@@ -111,7 +111,7 @@ def _number_rows(con: duckdb.DuckDBPyConnection, path: Path, table: Table, mappi
         con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED_VIEW} AS SELECT * FROM {NUMBERED_VIEW}_rows")
         return None
     if table.name != "responses":
-        raise CxlensError(f"{path}: a wide mapping only applies to --kind responses")
+        raise UsageError("kind", table.name, ("responses",), message=f"{path}: a wide mapping only applies to kind=responses")
     wide = mapping.wide
     for col in [wide.response_id, wide.customer_id, wide.ts, *(x for qn in wide.questions for x in (qn.column, qn.comment) if x)]:
         if col not in source_cols:

@@ -14,7 +14,7 @@ from typing import Iterator, Sequence
 import pandas as pd
 import pyarrow as pa
 
-from cxlens.errors import InputFileError
+from cxlens.errors import InputFileError, UsageError
 from cxlens.text.language import detect_language
 from cxlens.text.lexicon import detect_emotions
 from cxlens.text.sentiment import SentimentModel
@@ -97,7 +97,12 @@ def read_text_batches(path: str | Path, text_column: str, batch_size: int = 2000
 
 def analyze_file(path: str | Path, text_column: str, batch_size: int = 2000,
                  source: str = "survey") -> Iterator[pd.DataFrame]:
-    """`analyze` over a file, one frame per batch, rows in file order (with a `row` number)."""
+    """`analyze` over a file, one frame per batch, rows in file order (with a `row` number).
+
+    The source is checked before the file is read, so a typo fails at once instead of after scoring.
+    """
+    if source not in SOURCES:
+        raise UsageError("source", source, SOURCES)
     themes = ThemeSet.load()
     start = 0
     for texts in read_text_batches(path, text_column, batch_size):

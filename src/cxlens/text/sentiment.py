@@ -29,7 +29,7 @@ from typing import Sequence
 import joblib
 import numpy as np
 
-from cxlens.errors import CxlensError
+from cxlens.errors import UsageError
 from cxlens.text.corpus import CorpusError, corpus_file, load_corpus, split_indices
 from cxlens.text.language import SUPPORTED
 from cxlens.text.lexicon import lexicon_scores
@@ -290,7 +290,7 @@ class SentimentModel:
     def predict(self, texts: Sequence[str], languages: Sequence[str]) -> tuple[list[str], list[float]]:
         """(labels, scores) per text; texts in unsupported languages get 'neutral' and 0.0."""
         if len(texts) != len(languages):
-            raise CxlensError(f"sentiment: {len(texts)} texts but {len(languages)} languages")
+            raise UsageError("languages", len(languages), message=f"languages= has {len(languages)} entries for {len(texts)} texts; give one language per text")
         labels = ["neutral"] * len(texts)
         scores = [0.0] * len(texts)
         by_lang: dict[str, list[int]] = {}

@@ -20,7 +20,7 @@ import ibis
 import pandas as pd
 import pyarrow as pa
 
-from cxlens.errors import CxlensError
+from cxlens.errors import UsageError
 from cxlens.text.language import detect_language, script_counts
 from cxlens.text.sentiment import SentimentModel
 from cxlens.text.themes import ThemeSet
@@ -82,7 +82,7 @@ def check_sources(source: str | Sequence[str]) -> list[str]:
     wanted = list(STORE_SOURCES) if source in ("all", None) else ([source] if isinstance(source, str) else list(source))
     unknown = [s for s in wanted if s not in STORE_SOURCES]
     if unknown:
-        raise CxlensError(f"unknown text source(s) {unknown}; use {', '.join(STORE_SOURCES)} or all")
+        raise UsageError("source", ",".join(unknown), [*STORE_SOURCES, "all"])
     return wanted
 
 
