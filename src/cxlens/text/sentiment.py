@@ -21,10 +21,11 @@ from __future__ import annotations
 import logging
 import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import joblib
 import numpy as np
@@ -205,8 +206,30 @@ def save_model(model: dict, folder: str | Path) -> Path:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"sentiment-{model['language']}.joblib"
-    joblib.dump(model, path, compress=3)
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    joblib.dump(model, partial, compress=3)
+    os.replace(partial, path)  # atomic: a reader in another process sees the old file or the new one, never half
     return path
+
+
+@contextmanager
+def _training_lock(folder: Path) -> Iterator[None]:
+    """One process at a time trains the first-use models for a cache folder; the others wait, then read
+    what it cached (parallel test workers or two commands started together would otherwise train twice).
+    Without fcntl (Windows) or a writable folder nothing is locked: saves are atomic, so the worst case
+    is training twice."""
+    try:
+        import fcntl
+
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / ".training.lock", "w")
+    except (ImportError, OSError) as exc:
+        log.info("sentiment model cache %s not locked: %s", folder, exc)
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
 
 
 def _shipped_path(language: str) -> Path | None:
@@ -279,13 +302,23 @@ class SentimentModel:
             self.sources[lang] = source
         missing = [lang for lang in languages if lang not in self.models and corpus_file(lang, corpus_dir) is not None]
         if train_missing and missing:
-            for lang, model in _train_all(missing, corpus_dir).items():
+            self._train_and_cache(missing, corpus_dir, folder)
+        return self
+
+    def _train_and_cache(self, missing: list[str], corpus_dir: str | Path | None, folder: Path) -> None:
+        with _training_lock(folder):
+            for lang in list(missing):  # another process may have cached them while we waited for the lock
+                cached = folder / f"sentiment-{lang}.joblib"
+                model = _read(cached) if cached.is_file() else None
+                if model is not None:
+                    self.models[lang], self.sources[lang] = model, "cache"
+                    missing.remove(lang)
+            for lang, model in (_train_all(missing, corpus_dir) if missing else {}).items():
                 try:
                     save_model(model, folder)
                 except OSError as exc:
                     log.warning("could not cache the %s sentiment model in %s: %s", lang, folder, exc)
                 self.models[lang], self.sources[lang] = model, "trained"
-        return self
 
     def predict(self, texts: Sequence[str], languages: Sequence[str]) -> tuple[list[str], list[float]]:
         """(labels, scores) per text; texts in unsupported languages get 'neutral' and 0.0."""

@@ -91,7 +91,34 @@ def test_first_use_trains_missing_languages_side_by_side_caches_them_and_reports
         first = SentimentModel.load(corpus_dir=tmp_path, cache=cache, languages=["de", "ru", "ar"])
     assert first.sources == {"de": "trained", "ru": "trained", "ar": "lexicon"}
     assert any("could not train ar" in r.getMessage() for r in caplog.records)
-    assert sorted(p.name for p in cache.iterdir()) == ["sentiment-de.joblib", "sentiment-ru.joblib"]
+    # only the two models (and the lock file): no half-written ".partial" file is left behind
+    assert sorted(p.name for p in cache.iterdir() if p.name != ".training.lock") == ["sentiment-de.joblib", "sentiment-ru.joblib"]
     assert first.predict(["toll super", "плохо медленно"], ["de", "ru"])[0] == ["positive", "negative"]
     again = SentimentModel.load(corpus_dir=tmp_path, cache=cache, languages=["de", "ru"])
     assert again.sources == {"de": "cache", "ru": "cache"}
+
+
+def _load_sources(corpus: str, cache: str) -> dict[str, str]:
+    from cxlens.text.sentiment import SentimentModel
+
+    return SentimentModel.load(corpus_dir=corpus, cache=cache, languages=["de", "ru"]).sources
+
+
+def test_two_processes_starting_together_train_once_and_the_other_reads_the_cache(tmp_path):
+    """Parallel test workers (or two commands) on an empty cache: the training lock lets one process
+    train; the other waits and reads complete models from the cache, never a half-written file."""
+    import multiprocessing
+
+    import pandas as pd
+
+    words = {"de": (["toll", "super", "schnell"], ["schlecht", "kaputt", "langsam"]),
+             "ru": (["отлично", "быстро", "спасибо"], ["плохо", "медленно", "ужасно"])}
+    for lang, (good, bad) in words.items():
+        rows = [(f"{good[i % 3]} {good[(i + 1) % 3]}", "positive") if i % 2 else (f"{bad[i % 3]} {bad[(i + 1) % 3]}", "negative")
+                for i in range(4000)]
+        pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp_path / f"{lang}.csv", index=False)
+    cache = str(tmp_path / "cache")
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.starmap(_load_sources, [(str(tmp_path), cache), (str(tmp_path), cache)])
+    assert sorted(r["de"] for r in results) == ["cache", "trained"]
+    assert sorted(r["ru"] for r in results) == ["cache", "trained"]
