@@ -149,13 +149,14 @@ def outcomes_section(store, min_n: int) -> Section | None:
     try:
         drivers = csat_drivers(store)
         blocks += [Heading("What moves CSAT after a ticket"),
-                   table(drivers, ["driver", "unit", "effect", "ci_low", "ci_high", "p_value", "std_effect", "n"])]
+                   table(drivers, ["driver", "unit", "effect", "ci_low", "ci_high", "p_value", "std_effect", "n", "customers"])]
     except AnalysisError:
         pass  # no ticket is followed by a CSAT answer: the outcome table still stands
     return Section("outcomes", "Outcomes: was the problem solved, and how fast", tuple(blocks),
                    intro="Per touchpoint: resolution, first-contact resolution and reopen rates (%), hours to first response "
                          "and to resolution (median, 90th percentile), open tickets and their median age in days. Below: CSAT "
-                         "points per unit of each outcome (OLS with 95% intervals), strongest first by standardised effect.")
+                         "points per unit of each outcome (OLS; 95% intervals cluster-robust by customer, since one customer's "
+                         "tickets are not independent), strongest first by standardised effect.")
 
 
 def gaps_section(store, min_n: int) -> Section | None:

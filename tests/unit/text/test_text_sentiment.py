@@ -74,17 +74,23 @@ def test_train_language_refits_on_train_and_dev_and_scores_only_test_rows(tmp_pa
     assert model["metrics"]["binary_accuracy"] == 1.0
 
 
-def test_first_use_trains_missing_languages_side_by_side_caches_them_and_reports_failures(tmp_path, caplog):
-    import pandas as pd
 
-    from cxlens.text.sentiment import SentimentModel
+def _write_word_corpora(folder, rows_per_language: int) -> None:
+    """Tiny German and Russian corpora (text,label) that any sentiment model separates perfectly."""
+    import pandas as pd
 
     words = {"de": (["toll", "super", "schnell"], ["schlecht", "kaputt", "langsam"]),
              "ru": (["отлично", "быстро", "спасибо"], ["плохо", "медленно", "ужасно"])}
     for lang, (good, bad) in words.items():
         rows = [(f"{good[i % 3]} {good[(i + 1) % 3]}", "positive") if i % 2 else (f"{bad[i % 3]} {bad[(i + 1) % 3]}", "negative")
-                for i in range(120)]
-        pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp_path / f"{lang}.csv", index=False)
+                for i in range(rows_per_language)]
+        pd.DataFrame(rows, columns=["text", "label"]).to_csv(folder / f"{lang}.csv", index=False)
+
+
+def test_first_use_trains_missing_languages_side_by_side_caches_them_and_reports_failures(tmp_path, caplog):
+    from cxlens.text.sentiment import SentimentModel
+
+    _write_word_corpora(tmp_path, rows_per_language=120)
     (tmp_path / "ar.csv").write_text("comment,stars\nممتاز,5\n", encoding="utf-8")  # no text/label columns
     cache = tmp_path / "cache"
     with caplog.at_level("WARNING"):
@@ -109,14 +115,7 @@ def test_two_processes_starting_together_train_once_and_the_other_reads_the_cach
     train; the other waits and reads complete models from the cache, never a half-written file."""
     import multiprocessing
 
-    import pandas as pd
-
-    words = {"de": (["toll", "super", "schnell"], ["schlecht", "kaputt", "langsam"]),
-             "ru": (["отлично", "быстро", "спасибо"], ["плохо", "медленно", "ужасно"])}
-    for lang, (good, bad) in words.items():
-        rows = [(f"{good[i % 3]} {good[(i + 1) % 3]}", "positive") if i % 2 else (f"{bad[i % 3]} {bad[(i + 1) % 3]}", "negative")
-                for i in range(4000)]
-        pd.DataFrame(rows, columns=["text", "label"]).to_csv(tmp_path / f"{lang}.csv", index=False)
+    _write_word_corpora(tmp_path, rows_per_language=4000)
     cache = str(tmp_path / "cache")
     with multiprocessing.get_context("spawn").Pool(2) as pool:
         results = pool.starmap(_load_sources, [(str(tmp_path), cache), (str(tmp_path), cache)])
