@@ -169,7 +169,8 @@ def require_spark() -> None:
 
 
 def spark_url(warehouse: Path) -> str:
-    return f"spark://local[2]?warehouse={warehouse}&partitions={SPARK_PARTITIONS}&memory=2g"
+    return (f"spark://local[2]?warehouse={warehouse}&partitions={SPARK_PARTITIONS}&memory=2g"
+            "&spark.sql.codegen.wholeStage=false&spark.sql.adaptive.enabled=false")
 
 
 # -------------------------------------------------------------------------------------------- fixtures

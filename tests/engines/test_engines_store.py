@@ -161,3 +161,17 @@ def test_two_spark_stores_in_one_process_do_not_see_each_others_tables(tmp_path)
     assert (a.count("touchpoints"), b.count("touchpoints")) == (1, 0)
     a.close()
     b.close()
+
+
+@pytest.mark.spark
+def test_spark_settings_in_the_store_url_reach_the_session_and_stay_per_store(tmp_path):
+    """`spark.*` query parameters are session settings (tuning without code); each store keeps its own."""
+    tuned = Store.open(make_url("spark", tmp_path / "a") + "&spark.sql.shuffle.partitions=3&spark.sql.ansi.enabled=false")
+    plain = Store.open(make_url("spark", tmp_path / "b"))
+    try:
+        assert tuned.backend.session.conf.get("spark.sql.shuffle.partitions") == "3"
+        assert tuned.backend.session.conf.get("spark.sql.ansi.enabled") == "false"
+        assert plain.backend.session.conf.get("spark.sql.shuffle.partitions") != "3"
+    finally:
+        tuned.close()
+        plain.close()

@@ -40,7 +40,7 @@ _TYPES = {"VARCHAR": "STRING", "DOUBLE": "DOUBLE", "BIGINT": "BIGINT"}
 
 
 def spark_params(url: str) -> tuple[str, dict[str, str]]:
-    """(Spark master, query parameters) of spark://MASTER[?warehouse=DIR&partitions=N&memory=4g&broadcast=256MB]."""
+    """(Spark master, query parameters) of spark://MASTER[?warehouse=DIR&partitions=N&memory=4g&broadcast=256MB&spark.KEY=VALUE...]."""
     address, _, query = url[len("spark://"):].partition("?")
     master = address if address.startswith("local") else f"spark://{address}"
     return master, {k: v[-1] for k, v in parse_qs(query).items()}
@@ -73,6 +73,9 @@ def connect(url: str) -> "SparkBackend":
     session.conf.set("spark.sql.sources.partitionOverwriteMode", "dynamic")
     # Dimension tables (customers, touchpoints) are small next to the facts: broadcast them, no shuffle.
     session.conf.set("spark.sql.autoBroadcastJoinThreshold", params.get("broadcast", "256MB"))
+    for key, value in params.items():  # any session setting by its own name, e.g. spark.sql.adaptive.enabled=false
+        if key.startswith("spark."):
+            session.conf.set(key, value)
     return SparkBackend(url, ibis.pyspark.connect(session), session, warehouse.rstrip("/"))
 
 
