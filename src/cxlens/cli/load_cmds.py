@@ -37,9 +37,10 @@ def load_cmd(
     render([report.as_dict()], "table", title=f"Loaded {file.name} into {kind}",
            columns=["rows_read", "inserted", "updated", "unchanged", "quarantined"] + (["respondents"] if report.respondents else []))
     r = report
-    console.print(f"{r.rows_read} read = {r.inserted} inserted + {r.updated} updated + {r.unchanged} unchanged + {r.quarantined} quarantined")
+    unit = f"answers (from {r.respondents} respondent rows)" if r.respondents is not None else "rows"
+    console.print(f"{r.rows_read} {unit} read = {r.inserted} inserted + {r.updated} updated + {r.unchanged} unchanged + {r.quarantined} quarantined")
     if report.quarantined:
-        console.print(f"[yellow]{report.quarantined} row(s) quarantined[/]: see `cxlens quarantine --kind {kind}`.")
+        console.print(f"[yellow]{report.quarantined} {'answer' if r.respondents is not None else 'row'}(s) quarantined[/]: see `cxlens quarantine --kind {kind}`.")
 
 
 @app.command("quarantine")

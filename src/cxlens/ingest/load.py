@@ -30,7 +30,11 @@ NUMBERED_VIEW = "_cx_numbered"
 
 @dataclass
 class LoadReport:
-    """What a load did: inserted + updated + unchanged + quarantined == rows_read (answers, for wide files)."""
+    """What a load did: inserted + updated + unchanged + quarantined == rows_read.
+
+    Every count is in rows of the canonical table: for a wide survey file that is answers (one per answered
+    question), and `respondents` says how many rows of the file they came from. The `loads` row holds the same counts.
+    """
 
     load_id: str
     kind: str
@@ -145,6 +149,8 @@ def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping
                       upsert: Callable[[duckdb.DuckDBPyConnection, str], tuple[int, int, int]]) -> dict:
     """Stage + validate in one pass, quarantine bad rows, upsert good ones; returns the counts.
 
+    Counts are staged rows (answers, for a wide file): a quarantined row may have several reasons in
+    `quarantine`, and in a wide file several answers share one source row number, so neither is counted.
     `upsert(con, good)` is the store backend's: it upserts the rows `FROM {good}` by key.
     """
     stage = stage_sql(table, exprs, mapping, NUMBERED_VIEW, raw_columns, native)
@@ -159,8 +165,12 @@ def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping
         FROM (SELECT _row, _raw, unnest(_errors) AS e FROM _cx_stage WHERE _errors IS NOT NULL)
     """)
     _quarantine_duplicates(con, table, meta)
-    quarantined = con.execute(f"SELECT count(DISTINCT row_number) FROM quarantine WHERE load_id = {literal(load_id)}").fetchone()[0]
-    good = f"_cx_stage s WHERE s._errors IS NULL AND NOT EXISTS (SELECT 1 FROM _cx_dupes d WHERE d._row = s._row)"
+    # Duplicates are taken from rows without errors, so the two sets do not overlap.
+    quarantined = con.execute("SELECT (SELECT count(*) FROM _cx_stage WHERE _errors IS NOT NULL) "
+                              "+ (SELECT count(*) FROM _cx_dupes)").fetchone()[0]
+    # Row number and key name one staged row (a wide file's answers share the row number, not the key).
+    good = (f"_cx_stage s WHERE s._errors IS NULL AND NOT EXISTS (SELECT 1 FROM _cx_dupes d WHERE d._row = s._row "
+            f"AND d._key IS NOT DISTINCT FROM CAST(s.{ident(table.key[0])} AS VARCHAR))")
     inserted, updated, unchanged = upsert(con, good)
     return {"rows_read": rows_read, "inserted": inserted, "updated": updated, "unchanged": unchanged, "quarantined": quarantined}
 

@@ -3,6 +3,11 @@
 Each canonical column becomes a typed expression plus zero or more checks; a check that fails
 yields a {field, value, reason} struct, and a row with any such struct goes to quarantine. One
 pass over the data, all rules at once, so validation costs little next to reading the file.
+
+Time: the store keeps naive UTC timestamps. A value with an offset (`Z`, `+05:00`, `-0800`) or a
+zone name (`Europe/Berlin`) is converted to UTC, whatever the session's time zone; a naive value is
+taken to be UTC already and kept as it is. Years outside 1900-2100 (placeholders such as 0001-01-01
+or 9999-12-31) are refused rather than let into trends.
 """
 
 from __future__ import annotations
@@ -47,9 +52,11 @@ def source_expressions(table: Table, source_cols: list[str], mapping: Mapping, f
     return exprs
 
 
-# Canonical type -> source types that convert exactly with a plain CAST (Parquet, JSON, Excel keep types).
+# Canonical type -> source types that convert exactly with a plain CAST (Parquet, JSON, Excel keep types);
+# a TIMESTAMP WITH TIME ZONE is converted to UTC instead (see `typed_expression`).
+_TZ_NATIVE = "TIMESTAMP WITH TIME ZONE"
 _NATIVE = {
-    "TIMESTAMP": ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE"),
+    "TIMESTAMP": ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE", _TZ_NATIVE),
     "DATE": ("DATE",),
     # Every integer converts to DOUBLE without failing (at worst rounded beyond 2^53: no score is).
     "DOUBLE": ("DOUBLE", "FLOAT", "HUGEINT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT",
@@ -59,25 +66,40 @@ _NATIVE = {
 }
 
 
-def native_columns(table: Table, exprs: dict[str, str], source_types: dict[str, str]) -> set[str]:
-    """Canonical columns read straight from a source column that already has a compatible type.
+def native_columns(table: Table, exprs: dict[str, str], source_types: dict[str, str]) -> dict[str, str]:
+    """Canonical columns read straight from a source column that already has a compatible type -> that type.
 
     They need no text round trip: casting a Parquet timestamp to text and parsing it back cost a
     quarter of a 10M-row load, and such a value cannot fail to parse.
     """
-    native = set()
+    native = {}
     for col in table.columns:
         src = exprs.get(col.name)
         if col.name == "month" or src is None:
             continue
         for name, sql_type in source_types.items():
             if src == ident(name) and sql_type.upper() in _NATIVE.get(col.type, ()):
-                native.add(col.name)
+                native[col.name] = sql_type.upper()
     return native
 
 
-def typed_expression(name: str, sql_type: str, raw: str, date_format: str | None, native: bool = False) -> str:
-    """Typed value of a raw expression; NULL when it cannot be parsed (a check reports that)."""
+# A date-time text that ends in a zone: Z, an offset (+05, +05:00, -0800) or a name (UTC, Europe/Berlin, XYZ).
+_ZONE_SUFFIX = r"\d:\d\d(:\d\d(\.\d*)?)?\s*([zZ]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z0-9_/+-]*)$"
+_YEARS = (1900, 2100)
+
+
+def _has_zone(text: str) -> str:
+    return f"regexp_matches({text}, {literal(_ZONE_SUFFIX)})"
+
+
+def typed_expression(name: str, sql_type: str, raw: str, date_format: str | None, native: bool | str = False) -> str:
+    """Typed value of a raw expression; NULL when it cannot be parsed (a check reports that).
+
+    `native` is the source's own type when it already fits (see `native_columns`); timestamps with a
+    zone, native or text, come out as naive UTC.
+    """
+    if native == _TZ_NATIVE and sql_type == "TIMESTAMP":
+        return f"timezone('UTC', {raw})"
     if native:
         return f"CAST({raw} AS {sql_type})"
     text = f"NULLIF(trim(CAST({raw} AS VARCHAR)), '')"
@@ -90,26 +112,35 @@ def typed_expression(name: str, sql_type: str, raw: str, date_format: str | None
     if sql_type == "BOOLEAN":
         return f"(CASE WHEN lower({text}) IN ({_TRUE}) THEN true WHEN lower({text}) IN ({_FALSE}) THEN false END)"
     if sql_type in ("TIMESTAMP", "DATE") and date_format:
-        return f"CAST(try_strptime({text}, {literal(date_format)}) AS {sql_type})"
+        parsed = f"try_strptime({text}, {literal(date_format)})"
+        if "%z" in date_format or "%Z" in date_format:  # strptime then gives a TIMESTAMP WITH TIME ZONE
+            parsed = f"timezone('UTC', {parsed})"
+        return f"CAST({parsed} AS {sql_type})"
+    if sql_type == "TIMESTAMP":
+        # A plain TIMESTAMP cast would drop the zone and keep the wall-clock time.
+        return (f"CASE WHEN {_has_zone(text)} THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) "
+                f"ELSE TRY_CAST({text} AS TIMESTAMP) END")
     return f"TRY_CAST({text} AS {sql_type})"
 
 
 def stage_sql(table: Table, exprs: dict[str, str], mapping: Mapping, source_view: str, raw_columns: list[str],
-              native: set[str] = frozenset()) -> str:
+              native: dict[str, str] | None = None) -> str:
     """SELECT producing typed canonical columns, `_row`, `_errors` and `_raw`.
 
     `_errors` (a list of {field, value, reason}) and `_raw` (the source row as JSON, kept in
     quarantine so nothing is lost) are NULL for good rows and built only for failing ones: building
     them for every row doubled the cost of a load. `raw_columns` are the source columns that make
     up `_raw`; a lone `_src` (wide files: the respondent's whole row as a struct) is written as is.
-    `native` names the columns whose source already has their type (see `native_columns`).
+    `native` maps the columns whose source already has their type to that type (see `native_columns`).
     """
+    native = native or {}
     typed, checks = [], []
     for col in table.columns:
         raw = exprs.get(col.name, "NULL")
         is_native = col.name in native
-        typed.append(f"{typed_expression(col.name, col.type, raw, mapping.dates.get(col.name), is_native)} AS {ident(col.name)}")
-        checks.extend(_column_checks(col.name, col.type, col.required, col.key, is_native))
+        typed.append(f"{typed_expression(col.name, col.type, raw, mapping.dates.get(col.name), native.get(col.name, False))} "
+                     f"AS {ident(col.name)}")
+        checks.extend(_column_checks(col.name, col.type, col.required, col.key, is_native, col.name in mapping.dates))
     if table.name == "responses":
         checks.extend(_score_range_checks("score" in native))
         if "aspect" in table.names:
@@ -153,7 +184,8 @@ def _needs_parse(name: str, sql_type: str) -> bool:
     return sql_type != "VARCHAR" or name == "month"
 
 
-def _column_checks(name: str, sql_type: str, required: bool, key: bool, native: bool = False) -> list[tuple[str, str]]:
+def _column_checks(name: str, sql_type: str, required: bool, key: bool, native: bool = False,
+                   formatted: bool = False) -> list[tuple[str, str]]:
     col = f"t.{ident(name)}"
     parsed = _needs_parse(name, sql_type) and not native
     raw_text = f"NULLIF(trim(t.{ident('_raw_' + name)}), '')" if parsed else col
@@ -162,8 +194,23 @@ def _column_checks(name: str, sql_type: str, required: bool, key: bool, native: 
         checks.append(_check(f"{raw_text} IS NULL", name, "NULL", "missing key" if key else "required value missing"))
     if parsed:
         expect = _EXPECTED.get(sql_type, "a month (YYYY-MM)")
-        checks.append(_check(f"{raw_text} IS NOT NULL AND {col} IS NULL", name, raw_text, f"cannot parse as {expect}"))
+        reason = f"cannot parse as {expect}"
+        why = None
+        if sql_type == "TIMESTAMP" and not formatted:
+            # Only failing rows evaluate this: a readable date-time with a zone DuckDB does not know.
+            why = (f"CASE WHEN {_has_zone(raw_text)} AND TRY_CAST({raw_text} AS TIMESTAMP) IS NOT NULL "
+                   f"THEN {literal(_UNKNOWN_ZONE)} ELSE {literal(reason)} END")
+        checks.append(_check(f"{raw_text} IS NOT NULL AND {col} IS NULL", name, raw_text, reason, why))
+    if sql_type in ("TIMESTAMP", "DATE"):
+        lo, hi = _YEARS
+        value = raw_text if parsed else col
+        checks.append(_check(f"{col} IS NOT NULL AND NOT ({col} >= DATE '{lo}-01-01' AND {col} < DATE '{hi + 1}-01-01')",
+                             name, value, f"year outside {lo} to {hi} (a placeholder date?); correct the value or leave it empty"))
     return checks
+
+
+_UNKNOWN_ZONE = ("unknown time zone; write an offset (Z, +05:00, -0800) or a zone name such as Europe/Berlin, "
+                 "or leave the zone out for UTC")
 
 
 def _aspect_check() -> tuple[str, str]:

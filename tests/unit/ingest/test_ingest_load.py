@@ -360,3 +360,33 @@ def test_a_wide_question_with_an_unknown_aspect_is_a_mapping_error(tmp_path):
     """)
     with pytest.raises(ConfigError, match="aspect 'feelings' is not one of"):
         read_mapping(m)
+
+
+def test_a_wide_file_counts_answers_everywhere_so_the_equation_holds_and_the_loads_row_agrees(store, tmp_path):
+    f = write(tmp_path / "wide.csv", """
+        ResponseId,ExternalRef,EndDate,Q1,Q2
+        S1,C1,2024-03-01 10:00:00,9,4
+        S2,C2,yesterday,8,5
+        S3,C3,2024-03-02 10:00:00,11,3
+        S1,C1,2024-03-03 10:00:00,7,
+    """)
+    m = write(tmp_path / "map.yaml", """
+        wide:
+          response_id: ResponseId
+          customer_id: ExternalRef
+          ts: EndDate
+          questions:
+            - {column: Q1, metric: nps, touchpoint: relationship}
+            - {column: Q2, metric: csat, touchpoint: call}
+    """)
+    r = load(store, f, "responses", read_mapping(m))
+    # 7 answers from 4 respondent rows: S2's two (bad date), S3's nps 11 and row 1's S1:Q1 (repeated in row 4) are refused.
+    assert (r.respondents, r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined) == (4, 7, 3, 0, 0, 4)
+    assert r.inserted + r.updated + r.unchanged + r.quarantined == r.rows_read
+    row = store.duckdb.execute("SELECT rows_read, inserted, updated, unchanged, quarantined FROM loads WHERE load_id = ?",
+                               [r.load_id]).fetchone()
+    assert row == (7, 3, 0, 0, 4)
+    got = store.duckdb.execute("SELECT response_id, score FROM responses ORDER BY 1").fetchall()
+    assert got == [("S1:Q1", 7.0), ("S1:Q2", 4.0), ("S3:Q2", 3.0)]  # row 1's other answer is not lost with its duplicate
+    again = load(store, f, "responses", read_mapping(m))
+    assert (again.rows_read, again.inserted, again.unchanged, again.quarantined) == (7, 0, 3, 4)
