@@ -11,14 +11,17 @@ import io
 import json
 import math
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterable, Sequence
 
 import click
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from cxlens.errors import CxlensError, UsageError, first_line
 
@@ -29,8 +32,9 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# No emoji codes: `:x:` in a customer's value stays `:x:`. Data is printed as rich.text.Text (never markup).
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False)
 
 MinNOpt = Annotated[int | None, typer.Option("--min-n", min=1, help="Flag cells with fewer answers (default: workspace min_n).")]
 WorkspaceOpt = Annotated[Path, typer.Option("--workspace", "-w", help="Workspace folder (holds cxlens.toml).")]
@@ -44,7 +48,7 @@ def _check_format(value: str) -> str:
     return value
 
 
-FormatOpt = Annotated[str, typer.Option("--format", "-f", callback=_check_format, help="Output format: table, json or csv.")]
+FormatOpt = Annotated[str, typer.Option("--format", "-f", callback=_check_format, help="Output format: table, json or csv. CSV text cells starting with = + - @ tab or CR get a leading ' so spreadsheets do not run them as formulas; set CXLENS_CSV_RAW=1 to write them as they are.")]
 
 
 # Library parameter name (UsageError.parameter) -> the CLI flag that sets it, where they differ.
@@ -92,7 +96,7 @@ def handles_errors(fn: Callable) -> Callable:
 
 
 def _fail(message: str) -> None:
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    err_console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -103,20 +107,22 @@ def render(records: Sequence[dict], fmt: str = "table", title: str | None = None
     if fmt == "json":
         sys.stdout.write(json.dumps([{c: _plain(r.get(c)) for c in columns} for r in records], ensure_ascii=False, indent=1) + "\n")
     elif fmt == "csv":
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({c: _plain(r.get(c)) for c in columns} for r in records)
-        sys.stdout.write(buf.getvalue())
+        safe = _plain if os.environ.get("CXLENS_CSV_RAW") == "1" else _csv_cell
+        sys.stdout.write(_csv_text(columns, ({c: safe(r.get(c)) for c in columns} for r in records)))
     elif fmt == "table":
-        table = Table(title=title, show_lines=False, header_style="bold")
+        # Everything is Text, so data prints literally (`[/red]` is a segment, not a closing tag).
+        table = Table(title=Text(title) if title else None, show_lines=False, header_style="bold")
+        # Label columns (the leading text columns: segment, touchpoint, ...) are never cut to `busin…`: a fixed width
+        # makes Rich narrow the measure columns instead, and a label wider than that folds onto more lines.
+        labels = _label_widths(records, columns, console.width // 2)
         for c in columns:
-            table.add_column(c, justify="right" if _numeric(records, c) else "left")
+            table.add_column(Text(c), justify="right" if _numeric(records, c) else "left", width=labels.get(c),
+                             overflow="fold" if c in labels else "ellipsis")
         for r in records:
-            table.add_row(*(_cell(r.get(c)) for c in columns))
+            table.add_row(*(Text(_cell(r.get(c))) for c in columns))
         console.print(table)
         for note in notes:
-            console.print(f"[dim]{note}[/]", highlight=False)
+            console.print(Text(note, style="dim"), highlight=False)
     else:
         raise UsageError("format", fmt, FORMATS)
 
@@ -130,6 +136,62 @@ def _plain(value: Any) -> Any:
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+# Text a spreadsheet would run as a formula starts with one of these (OWASP, "CSV Injection").
+FORMULA_LEADS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+LABEL_MAX = 40  # widest a label column gets; a longer value folds onto more lines
+
+
+def _csv_cell(value: Any) -> Any:
+    """CSV value with formula-like text neutralised: a leading `'` (OWASP), so `=HYPERLINK(...)` stays text.
+
+    Numbers, and text that is only a number (`-12.5`), are left as they are: a spreadsheet reads them as numbers.
+    """
+    value = _plain(value)
+    if isinstance(value, str) and value.startswith(FORMULA_LEADS) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def _csv_text(columns: Sequence[str], rows: Iterable[dict]) -> str:
+    r"""CSV with a header and `\n` line ends; a field holding a carriage return is quoted, so it reads back whole.
+
+    Python's csv writer quotes only the characters of its line terminator: with `\n`, a lone `\r` would go out
+    unquoted and break the row. Rows holding one are written with a `\r\n` terminator, then given `\n`.
+    """
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    crlf = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
+    writer.writeheader()
+    for row in rows:
+        if any(isinstance(v, str) and "\r" in v for v in row.values()):
+            crlf.writerow(row)
+            buf.seek(buf.tell() - 2)  # overwrite the row's "\r\n" with "\n"
+            buf.write("\n")
+            buf.truncate()
+        else:
+            writer.writerow(row)
+    return buf.getvalue()
+
+
+def _label_widths(records: Sequence[dict], columns: Sequence[str], budget: int) -> dict[str, int]:
+    """Widths of the label columns, the leading run of text columns (what a row is about: segment, period).
+
+    Each is as wide (in terminal cells) as its longest value or name (at most LABEL_MAX); together, with 3 characters of padding and
+    border each, at most `budget` (the widest shrinks first, to no less than 4), so the measures keep some room.
+    """
+    widths: dict[str, int] = {}
+    for c in columns:
+        if _numeric(records, c):
+            break
+        widths[c] = min(max([cell_len(c), *(cell_len(_cell(r.get(c))) for r in records)]), LABEL_MAX)
+    room = budget - 3 * len(widths)
+    while widths and sum(widths.values()) > room and max(widths.values()) > 4:
+        widest = max(widths, key=widths.__getitem__)
+        widths[widest] -= 1
+    return widths
 
 
 def _numeric(records: Sequence[dict], column: str) -> bool:

@@ -62,6 +62,11 @@ TABLE_HIDDEN = {"passives_pct", "change_ci_low", "change_ci_high", "p_value", "s
                 "resolution_ci_low", "resolution_ci_high", "fcr_ci_low", "fcr_ci_high", "reopen_ci_low", "reopen_ci_high"}
 
 
+def low_n_note(frame: pd.DataFrame, note: str) -> list[str]:
+    """[note] when a cell of `frame` is flagged low n, else []: the footnote explains a flag, so no flag, no note."""
+    return [note] if "low_n" in frame and bool(frame["low_n"].eq(True).any()) else []
+
+
 def show(frame: pd.DataFrame, fmt: str, title: str, notes: list[str] | None = None) -> None:
     rows = records(frame)
     if fmt == "table":
@@ -78,7 +83,7 @@ def _experience(fn: Callable, metric: str, by: str, period, since, until, filter
     min_n = ws.min_n if min_n is None else min_n
     with ws.store() as store:
         frame = fn(store, scope, min_n=min_n, compare=compare, **extra)
-    notes = [f"⚠ low n: fewer than {min_n} {'effective ' if weighted else ''}answers; the interval is wide, read with care."]
+    notes = low_n_note(frame, f"⚠ low n: fewer than {min_n} {'effective ' if weighted else ''}answers; the interval is wide, read with care.")
     if compare:
         notes.append("significant: Benjamini-Hochberg adjusted p (q_value) < 0.05 across all cells compared.")
     if weighted:
@@ -147,7 +152,7 @@ def outcomes_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint,
             return
         frame = outcomes_by(store, scope, min_n=min_n)
     show(frame, fmt, f"Ticket outcomes by {by or 'all'}" + (f" per {period}" if period else ""),
-         [f"⚠ low n: fewer than {min_n} tickets. Rates in %, times in hours, backlog ages in days."])
+         low_n_note(frame, f"⚠ low n: fewer than {min_n} tickets.") + ["Rates in %, times in hours, backlog ages in days."])
 
 
 @app.command("gaps")
@@ -221,7 +226,8 @@ def scorecard_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint
         view["csat_trend"] = frame["csat_trend"].map(sparkline)
         show(view, fmt, f"Scorecard by {by}", [
             "status: worst over metrics with a target; 'significantly' = the whole 95% interval is below target.",
-            f"⚠ low n: a metric has fewer than {min_n} answers. Trends are per {period}; --format json has the series."])
+            *low_n_note(frame, f"⚠ low n: a metric has fewer than {min_n} answers."),
+            f"Trends are per {period}; --format json has the series."])
     else:
         if fmt == "csv":
             frame = frame.assign(**{c: frame[c].map(lambda v: " ".join("" if x is None else str(x) for x in v))
