@@ -15,6 +15,7 @@ from typing import Sequence
 import yaml
 
 from cxlens.text.keywords import KeywordMatcher, normalize, tokens
+from cxlens.text.language import ANALYSIS_CHARS, text_head
 
 EMOTIONS = ("anger", "frustration", "joy", "trust")
 
@@ -43,16 +44,18 @@ def lexicon_scores(texts: Sequence[str], languages: Sequence[str]) -> list[float
     """Score in [-1, 1] per text from positive minus negative word hits.
 
     A negator anywhere in a short comment (under 8 tokens) flips the sign, which catches
-    "not good" / "nicht gut" / "不好" at the cost of some double negations.
+    "not good" / "nicht gut" / "不好" at the cost of some double negations. Reads the first
+    ANALYSIS_CHARS characters of each text, as the sentiment models do.
     """
     matcher = _sentiment_matcher()
     negators = _negators()
     out = []
     for text, lang in zip(texts, languages):
-        hits = matcher.count(text or "", lang)
+        text = text_head(text or "", ANALYSIS_CHARS)
+        hits = matcher.count(text, lang)
         pos, neg = hits.get("positive", 0), hits.get("negative", 0)
         score = (pos - neg) / (pos + neg + 1.0)
-        norm = normalize(text or "", lang)
+        norm = normalize(text, lang)
         toks = tokens(norm) if lang not in ("zh", "ja") else list(norm)
         if len(toks) < 8 and negators.get(lang, set()) & set(toks):
             score = -score
@@ -61,6 +64,7 @@ def lexicon_scores(texts: Sequence[str], languages: Sequence[str]) -> list[float
 
 
 def detect_emotions(texts: Sequence[str], languages: Sequence[str]) -> list[list[str]]:
-    """Emotions whose words occur in each text, from the shipped lexicon (often empty)."""
+    """Emotions whose words occur in the first ANALYSIS_CHARS characters of each text, from the shipped
+    lexicon (often empty)."""
     matcher = _emotion_matcher()
-    return [matcher.match(text or "", lang) for text, lang in zip(texts, languages)]
+    return [matcher.match(text_head(text or "", ANALYSIS_CHARS), lang) for text, lang in zip(texts, languages)]

@@ -3,6 +3,11 @@
 `analyze` takes texts (and optionally their languages and source) and returns one row per text in
 input order: language, sentiment, score, themes and emotions. `analyze_file` streams a CSV or
 Parquet file in batches so a file larger than memory can be scored.
+
+Each stage reads only the head of a comment: language id the first LANGUAGE_ID_CHARS (2,000)
+characters, sentiment, themes and emotions the first ANALYSIS_CHARS (5,000) (`text.language`), so
+the time per batch does not depend on its longest comment. `analyze_store` goes through `analyze`,
+so stored analyses read the same head.
 """
 
 from __future__ import annotations

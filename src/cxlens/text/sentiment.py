@@ -32,7 +32,7 @@ import numpy as np
 
 from cxlens.errors import UsageError
 from cxlens.text.corpus import CorpusError, corpus_file, load_corpus, split_indices
-from cxlens.text.language import SUPPORTED
+from cxlens.text.language import ANALYSIS_CHARS, SUPPORTED, text_head
 from cxlens.text.lexicon import lexicon_scores
 
 log = logging.getLogger(__name__)
@@ -321,7 +321,10 @@ class SentimentModel:
                 self.models[lang], self.sources[lang] = model, "trained"
 
     def predict(self, texts: Sequence[str], languages: Sequence[str]) -> tuple[list[str], list[float]]:
-        """(labels, scores) per text; texts in unsupported languages get 'neutral' and 0.0."""
+        """(labels, scores) per text; texts in unsupported languages get 'neutral' and 0.0.
+
+        Only the first ANALYSIS_CHARS characters of a text are scored (`text_head`, docs/text.md).
+        """
         if len(texts) != len(languages):
             raise UsageError("languages", len(languages), message=f"languages= has {len(languages)} entries for {len(texts)} texts; give one language per text")
         labels = ["neutral"] * len(texts)
@@ -331,7 +334,7 @@ class SentimentModel:
             if texts[i] and str(texts[i]).strip():
                 by_lang.setdefault(lang, []).append(i)
         for lang, idx in by_lang.items():
-            batch = [str(texts[i]) for i in idx]
+            batch = [text_head(str(texts[i]), ANALYSIS_CHARS) for i in idx]
             if lang in self.models:
                 pipe = self.models[lang]["pipeline"]
                 got_labels, got_scores = scores_and_labels(pipe.predict_proba(batch), pipe.classes_)

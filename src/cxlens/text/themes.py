@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from cxlens.errors import ConfigError
 from cxlens.model.config import parse_config
 from cxlens.text.keywords import KeywordMatcher
+from cxlens.text.language import ANALYSIS_CHARS, text_head
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -137,7 +138,8 @@ def assign_themes(texts: Sequence[str | None], languages: Sequence[str], themes:
     """Theme ids per text from the pinned themes' keywords in the text's language.
 
     Texts in a language the themes have no keywords for are matched with the English keywords
-    (code-switching into English is common in CX comments).
+    (code-switching into English is common in CX comments). Only the first ANALYSIS_CHARS characters
+    of a text are read (`text_head`, docs/text.md), as for sentiment.
     """
     themes = themes or ThemeSet.load()
     matcher = themes.matcher()
@@ -147,6 +149,7 @@ def assign_themes(texts: Sequence[str | None], languages: Sequence[str], themes:
         if not text:
             out.append([])
             continue
+        text = text_head(text, ANALYSIS_CHARS)
         hits = matcher.match(text, lang if lang in known else "en")
         if lang not in ("en",) and lang in known:
             hits += [h for h in matcher.match(text, "en") if h not in hits and _has_latin_words(text)]
