@@ -21,13 +21,13 @@ import pandas as pd
 import pyarrow as pa
 
 from cxlens.errors import UsageError
-from cxlens.text.language import detect_language, script_counts
+from cxlens.text.language import LANGUAGE_ID_CHARS, detect_language, script_counts, text_head
 from cxlens.text.sentiment import SentimentModel
 from cxlens.text.themes import ThemeSet
 
 TABLE = "comment_analysis"
 KEY = ["source", "source_id"]
-PIPELINE_VERSION = 1  # bump when the pipeline itself (not its models or themes) changes what it stores
+PIPELINE_VERSION = 2  # 2: comments read up to the caps in text/language.py; bump when the pipeline itself (not its models or themes) changes what it stores
 SEPARATOR = ";"       # themes and emotions are stored as "billing_errors;waiting_time" (portable across engines)
 
 # source -> (table, id column, text column, own language column or None)
@@ -105,7 +105,7 @@ def _script(lang: str | None) -> str:
 
 
 def _main_script(text: str) -> str | None:
-    counts = script_counts(text or "")
+    counts = script_counts(text_head(text or "", LANGUAGE_ID_CHARS))  # the part language id reads
     return max(counts, key=counts.get) if counts else None
 
 
