@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from cxlens.errors import InputFileError
+from cxlens.errors import UsageError
 from cxlens.ingest import load, quarantined_rows
 from cxlens.ingest.readers import read_source
 from cxlens.store import Store
@@ -32,8 +32,9 @@ def test_a_hostile_encoding_is_refused_as_an_encoding(tmp_path):
     con.execute("CREATE TABLE customers (customer_id VARCHAR)")
     path = tmp_path / "a.csv"
     path.write_text("customer_id\nC1\n", encoding="utf-8")
-    with pytest.raises(InputFileError):
+    with pytest.raises(UsageError) as refused:  # checked against the known encodings before any SQL
         read_source(con, path, "_cx_source", encoding=HOSTILE)
+    assert refused.value.parameter == "encoding"
     assert con.execute("SELECT count(*) FROM customers").fetchall() == [(0,)]
 
 
