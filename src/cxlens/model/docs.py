@@ -15,6 +15,9 @@ may only name customers and touchpoints that exist.
 
 Score scales: {", ".join(f"`{m}` {lo}–{hi}" for m, (lo, hi) in METRIC_SCALES.items())}.
 NPS groups: promoters 9–10, passives 7–8, detractors 0–6.
+Timestamps are stored as UTC without a zone: a value with an offset (`Z`, `+05:00`, `-0800`) or a zone
+name (`Europe/Berlin`) is converted to UTC when loaded, a value without one is taken as UTC, and an
+unknown zone or a year outside 1900–2100 is quarantined.
 
 This file is generated from `src/cxlens/model/schema.py` and `system.py` (`python -m cxlens.model.docs > docs/data-model.md`);
 a test fails when they differ.
