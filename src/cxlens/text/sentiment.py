@@ -303,7 +303,16 @@ class SentimentModel:
         missing = [lang for lang in languages if lang not in self.models and corpus_file(lang, corpus_dir) is not None]
         if train_missing and missing:
             self._train_and_cache(missing, corpus_dir, folder)
+        self._warn_word_lists()
         return self
+
+    def _warn_word_lists(self) -> None:
+        """Say so when a language is scored by word lists only: never a silent fallback."""
+        fallback = sorted(lang for lang, source in self.sources.items() if source == "lexicon")
+        if fallback:
+            log.warning("sentiment for %s uses word lists only (no trained model; much less accurate). Fix: "
+                        "`cxlens text train --corpus DIR` with labelled reviews (text,label) per language, "
+                        "see docs/text.md", ", ".join(fallback))
 
     def _train_and_cache(self, missing: list[str], corpus_dir: str | Path | None, folder: Path) -> None:
         with _training_lock(folder):

@@ -121,3 +121,15 @@ def test_two_processes_starting_together_train_once_and_the_other_reads_the_cach
         results = pool.starmap(_load_sources, [(str(tmp_path), cache), (str(tmp_path), cache)])
     assert sorted(r["de"] for r in results) == ["cache", "trained"]
     assert sorted(r["ru"] for r in results) == ["cache", "trained"]
+
+
+def test_a_language_left_to_word_lists_is_announced_with_the_fix(tmp_path, caplog):
+    """No silent fallback: a language without a trained model is named in a warning that says what to do."""
+    from cxlens.text.sentiment import SentimentModel
+
+    with caplog.at_level("WARNING"):
+        model = SentimentModel.load(corpus_dir=tmp_path, cache=tmp_path / "empty-cache", languages=["en", "de"])
+    assert model.sources == {"en": "shipped", "de": "lexicon"}
+    warned = [r.getMessage() for r in caplog.records if "word lists" in r.getMessage()]
+    assert len(warned) == 1 and warned[0].startswith("sentiment for de uses word lists")  # en has its shipped model
+    assert "cxlens text train" in warned[0]
