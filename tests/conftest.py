@@ -27,6 +27,15 @@ from cxlens.ingest import load, sync_journey
 from cxlens.model.journey import read_journey
 from cxlens.store import Store
 
+# Three touchpoints, no targets: the journey of the loading tests (ingest, readers, loading on every engine).
+PLAIN_JOURNEY = """
+stages: [purchase, support, advocacy]
+touchpoints:
+  - {id: shop, name: Shop, stage: purchase, channel: store}
+  - {id: call, name: Support call, stage: support, channel: call_center}
+  - {id: relationship, name: Relationship, stage: advocacy}
+"""
+
 TINY_JOURNEY = """
 stages: [purchase, support, advocacy]
 touchpoints:

@@ -17,14 +17,8 @@ from cxlens.errors import InputFileError
 from cxlens.ingest import Mapping, load, quarantined_rows, read_mapping, sync_journey
 from cxlens.model.journey import read_journey
 from cxlens.store import Store
+from conftest import PLAIN_JOURNEY as JOURNEY
 
-JOURNEY = """
-stages: [purchase, support, advocacy]
-touchpoints:
-  - {id: shop, name: Shop, stage: purchase, channel: store}
-  - {id: call, name: Support call, stage: support, channel: call_center}
-  - {id: relationship, name: Relationship, stage: advocacy}
-"""
 CUSTOMERS = """customer_id,signup_date,segment,region,language,plan,age
 C1,2024-01-01,family,north,en,basic,41
 C2,2024-02-01,value,south,ar,pro,33

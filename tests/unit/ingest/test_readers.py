@@ -12,14 +12,8 @@ from cxlens.errors import InputFileError, UsageError
 from cxlens.ingest import load, sync_journey
 from cxlens.model.journey import read_journey
 from cxlens.store import Store
+from conftest import PLAIN_JOURNEY as JOURNEY
 
-JOURNEY = """
-stages: [purchase, support, advocacy]
-touchpoints:
-  - {id: shop, name: Shop, stage: purchase, channel: store}
-  - {id: call, name: Support call, stage: support, channel: call_center}
-  - {id: relationship, name: Relationship, stage: advocacy}
-"""
 CUSTOMERS = "customer_id,signup_date,segment\nC1,2024-01-01,family\nC2,2024-02-01,value\n"
 HEADER = "response_id,customer_id,ts,touchpoint_id,metric,score,comment\n"
 
