@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -121,7 +122,7 @@ def analyze_cmd(
                 tasks[src] = progress.add_task(f"analysing {src} texts", total=total)
             progress.update(tasks[src], completed=done, total=total)
 
-        with err_console.status("loading the sentiment models") if err_console.is_terminal else _nothing():
+        with err_console.status("loading the sentiment models") if err_console.is_terminal else nullcontext():
             from cxlens.text.pipeline import default_sentiment_model
 
             default_sentiment_model()
@@ -130,14 +131,6 @@ def analyze_cmd(
            columns=["source", "texts", "analysed", "skipped", "removed"],
            notes=["skipped: text and analysis version unchanged since the last run; removed: the text's row left the store.",
                   f"analysis version: {result.model}"])
-
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 @text_app.command("impact")
@@ -155,7 +148,7 @@ def impact(
 
     scope = parse_scope(by, since=since, until=until)
     ws = Workspace.open(workspace)
-    with err_console.status("analysing new or changed comments") if err_console.is_terminal else _nothing():
+    with err_console.status("analysing new or changed comments") if err_console.is_terminal else nullcontext():
         impact = ws.text_impact(scope)
     result, done = impact.table, impact
     notes = ["share: of commented NPS answers; trend: monthly share (--format json has the series);",

@@ -147,8 +147,8 @@ class SqlBackend(Backend):
         self.raw_sql(f"ALTER TABLE {ident(table.name)} ADD COLUMN IF NOT EXISTS {ident(column)} {sql_type}")
 
     def write_version(self, version: int) -> None:
-        self.raw_sql(f"DELETE FROM {ident('cxlens_meta')} WHERE {ident('key')} = 'schema_version'")
-        self.raw_sql(f"INSERT INTO {ident('cxlens_meta')} VALUES ('schema_version', {literal(version)})")
+        self.raw_sql(f"DELETE FROM {ident(META.name)} WHERE {ident('key')} = 'schema_version'")
+        self.raw_sql(f"INSERT INTO {ident(META.name)} VALUES ('schema_version', {literal(version)})")
 
 
 @contextmanager

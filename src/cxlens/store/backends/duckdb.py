@@ -101,7 +101,7 @@ class DuckDBBackend(SqlBackend):
         if gone is not None:
             con.register("_cx_gone", gone)
         try:
-            with transaction(con):
+            with self.transaction():
                 con.execute(f"DELETE FROM {name} t USING _cx_rows r WHERE {keys_match(key, 't', 'r')}")
                 if gone is not None:
                     con.execute(f"DELETE FROM {name} t USING _cx_gone g WHERE {keys_match(key, 't', 'g')}")
@@ -115,7 +115,7 @@ class DuckDBBackend(SqlBackend):
         con = self.con
         con.register("_cx_replace", rows)
         try:
-            with transaction(con):
+            with self.transaction():
                 con.execute(f"DELETE FROM {ident(table.name)}")
                 con.execute(f"INSERT INTO {ident(table.name)} SELECT {', '.join(map(ident, table.names))} FROM _cx_replace")
         finally:

@@ -73,14 +73,14 @@ class PostgresBackend(SqlBackend):
     def write_keyed(self, table: Table, key: list[str], rows: pa.Table, gone: pa.Table | None) -> None:
         """DELETE the keys of `rows` and `gone`, COPY `rows`, in one transaction."""
         keys = pa.concat_tables([rows.select(key), gone]) if gone is not None else rows.select(key)
-        with transaction(self.pg):
+        with self.transaction():
             self.key_table("_cx_keys", table, key)
             _copy_in(self.pg, "_cx_keys", key, keys)
             self.pg.execute(f"DELETE FROM {ident(table.name)} t USING _cx_keys g WHERE {keys_match(key, 't', 'g')}")
             _copy_in(self.pg, table.name, list(table.names), rows)
 
     def replace_rows(self, table: Table, rows: pa.Table) -> None:
-        with transaction(self.pg):
+        with self.transaction():
             self.pg.execute(f"DELETE FROM {ident(table.name)}")
             _copy_in(self.pg, table.name, list(table.names), rows)
 
