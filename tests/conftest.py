@@ -279,3 +279,19 @@ def demo_store_copy(demo_store_source: Path, shared_demo, tmp_path_factory):
         return Store.open(f"duckdb:///{folder / 'cx.duckdb'}"), shared_demo(DEMO_CUSTOMERS, DEMO_SEED), report
 
     return copy
+
+
+# The public data sets of ../shared/data (see its README.md). Tests that read them skip cleanly where the
+# folder is absent (a user's clone); CXLENS_SHARED_DATA points elsewhere.
+SHARED_DATA = Path(os.environ.get("CXLENS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))
+
+
+@pytest.fixture
+def shared_data() -> Callable[[str], Path]:
+    """`shared_data("telco_churn/Telco-Customer-Churn_IBM.csv")` -> its path, or skip the test when absent."""
+    def find(relative: str) -> Path:
+        path = SHARED_DATA / relative
+        if not path.exists():
+            pytest.skip(f"public data set {relative} not found under {SHARED_DATA} (set CXLENS_SHARED_DATA)")
+        return path
+    return find
