@@ -1,0 +1,57 @@
+"""The telco and attribution walkthroughs of docs/examples/ run as written, and show what they say.
+
+Each test runs every ```sh block of a README on the public data set (skipped where it is absent),
+then checks the figures the README states twice: against the commands' output, and against the
+CSV read straight with DuckDB (no cxlens involved).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from walkthrough import EXAMPLES, run_walkthrough
+
+
+
+def _stated_output(name: str) -> list[str]:
+    """The lines of the README's ```text blocks (what the commands show), whitespace collapsed."""
+    text = (EXAMPLES / name / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```text\n(.*?)^```", text, re.S | re.M)
+    return [" ".join(line.split()) for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def _assert_stated_lines_printed(name: str, output: str) -> None:
+    printed = {" ".join(line.split()) for line in output.splitlines()}
+    missing = [line for line in _stated_output(name) if line not in printed]
+    assert not missing, f"docs/examples/{name}/README.md states lines the commands did not print: {missing}\n---\n{output}"
+
+
+def _churn_lines(output: str) -> dict[str, tuple[int, int, float]]:
+    """'  Month-to-month 3875 customers 1655 churned 42.7% monthly revenue 257,294.15' -> {label: (n, churned, revenue)}."""
+    pattern = re.compile(r"^\s+(.+?)\s+(\d+) customers\s+(\d+) churned\s+[\d.]+%\s+monthly revenue\s+([\d,.]+)$", re.M)
+    return {m[1]: (int(m[2]), int(m[3]), float(m[4].replace(",", ""))) for m in pattern.finditer(output)}
+
+
+def test_telco_churn_walkthrough_shows_churn_by_contract_and_plan(shared_data, tmp_path: Path) -> None:
+    csv = shared_data("telco_churn/Telco-Customer-Churn_IBM.csv")
+    done = run_walkthrough("telco_churn", csv.parents[1], tmp_path)
+
+    load_customers, load_outcomes = done.outputs[0].split("Loaded")[1:3]
+    for report in (load_customers, load_outcomes):
+        assert "7043 rows read = 7043 inserted" in report and "+ 0 quarantined" in report, report
+    assert "Nothing in quarantine." in done.outputs[0]
+
+    shown = _churn_lines(done.outputs[1])
+    expected = {}
+    for column in ("Contract", "InternetService"):
+        rows = duckdb.sql(f"""SELECT "{column}", count(*), count(*) FILTER (WHERE Churn = 'Yes'),
+                                     round(sum(MonthlyCharges), 2)
+                              FROM read_csv('{csv}', all_varchar=false) GROUP BY 1""").fetchall()
+        expected.update({label: (n, churned, revenue) for label, n, churned, revenue in rows})
+    assert shown == expected
+    assert sum(n for n, _, _ in expected.values()) == 2 * 7043 and sum(c for _, c, _ in expected.values()) == 2 * 1869
+    _assert_stated_lines_printed("telco_churn", done.outputs[1])
