@@ -55,3 +55,28 @@ def test_telco_churn_walkthrough_shows_churn_by_contract_and_plan(shared_data, t
     assert shown == expected
     assert sum(n for n, _, _ in expected.values()) == 2 * 7043 and sum(c for _, c, _ in expected.values()) == 2 * 1869
     _assert_stated_lines_printed("telco_churn", done.outputs[1])
+
+
+def test_attribution_walkthrough_shows_reach_and_conversion_per_channel(shared_data, tmp_path: Path) -> None:
+    csv = shared_data("journey_attribution_touchpoints/attribution_data.csv")
+    done = run_walkthrough("journey_attribution_touchpoints", csv.parents[1], tmp_path)
+    _assert_stated_lines_printed("journey_attribution_touchpoints", done.text)
+
+    log = f"read_csv('{csv}')"
+    rows, customers, conversions, converters = duckdb.sql(
+        f"""SELECT count(*), count(DISTINCT customer_id), count(*) FILTER (WHERE interaction = 'conversion'),
+                   count(DISTINCT customer_id) FILTER (WHERE interaction = 'conversion') FROM {log}""").fetchall()[0]
+    load = done.outputs[0]
+    assert f"{rows} rows read = {customers} inserted + 0 updated + 0 unchanged + {rows - customers} quarantined" in load
+    assert f"{rows} rows read = {rows} inserted + 0 updated + 0 unchanged + 0 quarantined" in load
+    assert f"{rows} rows read = {conversions} inserted + 0 updated + 0 unchanged + {rows - conversions} quarantined" in load
+    assert "unknown touchpoint (add it to journey.yaml)" in load
+    assert f"{customers} customers, {conversions} conversions by {converters} customers" in done.outputs[1]
+
+    expected = duckdb.sql(f"""
+        WITH converters AS (SELECT DISTINCT customer_id FROM {log} WHERE interaction = 'conversion')
+        SELECT lower(replace(channel, ' ', '_')), count(*), count(DISTINCT customer_id),
+               count(DISTINCT customer_id) FILTER (WHERE customer_id IN (SELECT customer_id FROM converters))
+        FROM {log} GROUP BY 1 ORDER BY 1""").fetchall()
+    shown = re.findall(r"^\s+(\w+)\s+(\d+) touches\s+(\d+) customers reached\s+(\d+) converted", done.outputs[1], re.M)
+    assert [(tp, int(t), int(r), int(c)) for tp, t, r, c in shown] == expected
