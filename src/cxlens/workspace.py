@@ -170,11 +170,12 @@ class Workspace:
         return sync_journey(store, self.journey())
 
     def load(self, path: str | Path, kind: str, mapping: "str | Path | Mapping | None" = None, encoding: str = "utf-8",
-             on_progress: Callable[[float], None] | None = None) -> "LoadReport":
+             on_progress: Callable[[float], None] | None = None, replace: bool = False) -> "LoadReport":
         """Load one file into the canonical table `kind` as one transaction, the journey synced first.
 
         `mapping` is a mapping YAML path or a parsed Mapping (None: columns already canonical).
         Bad rows are quarantined; the report counts read/inserted/updated/unchanged/quarantined rows.
+        Stored rows are merged column-wise (the file's columns updated, the others kept) unless `replace`.
         """
         from cxlens.ingest import Mapping, load, read_mapping, sync_journey
 
@@ -183,7 +184,7 @@ class Workspace:
         journey = self.journey()  # validated before the store is touched
         with self.store(migrate=True) as store:
             sync_journey(store, journey)
-            return load(store, path, kind, mapping, encoding, on_progress=on_progress)
+            return load(store, path, kind, mapping, encoding, on_progress=on_progress, replace=replace)
 
     def quarantined(self, kind: str | None = None, limit: int | None = 200) -> list[dict]:
         """Rows refused by loads (newest load first), optionally of one table: file, row, field, value, reason."""

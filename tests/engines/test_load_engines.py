@@ -168,3 +168,17 @@ def test_spark_loads_write_month_partitioned_parquet_readable_by_any_engine(tmp_
     n = duckdb.sql(f"SELECT count(*) FROM read_parquet('{folder}/**/*.parquet', hive_partitioning=true)").fetchall()[0][0]
     assert n == store.count("responses") == 3
     store.close()
+
+
+def test_a_second_customer_file_updates_only_its_columns_on_every_engine(engine_url, tmp_path):
+    """Column-wise merge runs in the shared upsert, so every engine keeps the first file's fields."""
+    import json
+
+    with prepared(engine_url, tmp_path) as store:
+        report = load(store, write(tmp_path / "services.csv", "customer_id,plan,internet\nC1,max,fiber\nC9,pro,dsl\n"), "customers")
+        got = {r["customer_id"]: r for r in store.to_pyarrow(store.table("customers")).to_pylist()}
+    assert (report.inserted, report.updated, report.unchanged) == (1, 1, 0)
+    assert report.changed == {"plan": 1, "attributes": 1}
+    assert (got["C1"]["segment"], got["C1"]["region"], got["C1"]["plan"]) == ("family", "north", "max")
+    assert json.loads(got["C1"]["attributes"]) == {"age": "41", "internet": "fiber"}
+    assert (got["C2"]["plan"], got["C9"]["segment"]) == ("pro", None)

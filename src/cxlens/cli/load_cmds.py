@@ -18,9 +18,14 @@ def load_cmd(
     kind: Annotated[str, typer.Option("--kind", "-k", help=f"Canonical table: {', '.join(KINDS)}.")],
     mapping: Annotated[Path | None, typer.Option("--mapping", "-m", help="Mapping YAML (rename, dates, values, wide surveys).")] = None,
     encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
+    replace: Annotated[bool, typer.Option("--replace", help="Replace whole stored rows: columns the file lacks become empty "
+                                          "(default: merge, updating only the file's columns).")] = False,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
-    """Load FILE as one transaction: bad rows go to quarantine with a reason, good rows are upserted."""
+    """Load FILE as one transaction: bad rows go to quarantine with a reason, good rows are upserted.
+
+    A row whose key is already stored is merged: the columns FILE provides are updated, the others kept.
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from cxlens.workspace import Workspace
@@ -30,7 +35,8 @@ def load_cmd(
                   TimeElapsedColumn(), console=err_console, transient=True) as bar:
         task = bar.add_task(file.name, total=1.0)
         try:
-            report = ws.load(file, kind, mapping, encoding, on_progress=lambda f: bar.update(task, completed=f))
+            report = ws.load(file, kind, mapping, encoding, on_progress=lambda f: bar.update(task, completed=f),
+                             replace=replace)
         except KeyboardInterrupt:
             err_console.print(f"[yellow]Interrupted: nothing from {file.name} was loaded; the store is as it was.[/]")
             raise typer.Exit(130) from None
@@ -39,6 +45,10 @@ def load_cmd(
     r = report
     unit = f"answers (from {r.respondents} respondent rows)" if r.respondents is not None else "rows"
     console.print(f"{r.rows_read} {unit} read = {r.inserted} inserted + {r.updated} updated + {r.unchanged} unchanged + {r.quarantined} quarantined")
+    if r.updated or r.unchanged:
+        kept = "whole rows replaced" if r.mode == "replace" else "their other columns kept"
+        render([{"column": c, "stored rows changed": n} for c, n in r.changed.items()], "table",
+               title=f"Columns written to {r.updated + r.unchanged} stored rows ({kept})")
     if report.quarantined:
         console.print(f"[yellow]{report.quarantined} {'answer' if r.respondents is not None else 'row'}(s) quarantined[/]: see `cxlens quarantine --kind {kind}`.")
 

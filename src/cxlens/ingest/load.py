@@ -7,10 +7,12 @@ leaves the store exactly as it was.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import json
 import threading
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -22,6 +24,7 @@ from cxlens.ingest.mapping import Mapping
 from cxlens.ingest.readers import read_source
 from cxlens.ingest.validate import native_columns, source_expressions, stage_sql
 from cxlens.model import KINDS, TABLES, Table
+from cxlens.store.backends.base import UpsertCounts
 from cxlens.store.sql import ident, literal
 
 SOURCE_VIEW = "_cx_source"
@@ -45,15 +48,21 @@ class LoadReport:
     unchanged: int
     quarantined: int
     respondents: int | None = None  # wide survey files: rows of the file (each holds several answers)
+    mode: str = "merge"  # merge: stored rows keep the columns the file lacks; replace: whole rows
+    changed: dict[str, int] = field(default_factory=dict)  # column written -> stored rows whose value changed
 
     def as_dict(self) -> dict:
         return asdict(self)
 
 
 def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, encoding: str = "utf-8",
-         on_progress: Callable[[float], None] | None = None, _before_commit: Callable[[], None] | None = None) -> LoadReport:
+         on_progress: Callable[[float], None] | None = None, replace: bool = False,
+         _before_commit: Callable[[], None] | None = None) -> LoadReport:
     """Load `path` into the canonical table `kind` of `store`; returns counts. Raises InputFileError.
 
+    A row whose key is stored already is merged column-wise: the columns the file (or its mapping)
+    provides are updated and the others kept, so one customer view can be built from several exports.
+    `replace=True` replaces whole rows instead (columns the file lacks become empty).
     `_before_commit` is a test hook: it runs inside the transaction just before COMMIT.
     """
     if kind not in KINDS:
@@ -78,9 +87,11 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
         with _progress(con, on_progress):
             con.execute("BEGIN TRANSACTION")
             try:
+                written = None if replace else set(exprs)
                 counts = _stage_and_upsert(con, table, exprs, mapping, load_id, str(path), raw_columns, native,
-                                          session.upsert)
-                report = LoadReport(load_id, kind, str(path), respondents=respondents if mapping.wide else None, **counts)
+                                          lambda c, good: session.upsert(c, good, written))
+                report = LoadReport(load_id, kind, str(path), respondents=respondents if mapping.wide else None,
+                                    mode="replace" if replace else "merge", **counts)
                 _record_load(con, report, _sha256(path), started)
                 session.publish(con, load_id, str(path), _before_commit)
                 con.execute("COMMIT")
@@ -146,7 +157,7 @@ def _numbered_columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping, load_id: str, file: str,
                       raw_columns: list[str], native: set[str],
-                      upsert: Callable[[duckdb.DuckDBPyConnection, str], tuple[int, int, int]]) -> dict:
+                      upsert: Callable[[duckdb.DuckDBPyConnection, str], UpsertCounts]) -> dict:
     """Stage + validate in one pass, quarantine bad rows, upsert good ones; returns the counts.
 
     Counts are staged rows (answers, for a wide file): a quarantined row may have several reasons in
@@ -171,8 +182,9 @@ def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping
     # Row number and key name one staged row (a wide file's answers share the row number, not the key).
     good = (f"_cx_stage s WHERE s._errors IS NULL AND NOT EXISTS (SELECT 1 FROM _cx_dupes d WHERE d._row = s._row "
             f"AND d._key IS NOT DISTINCT FROM CAST(s.{ident(table.key[0])} AS VARCHAR))")
-    inserted, updated, unchanged = upsert(con, good)
-    return {"rows_read": rows_read, "inserted": inserted, "updated": updated, "unchanged": unchanged, "quarantined": quarantined}
+    done = upsert(con, good)
+    return {"rows_read": rows_read, "inserted": done.inserted, "updated": done.updated, "unchanged": done.unchanged,
+            "quarantined": quarantined, "changed": done.changed}
 
 
 def _quarantine_duplicates(con, table: Table, meta: str) -> None:
@@ -199,10 +211,12 @@ def _quarantine_duplicates(con, table: Table, meta: str) -> None:
 
 def _record_load(con, report: LoadReport, sha256: str, started: datetime) -> None:
     r = report
-    con.execute(
-        "INSERT INTO loads VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-        [r.load_id, r.kind, r.file, sha256, r.rows_read, r.inserted, r.updated, r.unchanged, r.quarantined, started],
-    )
+    values = {"load_id": r.load_id, "kind": r.kind, "file": r.file, "sha256": sha256, "rows_read": r.rows_read,
+              "inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged, "quarantined": r.quarantined,
+              "started_at": started, "finished_at": datetime.now(timezone.utc).replace(tzinfo=None),
+              "mode": r.mode, "columns": json.dumps(r.changed)}
+    names = ", ".join(ident(c) for c in values)  # by name: a migrated store has the newer columns last
+    con.execute(f"INSERT INTO loads ({names}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
 
 
 def _sha256(path: Path) -> str:
@@ -214,29 +228,40 @@ def _sha256(path: Path) -> str:
 
 
 class _progress:
-    """Poll DuckDB's query progress on a thread and pass it to the callback (the CLI draws a bar)."""
+    """Poll DuckDB's query progress on a thread and pass it to the callback (the CLI draws a bar).
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, callback: Callable[[float], None] | None):
-        self.con, self.callback = con, callback
+    DuckDB tracks progress only while `enable_progress_bar` is on (otherwise `query_progress()` is -1
+    throughout and the bar sat at 0% until the end); its own printing stays off. A load runs several
+    statements, each counted from 0, so the bar shows the furthest point reached, held below 100% until
+    the load ends.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, callback: Callable[[float], None] | None, interval: float = 0.2):
+        self.con, self.callback, self.interval = con, callback, interval
         self.done = threading.Event()
+        self.furthest = 0.0
 
     def __enter__(self) -> "_progress":
         if self.callback:
+            self.con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
             self.thread = threading.Thread(target=self._poll, daemon=True)
             self.thread.start()
         return self
 
     def _poll(self) -> None:
-        while not self.done.wait(0.2):
+        while not self.done.wait(self.interval):
             try:
                 value = self.con.query_progress()
             except duckdb.Error:
                 continue
-            if value is not None and value >= 0:
-                self.callback(min(float(value), 100.0) / 100.0)
+            if value is not None and value >= 0 and value / 100.0 * 0.99 > self.furthest:
+                self.furthest = value / 100.0 * 0.99
+                self.callback(self.furthest)
 
     def __exit__(self, *exc: object) -> None:
         self.done.set()
         if self.callback:
             self.thread.join()
+            with contextlib.suppress(duckdb.Error):  # the load's own error is the one to report
+                self.con.execute("RESET enable_progress_bar")
             self.callback(1.0)

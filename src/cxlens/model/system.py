@@ -25,6 +25,9 @@ LOADS = Table(
         Column("quarantined", "BIGINT", "Rows refused (see `quarantine`).", "10"),
         Column("started_at", "TIMESTAMP", "When the load began (UTC).", "2024-07-01 09:00:00"),
         Column("finished_at", "TIMESTAMP", "When it committed (UTC).", "2024-07-01 09:00:04"),
+        Column("mode", "VARCHAR", "merge (stored rows keep the columns the file lacks) or replace (whole rows).", "merge"),
+        Column("columns", "VARCHAR", "JSON object: each column the load wrote -> stored rows whose value it changed.",
+               '{"segment": 12, "region": 0}'),
     ),
 )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Callable, Collection
 
 from cxlens.errors import StoreError
-from cxlens.model import META, SCHEMA_VERSION, SYSTEM_TABLES, TABLES, table
+from cxlens.model import LOADS, META, SCHEMA_VERSION, SYSTEM_TABLES, TABLES, table
 from cxlens.store.backends import Backend
 
 # A step gets the store's backend and the names of its external tables (read in place, never created).
@@ -42,8 +42,15 @@ def _add_aspect_v3(backend: Backend, external: Collection[str]) -> None:
         backend.add_column(table("responses"), "aspect")
 
 
+def _load_columns_v4(backend: Backend, external: Collection[str]) -> None:
+    """Version 4: `loads.mode` and `loads.columns` (column-wise merge). Older loads replaced whole rows,
+    but which columns their files held was not recorded, so both stay NULL for them."""
+    for column in ("mode", "columns"):
+        backend.add_column(LOADS, column)
+
+
 # version reached -> step; append a step (never edit an old one) when the model changes.
-MIGRATIONS: dict[int, Step] = {1: _create_v1, 2: _create_v2, 3: _add_aspect_v3}
+MIGRATIONS: dict[int, Step] = {1: _create_v1, 2: _create_v2, 3: _add_aspect_v3, 4: _load_columns_v4}
 
 
 def _refuse_newer(backend: Backend, version: int) -> None:

@@ -384,3 +384,18 @@ def test_a_wide_file_counts_answers_everywhere_so_the_equation_holds_and_the_loa
     assert got == [("S1:Q1", 7.0), ("S1:Q2", 4.0), ("S3:Q2", 3.0)]  # row 1's other answer is not lost with its duplicate
     again = load(store, f, "responses", read_mapping(m))
     assert (again.rows_read, again.inserted, again.unchanged, again.quarantined) == (7, 0, 3, 4)
+
+
+def test_load_progress_moves_before_the_end_of_a_long_statement():
+    """DuckDB reports progress only with enable_progress_bar on; without it the bar sat at 0% until the end."""
+    import duckdb
+
+    from cxlens.ingest.load import _progress
+
+    con = duckdb.connect()
+    seen: list[float] = []
+    with _progress(con, seen.append, interval=0.02):
+        con.execute("SELECT count(DISTINCT md5(i::VARCHAR)) FROM range(6000000) t(i)").fetchall()
+    assert seen[-1] == 1.0
+    assert any(0 < f < 1 for f in seen), seen
+    assert seen == sorted(seen)  # the bar never moves back

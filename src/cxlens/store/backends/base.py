@@ -9,8 +9,9 @@ path) and exposes external Parquet/Delta tables. Analyses use `backend.ibis`, th
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
 from contextlib import AbstractContextManager, contextmanager
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Collection, Iterator
 
 import duckdb
 import ibis
@@ -21,12 +22,26 @@ from cxlens.model import META, Table
 from cxlens.store.sql import ident, literal
 
 
+@dataclass
+class UpsertCounts:
+    """What an upsert did: every good row is inserted, updated or unchanged.
+
+    `changed` says, for each column the load wrote, how many stored rows it changed: the counts per
+    column set that tell a user what a second customer file did to the first one's fields.
+    """
+
+    inserted: int
+    updated: int
+    unchanged: int
+    changed: dict[str, int] = field(default_factory=dict)
+
+
 class LoadSession(ABC):
     """The loader's write path for one load into one table.
 
     Validation always runs in DuckDB; the session says in which connection (the store's own for a
     DuckDB store, an in-memory staging one otherwise) and how the outcome reaches the store. The loader
-    calls ``connection()``, then inside its DuckDB transaction ``upsert(con, good)`` and ``publish(...)``;
+    calls ``connection()``, then inside its DuckDB transaction ``upsert(con, good, columns)`` and ``publish(...)``;
     ``abort()`` when anything fails and ``close()`` always.
     """
 
@@ -35,8 +50,8 @@ class LoadSession(ABC):
         """DuckDB connection holding `quarantine`, `loads`, the target table and its reference tables."""
 
     @abstractmethod
-    def upsert(self, con: duckdb.DuckDBPyConnection, good: str) -> tuple[int, int, int]:
-        """Upsert the rows `SELECT ... FROM {good}` by key; returns (inserted, updated, unchanged)."""
+    def upsert(self, con: duckdb.DuckDBPyConnection, good: str, columns: Collection[str] | None = None) -> UpsertCounts:
+        """Upsert the rows `SELECT ... FROM {good}` by key, writing only `columns` of stored rows (None: whole rows)."""
 
     def publish(self, con: duckdb.DuckDBPyConnection, load_id: str, file: str,
                 before_commit: Callable[[], None] | None = None) -> None:

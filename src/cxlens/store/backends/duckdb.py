@@ -6,7 +6,7 @@ path. The same upsert also runs in the in-memory DuckDB that stages loads for th
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Collection
 
 import duckdb
 import ibis
@@ -15,7 +15,7 @@ import pyarrow as pa
 from cxlens.errors import StoreError
 from cxlens.model import Table
 from cxlens.store import external
-from cxlens.store.backends.base import LoadSession, SqlBackend, keys_match, transaction
+from cxlens.store.backends.base import LoadSession, SqlBackend, UpsertCounts, keys_match, transaction
 from cxlens.store.sql import ident, literal
 
 
@@ -28,32 +28,62 @@ def connect(url: str) -> "DuckDBBackend":
         raise StoreError(f"cannot open DuckDB store {path}: {exc}") from exc
 
 
-def upsert(con: duckdb.DuckDBPyConnection, table: Table, good: str) -> tuple[int, int, int]:
-    """Insert new keys, replace changed rows, leave identical rows alone; returns the three counts.
+def upsert(con: duckdb.DuckDBPyConnection, table: Table, good: str, columns: Collection[str] | None = None) -> UpsertCounts:
+    """Insert new keys, update changed rows, leave identical rows alone.
 
-    `good` is the FROM clause of the validated rows (`SELECT ... FROM {good}`).
+    `good` is the FROM clause of the validated rows (`SELECT ... FROM {good}`). `columns` are the
+    columns the file provides: a stored row keeps its other columns (column-wise merge, so customer
+    demographics, services and location can come from three exports), and `attributes` JSON objects
+    are merged key by key. `columns=None` replaces whole rows (`cxlens load --replace`).
     """
     name = ident(table.name)
     cols = ", ".join(ident(c.name) for c in table.columns)
+    written = [c.name for c in table.columns if c.name not in table.key and (columns is None or c.name in columns)]
     if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
         inserted = con.execute(f"INSERT INTO {name} SELECT {cols} FROM {good}").fetchone()[0]
-        return inserted, 0, 0
+        return UpsertCounts(inserted, 0, 0, dict.fromkeys(written, 0))
     join = keys_match(list(table.key), "g", "o")
-    same = " AND ".join(f"g.{ident(c.name)} IS NOT DISTINCT FROM o.{ident(c.name)}" for c in table.columns)
+    exists = f"o.{ident(table.key[0])} IS NOT NULL"
+    merged = ", ".join(f"{_merged(c.name, table, columns, exists)} AS {ident(c.name)}, o.{ident(c.name)} AS {ident('_old_' + c.name)}"
+                       for c in table.columns)
+    same = {c.name: f"{_comparable(ident(c.name), c.name, table)} IS NOT DISTINCT FROM "
+                    f"{_comparable(ident('_old_' + c.name), c.name, table)}" for c in table.columns}
+    flags = "".join(f", _exists AND NOT ({same[c]}) AS {ident('_chg_' + c)}" for c in written)
+    # One join: each good row with its stored row (if any), the merged values, and what changed.
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _cx_class AS
-        SELECT g.*, o.{ident(table.key[0])} IS NOT NULL AS _exists, coalesce({same}, false) AS _same
-        FROM (SELECT {cols} FROM {good}) g LEFT JOIN {name} o ON {join}
+        SELECT *, _exists AND {" AND ".join(same.values())} AS _same{flags}
+        FROM (SELECT {merged}, {exists} AS _exists FROM (SELECT {cols} FROM {good}) g LEFT JOIN {name} o ON {join})
     """)
-    inserted, updated, unchanged = con.execute(
-        "SELECT count(*) FILTER (NOT _exists), count(*) FILTER (_exists AND NOT _same), count(*) FILTER (_same) FROM _cx_class"
-    ).fetchone()
+    counted = ", ".join(["count(*) FILTER (NOT _exists)", "count(*) FILTER (_exists AND NOT _same)", "count(*) FILTER (_same)",
+                         *(f"count(*) FILTER ({ident('_chg_' + c)})" for c in written)])
+    inserted, updated, unchanged, *changed = con.execute(f"SELECT {counted} FROM _cx_class").fetchone()
     if updated:
         key = ", ".join(ident(k) for k in table.key)
         con.execute(f"DELETE FROM {name} o USING (SELECT {key} FROM _cx_class WHERE _exists AND NOT _same) g WHERE {join}")
     con.execute(f"INSERT INTO {name} SELECT {cols} FROM _cx_class WHERE NOT _same")
     con.execute("DROP TABLE _cx_class")
-    return inserted, updated, unchanged
+    return UpsertCounts(inserted, updated, unchanged, dict(zip(written, changed)))
+
+
+def _comparable(value: str, column: str, table: Table) -> str:
+    """The value of `column` in a form where equal values compare equal: JSON objects with their keys sorted."""
+    if column == "attributes" and table.keeps_extra_columns:
+        return f"to_json(map_from_entries(list_sort(map_entries(CAST(CAST({value} AS JSON) AS MAP(VARCHAR, JSON))))))"
+    return value
+
+
+def _merged(column: str, table: Table, columns: Collection[str] | None, exists: str) -> str:
+    """The stored value of `column` after the upsert: the file's when it provides the column, else the stored one."""
+    g, o = f"g.{ident(column)}", f"o.{ident(column)}"
+    if columns is None or column in table.key:
+        return g
+    if column not in columns:
+        return f"CASE WHEN {exists} THEN {o} ELSE {g} END"
+    if column == "attributes" and table.keeps_extra_columns:
+        # RFC 7396 merge patch: the file's keys replace the stored ones, the others stay.
+        return f"CASE WHEN {exists} AND {o} IS NOT NULL THEN json_merge_patch({o}, coalesce({g}, '{{}}'))::VARCHAR ELSE {g} END"
+    return g
 
 
 class DuckDBLoad(LoadSession):
@@ -65,8 +95,8 @@ class DuckDBLoad(LoadSession):
     def connection(self) -> duckdb.DuckDBPyConnection:
         return self.con
 
-    def upsert(self, con: duckdb.DuckDBPyConnection, good: str) -> tuple[int, int, int]:
-        return upsert(con, self.table, good)
+    def upsert(self, con: duckdb.DuckDBPyConnection, good: str, columns: Collection[str] | None = None) -> UpsertCounts:
+        return upsert(con, self.table, good, columns)
 
 
 class DuckDBBackend(SqlBackend):

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Any
+from typing import Any, Collection
 
 import duckdb
 import pyarrow as pa
 
 from cxlens.model import QUARANTINE, LOADS, Table
-from cxlens.store.backends.base import LoadSession
+from cxlens.store.backends.base import LoadSession, UpsertCounts
 from cxlens.store.backends.duckdb import upsert
 from cxlens.store.sql import ident, literal
 
@@ -72,10 +72,10 @@ class StagedLoad(LoadSession):
         self.con = con
         return con
 
-    def upsert(self, con: duckdb.DuckDBPyConnection, good: str) -> tuple[int, int, int]:
+    def upsert(self, con: duckdb.DuckDBPyConnection, good: str, columns: Collection[str] | None = None) -> UpsertCounts:
         """Bring the target rows sharing a key with the good rows into staging, then upsert there."""
         self._bring_existing(con, good)
-        return upsert(con, self.table, good)
+        return upsert(con, self.table, good, columns)
 
     def _bring_existing(self, con: duckdb.DuckDBPyConnection, good: str) -> None:
         """Copy the target rows whose key occurs among the file's good rows (`FROM {good}`) into staging."""
