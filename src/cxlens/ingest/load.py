@@ -23,6 +23,7 @@ from cxlens.errors import InputFileError, UsageError
 from cxlens.ingest.mapping import Mapping
 from cxlens.ingest.readers import read_source
 from cxlens.ingest.validate import native_columns, source_expressions, stage_sql
+from cxlens.ingest.wide import number_rows
 from cxlens.model import KINDS, TABLES, Table
 from cxlens.store.backends.base import UpsertCounts
 from cxlens.store.sql import ident, literal
@@ -76,7 +77,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     try:
         con = session.connection()
         source_cols = read_source(con, path, SOURCE_VIEW, encoding)
-        respondents = _number_rows(con, path, table, mapping, source_cols)
+        respondents = number_rows(con, path, table, mapping, source_cols, SOURCE_VIEW, NUMBERED_VIEW)
         source_types = _numbered_columns(con)
         exprs = source_expressions(table, list(source_types), mapping, str(path))
         raw_columns = ["_src"] if mapping.wide else list(source_types)
@@ -112,41 +113,6 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
 def _is_interrupt(exc: BaseException) -> bool:
     """DuckDB reports Ctrl-C during a query as a RuntimeError, not KeyboardInterrupt."""
     return isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
-
-
-def _number_rows(con: duckdb.DuckDBPyConnection, path: Path, table: Table, mapping: Mapping, source_cols: list[str]) -> int | None:
-    """Give every source row its 1-based data-row number (header excluded) and, for wide files, unpivot.
-
-    Wide files keep each respondent's whole row as the struct `_src`, so a quarantined answer shows it.
-    """
-    src = "s AS _src, " if mapping.wide else ""
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED_VIEW}_rows AS "
-                f"SELECT row_number() OVER () AS _row, {src}s.* FROM {SOURCE_VIEW} s")
-    if not mapping.wide:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED_VIEW} AS SELECT * FROM {NUMBERED_VIEW}_rows")
-        return None
-    if table.name != "responses":
-        raise UsageError("kind", table.name, ("responses",), message=f"{path}: a wide mapping only applies to kind=responses")
-    wide = mapping.wide
-    for col in [wide.response_id, wide.customer_id, wide.ts, *(x for qn in wide.questions for x in (qn.column, qn.comment) if x)]:
-        if col not in source_cols:
-            raise InputFileError(str(path), "column named in the wide mapping is missing from the file", col)
-    parts = []
-    for qn in wide.questions:
-        score = ident(qn.column)
-        if qn.values:
-            cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in qn.values.items())
-            score = f"(CASE CAST({score} AS VARCHAR) {cases} ELSE CAST({score} AS VARCHAR) END)"
-        parts.append(
-            f"SELECT _row, _src, CAST({ident(wide.response_id)} AS VARCHAR) || ':' || {literal(qn.column)} AS response_id, "
-            f"{ident(wide.customer_id)} AS customer_id, {ident(wide.ts)} AS ts, {literal(qn.touchpoint)} AS touchpoint_id, "
-            f"{literal(qn.metric)} AS metric, CAST({score} AS VARCHAR) AS score, "
-            f"{ident(qn.comment) if qn.comment else 'NULL'} AS comment, {ident(wide.language) if wide.language else 'NULL'} AS language, "
-            f"CAST({literal(qn.aspect) if qn.aspect else 'NULL'} AS VARCHAR) AS aspect "
-            f"FROM {NUMBERED_VIEW}_rows WHERE NULLIF(trim(CAST({ident(qn.column)} AS VARCHAR)), '') IS NOT NULL"
-        )
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {NUMBERED_VIEW} AS " + " UNION ALL ".join(parts))
-    return con.execute(f"SELECT count(*) FROM {SOURCE_VIEW}").fetchone()[0]
 
 
 def _numbered_columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -22,17 +22,78 @@ A question's `aspect` (functional, emotional or experiential) says which side of
 asked about; leave it out for the overall question. Per-aspect answers feed `--by aspect` (the gap
 model per dimension: `cxlens gaps --kind expectation --by touchpoint,aspect`). A long-format file
 gives the same with an `aspect` column.
+
+What real exports need, without pre-processing the file:
+
+- **Generated ids** where a file has none: `ids: {passenger: row}` adds a column `passenger` holding
+  `<file stem>:<data-row number>` (`airlinesat:1`, `airlinesat:2`, ...); `ids: {response_id: [tweet_id, airline]}`
+  adds the MD5 of the named columns' values. Either can then be named like any column (`columns:`, `wide:`).
+  Both are stable across reloads of the same file: a row id depends only on the file's name and the row's
+  position (the same file gives the same ids, so a reload updates instead of duplicating, and a customers load
+  and a responses load of one file agree on who is who); a hash depends only on the row's values (stable even if
+  rows are reordered, but two identical rows share it, and the later one wins as a duplicate key).
+- **Dates**: a fixed date is a constant (`constants: {ts: 2015-06-01}`); a column may also be a template over
+  several columns, `columns: {ts: "{year}-{month}-01"}` (the same in `wide:`), parsed like any date.
+- **Rescaling**: `scale: {from: [1, 100]}` on a question (or on `wide:` for all its questions) maps the answers
+  linearly onto the metric's scale (`to:` defaults to it: nps 0-10, csat 1-5, ces 1-7, expectation 1-5); for a
+  long file `scales: {score: {from: [0, 5], to: [1, 5]}}` (without `to:`, each row's metric's scale). Scores
+  become fractional where the scales do not divide evenly (1-100 onto 1-5: 76 -> 4.03).
+- **Missing-value codes**: `missing: ["0", "NA", "-99"]` on a question (or on `wide:`) makes such cells absent
+  answers: not loaded, not scored, not quarantined. For a long file `missing: {score: ["0"]}` empties the column
+  (a required column then quarantines the row as missing, as an empty cell would).
+- **Numeric labels**: a value map or missing code written as a number matches the number however it is written,
+  so `values: {"1": ...}` matches `1`, `1.0` and ` 1 `; numeric scores such as `5.0` load as 5.
+
+Order: missing codes first, then value maps, then rescaling. User guide: docs/mappings.md.
 """
 
 from __future__ import annotations
 
+import string
+from datetime import date, datetime
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from cxlens.errors import ConfigError
 from cxlens.model import ASPECTS, METRIC_SCALES
 from cxlens.model.config import read_config
+
+
+Codes = list[str]
+
+
+def _as_text(items: object) -> object:
+    """YAML reads `[0, NA]` as a number and a string: codes and labels are matched as text (numbers numerically)."""
+    if isinstance(items, list):
+        return [str(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else x for x in items]
+    return items
+
+
+def _keys_as_text(value: object) -> object:
+    """YAML reads `{1: 5}` with a numeric key: value maps are keyed by the text a cell holds."""
+    return {str(k): v for k, v in value.items()} if isinstance(value, dict) else value
+
+
+class Scale(BaseModel):
+    """A linear map from the source's scale onto the canonical one: `{from: [1, 100], to: [1, 5]}`."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    source: tuple[float, float] = Field(alias="from")
+    to: tuple[float, float] | None = None  # None: the metric's scale (METRIC_SCALES)
+
+    def model_post_init(self, _: object) -> None:
+        if self.source[0] == self.source[1]:
+            raise ValueError(f"scale from {list(self.source)}: the two ends must differ")
+
+
+def template_columns(spec: str) -> list[str]:
+    """Columns named in a template such as "{year}-{month}-01"; [] when `spec` is a plain column name."""
+    if "{" not in spec:
+        return []
+    return [name for _, name, _, _ in string.Formatter().parse(spec) if name]
 
 
 class Question(BaseModel):
@@ -46,6 +107,15 @@ class Question(BaseModel):
     comment: str | None = None
     aspect: str | None = None  # functional, emotional or experiential; None = the overall question
     values: dict[str, float] = Field(default_factory=dict)
+    scale: Scale | None = None  # None: the wide mapping's `scale`, or none
+    missing: Codes | None = None  # None: the wide mapping's `missing`
+
+    _codes = field_validator("missing", mode="before")(_as_text)
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _labels_as_text(cls, value: object) -> object:
+        return _keys_as_text(value)
 
     def model_post_init(self, _: object) -> None:
         if self.metric not in METRIC_SCALES:
@@ -62,9 +132,13 @@ class Wide(BaseModel):
 
     response_id: str
     customer_id: str
-    ts: str
+    ts: str | None = None  # None: a constant `ts` (constants: {ts: 2015-06-01})
     language: str | None = None
+    scale: Scale | None = None  # for every question without its own
+    missing: Codes = Field(default_factory=list)  # for every question without its own
     questions: list[Question] = Field(min_length=1)
+
+    _codes = field_validator("missing", mode="before")(_as_text)
 
 
 class Mapping(BaseModel):
@@ -76,7 +150,36 @@ class Mapping(BaseModel):
     dates: dict[str, str] = Field(default_factory=dict)
     values: dict[str, dict[str, str | float | int | bool]] = Field(default_factory=dict)
     constants: dict[str, str | float | int | bool] = Field(default_factory=dict)
+    ids: dict[str, Literal["row"] | list[str]] = Field(default_factory=dict)
+    missing: dict[str, Codes] = Field(default_factory=dict)
+    scales: dict[str, Scale] = Field(default_factory=dict)
     wide: Wide | None = None
+
+    @field_validator("constants", mode="before")
+    @classmethod
+    def _dates_as_text(cls, value: object) -> object:
+        """YAML reads `2015-06-01` as a date: keep it as the ISO text the loader parses."""
+        if isinstance(value, dict):
+            return {k: v.isoformat(sep=" ") if isinstance(v, datetime) else v.isoformat() if isinstance(v, date) else v
+                    for k, v in value.items()}
+        return value
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _labels_as_text(cls, value: object) -> object:
+        return {k: _keys_as_text(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    @field_validator("missing", mode="before")
+    @classmethod
+    def _codes_as_text(cls, value: object) -> object:
+        return {k: _as_text(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    def model_post_init(self, _: object) -> None:
+        if self.wide and self.wide.ts is None and "ts" not in self.constants:
+            raise ValueError("wide: name the answer time (ts: a column) or give a fixed one (constants: {ts: 2024-06-01})")
+        for name, spec in self.ids.items():
+            if isinstance(spec, list) and not spec:
+                raise ValueError(f"ids: {name}: name the columns to hash, or write `row`")
 
 
 def read_mapping(path: str | Path | None) -> Mapping:

@@ -7,13 +7,18 @@ pass over the data, all rules at once, so validation costs little next to readin
 Time: the store keeps naive UTC timestamps. A value with an offset (`Z`, `+05:00`, `-0800`) or a
 zone name (`Europe/Berlin`) is converted to UTC, whatever the session's time zone; a naive value is
 taken to be UTC already and kept as it is. Years outside 1900-2100 (placeholders such as 0001-01-01
-or 9999-12-31) are refused rather than let into trends.
+or 9999-12-31) are refused rather than let into trends. A date or month is taken after that conversion
+(`2024-01-31T23:30:00-05:00` is in February). A 12-hour time after an ISO date (`2024-03-01 10:00 PM`) is
+read as such; with any other date order (`3/1/2024 10:00 PM`: March or January?) the row is quarantined
+with the reason saying how to state the format (`dates: {ts: "%m/%d/%Y %I:%M %p"}`).
 """
 
 from __future__ import annotations
 
+import string
+
 from cxlens.errors import InputFileError
-from cxlens.ingest.mapping import Mapping
+from cxlens.ingest.mapping import Mapping, Scale, template_columns
 from cxlens.model import ASPECTS, METRIC_SCALES, Table
 from cxlens.store.sql import ident, literal
 
@@ -30,9 +35,7 @@ def source_expressions(table: Table, source_cols: list[str], mapping: Mapping, f
         if col.name in mapping.constants:
             exprs[col.name] = literal(mapping.constants[col.name])
         elif src is not None:
-            if src not in source_cols:
-                raise InputFileError(file, f"mapping names source column '{src}' for '{col.name}', but the file has no such column", src)
-            exprs[col.name] = ident(src)
+            exprs[col.name] = column_sql(src, source_cols, file, col.name)
     if table.name == "events" and "event_id" not in exprs:
         # Derived key so that re-loading the same events is idempotent.
         parts = ", ".join(f"coalesce(CAST({exprs.get(c, 'NULL')} AS VARCHAR), '')" for c in ("customer_id", "ts", "touchpoint_id", "channel"))
@@ -41,15 +44,78 @@ def source_expressions(table: Table, source_cols: list[str], mapping: Mapping, f
     if missing:
         raise InputFileError(file, f"required column missing for {table.name} (columns found: {', '.join(source_cols)})", missing[0])
     if table.keeps_extra_columns:
-        used = {v for v in mapping.columns.values()} | {c for c in source_cols if c.lower() in table.names}
+        used = ({v for v in mapping.columns.values()} | {c for v in mapping.columns.values() for c in template_columns(v)}
+                | {c for c in source_cols if c.lower() in table.names})
         extra = [c for c in source_cols if c not in used]
         if extra:
             exprs["attributes"] = "to_json(struct_pack(" + ", ".join(f"{ident(c)} := {ident(c)}" for c in extra) + "))"
-    for name, values in mapping.values.items():
-        if name in exprs:
-            cases = " ".join(f"WHEN {literal(k)} THEN {literal(v)}" for k, v in values.items())
-            exprs[name] = f"(CASE CAST({exprs[name]} AS VARCHAR) {cases} ELSE CAST({exprs[name]} AS VARCHAR) END)"
+    metric = exprs.get("metric")
+    for name in [n for n in exprs if n in mapping.values or n in mapping.missing or n in mapping.scales]:
+        target = None
+        if name in mapping.scales:
+            target = _scale_target(mapping.scales[name], metric, file)
+        exprs[name] = recode_sql(exprs[name], mapping.missing.get(name, ()), mapping.values.get(name, {}),
+                                 mapping.scales.get(name), target)
     return exprs
+
+
+def column_sql(spec: str, source_cols: list[str], file: str, what: str) -> str:
+    """SQL for a mapped column: the column itself, or a template over columns ("{year}-{month}-01")."""
+    names = template_columns(spec) or [spec]
+    for name in names:
+        if name not in source_cols:
+            raise InputFileError(file, f"mapping names source column '{name}' for '{what}', but the file has no such column", name)
+    if "{" not in spec:
+        return ident(spec)
+    parts = []
+    for text, name, _, _ in string.Formatter().parse(spec):
+        if text:
+            parts.append(literal(text))
+        if name:
+            parts.append(f"CAST({ident(name)} AS VARCHAR)")
+    return "(" + " || ".join(parts) + ")"  # NULL when any column is empty, so a half date is "missing"
+
+
+def _matches(text: str, code: str) -> str:
+    """`text` is `code`: numerically when the code is a number (so "1" matches "1.0"), else as text."""
+    try:
+        number = float(code)
+    except ValueError:
+        return f"{text} = {literal(code.strip())}"
+    return f"({text} = {literal(code.strip())} OR TRY_CAST({text} AS DOUBLE) = {number!r})"
+
+
+def recode_sql(expr: str, missing, values: dict, scale: Scale | None, target: tuple[str, str] | None = None) -> str:
+    """Text of `expr` after missing codes (-> NULL), value maps and a linear rescale, in that order.
+
+    `target` is (low, high) as SQL (the metric's scale, per row where the metric varies); text that is not
+    a number is left for validation to report as it was written.
+    """
+    text = f"NULLIF(trim(CAST({expr} AS VARCHAR)), '')"
+    if missing:
+        text = f"(CASE WHEN {' OR '.join(_matches(text, c) for c in missing)} THEN NULL ELSE {text} END)"
+    if values:
+        cases = " ".join(f"WHEN {_matches(text, k)} THEN {literal(str(v))}" for k, v in values.items())
+        text = f"(CASE {cases} ELSE {text} END)"
+    if scale is not None:
+        a, b = scale.source
+        lo, hi = target if scale.to is None and target else (repr(scale.to[0]), repr(scale.to[1])) if scale.to else (None, None)
+        number = f"TRY_CAST({text} AS DOUBLE)"
+        mapped = f"round({lo} + ({number} - {a!r}) * ({hi} - {lo}) / ({b!r} - {a!r}), 10)"
+        text = f"(CASE WHEN {number} IS NULL THEN {text} ELSE CAST({mapped} AS VARCHAR) END)"
+    return text
+
+
+def _scale_target(scale: Scale, metric: str | None, file: str) -> tuple[str, str] | None:
+    """(low, high) SQL of the canonical scale: the stated `to`, else the scale of each row's metric."""
+    if scale.to is not None:
+        return None
+    if metric is None:
+        raise InputFileError(file, "scales: give `to: [low, high]`, or a metric column so its scale is used", "score")
+    lows = " ".join(f"WHEN {literal(m)} THEN {lo}" for m, (lo, _) in METRIC_SCALES.items())
+    highs = " ".join(f"WHEN {literal(m)} THEN {hi}" for m, (_, hi) in METRIC_SCALES.items())
+    m = f"trim(CAST({metric} AS VARCHAR))"
+    return f"(CASE {m} {lows} END)", f"(CASE {m} {highs} END)"
 
 
 # Canonical type -> source types that convert exactly with a plain CAST (Parquet, JSON, Excel keep types);
@@ -85,11 +151,28 @@ def native_columns(table: Table, exprs: dict[str, str], source_types: dict[str, 
 
 # A date-time text that ends in a zone: Z, an offset (+05, +05:00, -0800) or a name (UTC, Europe/Berlin, XYZ).
 _ZONE_SUFFIX = r"\d:\d\d(:\d\d(\.\d*)?)?\s*([zZ]|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z0-9_/+-]*)$"
+# A 12-hour time at the end: 10:00 PM, 10:00:05 am, 10:00 p.m.
+_TWELVE_HOUR = r"\d:\d\d(:\d\d)?\s*[AaPp]\.?[Mm]\.?$"
+_TWELVE_HOUR_FORMATS = ["%Y-%m-%d %I:%M %p", "%Y-%m-%d %I:%M:%S %p", "%Y-%m-%dT%I:%M %p", "%Y-%m-%dT%I:%M:%S %p"]
 _YEARS = (1900, 2100)
 
 
 def _has_zone(text: str) -> str:
-    return f"regexp_matches({text}, {literal(_ZONE_SUFFIX)})"
+    return f"(regexp_matches({text}, {literal(_ZONE_SUFFIX)}) AND NOT {_is_twelve_hour(text)})"
+
+
+def _is_twelve_hour(text: str) -> str:
+    return f"regexp_matches({text}, {literal(_TWELVE_HOUR)})"
+
+
+def _text_timestamp(text: str) -> str:
+    """Naive UTC timestamp of a date-time text: offsets and zone names converted, ISO 12-hour times read."""
+    twelve = f"upper(regexp_replace({text}, '\\s*([AaPp])\\.?[Mm]\\.?$', ' \\1M'))"
+    formats = "[" + ", ".join(literal(f) for f in _TWELVE_HOUR_FORMATS) + "]"
+    # A plain TIMESTAMP cast would drop the zone and keep the wall-clock time (and drop PM).
+    return (f"CASE WHEN {_has_zone(text)} THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) "
+            f"WHEN {_is_twelve_hour(text)} THEN try_strptime({twelve}, {formats}) "
+            f"ELSE TRY_CAST({text} AS TIMESTAMP) END")
 
 
 def typed_expression(name: str, sql_type: str, raw: str, date_format: str | None, native: bool | str = False) -> str:
@@ -106,7 +189,7 @@ def typed_expression(name: str, sql_type: str, raw: str, date_format: str | None
     if name == "month":
         # Accept YYYY-MM, or any date/timestamp (then truncated to its month).
         return (f"CASE WHEN regexp_full_match({text}, '\\d{{4}}-\\d{{2}}') THEN {text} "
-                f"ELSE strftime(TRY_CAST({text} AS DATE), '%Y-%m') END")
+                f"ELSE strftime({_text_timestamp(text)}, '%Y-%m') END")
     if sql_type == "VARCHAR":
         return text
     if sql_type == "BOOLEAN":
@@ -116,10 +199,8 @@ def typed_expression(name: str, sql_type: str, raw: str, date_format: str | None
         if "%z" in date_format or "%Z" in date_format:  # strptime then gives a TIMESTAMP WITH TIME ZONE
             parsed = f"timezone('UTC', {parsed})"
         return f"CAST({parsed} AS {sql_type})"
-    if sql_type == "TIMESTAMP":
-        # A plain TIMESTAMP cast would drop the zone and keep the wall-clock time.
-        return (f"CASE WHEN {_has_zone(text)} THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) "
-                f"ELSE TRY_CAST({text} AS TIMESTAMP) END")
+    if sql_type in ("TIMESTAMP", "DATE"):
+        return f"CAST({_text_timestamp(text)} AS {sql_type})"
     return f"TRY_CAST({text} AS {sql_type})"
 
 
@@ -196,10 +277,12 @@ def _column_checks(name: str, sql_type: str, required: bool, key: bool, native: 
         expect = _EXPECTED.get(sql_type, "a month (YYYY-MM)")
         reason = f"cannot parse as {expect}"
         why = None
-        if sql_type == "TIMESTAMP" and not formatted:
-            # Only failing rows evaluate this: a readable date-time with a zone DuckDB does not know.
+        if sql_type in ("TIMESTAMP", "DATE") and not formatted:
+            # Only failing rows evaluate this: a readable date-time with a zone DuckDB does not know, or a
+            # 12-hour time after a date whose order cannot be told (3/1/2024: March or January?).
             why = (f"CASE WHEN {_has_zone(raw_text)} AND TRY_CAST({raw_text} AS TIMESTAMP) IS NOT NULL "
-                   f"THEN {literal(_UNKNOWN_ZONE)} ELSE {literal(reason)} END")
+                   f"THEN {literal(_UNKNOWN_ZONE)} WHEN {_is_twelve_hour(raw_text)} THEN {literal(_TWELVE_HOUR_REASON)} "
+                   f"ELSE {literal(reason)} END")
         checks.append(_check(f"{raw_text} IS NOT NULL AND {col} IS NULL", name, raw_text, reason, why))
     if sql_type in ("TIMESTAMP", "DATE"):
         lo, hi = _YEARS
@@ -209,6 +292,8 @@ def _column_checks(name: str, sql_type: str, required: bool, key: bool, native: 
     return checks
 
 
+_TWELVE_HOUR_REASON = ("cannot parse a 12-hour time after this date order; write the date as YYYY-MM-DD, or state the "
+                       "format in the mapping, e.g. dates: {ts: \"%m/%d/%Y %I:%M %p\"}")
 _UNKNOWN_ZONE = ("unknown time zone; write an offset (Z, +05:00, -0800) or a zone name such as Europe/Berlin, "
                  "or leave the zone out for UTC")
 
