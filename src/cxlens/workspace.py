@@ -143,12 +143,14 @@ class Workspace:
     def store(self, migrate: bool = False) -> "Store":
         """Open the store this workspace points at.
 
-        Analyses open it as it is (`migrate=False`: a store whose schema is behind is refused with a
-        message to run `cxlens migrate`); writers (load, text analysis, init, demo) pass `migrate=True`.
+        Analyses open it as it is, read-only (`migrate=False`: a store whose schema is behind is refused
+        with a message to run `cxlens migrate`), so any number of them run at once; writers (load, text
+        analysis, init, demo) pass `migrate=True` and hold it alone. While another process holds it the
+        open waits, up to CXLENS_LOCK_TIMEOUT seconds (docs/architecture.md D18).
         """
         from cxlens.store import Store
 
-        return Store.open(self.store_url, external_tables=self.external_tables, migrate=migrate)
+        return Store.open(self.store_url, external_tables=self.external_tables, migrate=migrate, read_only=not migrate)
 
     def migrate(self) -> tuple[int, int]:
         """Bring the store's schema to this cxlens's version; returns (version before, version after)."""

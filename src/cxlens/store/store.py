@@ -29,15 +29,21 @@ class Store:
         self.backend = backend
         self.external_tables = external_tables or {}
         self.migration: tuple[int, int] | None = None
+        self.read_only = False
 
     @classmethod
-    def open(cls, url: str, external_tables: dict[str, dict] | None = None, migrate: bool = True) -> "Store":
+    def open(cls, url: str, external_tables: dict[str, dict] | None = None, migrate: bool = True,
+             read_only: bool = False) -> "Store":
         """Connect to the store at `url`; create or migrate its schema unless `migrate` is False.
 
         With `migrate=False` nothing is written: a store whose schema is older than this cxlens (or
         absent) is refused with a StoreError that says to run `cxlens migrate`, as is a newer one.
+        `read_only` (analyses; implies no migration) lets other processes read a DuckDB file at the
+        same time and refuses writes. Another process's lock is waited for (:mod:`cxlens.store.locking`).
         """
-        store = cls(url, backends.connect(url), external_tables)
+        store = cls(url, backends.connect(url, read_only), external_tables)
+        store.read_only = read_only
+        migrate = migrate and not read_only
         try:
             store.backend.attach_tables([t for t in stored_tables() if t.name not in store.external_tables])
             for name, spec in store.external_tables.items():
@@ -116,6 +122,9 @@ class Store:
         return self.backend.load_session(self._writable(target.name))
 
     def _writable(self, name: str) -> Table:
+        if self.read_only:
+            raise StoreError(f"the store {self.url} was opened read-only (for an analysis); writing '{name}' needs "
+                             "Store.open(..., read_only=False)")
         if name in self.external_tables:
             raise StoreError(f"'{name}' is an external table ({self.external_tables[name].get('path')}); "
                              "cxlens reads it in place and does not write to it: add rows with the pipeline that owns it")

@@ -29,10 +29,13 @@ from cxlens.store.backends.postgres import hide_password
 TESTED_ENGINES = ("duckdb", "spark", "postgres")
 
 
-def connect(url: str) -> Backend:
-    """The backend for a store URL, connected; StoreError saying which URLs work when none fits."""
+def connect(url: str, read_only: bool = False) -> Backend:
+    """The backend for a store URL, connected; StoreError saying which URLs work when none fits.
+
+    `read_only`: the caller only reads (a DuckDB file then admits other readers at the same time).
+    """
     if url.startswith("duckdb://"):
-        return duckdb.connect(url)
+        return duckdb.connect(url, read_only)
     if url.startswith("spark://"):
         return spark.connect(url)
     if url.startswith(("postgres://", "postgresql://")):

@@ -6,6 +6,7 @@ path. The same upsert also runs in the in-memory DuckDB that stages loads for th
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Collection
 
 import duckdb
@@ -14,18 +15,44 @@ import pyarrow as pa
 
 from cxlens.errors import StoreError
 from cxlens.model import Table
-from cxlens.store import external
+from cxlens.store import external, locking
 from cxlens.store.backends.base import LoadSession, SqlBackend, UpsertCounts, keys_match, transaction
 from cxlens.store.sql import ident, literal
 
 
-def connect(url: str) -> "DuckDBBackend":
-    """Open the DuckDB file of duckdb:///path (duckdb:// or an empty path: in memory)."""
+def connect(url: str, read_only: bool = False) -> "DuckDBBackend":
+    """Open the DuckDB file of duckdb:///path (duckdb:// or an empty path: in memory).
+
+    `read_only` (analyses) lets other processes read the file at the same time; a writer holds it alone.
+    While another process holds it, the open waits (see :mod:`cxlens.store.locking`).
+    """
     path = url[len("duckdb:///"):] if url.startswith("duckdb:///") else url[len("duckdb://"):]
+    if not path or path == ":memory:":
+        return DuckDBBackend(url, ibis.duckdb.connect(":memory:"))
+    if read_only and not Path(path).exists():
+        raise StoreError(f"{url} has no cxlens schema yet; run `cxlens migrate -w DIR` (DIR: the workspace folder) "
+                         "or load a file to create it.")
     try:
-        return DuckDBBackend(url, ibis.duckdb.connect(path or ":memory:"))
-    except Exception as exc:  # duckdb raises IOException for locked/corrupt files
+        backend = DuckDBBackend(url, locking.open_waiting(path, lambda: _open_file(path, read_only)))
+    except StoreError:
+        raise
+    except Exception as exc:  # duckdb raises IOException for corrupt files
         raise StoreError(f"cannot open DuckDB store {path}: {exc}") from exc
+    backend.path, backend.read_only = path, read_only
+    if not read_only:
+        locking.write_info(path)
+    return backend
+
+
+def _open_file(path: str, read_only: bool) -> Any:
+    try:
+        return ibis.duckdb.connect(path, read_only=read_only)
+    except duckdb.ConnectionException as exc:
+        # This process already holds the file read-write (a web app that also loads, a test): DuckDB
+        # refuses a second configuration in one process, so share the read-write one.
+        if read_only and "different configuration" in str(exc):
+            return ibis.duckdb.connect(path)
+        raise
 
 
 def upsert(con: duckdb.DuckDBPyConnection, table: Table, good: str, columns: Collection[str] | None = None) -> UpsertCounts:
@@ -108,8 +135,13 @@ class DuckDBBackend(SqlBackend):
     def con(self) -> duckdb.DuckDBPyConnection:
         return self.ibis.con
 
+    path: str | None = None  # the file; None in memory
+    read_only = False
+
     def close(self) -> None:
         self.ibis.disconnect()
+        if self.path and not self.read_only:
+            locking.remove_info(self.path)
 
     def duckdb_connection(self) -> duckdb.DuckDBPyConnection:
         return self.con
@@ -160,7 +192,8 @@ class DuckDBBackend(SqlBackend):
             else:
                 glob = path if str(path).endswith(".parquet") else str(path).rstrip("/") + "/**/*.parquet"
                 source = f"SELECT * FROM read_parquet({literal(glob)}, hive_partitioning=true)"
-            self.raw_sql(f"CREATE OR REPLACE VIEW {ident(name)} AS {source}")
+            temp = " TEMP" if self.read_only else ""  # a read-only file takes no new views; the session does
+            self.raw_sql(f"CREATE OR REPLACE{temp} VIEW {ident(name)} AS {source}")
         except StoreError:
             raise
         except Exception as exc:
