@@ -1,6 +1,9 @@
 """The Typer app and the few helpers every command shares: workspace option, output rendering, errors.
 
 The CLI is a thin layer: it parses options, calls the library, and renders what comes back.
+
+Exit status: 0 done; 1 an error (one line on stderr, no traceback); 2 a bad option (Click's usage message);
+3 nothing to show: the store lacks the data the command needs, and the line on stderr names the command that adds it.
 """
 
 from __future__ import annotations
@@ -81,7 +84,7 @@ def handles_errors(fn: Callable) -> Callable:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except UsageError as exc:
             _fail(usage_message(exc))
@@ -93,6 +96,36 @@ def handles_errors(fn: Callable) -> Callable:
             _fail(f"unexpected {type(exc).__name__}: {first_line(exc)} (set CXLENS_DEBUG=1 for the traceback)")
 
     return wrapper
+
+
+NO_DATA = 3  # exit status of a command the store has no data for (see the module docstring)
+
+
+def require(store: Any, *needs: str) -> None:
+    """Stop with one line on stderr and exit status NO_DATA when `store` lacks what the command needs.
+
+    `needs` are keys of `cxlens.query.needs.NEEDS` (nps, tickets, ...); the line says what is missing and the
+    command that adds it (`cxlens load FILE --kind tickets`, `cxlens text analyze`), instead of an empty table.
+    """
+    from cxlens.query.needs import missing
+
+    reason = missing(store, *needs)
+    if reason:
+        nothing_to_show(reason)
+
+
+def nothing_to_show(reason: str) -> None:
+    """Print `nothing to show: <reason>` on stderr and exit with NO_DATA."""
+    err_console.print(Text.assemble(("nothing to show:", "bold yellow"), " ", reason), highlight=False, soft_wrap=True)
+    raise typer.Exit(NO_DATA)
+
+
+def say(*parts: str | tuple[str, str]) -> None:
+    """Print a message whose parts are literal text: `(text, style)` pairs are styled, nothing is read as markup.
+
+    For messages that hold paths or data (`[red]x` is a folder name, not a colour): `say("Report: ", (str(path), "bold"))`.
+    """
+    console.print(Text.assemble(*parts), highlight=False, soft_wrap=True)
 
 
 def _fail(message: str) -> None:

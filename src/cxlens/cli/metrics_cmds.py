@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable
 
 import typer
 
-from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, handles_errors, render
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, handles_errors, render, require
 from cxlens.errors import UsageError
 from cxlens.workspace import Workspace
 
@@ -82,6 +82,7 @@ def _experience(fn: Callable, metric: str, by: str, period, since, until, filter
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
     with ws.store() as store:
+        require(store, metric, *(("customers",) if weighted else ()))
         frame = fn(store, scope, min_n=min_n, compare=compare, **extra)
     notes = low_n_note(frame, f"⚠ low n: fewer than {min_n} {'effective ' if weighted else ''}answers; the interval is wide, read with care.")
     if compare:
@@ -145,6 +146,7 @@ def outcomes_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint,
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
     with ws.store() as store:
+        require(store, "tickets", *(("csat",) if drivers else ()))
         if drivers:  # the regression has no groups or periods: --by and --period do not apply
             frame = csat_drivers(store, scope.replace(by=(), period=None))
             show(frame, fmt, "What moves post-ticket CSAT (multiple regression)",
@@ -171,6 +173,8 @@ def gaps_cmd(kind: Annotated[str, typer.Option("--kind", "-k", help="expectation
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
     with ws.store() as store:
+        require(store, *{"expectation": ("csat", "expectation"), "delivery": ("self_rating", "responses"),
+                         "consistency": (metric,)}.get(kind, ()))
         if kind == "expectation":
             frame = expectation_gap(store, scope, min_n=min_n)
             title, notes = "Expectation gap (CSAT - expectation, 1-5)", ["Negative gap: customers got less than they expected."]
@@ -217,6 +221,7 @@ def scorecard_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
     with ws.store() as store:
+        require(store, "touchpoints", "answers_or_tickets")
         frame = scorecard(store, scope.replace(period=None), level=by, min_n=min_n, trend_period=scope.period)
     if fmt == "table":
         cols = [c for c in ("stage", "touchpoint", "n_nps", "nps", "n_csat", "csat", "ces", "tickets", "resolution_rate",

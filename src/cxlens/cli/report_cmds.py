@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cxlens.cli._app import MinNOpt, WorkspaceOpt, app, console, handles_errors
+from cxlens.cli._app import MinNOpt, WorkspaceOpt, app, console, handles_errors, say
 from cxlens.errors import UsageError
 
 @app.command("report")
@@ -19,12 +19,17 @@ def report_cmd(
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Write one HTML file (inline CSS and charts, nothing fetched) with every analysis the store has data for."""
-    from cxlens.report import write_report
+    from cxlens.report import build_report
     from cxlens.workspace import Workspace
 
     ws = Workspace.open(workspace)
     if not output.parent.is_dir():
         raise UsageError("output", str(output), message=f"output={str(output)!r}: the folder {output.parent} does not exist")
     with console.status("measuring and writing the report..."), ws.store() as store:
-        path = write_report(store, output, title=title, min_n=ws.min_n if min_n is None else min_n)
-    console.print(f"Report: [bold]{path}[/] ({path.stat().st_size / 1024:,.0f} KB, self-contained)")
+        written = build_report(store, output, title=title, min_n=ws.min_n if min_n is None else min_n)
+    path = written.path
+    say("Report: ", (str(path), "bold"), f" ({path.stat().st_size / 1024:,.0f} KB, self-contained)")
+    if written.missing:
+        say((f"Left out ({len(written.missing)} sections, listed at the end of the report too):", "yellow"))
+        for m in written.missing:
+            say(f"  {m.title}: {m.reason}")

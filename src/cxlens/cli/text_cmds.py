@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, err_console, handles_errors, render
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, err_console, handles_errors, render, require, say
 
 text_app = typer.Typer(help="Language, sentiment, themes and emotions of comments, tickets and call notes (offline).",
                        no_args_is_help=True)
@@ -85,7 +85,7 @@ def themes(
     from cxlens.workspace import Workspace
 
     if init:
-        console.print(f"wrote {Workspace.open(workspace).init_themes()}")
+        say("wrote ", str(Workspace.open(workspace).init_themes()))
         return
     ws = Workspace.open(workspace) if Workspace.exists(workspace) else None  # outside a workspace: the defaults
     theme_set = ws.themes() if ws else ThemeSet.load()
@@ -113,6 +113,8 @@ def analyze_cmd(
 
     ws = Workspace.open(workspace)
     check_sources(source)  # a typo fails before the models load
+    with ws.store() as store:
+        require(store, "texts")
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
         tasks: dict[str, object] = {}
@@ -148,8 +150,13 @@ def impact(
 
     scope = parse_scope(by, since=since, until=until)
     ws = Workspace.open(workspace)
+    with ws.store() as store:
+        require(store, "nps")
     with err_console.status("analysing new or changed comments") if err_console.is_terminal else nullcontext():
         impact = ws.text_impact(scope)
+    if impact.table.empty:  # after the library checked --by: no comment at all is a missing-data line, not an empty table
+        with ws.store() as store:
+            require(store, "nps_comments")
     result, done = impact.table, impact
     notes = ["share: of commented NPS answers; trend: monthly share (--format json has the series);",
              "nps_gap: NPS with minus without the theme (adjusted-Wald 95% CI);",

@@ -5,6 +5,6 @@ Jinja macros in templates/components.html render them, here and in any other vie
 """
 
 from cxlens.report.components import Section
-from cxlens.report.html import environment, render_report, render_sections, write_report
+from cxlens.report.html import WrittenReport, build_report, environment, render_report, render_sections, write_report
 
-__all__ = ["Section", "environment", "render_report", "render_sections", "write_report"]
+__all__ = ["Section", "WrittenReport", "build_report", "environment", "render_report", "render_sections", "write_report"]

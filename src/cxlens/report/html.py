@@ -5,6 +5,7 @@ Every figure comes from `cxlens.report.sections`; this module only sets up Jinja
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Sequence
@@ -15,7 +16,7 @@ from cxlens import __version__
 from cxlens.report import formats
 from cxlens.report.charts import interval_geometry, sparkline_geometry
 from cxlens.report.components import Section
-from cxlens.report.sections import report_sections
+from cxlens.report.sections import Missing, report_contents
 
 
 def environment() -> jinja2.Environment:
@@ -36,18 +37,38 @@ def render_sections(sections: Sequence[Section], title: str, subtitle: str = "",
         generated=datetime.now().strftime("%Y-%m-%d %H:%M"), min_n=min_n)
 
 
+@dataclass(frozen=True)
+class WrittenReport:
+    """What `build_report` wrote: the file, and the sections left out for want of data (each with its reason)."""
+
+    path: Path
+    missing: list[Missing]
+
+
 def render_report(store, title: str = "Customer experience report", min_n: int = 30,
                   extra: Sequence[Section] | None = None) -> str:
     """The whole report of `store` as one HTML string (inline CSS and SVG, no external resources).
 
     `extra`: the analysis sections between the headline metrics and the quarantine; by default every
-    measurement section that has data (scorecard, changes, outcomes, gaps, themes).
+    measurement section that has data (scorecard, changes, outcomes, gaps, themes). Sections the data cannot
+    support are listed at the end with the reason.
     """
-    return render_sections(report_sections(store, min_n, extra), title, subtitle=f"Store: {store.url}", min_n=min_n)
+    return _render(store, report_contents(store, min_n, extra).sections, title, min_n)
+
+
+def _render(store, sections: Sequence[Section], title: str, min_n: int) -> str:
+    return render_sections(sections, title, subtitle=f"Store: {store.url}", min_n=min_n)
+
+
+def build_report(store, path: str | Path, title: str = "Customer experience report", min_n: int = 30,
+                 extra: Sequence[Section] | None = None) -> WrittenReport:
+    """Write the report of `store` to `path` and say which sections were left out and why (to tell the user)."""
+    path = Path(path)
+    contents = report_contents(store, min_n, extra)
+    path.write_text(_render(store, contents.sections, title, min_n), encoding="utf-8")
+    return WrittenReport(path, contents.missing)
 
 
 def write_report(store, path: str | Path, **kwargs) -> Path:
     """Write the report of `store` to `path` (keywords as `render_report`); returns the path."""
-    path = Path(path)
-    path.write_text(render_report(store, **kwargs), encoding="utf-8")
-    return path
+    return build_report(store, path, **kwargs).path

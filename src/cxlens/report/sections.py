@@ -7,16 +7,18 @@ the same figures are shown.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from cxlens import metrics
-from cxlens.errors import AnalysisError
+from cxlens.errors import AnalysisError, first_line
 from cxlens.metrics import consistency, csat_drivers, delivery_gap, expectation_gap, outcomes_by, scorecard
 from cxlens.model import TABLES
 from cxlens.query import Scope
 from cxlens.report.components import Block, Card, Cards, Heading, Paragraph, Section, interval_chart, table
 from cxlens.text.store_impact import store_theme_impact
+from cxlens.query.needs import missing
 
 _METRICS = {
     # metric -> (function name, value column, scale low, scale high, extra columns, how to read it)
@@ -185,17 +187,97 @@ def gaps_section(store, min_n: int) -> Section | None:
                          "(between-group SD on the metric's scale), Benjamini-Hochberg q < 0.05.")
 
 
+@dataclass(frozen=True)
+class Missing:
+    """A section the report leaves out: its title and why (what data is missing and the command that adds it)."""
+
+    title: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ReportContents:
+    """The report as data: the sections in reading order, and the sections left out with their reasons."""
+
+    sections: list[Section]
+    missing: list[Missing]
+
+
+# Measurement sections: (title, what each needs in the store, builder, why it is out when the builder finds nothing).
+_MEASUREMENTS: tuple[tuple[str, tuple[str, ...], Callable, str], ...] = (
+    ("Touchpoint scorecard", ("touchpoints", "answers_or_tickets"), scorecard_section, ""),
+    ("What really changed since the period before", ("responses",), changes_section,
+     "fewer than two months of CSAT (or quarters of NPS) answers to compare"),
+    ("Outcomes", ("tickets",), outcomes_section, ""),
+    ("Gaps: expectation, delivery and consistency", ("responses",), gaps_section,
+     "no expectation answers, no self_rating in journey.yaml, and no touchpoint whose delivery varies beyond noise"),
+    ("Themes: what they cost in NPS", ("nps", "nps_comments", "analysed_comments"), themes_section,
+     "no theme is mentioned in the analysed NPS comments"),
+)
+
+
+def _built(store, title: str, needs: Sequence[str], build: Callable[[], Section | None], empty: str,
+           made: list[Section], left_out: list[Missing]) -> None:
+    """Build one section into `made`, or say in `left_out` why it cannot be built from this store."""
+    reason = missing(store, *needs)
+    if reason is None:
+        try:
+            section = build()
+        except AnalysisError as exc:  # the data is there but cannot answer (e.g. too few answers)
+            reason = first_line(exc)
+        else:
+            if section is not None:
+                made.append(section)
+                return
+            reason = empty or "no data for it"
+    left_out.append(Missing(title, reason))
+
+
+def measurement_contents(store, min_n: int) -> ReportContents:
+    """Every analysis section that has data, in reading order (scorecard, changes, outcomes, gaps, themes),
+    and the ones that have none, with the reason and the command that adds the data."""
+    made: list[Section] = []
+    left_out: list[Missing] = []
+    for title, needs, build, empty in _MEASUREMENTS:
+        _built(store, title, needs, lambda build=build: build(store, min_n), empty, made, left_out)
+    return ReportContents(made, left_out)
+
+
 def measurement_sections(store, min_n: int) -> list[Section]:
     """Every analysis section that has data, in reading order: scorecard, changes, outcomes, gaps, themes."""
-    made = (scorecard_section(store, min_n), changes_section(store, min_n), outcomes_section(store, min_n),
-            gaps_section(store, min_n), themes_section(store, min_n))
-    return [s for s in made if s is not None]
+    return measurement_contents(store, min_n).sections
+
+
+def missing_section(left_out: Sequence[Missing]) -> Section:
+    """The sections a report leaves out, each with why and the command that would add the data."""
+    import pandas as pd
+
+    frame = pd.DataFrame([{"section": m.title, "why": m.reason} for m in left_out], columns=["section", "why"])
+    return Section("missing", "Not in this report", (table(frame, ["section", "why"]),),
+                   intro="These sections need data the store does not hold yet; load it (or run the command named) "
+                         "and write the report again.")
+
+
+def report_contents(store, min_n: int, extra: Sequence[Section] | None = None) -> ReportContents:
+    """The whole report as data, in reading order: overview, NPS by segment, CSAT by touchpoint, `extra`
+    (by default every measurement section that has data), quarantine, then what is left out and why.
+
+    A store without NPS answers, tickets or analysed comments still gets a report: the sections its data supports.
+    """
+    made: list[Section] = [overview_section(store)]
+    left_out: list[Missing] = []
+    _built(store, "NPS by segment", ("nps",), lambda: metric_section(store, "nps", "segment", min_n), "", made, left_out)
+    _built(store, "CSAT by touchpoint", ("csat",), lambda: metric_section(store, "csat", "touchpoint", min_n), "",
+           made, left_out)
+    if extra is None:
+        measured = measurement_contents(store, min_n)
+        extra, left_out = measured.sections, left_out + measured.missing
+    made += [*extra, quarantine_section(store)]
+    if left_out:
+        made.append(missing_section(left_out))
+    return ReportContents(made, left_out)
 
 
 def report_sections(store, min_n: int, extra: Sequence[Section] | None = None) -> list[Section]:
-    """The whole report as data, in reading order: overview, NPS by segment, CSAT by touchpoint, `extra`
-    (by default every measurement section that has data), quarantine."""
-    if extra is None:
-        extra = measurement_sections(store, min_n)
-    return [overview_section(store), metric_section(store, "nps", "segment", min_n),
-            metric_section(store, "csat", "touchpoint", min_n), *extra, quarantine_section(store)]
+    """The sections of `report_contents`, the list of what is left out (if anything) last."""
+    return report_contents(store, min_n, extra).sections

@@ -13,7 +13,7 @@ from cxlens.query import Scope
 from cxlens.report.components import Cards, Heading, IntervalChart, Paragraph, Section, Sparkline, TableBlock
 from cxlens.report.sections import (
     changes_section, gaps_section, measurement_sections, metric_section, outcomes_section, overview_section,
-    quarantine_section, report_sections, scorecard_section, themes_section,
+    quarantine_section, report_contents, report_sections, scorecard_section, themes_section,
 )
 from cxlens.text.store_impact import store_theme_impact
 
@@ -103,7 +103,12 @@ def test_sections_without_data_are_left_out(tiny_store):
     made = [s.id for s in measurement_sections(tiny_store, MIN_N)]
     assert "themes" not in made and made[0] == "scorecard"
     ids = [s.id for s in report_sections(tiny_store, MIN_N)]
-    assert ids[:3] == ["overview", "nps-segment", "csat-touchpoint"] and ids[-1] == "quarantine"
+    assert ids[:3] == ["overview", "nps-segment", "csat-touchpoint"] and ids[-2:] == ["quarantine", "missing"]
+    # Listed last, with why: the tiny CSAT answers are all in one month, its NPS answers in one quarter, no comments.
+    left_out = report_contents(tiny_store, MIN_N).missing
+    assert [m.title for m in left_out] == ["What really changed since the period before", "Themes: what they cost in NPS"]
+    assert left_out[0].reason.startswith("fewer than two months")
+    assert left_out[1].reason.startswith("no NPS answer has a comment") and "`cxlens load FILE --kind responses`" in left_out[1].reason
 
 
 def test_changes_section_compares_the_latest_period_with_the_one_before(generated):
