@@ -80,3 +80,42 @@ def test_attribution_walkthrough_shows_reach_and_conversion_per_channel(shared_d
         FROM {log} GROUP BY 1 ORDER BY 1""").fetchall()
     shown = re.findall(r"^\s+(\w+)\s+(\d+) touches\s+(\d+) customers reached\s+(\d+) converted", done.outputs[1], re.M)
     assert [(tp, int(t), int(r), int(c)) for tp, t, r, c in shown] == expected
+
+
+def test_telco_five_tables_walkthrough_builds_one_customer_view_and_links_satisfaction_to_churn(shared_data, tmp_path: Path) -> None:
+    folder = shared_data("telco_churn_ibm_v11_1_3")
+    done = run_walkthrough("telco_churn_ibm_v11_1_3", folder.parent, tmp_path)
+    _assert_stated_lines_printed("telco_churn_ibm_v11_1_3", done.text)
+    table = {name: f"read_csv('{folder}/Telco_customer_churn_{name}.csv')" for name in ("demographics", "services", "location", "status")}
+
+    # After demographics, services and location were loaded into customers, each customer has all three.
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{done.folder / 'ws' / 'cx.duckdb'}' AS store (READ_ONLY)")
+    mismatched = con.execute(f"""
+        SELECT count(*) FROM store.customers c
+        JOIN {table['demographics']} d ON d."Customer ID" = c.customer_id
+        JOIN {table['services']} s ON s."Customer ID" = c.customer_id
+        JOIN {table['location']} l ON l."Customer ID" = c.customer_id
+        WHERE c.segment IS DISTINCT FROM s."Contract" OR c.plan IS DISTINCT FROM s."Internet Type"
+           OR c.region IS DISTINCT FROM l."City"
+           OR json_extract_string(c.attributes, '$."Gender"') IS DISTINCT FROM d."Gender"
+           OR json_extract_string(c.attributes, '$."Age"') IS DISTINCT FROM d."Age"::VARCHAR
+           OR json_extract_string(c.attributes, '$."Tenure in Months"') IS DISTINCT FROM s."Tenure in Months"::VARCHAR
+           OR json_extract_string(c.attributes, '$."Zip Code"') IS DISTINCT FROM l."Zip Code"::VARCHAR""").fetchall()[0][0]
+    stored = con.execute("SELECT count(*) FROM store.customers").fetchall()[0][0]
+    assert (stored, mismatched) == (7043, 0), "the three customer loads did not leave demographics, services and location all present"
+
+    # CSAT by contract and internet type, from the two CSVs joined by hand.
+    expected = con.execute(f"""
+        SELECT by_value, count(*), round(avg(score), 2), round(100 * avg((score >= 4)::INT), 2) FROM (
+            SELECT unnest([s."Contract", s."Internet Type"]) AS by_value, st."Satisfaction Score" AS score
+            FROM {table['status']} st JOIN {table['services']} s USING ("Customer ID"))
+        GROUP BY 1 ORDER BY 1""").fetchall()
+    shown = re.findall(r"^│ ([\w -]+?)\s+│\s+(\d+) │ ([\d.]+) │.*?│\s+([\d.]+) │\s+[\d.]+ │\s+[\d.]+ │\s+│$", done.text, re.M)
+    assert sorted((label, int(n), float(csat), float(top2)) for label, n, csat, top2 in shown) == expected
+
+    # Churn by satisfaction score, from the status CSV alone.
+    churn = con.execute(f"""SELECT "Satisfaction Score", count(*), sum("Churn Value") FROM {table['status']}
+                            GROUP BY 1 ORDER BY 1""").fetchall()
+    shown = re.findall(r"^\s+CSAT (\d) +(\d+) customers +(\d+) churned", done.text, re.M)
+    assert [tuple(map(int, row)) for row in shown] == [(int(s), n, int(c)) for s, n, c in churn]
