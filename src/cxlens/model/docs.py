@@ -9,8 +9,11 @@ _INTRO = f"""# The canonical data model
 
 Every source is mapped into these six tables (schema version {SCHEMA_VERSION}). `cxlens load FILE --kind KIND`
 fills `customers`, `events`, `responses`, `tickets` and `outcomes`; `touchpoints` comes from `journey.yaml`.
-A row whose **key** exists already is updated (upsert); a row that fails a check goes to `quarantine`
-with file, row number, field, value and reason. Child tables (events, responses, tickets, outcomes)
+A row whose **key** exists already is updated column-wise: the columns the file (or its mapping) provides
+are written and the stored row keeps the others, so one customer view can be assembled from several
+exports (demographics, services, location); `attributes` objects are merged key by key. `--replace`
+replaces whole rows instead. A row that fails a check goes to `quarantine` with file, row number, field,
+value and reason. Child tables (events, responses, tickets, outcomes)
 may only name customers and touchpoints that exist.
 
 Score scales: {", ".join(f"`{m}` {lo}–{hi}" for m, (lo, hi) in METRIC_SCALES.items())}.
