@@ -5,5 +5,6 @@ Each module below registers its commands on the shared Typer `app`.
 
 from cxlens.cli._app import app
 from cxlens.cli import workspace_cmds, load_cmds, metrics_cmds, text_cmds, report_cmds, demo_cmds  # noqa: F401,E402
+from cxlens.cli import journey_cmds  # noqa: F401,E402  (journey_*_cmds modules register on its sub-app below)
 
 __all__ = ["app"]

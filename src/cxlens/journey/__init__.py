@@ -1,4 +1,11 @@
-"""Journey analytics (paths, drop-offs, moments of truth) land here.
+"""Journey analytics: how customers really move through the journey map, computed in the engine.
 
-The journey map itself (`journey.yaml`: stages and touchpoints) is config, in :mod:`cxlens.model.journey`.
+`steps` numbers every customer's observed events once (ties broken by event id, optional sessions,
+repeats collapsed, touchpoints or stages); paths, the Sankey, funnels, exit rates and churn paths all
+read it, so their figures agree. The journey map itself (`journey.yaml`: stages and touchpoints) is
+config, in :mod:`cxlens.model.journey`.
 """
+
+from cxlens.journey.steps import UNITS, steps
+
+__all__ = ["UNITS", "steps"]

@@ -5,9 +5,9 @@ Core layer: imports only store, model and errors, so every analysis package (met
 journey, ...) can use it without importing another analysis.
 """
 
-from cxlens.query.dimensions import PERIODS, RESPONSE_DIMENSIONS, UNKNOWN
-from cxlens.query.rows import responses, within, with_period
+from cxlens.query.dimensions import EVENT_DIMENSIONS, PERIODS, RESPONSE_DIMENSIONS, UNKNOWN
+from cxlens.query.rows import events, responses, within, with_period
 from cxlens.query.scope import WEIGHTINGS, Filters, Scope
 
-__all__ = ["PERIODS", "RESPONSE_DIMENSIONS", "UNKNOWN", "WEIGHTINGS", "Filters", "Scope", "responses", "within",
+__all__ = ["EVENT_DIMENSIONS", "PERIODS", "RESPONSE_DIMENSIONS", "UNKNOWN", "WEIGHTINGS", "Filters", "Scope", "events", "responses", "within",
            "with_period"]

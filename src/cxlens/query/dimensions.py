@@ -29,6 +29,12 @@ RESPONSE_DIMENSIONS: dict[str, tuple[str, str]] = {
     "account": ("customers", "account_id"),
     "aspect": ("responses", "aspect"),
 }
+# Journey events: the same dimensions, except that `channel` is the event's own (a touchpoint reached by
+# app or in store), falling back to the touchpoint's channel when the event names none; no aspect.
+EVENT_DIMENSIONS: dict[str, tuple[str, str]] = {
+    **{d: src for d, src in RESPONSE_DIMENSIONS.items() if d != "aspect"},
+    "channel": ("events", "channel"),
+}
 ASPECT = "aspect"
 OVERALL = "overall"  # the aspect of an answer to the overall question (`aspect` empty)
 THEME = "theme"      # filter-only dimension: customers who mentioned the theme

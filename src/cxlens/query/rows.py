@@ -21,7 +21,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cxlens.errors import AnalysisError, UsageError
-from cxlens.query.dimensions import ASPECT, OVERALL, PERIODS, RESPONSE_DIMENSIONS, THEME, UNKNOWN, check_dimensions
+from cxlens.query.dimensions import ASPECT, EVENT_DIMENSIONS, OVERALL, PERIODS, RESPONSE_DIMENSIONS, THEME, UNKNOWN, check_dimensions
 from cxlens.query.scope import Scope
 from cxlens.store.functions import period_start
 
@@ -57,6 +57,26 @@ def responses(store, metric: str | Sequence[str], scope: Scope = Scope()) -> ir.
     cols[ASPECT] = _aspect(r)
     rows = joined.select(**cols)
     return filtered(store, rows, scope, RESPONSE_DIMENSIONS)
+
+
+def events(store, scope: Scope = Scope()) -> ir.Table:
+    """Journey events within `scope`'s dates and filters, joined to their touchpoint and customer.
+
+    One row per event. Columns: event_id, customer_id, ts, touchpoint_id and every event dimension
+    (touchpoint, stage, channel, segment, ...; missing values read "(unknown)"). `channel` is the
+    event's own channel, else the touchpoint's. Not ordered: `cxlens.journey` numbers the steps.
+    """
+    e = within(store.table("events"), "ts", scope.since, scope.until)
+    t = store.table("touchpoints")
+    c = store.table("customers")
+    joined = e.left_join(t, e.touchpoint_id == t.touchpoint_id).left_join(c, e.customer_id == c.customer_id)
+    cols = {"event_id": e.event_id.cast("string"), "customer_id": e.customer_id, "ts": e.ts, "touchpoint_id": e.touchpoint_id}
+    tables = {"touchpoints": t, "customers": c}
+    for dim, (table, column) in EVENT_DIMENSIONS.items():
+        if table != "events":
+            cols[dim] = tables[table][column].cast("string").fill_null(UNKNOWN)
+    cols["channel"] = ibis.coalesce(e.channel.cast("string"), t.channel.cast("string")).fill_null(UNKNOWN)
+    return filtered(store, joined.select(**cols), scope, EVENT_DIMENSIONS)
 
 
 def filtered(store, rows: ir.Table, scope: Scope, allowed: Iterable[str]) -> ir.Table:
