@@ -165,19 +165,31 @@ class Workspace:
 
         return read_journey(self.journey_path)
 
-    def sync_journey(self, store: "Store") -> int:
-        """Write the journey map's touchpoints into `store` (loads check touchpoint ids against them)."""
+    def sync_journey(self, store: "Store", allow_orphans: bool = False) -> int:
+        """Write the journey map's touchpoints into `store` (loads check touchpoint ids against them); refused when
+        journey.yaml dropped a touchpoint that stored rows reference, unless `allow_orphans`."""
         from cxlens.ingest import sync_journey
 
-        return sync_journey(store, self.journey())
+        return sync_journey(store, self.journey(), allow_orphans)
+
+    def orphaned_touchpoints(self) -> dict[str, dict[str, int]]:
+        """Touchpoints in the store that journey.yaml no longer lists, with their stored rows: {id: {table: rows}}."""
+        from cxlens.ingest import orphaned_references
+
+        journey = self.journey()
+        with self.store() as store:
+            return orphaned_references(store, journey)
 
     def load(self, path: str | Path, kind: str, mapping: "str | Path | Mapping | None" = None, encoding: str = "utf-8",
-             on_progress: Callable[[float], None] | None = None, replace: bool = False) -> "LoadReport":
+             on_progress: Callable[[float], None] | None = None, replace: bool = False,
+             allow_orphans: bool = False) -> "LoadReport":
         """Load one file into the canonical table `kind` as one transaction, the journey synced first.
 
         `mapping` is a mapping YAML path or a parsed Mapping (None: columns already canonical).
         Bad rows are quarantined; the report counts read/inserted/updated/unchanged/quarantined rows.
         Stored rows are merged column-wise (the file's columns updated, the others kept) unless `replace`.
+        A journey.yaml that dropped a touchpoint stored rows reference is refused (ConfigError naming them) unless
+        `allow_orphans`.
         """
         from cxlens.ingest import Mapping, load, read_mapping, sync_journey
 
@@ -185,7 +197,7 @@ class Workspace:
         mapping = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
         journey = self.journey()  # validated before the store is touched
         with self.store(migrate=True) as store:
-            sync_journey(store, journey)
+            sync_journey(store, journey, allow_orphans)
             return load(store, path, kind, mapping, encoding, on_progress=on_progress, replace=replace)
 
     def quarantined(self, kind: str | None = None, limit: int | None = 200) -> list[dict]:

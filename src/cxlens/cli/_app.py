@@ -120,12 +120,23 @@ def nothing_to_show(reason: str) -> None:
     raise typer.Exit(NO_DATA)
 
 
-def say(*parts: str | tuple[str, str]) -> None:
+def say(*parts: str | tuple[str, str], err: bool = False) -> None:
     """Print a message whose parts are literal text: `(text, style)` pairs are styled, nothing is read as markup.
 
     For messages that hold paths or data (`[red]x` is a folder name, not a colour): `say("Report: ", (str(path), "bold"))`.
+    `err`: to stderr (warnings, progress notes), so stdout stays the command's result.
     """
-    console.print(Text.assemble(*parts), highlight=False, soft_wrap=True)
+    (err_console if err else console).print(Text.assemble(*parts), highlight=False, soft_wrap=True)
+
+
+def warn_orphans(ws: Any) -> None:
+    """Before a load with --allow-orphans: say on stderr which touchpoints' stored rows will read as (unknown)."""
+    from cxlens.ingest.journey_sync import describe_orphans
+
+    orphans = ws.orphaned_touchpoints()
+    if orphans:
+        say(("warning:", "bold yellow"), f" journey.yaml no longer lists {describe_orphans(orphans)}; with --allow-orphans "
+            "those rows stay stored but show as (unknown) and leave the scorecard.", err=True)
 
 
 def _fail(message: str) -> None:

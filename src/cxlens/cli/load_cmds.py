@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, err_console, handles_errors, render
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, err_console, handles_errors, render, say, warn_orphans
 from cxlens.model import KINDS
 
 
@@ -20,6 +20,8 @@ def load_cmd(
     encoding: Annotated[str, typer.Option(help="Text encoding of CSV files.")] = "utf-8",
     replace: Annotated[bool, typer.Option("--replace", help="Replace whole stored rows: columns the file lacks become empty "
                                           "(default: merge, updating only the file's columns).")] = False,
+    allow_orphans: Annotated[bool, typer.Option("--allow-orphans", help="Load even though journey.yaml dropped touchpoints "
+                                                "that stored rows reference (they then show as (unknown)).")] = False,
     workspace: WorkspaceOpt = Path("."),
 ) -> None:
     """Load FILE as one transaction: bad rows go to quarantine with a reason, good rows are upserted.
@@ -31,14 +33,16 @@ def load_cmd(
     from cxlens.workspace import Workspace
 
     ws = Workspace.open(workspace)
+    if allow_orphans:
+        warn_orphans(ws)
     with Progress(TextColumn("loading {task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
                   TimeElapsedColumn(), console=err_console, transient=True) as bar:
         task = bar.add_task(file.name, total=1.0)
         try:
             report = ws.load(file, kind, mapping, encoding, on_progress=lambda f: bar.update(task, completed=f),
-                             replace=replace)
+                             replace=replace, allow_orphans=allow_orphans)
         except KeyboardInterrupt:
-            err_console.print(f"[yellow]Interrupted: nothing from {file.name} was loaded; the store is as it was.[/]")
+            say((f"Interrupted: nothing from {file.name} was loaded; the store is as it was.", "yellow"), err=True)
             raise typer.Exit(130) from None
     render([report.as_dict()], "table", title=f"Loaded {file.name} into {kind}",
            columns=["rows_read", "inserted", "updated", "unchanged", "quarantined"] + (["respondents"] if report.respondents else []))
