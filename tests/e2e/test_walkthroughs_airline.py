@@ -43,3 +43,38 @@ def test_oddjob_walkthrough_shows_a_negative_nps_and_negative_gaps_on_every_item
     gap4 = duckdb.sql(f"SELECT avg((s4 - e4) * 4 / 99) FROM read_csv('{csv}') WHERE s4 IS NOT NULL AND e4 IS NOT NULL").fetchall()[0][0]
     assert round(gap4, 2) == gaps["item04"] == -1.22
     assert min(gaps, key=gaps.get) == "item04" and max(gaps, key=gaps.get) == "item12"
+
+
+def test_passenger_satisfaction_walkthrough_scores_touchpoints_without_the_not_rated_zeros(shared_data, tmp_path: Path) -> None:
+    csv = shared_data("airline_passenger_satisfaction/train.csv")
+    done = run_walkthrough("airline_passenger_satisfaction", csv.parents[1], tmp_path)
+
+    services = {"wifi": "Inflight wifi service", "online_booking": "Ease of Online booking", "gate": "Gate location",
+                "inflight_service": "Inflight service", "baggage": "Baggage handling", "online_boarding": "Online boarding",
+                "entertainment": "Inflight entertainment", "schedule": "Departure/Arrival time convenient"}
+    source = f"read_csv('{csv}')"
+    rated = duckdb.sql(f"""SELECT count(*) FILTER (WHERE v <> 0), count(*) FILTER (WHERE v = 0) FROM
+        (UNPIVOT (SELECT COLUMNS(* EXCLUDE ("column00", id, Gender, "Customer Type", Age, "Type of Travel", Class,
+                  "Flight Distance", "Departure Delay in Minutes", "Arrival Delay in Minutes", satisfaction)) FROM {source})
+         ON COLUMNS(*) INTO NAME q VALUE v)""").fetchall()[0]
+    assert rated == (1438724, 15932)
+    assert "103904 rows read = 103904 inserted" in done.outputs[0]
+    assert ("1438724 answers (from 103904 respondent rows) read = 1438724 inserted + 0 updated + 0 unchanged "
+            "+ 0 quarantined") in done.outputs[0]
+
+    def means(where: str = "") -> dict[str, float]:
+        return {tp: round(duckdb.sql(f'SELECT avg("{col}") FROM {source} WHERE "{col}" <> 0 {where}').fetchall()[0][0], 2)
+                for tp, col in services.items()}
+
+    overall = means()
+    shown = {cells[0]: float(cells[2]) for cells in _table_rows(done.outputs[1]) if cells[0] in services}
+    assert shown == overall
+    assert (overall["wifi"], overall["online_booking"], overall["gate"]) == (2.81, 2.88, 2.98)
+    assert (overall["inflight_service"], overall["baggage"]) == (3.64, 3.63)
+
+    satisfied, other = means("AND satisfaction = 'satisfied'"), means("AND satisfaction <> 'satisfied'")
+    by_segment = {(cells[0], cells[1]): float(cells[3]) for cells in _table_rows(done.outputs[2]) if cells[0] in services}
+    assert by_segment == {**{(tp, "satisfied"): v for tp, v in satisfied.items()},
+                          **{(tp, "dissatisfied"): v for tp, v in other.items()}}
+    assert (satisfied["online_boarding"], other["online_boarding"]) == (4.15, 2.71)
+    assert satisfied["gate"] == other["gate"] == 2.98 and satisfied["schedule"] < other["schedule"]
