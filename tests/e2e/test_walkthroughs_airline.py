@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from walkthrough import run_walkthrough
 
@@ -45,6 +46,7 @@ def test_oddjob_walkthrough_shows_a_negative_nps_and_negative_gaps_on_every_item
     assert min(gaps, key=gaps.get) == "item04" and max(gaps, key=gaps.get) == "item12"
 
 
+@pytest.mark.slow  # about 25 s on 2 cores: 1.4 million answers loaded and compared
 def test_passenger_satisfaction_walkthrough_scores_touchpoints_without_the_not_rated_zeros(shared_data, tmp_path: Path) -> None:
     csv = shared_data("airline_passenger_satisfaction/train.csv")
     done = run_walkthrough("airline_passenger_satisfaction", csv.parents[1], tmp_path)
@@ -78,3 +80,34 @@ def test_passenger_satisfaction_walkthrough_scores_touchpoints_without_the_not_r
                           **{(tp, "dissatisfied"): v for tp, v in other.items()}}
     assert (satisfied["online_boarding"], other["online_boarding"]) == (4.15, 2.71)
     assert satisfied["gate"] == other["gate"] == 2.98 and satisfied["schedule"] < other["schedule"]
+
+
+@pytest.mark.slow  # about 60 s on 2 cores: 14,485 tweets analysed and 14,640 scored
+def test_twitter_walkthrough_loads_tweets_in_utc_and_compares_sentiment_with_the_crowd_labels(shared_data, tmp_path: Path) -> None:
+    csv = shared_data("twitter_airline_sentiment/Tweets.csv")
+    done = run_walkthrough("twitter_airline_sentiment", csv.parents[1], tmp_path)
+
+    rows, authors, tweets = duckdb.sql(f"SELECT count(*), count(DISTINCT name), count(DISTINCT tweet_id) "
+                                       f"FROM read_csv('{csv}', all_varchar=true)").fetchall()[0]
+    assert (rows, authors, tweets) == (14640, 7701, 14485)
+    assert f"{rows} rows read = {authors} inserted + 0 updated + 0 unchanged + {rows - authors} quarantined" in done.outputs[0]
+    assert f"{rows} rows read = {tweets} inserted + 0 updated + 0 unchanged + {rows - tweets} quarantined" in done.outputs[0]
+    con = duckdb.connect(str(done.folder / "ws" / "cx.duckdb"), read_only=True)
+    assert str(con.execute("SELECT ts FROM notes WHERE note_id = '570306133677760513'").fetchall()[0][0]) == "2015-02-24 19:35:52"
+    con.close()
+
+    analysed = {cells[0]: cells[2] for cells in _table_rows(done.outputs[1])}
+    assert analysed["note"] == str(tweets)
+    mentions = {cells[0]: int(cells[-1]) for cells in _table_rows(done.outputs[1]) if cells[-1].isdigit() and cells[0]}
+    assert (mentions["waiting_time"], mentions["price_value"], mentions["friendly_staff"]) == (2118, 1230, 869)
+
+    # The agreement table recomputed from the scored file and the labels read straight from the CSV.
+    labels = [r[0] for r in duckdb.sql(f"SELECT airline_sentiment FROM read_csv('{csv}', all_varchar=true)").fetchall()]
+    scored = [line.split(",")[2] for line in (done.folder / "scored.csv").read_text(encoding="utf-8").splitlines()[1:]]
+    assert len(scored) == len(labels) == rows
+    agree = sum(a == b for a, b in zip(labels, scored)) / rows
+    assert f"agree {agree:.1%}" in done.outputs[2] and f"{agree:.1%}" == "55.8%"
+    assert sum(a == "negative" and b == "negative" for a, b in zip(labels, scored)) == 6199
+    assert scored.count("neutral") == 60 and labels.count("neutral") == 3099
+    printed = {" ".join(line.split()) for line in done.outputs[2].splitlines()}
+    assert {"negative 6199 21 2958", "neutral 1364 26 1709", "positive 401 13 1949"} <= printed

@@ -169,8 +169,10 @@ def _text_timestamp(text: str) -> str:
     """Naive UTC timestamp of a date-time text: offsets and zone names converted, ISO 12-hour times read."""
     twelve = f"upper(regexp_replace({text}, '\\s*([AaPp])\\.?[Mm]\\.?$', ' \\1M'))"
     formats = "[" + ", ".join(literal(f) for f in _TWELVE_HOUR_FORMATS) + "]"
+    # Twitter-style `11:35:52 -0800`: DuckDB reads an offset or Z only when it follows the time directly.
+    zoned = f"regexp_replace({text}, '\\s+([zZ]|[+-]\\d\\d(:?\\d\\d)?)$', '\\1')"
     # A plain TIMESTAMP cast would drop the zone and keep the wall-clock time (and drop PM).
-    return (f"CASE WHEN {_has_zone(text)} THEN timezone('UTC', TRY_CAST({text} AS TIMESTAMPTZ)) "
+    return (f"CASE WHEN {_has_zone(text)} THEN timezone('UTC', TRY_CAST({zoned} AS TIMESTAMPTZ)) "
             f"WHEN {_is_twelve_hour(text)} THEN try_strptime({twelve}, {formats}) "
             f"ELSE TRY_CAST({text} AS TIMESTAMP) END")
 

@@ -194,6 +194,19 @@ def test_a_date_with_an_offset_is_the_utc_date(store, tmp_path):
         ("C1", date(2024, 2, 1)), ("C2", date(2024, 1, 31))]
 
 
+def test_an_offset_after_a_space_as_twitter_writes_it_is_converted_to_utc(store, tmp_path):
+    load(store, write(tmp_path / "c.csv", "customer_id\nC1\n"), "customers")
+    f = write(tmp_path / "r.csv", """
+        response_id,customer_id,ts,touchpoint_id,metric,score
+        A,C1,2015-02-24 11:35:52 -0800,call,csat,4
+        B,C1,2015-02-24 11:35:52 +05:30,call,csat,4
+        C,C1,2015-02-24 11:35:52 Z,call,csat,4
+    """)
+    assert load(store, f, "responses").inserted == 3
+    assert dict(rows(store, "SELECT response_id, ts FROM responses")) == {
+        "A": datetime(2015, 2, 24, 19, 35, 52), "B": datetime(2015, 2, 24, 6, 5, 52), "C": datetime(2015, 2, 24, 11, 35, 52)}
+
+
 def test_a_12_hour_time_after_an_iso_date_is_read_with_its_am_or_pm(store, tmp_path):
     load(store, write(tmp_path / "c.csv", "customer_id\nC1\n"), "customers")
     f = write(tmp_path / "r.csv", """
