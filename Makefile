@@ -9,10 +9,12 @@ DEMO_DIR ?= demo
 .PHONY: demo test system-deps bench clean
 
 $(BIN)/.installed: pyproject.toml
+	@echo "Installing cxlens and its dependencies into $(VENV) (first run only: about 1-2 minutes; pip's progress follows)."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[spark,postgres,delta,bench,test]'
+	$(BIN)/pip install --progress-bar on -e '.[spark,postgres,delta,bench,test]'
 	touch $@
+	@echo "Installed. Run cxlens as $(BIN)/cxlens (or activate the environment: . $(BIN)/activate)."
 
 demo: $(BIN)/.installed
 	$(BIN)/cxlens demo --dir $(DEMO_DIR)

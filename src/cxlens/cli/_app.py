@@ -15,6 +15,8 @@ import json
 import math
 import os
 import re
+import shlex
+import shutil
 import sys
 from pathlib import Path
 from typing import Annotated, Any, Callable, Iterable, Sequence
@@ -127,6 +129,23 @@ def say(*parts: str | tuple[str, str], err: bool = False) -> None:
     `err`: to stderr (warnings, progress notes), so stdout stays the command's result.
     """
     (err_console if err else console).print(Text.assemble(*parts), highlight=False, soft_wrap=True)
+
+
+def command_name() -> str:
+    """How the user can run cxlens again, for hints (`Next: ...`): `cxlens` when that is on PATH and is this program,
+    else the path the running executable was started by (`.venv/bin/cxlens` under `make demo`), else
+    `<this python> -m cxlens`."""
+    started, on_path = sys.argv[0], shutil.which("cxlens")
+    if Path(started).name == "cxlens":
+        if os.sep not in started or (on_path and Path(on_path).resolve() == Path(started).resolve()):
+            return "cxlens"
+        return shlex.quote(started)
+    return "cxlens" if on_path else f"{shlex.quote(sys.executable)} -m cxlens"
+
+
+def shell_command(*args: str | Path) -> str:
+    """A command line the user can paste: `command_name()` then `args`, each quoted for the shell where needed."""
+    return " ".join([command_name(), *(shlex.quote(str(a)) for a in args)])
 
 
 def warn_orphans(ws: Any) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cxlens.cli._app import app, console, handles_errors, render
+from cxlens.cli._app import app, console, handles_errors, render, say, shell_command
 
 
 @app.command("demo")
@@ -32,5 +32,5 @@ def demo_cmd(
            columns=["touchpoint", "n", "csat", "ci_low", "ci_high", "top2_pct"])
     console.print(f"Timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in run.seconds.items())
                   + f"; total {time.perf_counter() - start:.1f}s")
-    console.print(f"Report: [bold]{run.report}[/]   Planted truth: {run.truth}   Workspace: {run.workspace}")
-    console.print(f"Next: `cxlens nps --by touchpoint,segment -w {run.workspace}`")
+    say("Report: ", (str(run.report), "bold"), f"   Planted truth: {run.truth}   Workspace: {run.workspace}")
+    say(f"Next: `{shell_command('nps', '--by', 'touchpoint,segment', '-w', run.workspace)}`")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cxlens.cli._app import WorkspaceOpt, app, console, handles_errors
+from cxlens.cli._app import WorkspaceOpt, app, console, handles_errors, say, shell_command
 
 
 @app.command("init")
@@ -22,7 +22,8 @@ def init_cmd(
     from cxlens.workspace import Workspace
 
     root = Workspace.create(directory, store, force).root
-    console.print(f"Workspace ready in [bold]{root}[/]: edit journey.yaml, then `cxlens load FILE --kind customers -w {root}`.")
+    say("Workspace ready in ", (str(root), "bold"),
+        f": edit journey.yaml, then `{shell_command('load', 'FILE', '--kind', 'customers', '-w', root)}`.")
 
 
 @app.command("migrate")

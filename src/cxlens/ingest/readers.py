@@ -51,6 +51,8 @@ def read_source(con: duckdb.DuckDBPyConnection, path: str | Path, view: str, enc
     if not path.exists():
         raise InputFileError(str(path), "file not found")
     fmt = file_format(path)
+    if _is_empty(path):
+        raise InputFileError(str(path), "the file is empty (no header row, no data); export it again, or check the file name")
     con.execute(f"DROP TABLE IF EXISTS {ident(view + '_text')}")  # a previous transcoded CSV's rows
     if fmt == "csv":
         return _read_csv(con, path, view, encoding)
@@ -67,6 +69,16 @@ def read_source(con: duckdb.DuckDBPyConnection, path: str | Path, view: str, enc
         return [d[0] for d in con.execute(f"SELECT * FROM {ident(view)} LIMIT 0").description]
     except duckdb.Error as exc:
         raise InputFileError(str(path), f"cannot be read as {fmt}: {first_line(exc)}") from exc
+
+
+def _is_empty(path: Path, probe: int = 1 << 16) -> bool:
+    """Whether the file holds nothing but white space and byte-order marks (a 0-byte export, a few blank lines)."""
+    if path.stat().st_size > probe:
+        return False
+    data = path.read_bytes()
+    for bom in (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff"):
+        data = data.replace(bom, b"")
+    return not data.replace(b"\x00", b"").strip()
 
 
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, view: str, encoding: str) -> list[str]:
