@@ -92,6 +92,10 @@ def test_commands_of_a_csat_only_store_name_what_is_missing(csat_only):
     assert tickets.exit_code == NO_DATA and "`cxlens load FILE --kind tickets`" in tickets.stderr
 
 
+def test_the_no_data_exit_status_is_documented_in_the_help():
+    assert f"{NO_DATA} nothing to show" in " ".join(_invoke("--help").stdout.split())
+
+
 def test_the_analysis_commands_are_enumerated():
     assert {"nps", "csat", "ces", "outcomes", "gaps", "scorecard", "report", "text impact", "text analyze"} <= set(ANALYSES)
     assert set(NOT_ANALYSES) <= set(COMMANDS), "a command listed as not an analysis no longer exists"

@@ -33,6 +33,8 @@ from cxlens.errors import CxlensError, UsageError, first_line
 app = typer.Typer(
     name="cxlens",
     help="Open customer-experience analytics: load CX data, measure it honestly, explain it.",
+    epilog="Exit status: 0 done; 1 error (one line on stderr); 2 bad option; 3 nothing to show: the store lacks the data "
+           "the command needs (the line on stderr names the command that adds it).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
