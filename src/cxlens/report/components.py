@@ -104,7 +104,18 @@ class Paragraph:
     kind: ClassVar[str] = "paragraph"
 
 
-Block = Union[TableBlock, IntervalChart, Cards, Heading, Paragraph]
+@dataclass(frozen=True)
+class Figure:
+    """A picture drawn as SVG markup by a report module (the journey map): inserted as is, so it must be built from
+    escaped text only. `wide`: may use the window's width beyond the text column (a map of many columns)."""
+
+    svg: str
+    caption: str = ""
+    wide: bool = False
+    kind: ClassVar[str] = "figure"
+
+
+Block = Union[TableBlock, IntervalChart, Cards, Heading, Paragraph, Figure]
 
 
 @dataclass(frozen=True)
