@@ -6,6 +6,8 @@ read it, so their figures agree. The journey map itself (`journey.yaml`: stages 
 config, in :mod:`cxlens.model.journey`.
 """
 
+from cxlens.journey.paths import paths
+from cxlens.journey.sankey import Sankey, sankey
 from cxlens.journey.steps import UNITS, steps
 
-__all__ = ["UNITS", "steps"]
+__all__ = ["Sankey", "UNITS", "paths", "sankey", "steps"]
