@@ -45,10 +45,18 @@ def load_cmd(
             say((f"Interrupted: nothing from {file.name} was loaded; the store is as it was.", "yellow"), err=True)
             raise typer.Exit(130) from None
     render([report.as_dict()], "table", title=f"Loaded {file.name} into {kind}",
-           columns=["rows_read", "inserted", "updated", "unchanged", "quarantined"] + (["respondents"] if report.respondents else []))
+           columns=["rows_read", "inserted", "updated", "unchanged", "quarantined"] + (["skipped"] if report.skipped else [])
+           + (["respondents"] if report.respondents else []))
     r = report
     unit = f"answers (from {r.respondents} respondent rows)" if r.respondents is not None else "rows"
-    console.print(f"{r.rows_read} {unit} read = {r.inserted} inserted + {r.updated} updated + {r.unchanged} unchanged + {r.quarantined} quarantined")
+    skipped = f" + {r.skipped} skipped" if r.skipped else ""
+    console.print(f"{r.rows_read} {unit} read = {r.inserted} inserted + {r.updated} updated + {r.unchanged} unchanged + "
+                  f"{r.quarantined} quarantined{skipped}")
+    if r.skipped:
+        console.print(f"{r.skipped} skipped: earlier rows of keys the file repeats (the mapping says duplicates: last).")
+    if r.not_selected:
+        console.print(f"{r.not_selected} {'respondent ' if r.respondents is not None else ''}rows of the file not selected "
+                      "by the mapping's where (not read).")
     if r.updated or r.unchanged:
         kept = "whole rows replaced" if r.mode == "replace" else "their other columns kept"
         render([{"column": c, "stored rows changed": n} for c, n in r.changed.items()], "table",

@@ -34,10 +34,13 @@ NUMBERED_VIEW = "_cx_numbered"
 
 @dataclass
 class LoadReport:
-    """What a load did: inserted + updated + unchanged + quarantined == rows_read.
+    """What a load did: inserted + updated + unchanged + quarantined + skipped == rows_read.
 
     Every count is in rows of the canonical table: for a wide survey file that is answers (one per answered
-    question), and `respondents` says how many rows of the file they came from. The `loads` row holds the same counts.
+    question), and `respondents` says how many rows of the file they came from. `skipped` are rows left out on
+    purpose (earlier rows of a repeated key under `duplicates: last`); `not_selected` counts the rows of the
+    file (respondents, for a wide file) that the mapping's `where` did not select, which are not read at all.
+    The `loads` row holds the same counts.
     """
 
     load_id: str
@@ -51,6 +54,8 @@ class LoadReport:
     respondents: int | None = None  # wide survey files: rows of the file (each holds several answers)
     mode: str = "merge"  # merge: stored rows keep the columns the file lacks; replace: whole rows
     changed: dict[str, int] = field(default_factory=dict)  # column written -> stored rows whose value changed
+    skipped: int = 0
+    not_selected: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -78,6 +83,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
         con = session.connection()
         source_cols = read_source(con, path, SOURCE_VIEW, encoding)
         respondents = number_rows(con, path, table, mapping, source_cols, SOURCE_VIEW, NUMBERED_VIEW)
+        not_selected = _not_selected(con, mapping)
         source_types = _numbered_columns(con)
         exprs = source_expressions(table, list(source_types), mapping, str(path))
         raw_columns = ["_src"] if mapping.wide else list(source_types)
@@ -92,7 +98,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
                 counts = _stage_and_upsert(con, table, exprs, mapping, load_id, str(path), raw_columns, native,
                                           lambda c, good: session.upsert(c, good, written))
                 report = LoadReport(load_id, kind, str(path), respondents=respondents if mapping.wide else None,
-                                    mode="replace" if replace else "merge", **counts)
+                                    mode="replace" if replace else "merge", not_selected=not_selected, **counts)
                 _record_load(con, report, _sha256(path), started)
                 session.publish(con, load_id, str(path), _before_commit)
                 con.execute("COMMIT")
@@ -141,20 +147,22 @@ def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping
         SELECT {meta}, _row, e.field, e.value, e.reason, _raw, now()::TIMESTAMP
         FROM (SELECT _row, _raw, unnest(_errors) AS e FROM _cx_stage WHERE _errors IS NOT NULL)
     """)
-    _quarantine_duplicates(con, table, meta)
+    _find_duplicates(con, table, meta, quarantine=mapping.duplicates == "quarantine")
     # Duplicates are taken from rows without errors, so the two sets do not overlap.
-    quarantined = con.execute("SELECT (SELECT count(*) FROM _cx_stage WHERE _errors IS NOT NULL) "
-                              "+ (SELECT count(*) FROM _cx_dupes)").fetchone()[0]
+    errors, duplicates = con.execute("SELECT (SELECT count(*) FROM _cx_stage WHERE _errors IS NOT NULL), "
+                                     "(SELECT count(*) FROM _cx_dupes)").fetchone()
+    quarantined, skipped = (errors + duplicates, 0) if mapping.duplicates == "quarantine" else (errors, duplicates)
     # Row number and key name one staged row (a wide file's answers share the row number, not the key).
     good = (f"_cx_stage s WHERE s._errors IS NULL AND NOT EXISTS (SELECT 1 FROM _cx_dupes d WHERE d._row = s._row "
             f"AND d._key IS NOT DISTINCT FROM CAST(s.{ident(table.key[0])} AS VARCHAR))")
     done = upsert(con, good)
     return {"rows_read": rows_read, "inserted": done.inserted, "updated": done.updated, "unchanged": done.unchanged,
-            "quarantined": quarantined, "changed": done.changed}
+            "quarantined": quarantined, "changed": done.changed, "skipped": skipped}
 
 
-def _quarantine_duplicates(con, table: Table, meta: str) -> None:
-    """The last row with a key wins; earlier ones are quarantined rather than silently dropped.
+def _find_duplicates(con, table: Table, meta: str, quarantine: bool) -> None:
+    """The last row with a key wins; earlier ones (table `_cx_dupes`) are quarantined rather than silently
+    dropped, unless the mapping says the file repeats keys on purpose (`duplicates: last`: counted as skipped).
 
     A GROUP BY finds the (rare) repeated keys; a window over every row cost as much as the whole read.
     """
@@ -167,6 +175,8 @@ def _quarantine_duplicates(con, table: Table, meta: str) -> None:
         SELECT _row, _raw, CAST({ident(table.key[0])} AS VARCHAR) AS _key, to_json(earlier)::VARCHAR AS _src_json
         FROM earlier
     """)
+    if not quarantine:
+        return
     con.execute(f"""
         INSERT INTO quarantine
         SELECT {meta}, _row, {literal(table.key[0])}, _key,
@@ -180,9 +190,18 @@ def _record_load(con, report: LoadReport, sha256: str, started: datetime) -> Non
     values = {"load_id": r.load_id, "kind": r.kind, "file": r.file, "sha256": sha256, "rows_read": r.rows_read,
               "inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged, "quarantined": r.quarantined,
               "started_at": started, "finished_at": datetime.now(timezone.utc).replace(tzinfo=None),
-              "mode": r.mode, "columns": json.dumps(r.changed)}
+              "mode": r.mode, "columns": json.dumps(r.changed), "skipped": r.skipped, "not_selected": r.not_selected}
     names = ", ".join(ident(c) for c in values)  # by name: a migrated store has the newer columns last
     con.execute(f"INSERT INTO loads ({names}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
+
+
+def _not_selected(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> int:
+    """Rows of the file the mapping's `where` left out (respondents, for a wide file); 0 without a `where`."""
+    if not mapping.where:
+        return 0
+    total = con.execute(f"SELECT count(*) FROM {SOURCE_VIEW}").fetchone()[0]
+    kept = f"{NUMBERED_VIEW}_respondents" if mapping.wide else f"{NUMBERED_VIEW}_rows"
+    return total - con.execute(f"SELECT count(*) FROM {kept}").fetchone()[0]
 
 
 def _sha256(path: Path) -> str:

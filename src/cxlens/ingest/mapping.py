@@ -44,6 +44,14 @@ What real exports need, without pre-processing the file:
 - **Numeric labels**: a value map or missing code written as a number matches the number however it is written,
   so `values: {"1": ...}` matches `1`, `1.0` and ` 1 `; numeric scores such as `5.0` load as 5.
 
+- **Selecting rows**: `where: {interaction: [conversion]}` loads only the rows whose column holds one of the
+  values (several columns: all must match; numbers match numerically). The other rows are left out and counted
+  as `skipped`, not quarantined: one event log can feed two loads (impressions as channel touches, conversions
+  as a conversion touchpoint).
+- **Repeated keys on purpose**: `duplicates: last` keeps the last row of each key and skips the earlier ones
+  (counted, not quarantined), for a file that repeats a key by design, such as customers taken from an event
+  log. The default, `quarantine`, treats a repeated key as the error it usually is.
+
 Order: missing codes first, then value maps, then rescaling. User guide: docs/mappings.md.
 """
 
@@ -153,6 +161,8 @@ class Mapping(BaseModel):
     ids: dict[str, Literal["row"] | list[str]] = Field(default_factory=dict)
     missing: dict[str, Codes] = Field(default_factory=dict)
     scales: dict[str, Scale] = Field(default_factory=dict)
+    where: dict[str, Codes] = Field(default_factory=dict)  # source column -> values a loaded row holds there
+    duplicates: Literal["quarantine", "last"] = "quarantine"
     wide: Wide | None = None
 
     @field_validator("constants", mode="before")
@@ -168,6 +178,14 @@ class Mapping(BaseModel):
     @classmethod
     def _labels_as_text(cls, value: object) -> object:
         return {k: _keys_as_text(v) for k, v in value.items()} if isinstance(value, dict) else value
+
+    @field_validator("where", mode="before")
+    @classmethod
+    def _selected_as_text(cls, value: object) -> object:
+        """`where: {interaction: conversion}` (one value) or a list of values; numbers matched numerically."""
+        if isinstance(value, dict):
+            return {k: _as_text(v if isinstance(v, list) else [v]) for k, v in value.items()}
+        return value
 
     @field_validator("missing", mode="before")
     @classmethod

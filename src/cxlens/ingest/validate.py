@@ -85,6 +85,19 @@ def _matches(text: str, code: str) -> str:
     return f"({text} = {literal(code.strip())} OR TRY_CAST({text} AS DOUBLE) = {number!r})"
 
 
+def selection_sql(where: dict[str, list[str]], source_cols: list[str], file: str) -> str | None:
+    """The mapping's `where` as a SQL condition on source columns (None: every row is loaded)."""
+    if not where:
+        return None
+    parts = []
+    for column, values in where.items():
+        if column not in source_cols:
+            raise InputFileError(file, f"mapping selects rows by column '{column}', but the file has no such column", column)
+        text = f"trim(CAST({ident(column)} AS VARCHAR))"
+        parts.append("(" + " OR ".join(_matches(text, v) for v in values) + ")")
+    return " AND ".join(parts)
+
+
 def recode_sql(expr: str, missing, values: dict, scale: Scale | None, target: tuple[str, str] | None = None) -> str:
     """Text of `expr` after missing codes (-> NULL), value maps and a linear rescale, in that order.
 

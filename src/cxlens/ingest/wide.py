@@ -14,7 +14,7 @@ import duckdb
 
 from cxlens.errors import InputFileError, UsageError
 from cxlens.ingest.mapping import Mapping, Question, template_columns
-from cxlens.ingest.validate import column_sql, recode_sql
+from cxlens.ingest.validate import column_sql, recode_sql, selection_sql
 from cxlens.model import METRIC_SCALES, Table
 from cxlens.store.sql import ident, literal
 
@@ -30,6 +30,9 @@ def number_rows(con: duckdb.DuckDBPyConnection, path: Path, table: Table, mappin
     src = "s AS _src, " if mapping.wide else ""
     ids = _generated_ids(mapping, path, source_cols)
     numbered = f"SELECT row_number() OVER () AS _row, {src}s.* FROM {source_view} s"
+    selected = selection_sql(mapping.where, source_cols, str(path))
+    if selected:  # numbered first, so row numbers stay the file's
+        numbered = f"SELECT * FROM ({numbered}) WHERE coalesce({selected}, false)"
     select = f"SELECT *{''.join(f', {sql} AS {ident(name)}' for name, sql in ids.items())} FROM ({numbered})"
     if not mapping.wide:
         con.execute(f"CREATE OR REPLACE TEMP VIEW {rows} AS {select}")

@@ -28,6 +28,9 @@ LOADS = Table(
         Column("mode", "VARCHAR", "merge (stored rows keep the columns the file lacks) or replace (whole rows).", "merge"),
         Column("columns", "VARCHAR", "JSON object: each column the load wrote -> stored rows whose value it changed.",
                '{"segment": 12, "region": 0}'),
+        Column("skipped", "BIGINT", "Rows read but left out on purpose (earlier rows of a repeated key under "
+               "`duplicates: last`).", "0"),
+        Column("not_selected", "BIGINT", "Rows of the file the mapping's `where` did not select (not read).", "0"),
     ),
 )
 

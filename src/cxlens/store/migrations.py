@@ -43,9 +43,10 @@ def _add_aspect_v3(backend: Backend, external: Collection[str]) -> None:
 
 
 def _load_columns_v4(backend: Backend, external: Collection[str]) -> None:
-    """Version 4: `loads.mode` and `loads.columns` (column-wise merge). Older loads replaced whole rows,
-    but which columns their files held was not recorded, so both stay NULL for them."""
-    for column in ("mode", "columns"):
+    """Version 4: `loads.mode` and `loads.columns` (column-wise merge), `loads.skipped` and `loads.not_selected`
+    (rows left out on purpose by a mapping). Older loads replaced whole rows and skipped nothing, but what
+    their files held was not recorded, so the columns stay NULL for them."""
+    for column in ("mode", "columns", "skipped", "not_selected"):
         backend.add_column(LOADS, column)
 
 

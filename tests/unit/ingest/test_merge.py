@@ -113,7 +113,7 @@ def test_a_version_3_store_gains_the_loads_columns_and_keeps_its_loads(tmp_path,
     from cxlens.store import migrations
 
     url = f"duckdb:///{tmp_path / 'old.duckdb'}"
-    old = replace(LOADS, columns=tuple(c for c in LOADS.columns if c.name not in ("mode", "columns")))
+    old = replace(LOADS, columns=tuple(c for c in LOADS.columns if c.name not in ("mode", "columns", "skipped", "not_selected")))
     with monkeypatch.context() as patch:
         patch.setitem(SYSTEM_TABLES, "loads", old)
         patch.setattr(migrations, "SCHEMA_VERSION", 3)
@@ -122,7 +122,7 @@ def test_a_version_3_store_gains_the_loads_columns_and_keeps_its_loads(tmp_path,
                 "INSERT INTO loads (load_id, kind, file, rows_read) VALUES ('old1', 'customers', '/x.csv', 3)")
             assert "mode" not in s.table("loads").columns
     with Store.open(url) as s:
-        assert s.backend.read_version() == 4 and {"mode", "columns"} <= set(s.table("loads").columns)
+        assert s.backend.read_version() == 4 and {"mode", "columns", "skipped", "not_selected"} <= set(s.table("loads").columns)
         (tmp_path / "journey.yaml").write_text(PLAIN_JOURNEY, encoding="utf-8")
         sync_journey(s, read_journey(tmp_path / "journey.yaml"))
         (tmp_path / "d.csv").write_text(DEMOGRAPHICS, encoding="utf-8")
