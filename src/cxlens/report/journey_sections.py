@@ -1,14 +1,16 @@
-"""Report sections of journey analytics: the journey map picture (and, as they land, paths, funnel, breakpoints).
+"""Report sections of journey analytics: the journey map picture, the top observed paths and their Sankey.
 
 Each builder returns a `Section` or None; `cxlens.report.sections` lists them with what each needs from the
-store, so a store without journey events gets the map (it needs only journey.yaml) and the reason why the
-event-based sections are missing.
+store, so a store without journey events gets the map (it needs only journey.yaml) and, for the sections
+built from events, the reason they are missing and the command that loads events.
 """
 
 from __future__ import annotations
 
+from cxlens.journey import paths, sankey
 from cxlens.query import Scope
-from cxlens.report.components import Figure, Paragraph, Section
+from cxlens.report.components import Figure, Paragraph, Section, table
+from cxlens.report.sankey import sankey_svg
 from cxlens.report.journey_health import BELOW_SIG, NO_DATA, touchpoint_health
 from cxlens.report.journey_map import journey_map_svg
 
@@ -27,3 +29,31 @@ def journey_map_section(store, min_n: int) -> Section:
                          "of truth named in journey.yaml. Colours read the scorecard's figures against the targets in "
                          "journey.yaml: red only when the whole 95% interval misses a target.",
                    note="Cards within a stage follow the order in which customers first reach them in the observed events.")
+
+
+PATH_STEPS, TOP_PATHS, SANKEY_MIN_SHARE = 5, 10, 0.02
+
+
+def paths_section(store, min_n: int) -> Section:
+    """The most common paths of the first 5 steps (repeats collapsed), with shares of all customers and times."""
+    frame = paths(store, steps=PATH_STEPS, top=TOP_PATHS, collapse_repeats=True)
+    shown = frame.assign(share=100 * frame["share"], share_low=100 * frame["share_low"],
+                         share_high=100 * frame["share_high"],
+                         median_days=frame["median_seconds"] / 86400, p90_days=frame["p90_seconds"] / 86400,
+                         low_n=frame["customers"] < min_n)
+    rows = table(shown, ["rank", "path", "customers", "share", "share_low", "share_high", "median_days", "p90_days"],
+                 weak_column="low_n")
+    return Section("journey-paths", "How customers really move: top paths", (rows,),
+                   intro=f"The {TOP_PATHS} most common sequences of customers' first {PATH_STEPS} touchpoints (a touchpoint "
+                         "repeated in a row counts once), as % of all customers with a 95% Wilson interval, and the "
+                         "median and 90th-percentile days between consecutive steps. 'other paths' makes the shares "
+                         "add up to 100%.")
+
+
+def sankey_section(store, min_n: int) -> Section:
+    """The flows between the first 5 steps as a Sankey picture (nodes "step k: touchpoint")."""
+    k = sankey(store, steps=PATH_STEPS, min_share=SANKEY_MIN_SHARE, collapse_repeats=True)
+    return Section("journey-sankey", "Journey flows (Sankey)", (Figure(sankey_svg(k, standalone=False)),),
+                   intro=f"{k.total:,} {k.count}: column k is the k-th step of their journeys (repeats collapsed), band "
+                         f"widths are {k.count}; touchpoints under {SANKEY_MIN_SHARE:.0%} of them at a step are merged "
+                         "into 'other'. Hover a node or band for its figures.")

@@ -17,7 +17,7 @@ from cxlens.metrics import consistency, csat_drivers, delivery_gap, expectation_
 from cxlens.model import TABLES
 from cxlens.query import Scope
 from cxlens.report.components import Block, Card, Cards, Heading, Paragraph, Section, interval_chart, table
-from cxlens.report.journey_sections import journey_map_section
+from cxlens.report.journey_sections import journey_map_section, paths_section, sankey_section
 from cxlens.text.store_impact import store_theme_impact
 from cxlens.query.needs import missing
 
@@ -207,6 +207,8 @@ class ReportContents:
 # Measurement sections: (title, what each needs in the store, builder, why it is out when the builder finds nothing).
 _MEASUREMENTS: tuple[tuple[str, tuple[str, ...], Callable, str], ...] = (
     ("Journey map", ("touchpoints",), journey_map_section, ""),
+    ("How customers really move: top paths", ("events",), paths_section, ""),
+    ("Journey flows (Sankey)", ("events",), sankey_section, ""),
     ("Touchpoint scorecard", ("touchpoints", "answers_or_tickets"), scorecard_section, ""),
     ("What really changed since the period before", ("responses",), changes_section,
      "fewer than two months of CSAT (or quarters of NPS) answers to compare"),

@@ -133,3 +133,25 @@ def test_cli_journey_map_writes_svg_and_html_and_refuses_other_formats(demo_stor
         assert "data-touchpoint=\"port_in\"" in (tmp_path / name).read_text()
     result = runner.invoke(app, ["journey", "map", "--out", str(tmp_path / "m.pdf"), *ws])
     assert result.exit_code != 0 and ".svg, .html or .png" in result.output
+
+
+def test_report_journey_sections_show_the_paths_figures_once_events_are_loaded(demo_store_copy):
+    from cxlens.ingest import load
+    from cxlens.journey import paths
+    from cxlens.report.components import TableBlock
+    from cxlens.report.journey_sections import PATH_STEPS, TOP_PATHS, paths_section, sankey_section
+
+    store, files, _ = demo_store_copy()
+    load(store, files.tables()["events"], "events")
+    try:
+        (rows,) = [b for b in paths_section(store, 30).blocks if isinstance(b, TableBlock)]
+        want = paths(store, steps=PATH_STEPS, top=TOP_PATHS, collapse_repeats=True)
+        keys = [c.key for c in rows.columns]
+        assert [r[keys.index("customers")] for r in rows.rows] == want["customers"].tolist()
+        assert sum(r[keys.index("share")] for r in rows.rows) == pytest.approx(100)
+        (figure,) = [b for b in sankey_section(store, 30).blocks if isinstance(b, Figure)]
+        assert figure.svg.startswith("<svg") and "step 1: " in figure.svg
+        ids = [s.id for s in report_contents(store, 30).sections]
+        assert ids.index("journey-map") < ids.index("journey-paths") < ids.index("journey-sankey")
+    finally:
+        store.close()
