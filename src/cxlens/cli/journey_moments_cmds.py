@@ -1,0 +1,79 @@
+"""Commands: `cxlens journey moments` (moments of truth and magic) and `cxlens journey churn-paths` (churners vs stayers)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, handles_errors, nothing_to_show, require
+from cxlens.cli.journey_cmds import journey_app
+from cxlens.cli.metrics_cmds import FilterOpt, SinceOpt, UntilOpt, parse_scope, show
+from cxlens.workspace import Workspace
+
+NO_OUTCOMES = "no outcomes in the store (churn is read from them): load them with `cxlens load FILE --kind outcomes`"
+NO_EVENTS = "no journey events in the store: load them with `cxlens load FILE --kind events`"
+
+
+# Left out of the terminal table (kept in JSON/CSV) so it fits a normal window.
+_HIDDEN = ("p_value", "correction", "note", "exposed_churned", "churner_share", "stayer_share")
+
+
+def _fit(frame, fmt: str):
+    return frame.drop(columns=[c for c in _HIDDEN if c in frame]) if fmt == "table" else frame
+
+
+def _has(store, table: str, line: str) -> None:
+    if store.count(table) == 0:
+        nothing_to_show(line)
+
+
+@journey_app.command("moments")
+@handles_errors
+def moments_cmd(window: Annotated[int, typer.Option("--window", min=1, help="Months an experience counts for (the answer's month and the ones after).")] = 4,
+                min_exposed: Annotated[int, typer.Option("--min-exposed", min=1, help="Fewer exposed customers than this: no estimate.")] = 20,
+                since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None,
+                fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+    """Moments of truth (a bad experience raises later churn) and of magic (a great one lowers it): Cox hazard
+    ratios per touchpoint by tenure, stratified by segment x plan, compared with the map's moment_of_truth flags."""
+    from cxlens.journey.moments import moments
+
+    scope = parse_scope("", None, since, until, filter)
+    with Workspace.open(workspace).store() as store:
+        require(store, "touchpoints", "responses")
+        _has(store, "outcomes", NO_OUTCOMES)
+        frame = moments(store, scope, window_months=window, min_exposed=min_exposed)
+    a = frame.attrs
+    notes = [f"Cox model per touchpoint on {a.get('modelling_rows', 0):,} customer-months of {a.get('customers', 0):,} customers "
+             f"({a.get('churned', 0):,} churned): bad = latest answer there in the last {window} months CSAT 1-2, CES 1-2 or "
+             "NPS 0-6; great = CSAT 5, CES 7 or NPS 9-10. Time: tenure months; strata: segment x plan.",
+             "Hazard ratio 95% Wald interval; p_adjusted: Benjamini-Hochberg over every estimate; effect: p_adjusted < 0.05."]
+    show(_fit(frame, fmt), fmt, "Moments of truth and magic", notes)
+
+
+@journey_app.command("churn-paths")
+@handles_errors
+def churn_paths_cmd(months: Annotated[int, typer.Option("--months", min=1, help="Window: this many months up to the churn month (stayers: their last month).")] = 3,
+                    length: Annotated[int, typer.Option("--length", min=2, help="Steps per path: 2 = transitions A -> B.")] = 2,
+                    min_customers: Annotated[int, typer.Option("--min-customers", min=1, help="Leave out paths fewer customers took.")] = 10,
+                    unit: Annotated[str, typer.Option("--unit", help="touchpoint or stage.")] = "touchpoint",
+                    collapse_repeats: Annotated[bool, typer.Option("--collapse-repeats", help="A, A, B counts as A, B.")] = False,
+                    since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None,
+                    fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+    """Paths over-represented among churners in the months before churn, against stayers' last months: risk
+    ratios (Katz 95%), Benjamini-Hochberg corrected."""
+    from cxlens.journey.churn_paths import churn_paths
+
+    scope = parse_scope("", None, since, until, filter)
+    with Workspace.open(workspace).store() as store:
+        require(store, "touchpoints")
+        _has(store, "events", NO_EVENTS)
+        _has(store, "outcomes", NO_OUTCOMES)
+        frame = churn_paths(store, scope, months=months, length=length, min_customers=min_customers, unit=unit,
+                            collapse_repeats=collapse_repeats)
+    a = frame.attrs
+    notes = [f"{a.get('churners', 0):,} churners (window: the {months} months up to the churn month) vs {a.get('stayers', 0):,} "
+             f"stayers (their last {months} observed months); a path counts once per customer.",
+             "risk_ratio: churner share / stayer share, Katz 95%; p_adjusted: Benjamini-Hochberg over the paths shown."]
+    show(_fit(frame, fmt), fmt, "Paths before churn: churners vs stayers", notes)
