@@ -29,6 +29,7 @@ NEEDS = {
                    + _LOAD.format(kind="responses"),
     "tickets": "no tickets in the store: load them with " + _LOAD.format(kind="tickets"),
     "events": "no journey events in the store: load them with " + _LOAD.format(kind="events"),
+    "outcomes": "no outcomes in the store (churn is read from them): load them with " + _LOAD.format(kind="outcomes"),
     "answers_or_tickets": "no survey answers and no tickets in the store: load them with "
                           + _LOAD.format(kind="responses") + " or " + _LOAD.format(kind="tickets"),
     "self_rating": "no touchpoint has a self_rating: add one in journey.yaml (`self_rating: {csat: 4.5}`), then run a load",

@@ -1,4 +1,5 @@
-"""Report sections of journey analytics: the journey map picture, the top observed paths and their Sankey.
+"""Report sections of journey analytics: the journey map picture, the top observed paths, their Sankey and the
+moments of truth.
 
 Each builder returns a `Section` or None; `cxlens.report.sections` lists them with what each needs from the
 store, so a store without journey events gets the map (it needs only journey.yaml) and, for the sections
@@ -7,7 +8,8 @@ built from events, the reason they are missing and the command that loads events
 
 from __future__ import annotations
 
-from cxlens.journey import paths, sankey
+from cxlens.journey import moments, paths, sankey
+from cxlens.journey.moments import VERDICTS
 from cxlens.query import Scope
 from cxlens.report.components import Figure, Paragraph, Section, table
 from cxlens.report.sankey import sankey_svg
@@ -57,3 +59,21 @@ def sankey_section(store, min_n: int) -> Section:
                    intro=f"{k.total:,} {k.count}: column k is the k-th step of their journeys (repeats collapsed), band "
                          f"widths are {k.count}; touchpoints under {SANKEY_MIN_SHARE:.0%} of them at a step are merged "
                          "into 'other'. Hover a node or band for its figures.")
+
+
+def moments_section(store, min_n: int) -> Section | None:
+    """Moments of truth and of magic: touchpoints where a bad (great) experience changes later churn, against the map."""
+    frame = moments(store)
+    if frame.empty:
+        return None
+    wrong = frame[frame["verdict"].isin([VERDICTS["flagged_none"], VERDICTS["unflagged_effect"]])]
+    blocks = [table(frame, ["moment", "rank", "touchpoint", "hazard_ratio", "ci_lower", "ci_upper", "p_adjusted",
+                            "exposed_customers", "flagged", "verdict"])]
+    if len(wrong):
+        blocks.append(Paragraph("Where the map is wrong: " + "; ".join(
+            f"{r.touchpoint} ({r.verdict})" for r in wrong.drop_duplicates("touchpoint").itertuples()) + "."))
+    return Section("journey-moments", "Moments of truth and of magic", tuple(blocks),
+                   intro="Per touchpoint, how a bad experience there (CSAT 1-2, CES 1-2 or NPS 0-6; a moment of truth) or a "
+                         "great one (CSAT 5, CES 7 or NPS 9-10; a moment of magic) changes the hazard of churning later: "
+                         "Cox hazard ratios by tenure, stratified by segment x plan, 95% intervals, Benjamini-Hochberg "
+                         "p_adjusted; compared with the moment_of_truth flags in journey.yaml.")

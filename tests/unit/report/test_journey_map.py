@@ -155,3 +155,24 @@ def test_report_journey_sections_show_the_paths_figures_once_events_are_loaded(d
         assert ids.index("journey-map") < ids.index("journey-paths") < ids.index("journey-sankey")
     finally:
         store.close()
+
+
+def test_moments_section_shows_the_moments_table_and_names_where_the_map_is_wrong(monkeypatch):
+    from cxlens.journey.moments import VERDICTS
+    from cxlens.report import journey_sections
+    from cxlens.report.components import Paragraph, TableBlock
+
+    frame = pd.DataFrame({"moment": ["truth", "truth", "magic"], "rank": [1, 2, 1],
+                          "touchpoint": ["port_in", "first_bill", "data_topup"], "hazard_ratio": [2.1, 1.05, 0.7],
+                          "ci_lower": [1.6, 0.8, 0.5], "ci_upper": [2.8, 1.4, 0.9], "p_adjusted": [0.001, 0.7, 0.02],
+                          "exposed_customers": [400, 300, 500], "flagged": [False, True, False],
+                          "verdict": [VERDICTS["unflagged_effect"], VERDICTS["flagged_none"], VERDICTS["magic"]]})
+    monkeypatch.setattr(journey_sections, "moments", lambda store: frame)
+    section = journey_sections.moments_section(None, 30)
+    (rows,) = [b for b in section.blocks if isinstance(b, TableBlock)]
+    assert [r[2] for r in rows.rows] == ["port_in", "first_bill", "data_topup"]
+    (wrong,) = [b for b in section.blocks if isinstance(b, Paragraph)]
+    assert "port_in (moment of truth, not flagged in the map)" in wrong.text and "first_bill (flagged but" in wrong.text
+    assert "data_topup" not in wrong.text
+    monkeypatch.setattr(journey_sections, "moments", lambda store: frame.iloc[:0])
+    assert journey_sections.moments_section(None, 30) is None
