@@ -7,6 +7,7 @@ from cxlens.cli._app import app
 from cxlens.cli import workspace_cmds, load_cmds, metrics_cmds, text_cmds, report_cmds, demo_cmds  # noqa: F401,E402
 from cxlens.cli import journey_cmds  # noqa: F401,E402  (journey_*_cmds modules register on its sub-app below)
 from cxlens.cli import journey_map_cmds  # noqa: F401,E402
+from cxlens.cli import journey_funnel_cmds  # noqa: F401,E402
 from cxlens.cli import journey_paths_cmds  # noqa: F401,E402
 from cxlens.cli import journey_moments_cmds  # noqa: F401,E402
 

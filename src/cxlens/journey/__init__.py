@@ -6,10 +6,12 @@ read it, so their figures agree. The journey map itself (`journey.yaml`: stages 
 config, in :mod:`cxlens.model.journey`.
 """
 
+from cxlens.journey.breakpoints import breakpoints, exit_rates
 from cxlens.journey.churn_paths import churn_paths
+from cxlens.journey.funnel import funnel
 from cxlens.journey.moments import moments
 from cxlens.journey.paths import paths
 from cxlens.journey.sankey import Sankey, sankey
 from cxlens.journey.steps import UNITS, steps
 
-__all__ = ["Sankey", "UNITS", "churn_paths", "moments", "paths", "sankey", "steps"]
+__all__ = ["Sankey", "UNITS", "breakpoints", "churn_paths", "exit_rates", "funnel", "moments", "paths", "sankey", "steps"]
