@@ -1,7 +1,7 @@
 """Moments of truth and moments of magic: touchpoints whose experience changes who churns afterwards.
 
 For every touchpoint T, a Cox model of churn with two time-varying covariates per customer-month:
-"the customer's latest answer at T in the last `window_months` months (this month included) was bad"
+"the customer's latest answer at T in the `window_months` months before this one was bad"
 (CSAT 1-2, CES 1-2 on 1-7, or an NPS detractor) and "... was great" (CSAT 5, CES 7, NPS promoter).
 Time is tenure in months (months since the signup month, so the baseline hazard follows tenure and
 the existing base enters late), with a separate baseline per segment x plan stratum: the adjustment
@@ -9,11 +9,15 @@ for segment, tenure and plan. A hazard ratio above 1 for "bad" makes T a moment 
 for "great", a moment of magic. p values are Benjamini-Hochberg corrected over every estimate shown.
 
 Churn is read from `outcomes`: a customer-month with active = false is the churn month (the demo
-and the data model's convention: no rows follow it). Follow-up starts the month after joining (tenure
-1): leaving in the joining month is onboarding abandonment, which breakpoints measure, not a later
-churn that an experience causes (on the demo, keeping it makes port_in's abandoners, who retry and
-rate port_in badly before leaving, the top "moment" with HR 4.5). Customer-months are built in the engine; only
-the modelling table (one row per customer-month, two 0/1 columns per touchpoint) comes to Python.
+and the data model's convention: no rows follow it). Follow-up starts at the first month that begins at
+least `onboarding_days` (30) after the signup date: leaving during onboarding is abandonment, which
+breakpoints measure, not a later churn that an experience causes. "The month after the signup month"
+is not enough: on the demo, 59 of 404 port_in abandoners (signed up late in a month) leave in the next
+calendar month, and with their port_in answers they made port_in the top "moment" with HR 5.0. Exposure
+counts only answers dated in the months before the month at risk: outcomes are monthly, and an answer
+dated in the churn month may come after the churn (demo surveys arrive 1 hour to 3 days after the
+event). Customer-months are built in the engine; only the modelling table (one row per customer-month,
+two 0/1 columns per touchpoint) comes to Python.
 
 Candidates are the journey map's touchpoints that customers pass (with events) and that have
 answers: a journey-wide relationship survey is not a moment of the journey. Where the store holds
@@ -36,6 +40,7 @@ from cxlens.stats.survival import cox_time_varying
 CUSTOMER_DIMENSIONS = ("segment", "region", "language", "plan", "account")
 MOMENTS = ("truth", "magic")
 CORRECTION = "benjamini-hochberg"
+ONBOARDING_DAYS = 30  # leaving within this many days of signing up is onboarding abandonment (breakpoints)
 VERDICTS = {
     "flagged_effect": "moment of truth (flagged)",
     "unflagged_effect": "moment of truth, not flagged in the map",
@@ -49,10 +54,11 @@ def _month_index(year: ir.IntegerValue, month: ir.IntegerValue) -> ir.IntegerVal
     return year.cast("int64") * 12 + month.cast("int64") - 1
 
 
-def customer_months(store, scope: Scope = Scope()) -> ir.Table:
+def customer_months(store, scope: Scope = Scope(), *, onboarding_days: int = ONBOARDING_DAYS) -> ir.Table:
     """One row per customer-month at risk: customer_id, m (month index), tenure (months since the
     signup month, else since the first outcome month), churned (the month ends the relationship),
-    segment, plan and the customer dimensions filters read."""
+    segment, plan and the customer dimensions filters read. A customer is at risk from the first month
+    that starts at least `onboarding_days` after the signup date (and never in the signup month)."""
     o = store.table("outcomes")
     o = o.mutate(m=_month_index(o.month.substr(0, 4).cast("int64"), o.month.substr(5, 2).cast("int64")))
     if scope.since is not None:
@@ -69,8 +75,10 @@ def customer_months(store, scope: Scope = Scope()) -> ir.Table:
             "churned": ibis.ifelse(o.active.cast("boolean"), 0, 1).cast("int64")}
     for dim, column in zip(CUSTOMER_DIMENSIONS, ("segment", "region", "language", "plan", "account_id")):
         cols[dim] = c[column].cast("string").fill_null("(unknown)")
+    settled = c.signup_date.cast("date") + ibis.interval(days=onboarding_days)
+    cols["_from"] = _month_index(settled.year(), settled.month()) + ibis.ifelse(settled.day() > 1, 1, 0)
     rows = j.select(**cols)
-    rows = rows.filter(rows.tenure >= 1)
+    rows = rows.filter((rows.tenure >= 1) & (rows._from.isnull() | (rows.m >= rows._from))).drop("_from")
     return filtered(store, rows, scope, CUSTOMER_DIMENSIONS)
 
 
@@ -97,18 +105,19 @@ def candidates(store) -> list[str]:
     return sorted(answered & passed if passed else answered)
 
 
-def modelling_table(store, scope: Scope = Scope(), *, window_months: int = 4,
+def modelling_table(store, scope: Scope = Scope(), *, window_months: int = 4, onboarding_days: int = ONBOARDING_DAYS,
                     touchpoints: list[str] | None = None) -> pd.DataFrame:
     """The Cox model's rows, computed in the engine: customer_id, m, tenure, churned, stratum and, per
-    candidate touchpoint T, `bad:T` and `great:T` (the latest answer at T in months m-window+1..m)."""
+    candidate touchpoint T, `bad:T` and `great:T` (the latest answer at T in months m-window..m-1: strictly
+    before the month at risk, as outcomes are monthly and an answer dated in the churn month may follow the churn)."""
     if window_months < 1:
         raise UsageError("window_months", window_months, message="window_months must be at least 1")
     tps = candidates(store) if touchpoints is None else touchpoints
-    cm = customer_months(store, scope)
+    cm = customer_months(store, scope, onboarding_days=onboarding_days)
     e = experiences(store)
     e = e.filter(e.touchpoint_id.isin(tps)) if tps else e.filter(ibis.literal(False))
     j = cm.select("customer_id", "m").inner_join(
-        e, [cm.customer_id == e.customer_id, e.am <= cm.m, e.am > cm.m - window_months])
+        e, [cm.customer_id == e.customer_id, e.am < cm.m, e.am >= cm.m - window_months])
     latest = ibis.window(group_by=[j.customer_id, j.m, j.touchpoint_id], order_by=[ibis.desc(j.ts)])
     j = j.mutate(_rn=ibis.row_number().over(latest))
     j = j.filter(j._rn == 0)
@@ -127,8 +136,8 @@ def modelling_table(store, scope: Scope = Scope(), *, window_months: int = 4,
     return df.sort_values(["customer_id", "m"], kind="stable").reset_index(drop=True)
 
 
-def moments(store, scope: Scope = Scope(), *, window_months: int = 4, min_exposed: int = 20,
-            level: float = 0.95, alpha: float = 0.05) -> pd.DataFrame:
+def moments(store, scope: Scope = Scope(), *, window_months: int = 4, onboarding_days: int = ONBOARDING_DAYS,
+            min_exposed: int = 20, level: float = 0.95, alpha: float = 0.05) -> pd.DataFrame:
     """Touchpoints ranked by how a bad (moment of truth) or great (moment of magic) experience there
     changes later churn, with the map's `moment_of_truth` flag compared.
 
@@ -139,7 +148,7 @@ def moments(store, scope: Scope = Scope(), *, window_months: int = 4, min_expose
     `df.attrs["modelling_rows"]` is the size of the modelling table brought to Python.
     """
     tps = candidates(store)
-    data = modelling_table(store, scope, window_months=window_months, touchpoints=tps)
+    data = modelling_table(store, scope, window_months=window_months, onboarding_days=onboarding_days, touchpoints=tps)
     flags = _flags(store)
     rows = [row for tp in tps for row in _fit_touchpoint(data, tp, min_exposed, level)]
     out = pd.DataFrame(rows, columns=["moment", "touchpoint", "hazard_ratio", "ci_lower", "ci_upper", "p_value",
