@@ -1,5 +1,5 @@
-"""Report sections of journey analytics: the journey map picture, the top observed paths, their Sankey and the
-moments of truth.
+"""Report sections of journey analytics: the journey map picture, the top observed paths, their Sankey, the
+breakpoints and the moments of truth.
 
 Each builder returns a `Section` or None; `cxlens.report.sections` lists them with what each needs from the
 store, so a store without journey events gets the map (it needs only journey.yaml) and, for the sections
@@ -8,7 +8,8 @@ built from events, the reason they are missing and the command that loads events
 
 from __future__ import annotations
 
-from cxlens.journey import moments, paths, sankey
+from cxlens.journey import breakpoints, moments, paths, sankey
+from cxlens.journey.breakpoints import RANK_RULE
 from cxlens.journey.moments import VERDICTS
 from cxlens.query import Scope
 from cxlens.report.components import Figure, Paragraph, Section, table
@@ -77,3 +78,22 @@ def moments_section(store, min_n: int) -> Section | None:
                          "great one (CSAT 5, CES 7 or NPS 9-10; a moment of magic) changes the hazard of churning later: "
                          "Cox hazard ratios by tenure, stratified by segment x plan, 95% intervals, Benjamini-Hochberg "
                          "p_adjusted; compared with the moment_of_truth flags in journey.yaml.")
+
+
+def breakpoints_section(store, min_n: int) -> Section | None:
+    """Where the experience fails: touchpoints ranked by exits and the other lines of evidence, each named."""
+    frame = breakpoints(store, min_customers=min_n)
+    if frame.empty:
+        return None
+    shown = frame.assign(exit_rate=100 * frame["exit_rate"], exit_low=100 * frame["exit_low"],
+                         exit_high=100 * frame["exit_high"], exit_rate_elsewhere=100 * frame["exit_rate_elsewhere"],
+                         low_n=frame["reached"] < min_n)
+    rows = table(shown, ["rank", "touchpoint", "evidence", "reached", "exits", "exit_rate", "exit_low", "exit_high",
+                         "exit_rate_elsewhere", "csat", "csat_elsewhere", "negative_pct", "top_negative_theme",
+                         "expectation_gap"], weak_column="low_n")
+    return Section("journey-breakpoints", "Breakpoints: where the experience fails", (rows,),
+                   intro="Per touchpoint: customers who reached it and whose journey ended there (exit rate %, 95% Wilson "
+                         "interval, against all other touchpoints), mean CSAT there vs elsewhere, % negative comments and "
+                         "their top theme, and the expectation gap. 'evidence' names the lines that are significant "
+                         f"(Benjamini-Hochberg q < 0.05). Ranked: {RANK_RULE}.",
+                   note="Journeys still going at the end of the data and ends at the map's final stage are not exits.")

@@ -17,7 +17,8 @@ from cxlens.metrics import consistency, csat_drivers, delivery_gap, expectation_
 from cxlens.model import TABLES
 from cxlens.query import Scope
 from cxlens.report.components import Block, Card, Cards, Heading, Paragraph, Section, interval_chart, table
-from cxlens.report.journey_sections import journey_map_section, moments_section, paths_section, sankey_section
+from cxlens.report.journey_sections import (breakpoints_section, journey_map_section, moments_section, paths_section,
+                                           sankey_section)
 from cxlens.text.store_impact import store_theme_impact
 from cxlens.query.needs import missing
 
@@ -209,6 +210,7 @@ _MEASUREMENTS: tuple[tuple[str, tuple[str, ...], Callable, str], ...] = (
     ("Journey map", ("touchpoints",), journey_map_section, ""),
     ("How customers really move: top paths", ("events",), paths_section, ""),
     ("Journey flows (Sankey)", ("events",), sankey_section, ""),
+    ("Breakpoints: where the experience fails", ("events",), breakpoints_section, ""),
     ("Moments of truth and of magic", ("responses", "outcomes"), moments_section,
      "no touchpoint has enough customers with a bad or great experience to estimate"),
     ("Touchpoint scorecard", ("touchpoints", "answers_or_tickets"), scorecard_section, ""),

@@ -176,3 +176,20 @@ def test_moments_section_shows_the_moments_table_and_names_where_the_map_is_wron
     assert "data_topup" not in wrong.text
     monkeypatch.setattr(journey_sections, "moments", lambda store: frame.iloc[:0])
     assert journey_sections.moments_section(None, 30) is None
+
+
+def test_breakpoints_section_ranks_the_planted_breakpoint_first_on_the_demo(demo_store_copy):
+    from cxlens.ingest import load
+    from cxlens.report.components import TableBlock
+    from cxlens.report.journey_sections import breakpoints_section
+
+    store, files, _ = demo_store_copy()
+    load(store, files.tables()["events"], "events")
+    try:
+        (rows,) = [b for b in breakpoints_section(store, 30).blocks if isinstance(b, TableBlock)]
+        keys = [c.key for c in rows.columns]
+        first = dict(zip(keys, rows.rows[0]))
+        assert first["rank"] == 1 and first["touchpoint"] == "port_in" and "exits" in first["evidence"]
+        assert first["exit_low"] <= first["exit_rate"] <= first["exit_high"] and first["exit_rate"] > 1  # in %
+    finally:
+        store.close()
