@@ -2,6 +2,7 @@
 
 Loading, NPS and the full scorecard against raw DuckDB, pandas and polars (issues #2, #5); the
 scorecard on DuckDB and Spark at N and M rows (#3; pass --engine-rows 100000000 for the 100M figure);
+journey paths, funnel and exit rates on 2N events of N/10 customers (#18);
 text accuracy and speed (#8; needs ../shared/data). Each prints its own table.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import bench_engines  # noqa: E402
+import bench_journey  # noqa: E402
 import bench_load  # noqa: E402
 import bench_nps  # noqa: E402
 import bench_scorecard  # noqa: E402
@@ -28,5 +30,6 @@ if __name__ == "__main__":
     bench_nps.main(args.rows)
     bench_scorecard.main(args.rows, args.rows // 5)
     bench_engines.main(sorted({args.rows, args.engine_rows or args.rows}), ["duckdb", "spark"])
+    bench_journey.main(2 * args.rows, args.rows // 10)  # 20M events of 1M customers at the default
     sys.argv = [sys.argv[0]]  # text_accuracy reads its own options: run all its parts
     text_accuracy.main()
