@@ -19,12 +19,14 @@ from typer.testing import CliRunner
 from cxlens.cli import app
 from cxlens.workspace import init
 from conftest import build_tiny_store
+from cxlens.ingest import load
 
 # Options whose every value is valid (nothing to refuse), each with the reason.
 ANY_VALUE = {
     ("report", "--title"): "any text is a title",
     ("text train", "--output"): "a new folder is created; only known after training every language (slow)",
     ("text themes", "--workspace"): "outside a workspace it lists the shipped default themes",
+    ("journey map", "--title"): "any text is a title",
 }
 # The library call behind the option does not validate the value yet (it should raise UsageError naming it).
 NOT_VALIDATED_YET: dict[tuple[str, str], str] = {}
@@ -62,7 +64,12 @@ def workspace(tmp_path_factory) -> Path:
     """A workspace holding the tiny store of tests/conftest.py, plus a text file to score."""
     root = tmp_path_factory.mktemp("bad_options")
     init(root)
-    build_tiny_store(f"duckdb:///{root / 'cx.duckdb'}", root).close()
+    store = build_tiny_store(f"duckdb:///{root / 'cx.duckdb'}", root)
+    # Journey events too, so the journey commands run as far as their options take them.
+    (root / "events.csv").write_text("customer_id,ts,touchpoint_id\n" + "".join(
+        f"C{c},2024-0{m}-0{c} 10:00:00,{tp}\n" for c in range(1, 9) for m, tp in ((1, "shop"), (2, "call"))), encoding="utf-8")
+    load(store, root / "events.csv", "events")
+    store.close()
     (root / "texts.csv").write_text("text\nThe bill was wrong\n", encoding="utf-8")
     return root
 
@@ -76,6 +83,8 @@ def _base_args(name: str, root: Path, tmp: Path) -> list[str]:
         args += [str(root / "texts.csv")]
     elif name == "init":
         args += [str(tmp / "new_workspace")]
+    elif name in ("journey map", "journey sankey"):
+        args += ["--out", str(tmp / "picture.svg")]
     if any(o.opts[0] == "--workspace" for o in _valued_options(dict(COMMANDS)[name])):
         args += ["--workspace", str(root)]
     return args

@@ -10,6 +10,7 @@ import typer
 from cxlens.cli._app import FormatOpt, WorkspaceOpt, handles_errors, nothing_to_show, require
 from cxlens.cli.journey_cmds import journey_app
 from cxlens.cli.metrics_cmds import FilterOpt, SinceOpt, UntilOpt, parse_scope, show
+from cxlens.errors import UsageError
 from cxlens.workspace import Workspace
 
 NO_OUTCOMES = "no outcomes in the store (churn is read from them): load them with `cxlens load FILE --kind outcomes`"
@@ -63,9 +64,12 @@ def churn_paths_cmd(months: Annotated[int, typer.Option("--months", min=1, help=
                     fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
     """Paths over-represented among churners in the months before churn, against stayers' last months: risk
     ratios (Katz 95%), Benjamini-Hochberg corrected."""
+    from cxlens.journey import UNITS
     from cxlens.journey.churn_paths import churn_paths
 
     scope = parse_scope("", None, since, until, filter)
+    if unit not in UNITS:  # a bad option is reported before missing data
+        raise UsageError("unit", unit, UNITS)
     with Workspace.open(workspace).store() as store:
         require(store, "touchpoints")
         _has(store, "events", NO_EVENTS)
