@@ -110,7 +110,8 @@ def empty(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("command", ANALYSES)
 def test_every_analysis_on_an_empty_workspace_is_one_line_naming_what_to_do(empty, tmp_path, command):
-    extra = ["-o", str(tmp_path / "report.html")] if command == "report" else []
+    extra = {"report": ["-o", str(tmp_path / "report.html")], "journey sankey": ["--out", str(tmp_path / "s.html")],
+             "journey map": ["--out", str(tmp_path / "map.svg")], "journey funnel": ["--steps", "shop,call"]}.get(command, [])
     result = _invoke(*command.split(), "-w", str(empty), *extra)
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
