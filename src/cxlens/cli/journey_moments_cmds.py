@@ -32,7 +32,8 @@ def _has(store, table: str, line: str) -> None:
 
 @journey_app.command("moments")
 @handles_errors
-def moments_cmd(window: Annotated[int, typer.Option("--window", min=1, help="Months an experience counts for (the answer's month and the ones after).")] = 4,
+def moments_cmd(window: Annotated[int, typer.Option("--window", min=1, help="Months an experience counts for: answers in the months before the month at risk.")] = 4,
+                onboarding_days: Annotated[int, typer.Option("--onboarding-days", min=0, help="Follow-up starts with the first month at least this many days after signup (leaving during onboarding is a breakpoint, not a moment).")] = 30,
                 min_exposed: Annotated[int, typer.Option("--min-exposed", min=1, help="Fewer exposed customers than this: no estimate.")] = 20,
                 since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None,
                 fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
@@ -44,10 +45,10 @@ def moments_cmd(window: Annotated[int, typer.Option("--window", min=1, help="Mon
     with Workspace.open(workspace).store() as store:
         require(store, "touchpoints", "responses")
         _has(store, "outcomes", NO_OUTCOMES)
-        frame = moments(store, scope, window_months=window, min_exposed=min_exposed)
+        frame = moments(store, scope, window_months=window, onboarding_days=onboarding_days, min_exposed=min_exposed)
     a = frame.attrs
     notes = [f"Cox model per touchpoint on {a.get('modelling_rows', 0):,} customer-months of {a.get('customers', 0):,} customers "
-             f"({a.get('churned', 0):,} churned): bad = latest answer there in the last {window} months CSAT 1-2, CES 1-2 or "
+             f"({a.get('churned', 0):,} churned): bad = latest answer there in the {window} months before CSAT 1-2, CES 1-2 or "
              "NPS 0-6; great = CSAT 5, CES 7 or NPS 9-10. Time: tenure months; strata: segment x plan.",
              "Hazard ratio 95% Wald interval; p_adjusted: Benjamini-Hochberg over every estimate; effect: p_adjusted < 0.05."]
     show(_fit(frame, fmt), fmt, "Moments of truth and magic", notes)

@@ -61,7 +61,8 @@ def build_truth(seed: int, pop: Population, life: Lifecycle, abandon_ts: np.ndar
             "abandon_probability": P.PORT_IN_ABANDON,
             "abandoned_customers": int((abandon_ts >= 0).sum()),
             "measure": ("share of customers whose events end at the touchpoint, among customers who reached it; "
-                        "abandoners retry port_in 1-3 times, never activate and churn in their signup month"),
+                        "abandoners retry port_in 1-3 times, never activate and churn in the month they give up (1 h to 5 days "
+                        "after their last try: usually the signup month, the next month for late signups)"),
         },
         "moments_of_truth": {
             "churn_drivers": {tp: {"beta_per_csat_point": b} for tp, b in P.CHURN_MOT_BETA.items()},
