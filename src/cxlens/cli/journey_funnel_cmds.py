@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from cxlens.cli._app import FormatOpt, WorkspaceOpt, handles_errors, require
-from cxlens.cli.journey_cmds import journey_app
+from cxlens.cli.journey_cmds import journey_app, parse_duration, shares_with_intervals
 from cxlens.cli.metrics_cmds import ByOpt, FilterOpt, SinceOpt, UntilOpt, parse_scope, show
 from cxlens.errors import UsageError
 from cxlens.workspace import Workspace
-
-_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
-
-
-def parse_duration(parameter: str, text: str | None) -> timedelta | None:
-    """'30d', '12h', '2w', '90m' -> timedelta; None or '' -> None."""
-    if not text:
-        return None
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([mhdw])\s*", text)
-    if not match or float(match.group(1)) <= 0:
-        raise UsageError(parameter, text, message=f"{parameter}={text!r} is not a duration; use e.g. 30d, 12h, 2w or 90m")
-    return timedelta(**{_UNITS[match.group(2)]: float(match.group(1))})
-
 
 @journey_app.command("funnel")
 @handles_errors
@@ -60,7 +45,15 @@ def funnel_cmd(steps: Annotated[str, typer.Option("--steps", help="Funnel steps 
              f"({BOOTSTRAP_RESAMPLES} customer bootstrap resamples, seeded). Funnels start at each customer's first step-1 event."]
     if "q_value" in frame:
         notes.append("q_value: each group's share against the other groups', Benjamini-Hochberg adjusted; significant: q < 0.05.")
-    show(frame, fmt, f"Funnel ({mode}{', window ' + window if window else ''})", notes)
+    show(_for_terminal(frame) if fmt == "table" else frame, fmt, f"Funnel ({mode}{', window ' + window if window else ''})", notes)
+
+
+def _for_terminal(frame):
+    """The funnel narrowed to fit a terminal: shares and rates in %, each with its interval."""
+    out = frame.drop(columns=["share", "share_low", "share_high", "step_rate", "step_low", "step_high"])
+    out["share (95% CI)"] = shares_with_intervals(frame.share, frame.share_low, frame.share_high)
+    out["step rate (95% CI)"] = shares_with_intervals(frame.step_rate, frame.step_low, frame.step_high)
+    return out.drop(columns=[c for c in ("p_value", "z") if c in out])
 
 
 @journey_app.command("breakpoints")

@@ -7,14 +7,12 @@ from typing import Annotated
 
 import typer
 
-from cxlens.cli._app import FormatOpt, WorkspaceOpt, handles_errors, nothing_to_show, require
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, handles_errors, require
 from cxlens.cli.journey_cmds import journey_app
 from cxlens.cli.metrics_cmds import FilterOpt, SinceOpt, UntilOpt, parse_scope, show
 from cxlens.errors import UsageError
 from cxlens.workspace import Workspace
 
-NO_OUTCOMES = "no outcomes in the store (churn is read from them): load them with `cxlens load FILE --kind outcomes`"
-NO_EVENTS = "no journey events in the store: load them with `cxlens load FILE --kind events`"
 
 
 # Left out of the terminal table (kept in JSON/CSV) so it fits a normal window.
@@ -23,11 +21,6 @@ _HIDDEN = ("p_value", "correction", "note", "exposed_churned", "churner_share", 
 
 def _fit(frame, fmt: str):
     return frame.drop(columns=[c for c in _HIDDEN if c in frame]) if fmt == "table" else frame
-
-
-def _has(store, table: str, line: str) -> None:
-    if store.count(table) == 0:
-        nothing_to_show(line)
 
 
 @journey_app.command("moments")
@@ -43,8 +36,7 @@ def moments_cmd(window: Annotated[int, typer.Option("--window", min=1, help="Mon
 
     scope = parse_scope("", None, since, until, filter)
     with Workspace.open(workspace).store() as store:
-        require(store, "touchpoints", "responses")
-        _has(store, "outcomes", NO_OUTCOMES)
+        require(store, "touchpoints", "responses", "outcomes")
         frame = moments(store, scope, window_months=window, onboarding_days=onboarding_days, min_exposed=min_exposed)
     a = frame.attrs
     notes = [f"Cox model per touchpoint on {a.get('modelling_rows', 0):,} customer-months of {a.get('customers', 0):,} customers "
@@ -72,9 +64,7 @@ def churn_paths_cmd(months: Annotated[int, typer.Option("--months", min=1, help=
     if unit not in UNITS:  # a bad option is reported before missing data
         raise UsageError("unit", unit, UNITS)
     with Workspace.open(workspace).store() as store:
-        require(store, "touchpoints")
-        _has(store, "events", NO_EVENTS)
-        _has(store, "outcomes", NO_OUTCOMES)
+        require(store, "touchpoints", "events", "outcomes")
         frame = churn_paths(store, scope, months=months, length=length, min_customers=min_customers, unit=unit,
                             collapse_repeats=collapse_repeats)
     a = frame.attrs

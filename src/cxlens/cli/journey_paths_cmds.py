@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from cxlens.cli._app import FormatOpt, WorkspaceOpt, handles_errors, nothing_to_show, say
-from cxlens.cli.journey_cmds import journey_app
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, handles_errors, require, say
+from cxlens.cli.journey_cmds import duration, intervals, journey_app, parse_duration, percents
 from cxlens.cli.metrics_cmds import FilterOpt, SinceOpt, UntilOpt, parse_scope, show
 from cxlens.errors import UsageError
 from cxlens.workspace import Workspace
@@ -21,25 +19,6 @@ CollapseOpt = Annotated[bool, typer.Option("--collapse-repeats", help="Count a t
 GapOpt = Annotated[str | None, typer.Option("--session-gap", help="Split journeys into sessions after this much inactivity: 30m, 2h, 1d (default: one journey per customer).")]
 StartOpt = Annotated[str | None, typer.Option("--start-at", help="Start each path at the journey's first visit of this touchpoint id or stage.")]
 EndOpt = Annotated[str | None, typer.Option("--end-at", help="End each path at its first visit of this touchpoint id or stage (the steps leading to it).")]
-
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
-_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_gap(text: str | None) -> timedelta | None:
-    """'30m', '2h', '1d' (also s and w) -> timedelta; None stays None."""
-    if text is None:
-        return None
-    match = _DURATION.match(text.lower())
-    if not match:
-        raise UsageError("session_gap", text, message=f"session_gap={text!r}: write a number and a unit, e.g. 30m, 2h or 1d")
-    return timedelta(seconds=float(match.group(1)) * _SECONDS[match.group(2)])
-
-
-def _has_events(store) -> None:
-    if store.count("events") == 0:
-        nothing_to_show("no journey events in the store: load them with `cxlens load FILE --kind events`")
-
 
 @journey_app.command("paths")
 @handles_errors
@@ -54,9 +33,9 @@ def paths_cmd(steps: StepsOpt = 5, top: Annotated[int, typer.Option("--top", "-t
     from cxlens.journey.paths import paths
 
     scope = parse_scope(by, None, since, until, filter)
-    gap = parse_gap(session_gap)
+    gap = parse_duration("session_gap", session_gap)
     with Workspace.open(workspace).store() as store:
-        _has_events(store)
+        require(store, "touchpoints", "events")
         frame = paths(store, scope, steps=steps, top=top, unit=unit, collapse_repeats=collapse_repeats, session_gap=gap,
                       start_at=start_at, end_at=end_at, min_share=min_share)
     count = "journeys" if gap else "customers"
@@ -65,21 +44,11 @@ def paths_cmd(steps: StepsOpt = 5, top: Annotated[int, typer.Option("--top", "-t
         "median/p90: time between consecutive steps of the path (JSON/CSV: median_seconds, p90_seconds)."])
 
 
-def duration(seconds: float) -> str:
-    """Seconds as a short reading: 45 s, 12 min, 5.2 h, 3.1 d; empty when unknown."""
-    if seconds != seconds or seconds is None:
-        return ""
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.1f} {unit}"
-    return f"{seconds:.0f} s"
-
-
 def for_terminal(frame, count: str):
     """The paths table narrowed to fit a terminal: share and interval in %, times in readable units."""
     out = frame.drop(columns=["length", "share", "share_low", "share_high", "median_seconds", "p90_seconds"])
-    out["share %"] = [f"{s:.1%}" for s in frame.share]
-    out["95% CI"] = [f"{lo:.1%}-{hi:.1%}" for lo, hi in zip(frame.share_low, frame.share_high)]
+    out["share %"] = percents(frame.share)
+    out["95% CI"] = intervals(frame.share_low, frame.share_high)
     out["median"] = [duration(v) for v in frame.median_seconds]
     out["p90"] = [duration(v) for v in frame.p90_seconds]
     return out
@@ -102,8 +71,8 @@ def sankey_cmd(out: Annotated[Path, typer.Option("--out", "-o", help="FILE.html 
         raise UsageError("out", str(out), (".html", ".svg"), message=f"--out {out}: write FILE.html or FILE.svg (PNG is not offered)")
     scope = parse_scope("", None, since, until, filter)
     with Workspace.open(workspace).store() as store:
-        _has_events(store)
+        require(store, "touchpoints", "events")
         picture = sankey(store, scope, steps=steps, min_share=min_share, unit=unit, collapse_repeats=collapse_repeats,
-                         session_gap=parse_gap(session_gap), start_at=start_at, end_at=end_at)
+                         session_gap=parse_duration("session_gap", session_gap), start_at=start_at, end_at=end_at)
     out.write_text(sankey_html(picture) if suffix == ".html" else sankey_svg(picture), encoding="utf-8")
     say(f"wrote {out}: {len(picture.nodes)} nodes, {len(picture.links)} links, {picture.total:,} {picture.count}")
