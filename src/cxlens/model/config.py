@@ -113,6 +113,25 @@ ExternalTables = create_model(
 )
 
 
+class PrivacyConfig(BaseModel):
+    """`[privacy]` of cxlens.toml: what is pseudonymised and redacted at load, who counts as too few to
+    publish, and how long rows are kept (see docs/privacy.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    identifiers: list[str] = Field(
+        default_factory=lambda: ["email", "phone", "name", "national_id"],
+        description="source or canonical columns replaced at load by a keyed hash (HMAC-SHA-256)")
+    key_file: str = Field(default="", description="file holding the pseudonymisation key (0600); empty: the "
+                                                 "CXLENS_PSEUDONYM_KEY environment variable, else <workspace>/.cxlens/pseudonym.key")
+    allow_raw_identifiers: bool = Field(default=False, description="store identifier columns as they are (not advised)")
+    redact_comments: bool = Field(default=True, description="replace e-mails, phones, card numbers, IBANs and national "
+                                                            "ids in free text by typed placeholders before storage")
+    min_group: int = Field(default=5, ge=1, description="no published figure describes fewer customers than this")
+    retention: dict[str, str] = Field(default_factory=dict,
+                                      description="table -> how long rows are kept, e.g. {events = \"24 months\"}")
+
+
 class WorkspaceConfig(BaseModel):
     """The whole of cxlens.toml."""
 
@@ -120,6 +139,7 @@ class WorkspaceConfig(BaseModel):
 
     store: StoreConfig = Field(default_factory=StoreConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     tables: ExternalTables = Field(default_factory=ExternalTables)  # type: ignore[valid-type]
 
     def external_tables(self) -> dict[str, dict]:
