@@ -86,6 +86,7 @@ class Workspace:
     root: Path
     store_url: str
     min_n: int = 30
+    min_group: int = 5  # [privacy] min_group: no published figure describes fewer customers (cxlens.privacy.suppress)
     external_tables: dict[str, dict] = field(default_factory=dict)
 
     @property
@@ -108,6 +109,7 @@ class Workspace:
 
         config = read_config(path, WorkspaceConfig)
         return cls(root=root, store_url=_resolve_url(config.store.url, root), min_n=config.metrics.min_n,
+                   min_group=config.privacy.min_group,
                    external_tables=config.external_tables())
 
     @classmethod
