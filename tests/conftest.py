@@ -109,6 +109,18 @@ def build_tiny_store(url: str, folder: Path) -> Store:
     return store
 
 
+def allow_small_groups(root: Path) -> None:
+    """Set `[privacy] min_group = 1` in the workspace at `root`: for tests of figures or layout on the tiny store
+    (2-4 customers a group), where suppressing small groups (tests/unit/privacy) is not what is tested."""
+    config = root / "cxlens.toml"
+    text = config.read_text(encoding="utf-8")
+    if "[privacy]" in text:
+        text = text.replace("[privacy]", "[privacy]\nmin_group = 1", 1)
+    else:
+        text += "\n[privacy]\nmin_group = 1\n"
+    config.write_text(text, encoding="utf-8")
+
+
 @pytest.fixture
 def tiny_store(tmp_path: Path) -> Store:
     """A DuckDB store with the tiny journey, customers, responses and tickets, loaded the real way."""

@@ -77,7 +77,8 @@ def run_demo(directory: str | Path, customers: int = 20_000, seed: int = 7, step
     step("measuring and writing report.html")
     with ws.store() as store:  # no Workspace method for the headline or the report yet: the library, as the CLI does
         headline = _headline(store, ws.min_n)
-        report = write_report(store, root / "report.html", title="cxlens demo: mobile operator", min_n=ws.min_n)
+        report = write_report(store, root / "report.html", title="cxlens demo: mobile operator", min_n=ws.min_n,
+                              min_group=ws.min_group)
     seconds["measure_and_report"] = time.perf_counter() - t
     headline["comments_analysed"] = text_report.analysed
     return DemoRun(root, report, files.truth, loads, seconds, headline)

@@ -19,7 +19,7 @@ from cxlens.cli import app
 from cxlens.cli._app import render
 from cxlens.ingest import load
 from cxlens.workspace import init
-from conftest import TINY_CUSTOMERS, build_tiny_store
+from conftest import TINY_CUSTOMERS, allow_small_groups, build_tiny_store
 
 LONG_A, LONG_B = "business_enterprise_accounts", "business_smallshop_accounts"
 # Cells a spreadsheet would run as formulas (OWASP "CSV injection"): each must come back with a leading quote.
@@ -30,6 +30,7 @@ FORMULAS = ['=HYPERLINK("http://x")', "+cmd|' /C calc'!A0", "@SUM(1)", "-2+3", "
 def workspace(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("output_safety")
     init(root)
+    allow_small_groups(root)  # 1-2 customers a segment: the layout is tested here, suppression in test_cli_small_groups
     store = build_tiny_store(f"duckdb:///{root / 'cx.duckdb'}", root)
     customers = (TINY_CUSTOMERS.replace("C1,2024-01-01,family", "C1,2024-01-01,[/red]")
                  .replace("C2,2024-02-01,value", "C2,2024-02-01,:x:")

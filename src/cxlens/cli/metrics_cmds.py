@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable
 import typer
 
 from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, handles_errors, render, require
+from cxlens.cli.publish import MinGroupOpt, publish
 from cxlens.errors import UsageError
 from cxlens.workspace import Workspace
 
@@ -58,7 +59,7 @@ def for_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 # Detail kept in JSON/CSV but left out of the terminal table, so it fits a normal window.
-TABLE_HIDDEN = {"passives_pct", "change_ci_low", "change_ci_high", "p_value", "significant",
+TABLE_HIDDEN = {"customers", "passives_pct", "change_ci_low", "change_ci_high", "p_value", "significant",
                 "resolution_ci_low", "resolution_ci_high", "fcr_ci_low", "fcr_ci_high", "reopen_ci_low", "reopen_ci_high"}
 
 
@@ -77,7 +78,7 @@ def show(frame: pd.DataFrame, fmt: str, title: str, notes: list[str] | None = No
 
 
 def _experience(fn: Callable, metric: str, by: str, period, since, until, filters, weighted, compare, min_n,
-                fmt, workspace, **extra) -> None:
+                min_group, fmt, workspace, **extra) -> None:
     scope = parse_scope(by, period, since, until, filters, weighted)
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
@@ -89,6 +90,10 @@ def _experience(fn: Callable, metric: str, by: str, period, since, until, filter
         notes.append("significant: Benjamini-Hochberg adjusted p (q_value) < 0.05 across all cells compared.")
     if weighted:
         notes.append("Weighted to the customer base by segment x region; n_eff is Kish's effective sample size.")
+    groups = [*scope.by, *(["period"] if period else [])]
+    frame, notes = publish(frame, ws, groups, min_group, notes,
+                           previous=("vs", "change", "change_ci_low", "change_ci_high", "p_value", "q_value",
+                                     "significant", "direction") if compare == "previous" else ())
     show(frame, fmt, f"{metric.upper()} by {by or 'all'}" + (f" per {period}" if period else ""), notes)
 
 
@@ -97,33 +102,36 @@ def _experience(fn: Callable, metric: str, by: str, period, since, until, filter
 def nps_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, until: UntilOpt = None,
             filter: FilterOpt = None, weighted: WeightedOpt = False, compare: CompareOpt = None,
             ci: Annotated[str, typer.Option("--ci", help="adjusted-wald (default), wald or bootstrap.")] = "adjusted-wald",
-            min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+            min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
+            workspace: WorkspaceOpt = Path(".")) -> None:
     """Net Promoter Score (-100..100) per group and period, with n and a 95% interval."""
     from cxlens.metrics import nps_by
 
-    _experience(nps_by, "nps", by, period, since, until, filter, weighted, compare, min_n, fmt, workspace, ci=ci)
+    _experience(nps_by, "nps", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace, ci=ci)
 
 
 @app.command("csat")
 @handles_errors
 def csat_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, until: UntilOpt = None,
              filter: FilterOpt = None, weighted: WeightedOpt = False, compare: CompareOpt = None,
-             min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+             min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
+             workspace: WorkspaceOpt = Path(".")) -> None:
     """CSAT (1-5): mean with a t interval and % top-2-box with a Wilson interval."""
     from cxlens.metrics import csat_by
 
-    _experience(csat_by, "csat", by, period, since, until, filter, weighted, compare, min_n, fmt, workspace)
+    _experience(csat_by, "csat", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace)
 
 
 @app.command("ces")
 @handles_errors
 def ces_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, until: UntilOpt = None,
             filter: FilterOpt = None, weighted: WeightedOpt = False, compare: CompareOpt = None,
-            min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+            min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
+            workspace: WorkspaceOpt = Path(".")) -> None:
     """CES (1-7, higher = easier): mean with a t interval and % low effort (5-7) with a Wilson interval."""
     from cxlens.metrics import ces_by
 
-    _experience(ces_by, "ces", by, period, since, until, filter, weighted, compare, min_n, fmt, workspace)
+    _experience(ces_by, "ces", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace)
 
 
 def _no_weighting(weighted: bool, what: str) -> None:

@@ -26,7 +26,8 @@ def report_cmd(
     if not output.parent.is_dir():
         raise UsageError("output", str(output), message=f"output={str(output)!r}: the folder {output.parent} does not exist")
     with console.status("measuring and writing the report..."), ws.store() as store:
-        written = build_report(store, output, title=title, min_n=ws.min_n if min_n is None else min_n)
+        written = build_report(store, output, title=title, min_n=ws.min_n if min_n is None else min_n,
+                               min_group=ws.min_group)
     path = written.path
     say("Report: ", (str(path), "bold"), f" ({path.stat().st_size / 1024:,.0f} KB, self-contained)")
     if written.missing:

@@ -40,7 +40,8 @@ CES_LOW_EFFORT_MIN = THRESHOLDS["ces"][0]
 def cells(store, metric: str, scope: Scope = Scope()) -> pd.DataFrame:
     """Per cell of `scope.by` (and period): the sufficient statistics of one metric.
 
-    Columns: keys (+ period_start), n (answers), n_eff (Kish effective n; = n unweighted),
+    Columns: keys (+ period_start), n (answers), customers (distinct customers: what small-group suppression
+    counts, cxlens.privacy), n_eff (Kish effective n; = n unweighted),
     high, low (effective counts of high/low answers), mean, sd. Everything an interval needs.
     """
     by = check_dimensions(scope.by, RESPONSE_DIMENSIONS)
@@ -53,7 +54,7 @@ def cells(store, metric: str, scope: Scope = Scope()) -> pd.DataFrame:
     rows = with_period(rows, period)
     w, s = rows.weight, rows.score
     aggs = dict(
-        n=rows.count(), w=w.sum(), w2=(w * w).sum(),
+        n=rows.count(), customers=rows.customer_id.nunique(), w=w.sum(), w2=(w * w).sum(),
         wh=(s >= hi).ifelse(w, 0.0).sum(), wl=(s <= lo).ifelse(w, 0.0).sum(),
         ws=(w * s).sum(), wss=(w * s * s).sum(),
     )
@@ -74,6 +75,7 @@ def _sufficient(raw: pd.DataFrame, keys: list[str], weighted: bool) -> pd.DataFr
         # weighted variance about the mean, scaled to the unbiased form with the effective n
         var = (raw["wss"].to_numpy(float) / w - mean**2) * np.where(n_eff > 1, n_eff / (n_eff - 1), np.nan)
         out["n"] = raw["n"].astype("int64").to_numpy()
+        out["customers"] = raw["customers"].astype("int64").to_numpy()
         out["n_eff"] = n_eff
         out["high"] = raw["wh"].to_numpy(float) / w * n_eff
         out["low"] = raw["wl"].to_numpy(float) / w * n_eff
@@ -102,6 +104,7 @@ def nps_by(store, scope: Scope = Scope(), *, min_n: int = 30, ci: str = "adjuste
     low, high = nps_interval(n_eff, c["high"], c["low"], method=ci, level=level)
     out = c[group_keys(by, period)].copy()
     out["n"] = c["n"]
+    out["customers"] = c["customers"]
     if weighted:
         out["n_eff"] = np.round(n_eff, 1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -152,6 +155,7 @@ def _scale_metric(store, metric: str, share_name: str, scope: Scope, min_n: int,
     share_low, share_high = wilson(c["high"], n_eff, level)
     out = c[group_keys(by, period)].copy()
     out["n"] = c["n"]
+    out["customers"] = c["customers"]
     if weighted:
         out["n_eff"] = np.round(n_eff, 1)
     out[metric] = c["mean"]

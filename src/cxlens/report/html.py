@@ -46,14 +46,14 @@ class WrittenReport:
 
 
 def render_report(store, title: str = "Customer experience report", min_n: int = 30,
-                  extra: Sequence[Section] | None = None) -> str:
+                  extra: Sequence[Section] | None = None, min_group: int = 5) -> str:
     """The whole report of `store` as one HTML string (inline CSS and SVG, no external resources).
 
     `extra`: the analysis sections between the headline metrics and the quarantine; by default every
     measurement section that has data (scorecard, changes, outcomes, gaps, themes). Sections the data cannot
     support are listed at the end with the reason.
     """
-    return _render(store, report_contents(store, min_n, extra).sections, title, min_n)
+    return _render(store, report_contents(store, min_n, extra, min_group).sections, title, min_n)
 
 
 def _render(store, sections: Sequence[Section], title: str, min_n: int) -> str:
@@ -61,10 +61,10 @@ def _render(store, sections: Sequence[Section], title: str, min_n: int) -> str:
 
 
 def build_report(store, path: str | Path, title: str = "Customer experience report", min_n: int = 30,
-                 extra: Sequence[Section] | None = None) -> WrittenReport:
+                 extra: Sequence[Section] | None = None, min_group: int = 5) -> WrittenReport:
     """Write the report of `store` to `path` and say which sections were left out and why (to tell the user)."""
     path = Path(path)
-    contents = report_contents(store, min_n, extra)
+    contents = report_contents(store, min_n, extra, min_group)
     path.write_text(_render(store, contents.sections, title, min_n), encoding="utf-8")
     return WrittenReport(path, contents.missing)
 

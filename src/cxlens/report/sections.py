@@ -15,6 +15,7 @@ from cxlens import metrics
 from cxlens.errors import AnalysisError, first_line
 from cxlens.metrics import consistency, csat_drivers, delivery_gap, expectation_gap, outcomes_by, scorecard
 from cxlens.model import TABLES
+from cxlens.privacy.suppress import suppress
 from cxlens.query import Scope
 from cxlens.report.components import Block, Card, Cards, Heading, Paragraph, Section, interval_chart, table
 from cxlens.report.journey_sections import (breakpoints_section, journey_map_section, moments_section, paths_section,
@@ -43,15 +44,20 @@ def overview_section(store) -> Section:
                    intro="Every row read is accounted for: inserted + updated + unchanged + quarantined = rows read.")
 
 
-def metric_section(store, metric: str, by: str, min_n: int) -> Section:
-    """One metric ("nps" or "csat") per value of one dimension, as an interval chart and a table, best first."""
+def metric_section(store, metric: str, by: str, min_n: int, min_group: int = 5) -> Section:
+    """One metric ("nps" or "csat") per value of one dimension, as an interval chart and a table, best first.
+
+    Groups of fewer than `min_group` customers (and their complements) are empty cells, left out of the chart."""
     fn, col, lo, hi, extra, how = _METRICS[metric]
-    frame = getattr(metrics, fn)(store, Scope(by=(by,)), min_n=min_n).sort_values(col, ascending=False)
-    chart = interval_chart(frame[by].astype(str).tolist(), frame[col].tolist(), frame["ci_low"].tolist(),
-                           frame["ci_high"].tolist(), frame["low_n"].tolist(), lo=lo, hi=hi)
+    frame = getattr(metrics, fn)(store, Scope(by=(by,)), min_n=min_n)
+    frame, note = suppress(frame, groups=[by], min_group=min_group)
+    frame = frame.sort_values(col, ascending=False, na_position="last")
+    drawn = frame[frame[col].notna()]
+    chart = interval_chart(drawn[by].astype(str).tolist(), drawn[col].tolist(), drawn["ci_low"].tolist(),
+                           drawn["ci_high"].tolist(), drawn["low_n"].tolist(), lo=lo, hi=hi)
     rows = table(frame, [by, "n", col, "ci_low", "ci_high", *extra], weak_column="low_n")
     return Section(f"{metric}-{by}", f"{metric.upper()} by {by}", (chart, rows),
-                   intro=f"{how}, by {by}. Bars that overlap widely are not reliably different.")
+                   intro=f"{how}, by {by}. Bars that overlap widely are not reliably different." + (f" {note}" if note else ""))
 
 
 def quarantine_section(store) -> Section:
@@ -266,16 +272,17 @@ def missing_section(left_out: Sequence[Missing]) -> Section:
                          "and write the report again.")
 
 
-def report_contents(store, min_n: int, extra: Sequence[Section] | None = None) -> ReportContents:
+def report_contents(store, min_n: int, extra: Sequence[Section] | None = None, min_group: int = 5) -> ReportContents:
     """The whole report as data, in reading order: overview, NPS by segment, CSAT by touchpoint, `extra`
     (by default every measurement section that has data), quarantine, then what is left out and why.
 
     A store without NPS answers, tickets or analysed comments still gets a report: the sections its data supports.
+    `min_group`: the workspace's `[privacy] min_group`; smaller groups are suppressed in the headline sections.
     """
     made: list[Section] = [overview_section(store)]
     left_out: list[Missing] = []
-    _built(store, "NPS by segment", ("nps",), lambda: metric_section(store, "nps", "segment", min_n), "", made, left_out)
-    _built(store, "CSAT by touchpoint", ("csat",), lambda: metric_section(store, "csat", "touchpoint", min_n), "",
+    _built(store, "NPS by segment", ("nps",), lambda: metric_section(store, "nps", "segment", min_n, min_group), "", made, left_out)
+    _built(store, "CSAT by touchpoint", ("csat",), lambda: metric_section(store, "csat", "touchpoint", min_n, min_group), "",
            made, left_out)
     if extra is None:
         measured = measurement_contents(store, min_n)

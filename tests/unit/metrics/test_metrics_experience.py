@@ -139,5 +139,5 @@ def test_csat_and_ces_on_the_tiny_store(tiny_store):
     assert csat.loc["call", "ci_low"] >= 1.0  # intervals stay on the answer scale
     ces = ces_by(tiny_store, Scope(by=("stage",))).set_index("stage")
     assert ces.loc["purchase", "ces"] == 5.0 and ces.loc["purchase", "low_effort_pct"] == 75.0
-    assert list(ces.columns) == ["n", "ces", "ci_low", "ci_high", "low_effort_pct", "low_effort_ci_low",
+    assert list(ces.columns) == ["n", "customers", "ces", "ci_low", "ci_high", "low_effort_pct", "low_effort_ci_low",
                                  "low_effort_ci_high", "low_n"]

@@ -15,7 +15,7 @@ from cxlens.query import Scope
 from cxlens.query.dimensions import period_label
 from cxlens.stats import nps_interval
 
-NPS_COLUMNS = ["n", "nps", "promoters_pct", "passives_pct", "detractors_pct", "ci_low", "ci_high", "low_n"]
+NPS_COLUMNS = ["n", "customers", "nps", "promoters_pct", "passives_pct", "detractors_pct", "ci_low", "ci_high", "low_n"]
 
 
 def test_nps_is_percent_promoters_minus_percent_detractors(tiny_store):
@@ -167,3 +167,10 @@ class _Unclosed:
 
     def __exit__(self, *exc):
         return None
+
+
+def test_nps_counts_distinct_customers_per_cell_beside_answers(tiny_store):
+    # relationship NPS: 16 answers from 8 customers (each answers in Jan and Feb, C1 and C2 twice in Jan)
+    frame = nps_by(tiny_store, Scope(by=("touchpoint",), period="month")).set_index("period")
+    assert frame.loc["2024-01", "n"] == 10 and frame.loc["2024-01", "customers"] == 8
+    assert frame.loc["2024-02", "n"] == 6 and frame.loc["2024-02", "customers"] == 6

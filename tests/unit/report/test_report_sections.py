@@ -46,7 +46,7 @@ def test_overview_counts_every_stored_table_and_lists_each_load(tiny_store):
 
 def test_nps_section_shows_nps_by_segment_best_first_in_chart_and_table(tiny_store):
     want = nps_by(tiny_store, Scope(by=("segment",)), min_n=MIN_N).sort_values("nps", ascending=False)
-    section = metric_section(tiny_store, "nps", "segment", MIN_N)
+    section = metric_section(tiny_store, "nps", "segment", MIN_N, min_group=1)  # figures, not privacy: 2-3 customers a segment
     (chart,), (rows,) = blocks_of(section, IntervalChart), blocks_of(section, TableBlock)
     assert list(chart.labels) == want["segment"].tolist() and list(chart.estimates) == want["nps"].tolist()
     assert list(chart.lows) == want["ci_low"].tolist() and list(chart.highs) == want["ci_high"].tolist()
@@ -58,7 +58,7 @@ def test_nps_section_shows_nps_by_segment_best_first_in_chart_and_table(tiny_sto
 
 def test_csat_section_shows_csat_by_touchpoint_on_the_1_to_5_scale(tiny_store):
     want = csat_by(tiny_store, Scope(by=("touchpoint",)), min_n=MIN_N).sort_values("csat", ascending=False)
-    (chart,) = blocks_of(metric_section(tiny_store, "csat", "touchpoint", MIN_N), IntervalChart)
+    (chart,) = blocks_of(metric_section(tiny_store, "csat", "touchpoint", MIN_N, min_group=1), IntervalChart)
     assert list(chart.estimates) == want["csat"].tolist() and (chart.lo, chart.hi) == (1, 5)
 
 
@@ -128,3 +128,13 @@ def test_changes_section_compares_the_latest_period_with_the_one_before(generate
     for tp, change, q in zip(column(rows, "touchpoint"), column(rows, "change"), column(rows, "q_value")):
         assert change == pytest.approx(shown.loc[tp, "change"]) and q == pytest.approx(shown.loc[tp, "q_value"])
     assert column(rows, "change") == sorted(column(rows, "change"))
+
+
+def test_nps_section_suppresses_segments_of_fewer_than_min_group_customers(tiny_store):
+    """The tiny store's segments hold 2 and 3 customers: with the default min_group (5) every figure is empty,
+    nothing is drawn, and the intro says why."""
+    section = metric_section(tiny_store, "nps", "segment", MIN_N)
+    (chart,), (rows,) = blocks_of(section, IntervalChart), blocks_of(section, TableBlock)
+    assert list(chart.labels) == [] and sorted(column(rows, "segment")) == ["business", "family", "value"]
+    assert all(v in ("", None) for key in ("n", "nps", "ci_low") for v in column(rows, key))
+    assert "fewer than 5 customers" in section.intro
