@@ -7,7 +7,8 @@ Three tasks, the same answer from every contender (checked):
            the customer's first tp00: customers reaching each step
   exits    per touchpoint: customers who reached it, and whose journey ended there more than 30 days
            before the last event (exit rate)
-Each contender runs all three in a fresh process from the stored data (cxlens: its DuckDB store file;
+Each contender runs all three in a fresh process from the stored data (cxlens: its DuckDB store file, with
+the stored step numbering `journey_steps` that every events load rebuilds, timed separately as `refresh_s`;
 pandas and polars: the same events as Parquet, their idiomatic storage), one round after the other
 (interleaved), `--rounds` times; min and median seconds, peak memory (RSS) of the process.
 Goals: >= 10x faster than pandas, faster than polars, under 5 s in all on 2 cores.
@@ -66,8 +67,13 @@ con.execute("INSERT INTO customers (customer_id, segment) SELECT customer_id, se
 con.execute("INSERT INTO events (event_id, customer_id, ts, touchpoint_id, channel) "
             "SELECT event_id, customer_id, ts, touchpoint_id, channel FROM read_parquet('{parquet}')")
 con.execute("CHECKPOINT")
+import time
+from cxlens.journey import refresh_steps
+t0 = time.perf_counter()
+refresh_steps(s)  # what `cxlens load --kind events` does after its load (the stored step numbering)
+con.execute("CHECKPOINT")
+RESULT = {{"refresh_s": time.perf_counter() - t0}}
 s.close()
-RESULT = {{}}
 """
 
 CXLENS = """
@@ -225,8 +231,8 @@ def main(events: int = 20_000_000, customers: int = 1_000_000, rounds: int = 3,
         make_customers(con, customers, cust)
     rows = con.execute(f"SELECT count(*) FROM '{parquet}'").fetchone()[0]
     db = work / f"store_{events}_{customers}.duckdb"
-    if not db.exists():
-        run_measured(SETUP_STORE.format(db=db, journey=JOURNEY_YAML, customers=cust, parquet=parquet))
+    db.unlink(missing_ok=True)  # built by this cxlens, so its schema and stored step numbering are current
+    setup = run_measured(SETUP_STORE.format(db=db, journey=JOURNEY_YAML, customers=cust, parquet=parquet))
     fmt = dict(db=db, parquet=parquet, steps=STEPS, top=TOP, funnel=FUNNEL, window=WINDOW_DAYS, active=ACTIVE_DAYS)
     runs: dict[str, list[dict]] = {name: [] for name in contenders}
     for _ in range(rounds):  # interleaved: each round runs every contender once, each in a fresh process
@@ -252,7 +258,10 @@ def main(events: int = 20_000_000, customers: int = 1_000_000, rounds: int = 3,
                 ok = ratio >= 10 if name == "pandas" else ratio > 1
                 console.print(f"{name}/cxlens {ratio:.1f}x (goal {goal}): {'met' if ok else 'NOT met'}")
         console.print(f"cxlens {mine:.2f} s in all (goal < 5 s): {'met' if mine < 5 else 'NOT met'}")
-    (work / f"result_{events}_{customers}.json").write_text(json.dumps({"table": table, "problems": problems}, indent=1))
+    console.print(f"cxlens's stored step numbering, rebuilt after the events load: {setup['refresh_s']:.1f} s "
+                  "(paid once per load, not per analysis)")
+    (work / f"result_{events}_{customers}.json").write_text(
+        json.dumps({"table": table, "problems": problems, "refresh_s": setup["refresh_s"]}, indent=1))
     return table
 
 

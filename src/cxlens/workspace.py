@@ -22,11 +22,15 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from cxlens.ingest import LoadReport, Mapping
+    from cxlens.model.config import PrivacyConfig
     from cxlens.model.journey import JourneyMap
+    from cxlens.privacy import Pseudonymiser
     from cxlens.store import Store
     from cxlens.query import Scope
     from cxlens.text.stored import AnalyzeReport
     from cxlens.text.themes import ThemeSet
+    from cxlens.privacy.erase import ErasureReport
+    from cxlens.privacy.retention import RetentionReport
 
 CONFIG_FILE = "cxlens.toml"
 JOURNEY_FILE = "journey.yaml"
@@ -87,7 +91,9 @@ class Workspace:
     store_url: str
     min_n: int = 30
     min_group: int = 5  # [privacy] min_group: no published figure describes fewer customers (cxlens.privacy.suppress)
+    redact_comments: bool = True  # [privacy] redact_comments: identifiers in free text replaced at load
     external_tables: dict[str, dict] = field(default_factory=dict)
+    privacy: "PrivacyConfig | None" = None  # `[privacy]` of cxlens.toml; None: the defaults
 
     @property
     def journey_path(self) -> Path:
@@ -109,8 +115,8 @@ class Workspace:
 
         config = read_config(path, WorkspaceConfig)
         return cls(root=root, store_url=_resolve_url(config.store.url, root), min_n=config.metrics.min_n,
-                   min_group=config.privacy.min_group,
-                   external_tables=config.external_tables())
+                   min_group=config.privacy.min_group, redact_comments=config.privacy.redact_comments,
+                   external_tables=config.external_tables(), privacy=config.privacy)
 
     @classmethod
     def create(cls, root: str | Path, store_url: str | None = None, force: bool = False) -> "Workspace":
@@ -200,7 +206,60 @@ class Workspace:
         journey = self.journey()  # validated before the store is touched
         with self.store(migrate=True) as store:
             sync_journey(store, journey, allow_orphans)
-            return load(store, path, kind, mapping, encoding, on_progress=on_progress, replace=replace)
+            report = load(store, path, kind, mapping, encoding, on_progress=on_progress, replace=replace,
+                          redact=self.redact_comments,
+                          pseudonymiser=self.pseudonymiser(create=store.count("loads") == 0))
+            if kind == "events":
+                self.refresh_journey(store)
+            return report
+
+    def refresh_journey(self, store: "Store | None" = None) -> dict:
+        """Rebuild the stored numbering of every journey (`journey_steps`) from the events; run by every events
+        load, and by hand after events changed outside cxlens. Returns {"rows": ..., "seconds": ...}."""
+        from cxlens.journey import refresh_steps
+
+        if store is not None:
+            return refresh_steps(store)
+        with self.store(migrate=True) as opened:
+            return refresh_steps(opened)
+
+    def pseudonymiser(self, create: bool = False) -> "Pseudonymiser | None":
+        """What keys identifier columns at load (docs/privacy.md); None when `allow_raw_identifiers` or no identifiers.
+
+        `create` makes the default key file when no key is configured (the first load); otherwise a missing key is a
+        ConfigError: a new key for a store holding values keyed with a lost one would silently stop linking.
+        The people issue matches identities with its `keyed(value, kind)`.
+        """
+        from cxlens.model.config import PrivacyConfig
+        from cxlens.privacy import Pseudonymiser, read_key
+
+        privacy = self.privacy or PrivacyConfig()
+        if privacy.allow_raw_identifiers or not privacy.identifiers:
+            return None
+        key = read_key(self.root, privacy.key_file, create=create)
+        return Pseudonymiser(key.secret, tuple(privacy.identifiers))
+
+    def ensure_pseudonym_key(self) -> Path | None:
+        """Create the default pseudonymisation key file when the workspace needs one and has none; returns its path
+        when it was made just now (tell the user where it is and to back it up), else None.
+
+        Only a store nothing was loaded into gets a new key; for one holding loads, a missing key is a ConfigError
+        (restore it from the backup), since values keyed with another key would not link to the stored ones.
+        """
+        from cxlens.errors import ConfigError
+        from cxlens.model.config import PrivacyConfig
+        from cxlens.privacy import read_key
+
+        privacy = self.privacy or PrivacyConfig()
+        if privacy.allow_raw_identifiers or not privacy.identifiers:
+            return None
+        try:
+            read_key(self.root, privacy.key_file)
+            return None
+        except ConfigError:
+            with self.store(migrate=True) as store:
+                first = store.count("loads") == 0
+            return read_key(self.root, privacy.key_file, create=first).created
 
     def quarantined(self, kind: str | None = None, limit: int | None = 200) -> list[dict]:
         """Rows refused by loads (newest load first), optionally of one table: file, row, field, value, reason."""
@@ -263,6 +322,39 @@ class Workspace:
             done = self.analyze_texts("survey", store=store)
             table = store_theme_impact(store, scope or Scope())
         return TextImpact(table, done.analysed)
+
+    # --- privacy: erasure, access requests, retention (docs/privacy.md) ------------------------------------------
+
+    def forget(self, customer_ids: "list[str]", by: str) -> "ErasureReport":
+        """Erase these customers from every table of the store and purge the bytes (`cxlens forget`); the stored
+        journey numbering is rebuilt when events went, so it stays current. Returns rows removed per table."""
+        from cxlens.privacy.erase import forget
+
+        with self.store(migrate=True) as store:
+            report = forget(store, customer_ids, by)
+            if report.rows_removed.get("events"):
+                self.refresh_journey(store)
+            return report
+
+    def export_customer(self, customer_id: str, out: str | Path) -> dict:
+        """Write everything stored about one customer to `out` (JSON, `cxlens export-customer`); returns the record."""
+        from cxlens.privacy.export import export_customer
+
+        with self.store() as store:
+            return export_customer(store, customer_id, out)
+
+    def apply_retention(self, dry_run: bool = False) -> "RetentionReport":
+        """Delete rows older than `[privacy] retention` per table (`cxlens retention apply`); `dry_run` only counts."""
+        from cxlens.model.config import WorkspaceConfig, read_config
+        from cxlens.privacy.retention import apply_retention, check_retention
+
+        retention = read_config(self.root / CONFIG_FILE, WorkspaceConfig).privacy.retention
+        check_retention(retention)
+        with self.store(migrate=not dry_run) as store:
+            report = apply_retention(store, retention, dry_run=dry_run)
+            if not dry_run and any(i.table == "events" and i.rows for i in report.items):
+                self.refresh_journey(store)
+            return report
 
 
 def init(root: str | Path, store_url: str | None = None, force: bool = False) -> Path:

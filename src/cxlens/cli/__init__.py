@@ -9,6 +9,8 @@ from cxlens.cli import journey_cmds  # noqa: F401,E402  (journey_*_cmds modules 
 from cxlens.cli import journey_map_cmds  # noqa: F401,E402
 from cxlens.cli import journey_funnel_cmds  # noqa: F401,E402
 from cxlens.cli import journey_paths_cmds  # noqa: F401,E402
+from cxlens.cli import journey_steps_cmds  # noqa: F401,E402
 from cxlens.cli import journey_moments_cmds  # noqa: F401,E402
+from cxlens.cli import privacy_cmds  # noqa: F401,E402
 
 __all__ = ["app"]

@@ -13,5 +13,6 @@ from cxlens.journey.moments import moments
 from cxlens.journey.paths import paths
 from cxlens.journey.sankey import Sankey, sankey
 from cxlens.journey.steps import UNITS, steps
+from cxlens.journey.stored import refresh_steps
 
-__all__ = ["Sankey", "UNITS", "breakpoints", "churn_paths", "exit_rates", "funnel", "moments", "paths", "sankey", "steps"]
+__all__ = ["Sankey", "UNITS", "breakpoints", "churn_paths", "exit_rates", "funnel", "moments", "paths", "refresh_steps", "sankey", "steps"]

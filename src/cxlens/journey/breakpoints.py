@@ -48,9 +48,9 @@ def exit_counts(store, scope: Scope = Scope(), *, active_within: timedelta = ACT
     """Per touchpoint: `reached` (customers with an event there) and `exits` (customers whose journey ends
     there more than `active_within` before the last event in scope). An Ibis expression; one scalar query
     (the data's last event) runs first."""
-    end = events(store, scope).ts.epoch_seconds().max().execute()  # the data's end, without numbering steps
-    s = steps(store, scope)
-    s = s.mutate(_t=s.ts.epoch_seconds().cast("int64"))
+    end = events(store, scope, dimensions=()).ts.epoch_seconds().max().execute()  # the data's end, without numbering steps
+    s = steps(store, scope, dimensions=())
+    s = s.select("node", "customer_id", "last", _t=s.ts.epoch_seconds().cast("int64"))
     cutoff = (int(end) if end is not None and end == end else 0) - int(active_within.total_seconds())
     is_exit = s.last & (s._t < cutoff)
     per = s.group_by(touchpoint=s.node, customer_id=s.customer_id).aggregate(

@@ -88,9 +88,10 @@ def depth_counts(store, scope: Scope = Scope(), *, stages: Sequence[str], mode: 
     """
     stages = check_options(stages, mode, window, unit)
     by = list(scope.by)
-    s = steps(store, scope, unit=unit)
+    s = steps(store, scope, unit=unit, dimensions=by)
     s = s.filter(s.node.isin(list(set(stages)))) if mode != "strict" else s
-    s = s.mutate(_t=s.ts.epoch_seconds().cast("int64"))
+    # only the columns the windows use: each window carries every column of its input along
+    s = s.select("customer_id", "session", "step", "node", *by, _t=s.ts.epoch_seconds().cast("int64"))
     limit = None if window is None else int(window.total_seconds())
     if mode == "any":
         per = _any_depth(s, stages, limit, by)

@@ -9,34 +9,46 @@ engine-independent tie-break). Options say what a step is:
 - `session_gap`: a new session starts after this much inactivity; steps are numbered per session
   (None: one journey per customer).
 
-Computed in the engine with window functions (Ibis), never by pulling all events into Python.
+Computed in the engine with window functions (Ibis), never by pulling all events into Python. With the
+default options, no dates and only customer filters, the numbering is read from the stored `journey_steps`
+(kept by every events load, see `journey.stored`) when it is current: the same rows without sorting all
+events again. Dates and touchpoint/stage/channel filters drop events before numbering, so they renumber.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Sequence
 
 import ibis
 import ibis.expr.types as ir
 
 from cxlens.errors import UsageError
+from cxlens.journey import stored
 from cxlens.query import Scope, events
 
 UNITS = ("touchpoint", "stage")
+# Filters that drop events (not whole customers) before numbering: the stored numbering does not apply.
+EVENT_LEVEL = ("touchpoint", "stage", "channel")
 
 
 def steps(store, scope: Scope = Scope(), *, unit: str = "touchpoint", collapse_repeats: bool = False,
-          session_gap: timedelta | None = None) -> ir.Table:
+          session_gap: timedelta | None = None, dimensions: Sequence[str] | None = None) -> ir.Table:
     """One row per step: customer_id, session, step (1-based), node, ts, seconds_since_previous, the event
     dimensions (segment, channel, ...), and `last` (whether it is the journey's final step).
 
-    `seconds_since_previous` is NULL on a journey's first step.
+    `seconds_since_previous` is NULL on a journey's first step. `dimensions`: only these dimensions (plus
+    `unit` and the filtered ones; None: all), for analyses that read few of them: the engine then neither
+    joins nor carries the others through its windows.
     """
     if unit not in UNITS:
         raise UsageError("unit", unit, UNITS)
     if session_gap is not None and session_gap.total_seconds() <= 0:
         raise UsageError("session_gap", session_gap, message="session_gap must be a positive duration")
-    e = events(store, scope)
+    dimensions = None if dimensions is None else [*dimensions, unit]
+    if _stored_applies(scope, unit, collapse_repeats, session_gap) and stored.is_current(store):
+        return _from_stored(store, scope, dimensions)
+    e = events(store, scope, dimensions=dimensions)
     e = e.mutate(node=e[unit], _epoch=e.ts.epoch_seconds())
     by_customer = ibis.window(group_by=e.customer_id, order_by=[e.ts, e.event_id])
     if session_gap is None:
@@ -56,3 +68,18 @@ def steps(store, scope: Scope = Scope(), *, unit: str = "touchpoint", collapse_r
                  _next=e.event_id.lead().over(journey))
     e = e.mutate(last=e._next.isnull())
     return e.drop("_epoch", "_next")
+
+
+def _stored_applies(scope: Scope, unit: str, collapse_repeats: bool, session_gap: timedelta | None) -> bool:
+    """Whether the stored default numbering is this call's numbering: default options, the whole history, and
+    filters that keep or drop whole customers (a customer's numbering does not depend on other customers)."""
+    return (unit == "touchpoint" and not collapse_repeats and session_gap is None and scope.since is None
+            and scope.until is None and not any(d in scope.filters for d in EVENT_LEVEL))
+
+
+def _from_stored(store, scope: Scope, dimensions: Sequence[str] | None) -> ir.Table:
+    """`steps` read from `journey_steps`: joined to touchpoints and customers like `events`, same columns."""
+    kept = ("step", "seconds_since_previous", "last")
+    e = events(store, scope, source=store.table(stored.TABLE), keep=kept, dimensions=dimensions)
+    e = e.mutate(node=e.touchpoint, session=ibis.literal(1))
+    return e.select(*[c for c in e.columns if c not in kept], *kept)

@@ -16,7 +16,7 @@ from cxlens.model.schema import (
     Column,
     Table,
 )
-from cxlens.model.system import COMMENT_ANALYSIS, LOADS, META, QUARANTINE, SYSTEM_TABLES, stored_tables, table
+from cxlens.model.system import COMMENT_ANALYSIS, JOURNEY_STEPS, LOADS, META, QUARANTINE, SYSTEM_TABLES, stored_tables, table
 
-__all__ = ["ASPECTS", "CHILD_TABLES", "COMMENT_ANALYSIS", "KINDS", "LOADS", "META", "METRIC_SCALES", "QUARANTINE",
+__all__ = ["ASPECTS", "CHILD_TABLES", "COMMENT_ANALYSIS", "JOURNEY_STEPS", "KINDS", "LOADS", "META", "METRIC_SCALES", "QUARANTINE",
            "SCHEMA_VERSION", "STAGES", "SYSTEM_TABLES", "TABLES", "Column", "Table", "stored_tables", "table"]

@@ -30,8 +30,8 @@ _SYSTEM_INTRO = """
 # System and derived tables
 
 cxlens keeps these beside the canonical tables, in the same store: what was loaded (`loads`), what was
-refused and why (`quarantine`), text analysis results (`comment_analysis`) and the schema version
-(`cxlens_meta`).
+refused and why (`quarantine`), text analysis results (`comment_analysis`), the journeys' stored step
+numbering (`journey_steps`, rebuilt by every events load) and the schema version (`cxlens_meta`).
 """
 
 

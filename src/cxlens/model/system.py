@@ -1,5 +1,5 @@
 """The tables cxlens keeps beside the canonical ones: bookkeeping (`loads`, `quarantine`, `cxlens_meta`)
-and derived results (`comment_analysis`).
+and derived results (`comment_analysis`, `journey_steps`).
 
 They use the same :class:`Table` and :class:`Column` as the canonical tables, so the store creates and
 migrates them the same way, and privacy code sees which of them hold a customer's data
@@ -31,6 +31,8 @@ LOADS = Table(
         Column("skipped", "BIGINT", "Rows read but left out on purpose (earlier rows of a repeated key under "
                "`duplicates: last`).", "0"),
         Column("not_selected", "BIGINT", "Rows of the file the mapping's `where` did not select (not read).", "0"),
+        Column("redactions", "VARCHAR", "JSON object: placeholder type -> identifiers the load replaced in free text "
+               "(e-mails, phones, cards, IBANs, national ids; docs/privacy.md).", '{"email": 3, "phone": 5}'),
     ),
 )
 
@@ -70,6 +72,42 @@ COMMENT_ANALYSIS = Table(
     ),
 )
 
+# Every event numbered in its customer's journey (the default numbering of `cxlens.journey.steps`: unit
+# touchpoint, repeats kept, no sessions, whole history), rebuilt after each events load so journey analyses
+# group a pre-numbered table instead of sorting all events per call (architecture D23). `cxlens_meta` key
+# `journey_steps` records which events it reflects; a stale table is never read.
+JOURNEY_STEPS = Table(
+    "journey_steps",
+    "Journey analyses' numbering of every event: one row per event, numbered per customer by time "
+    "(then event id). Derived from `events`; rebuilt by every events load and `cxlens journey refresh`.",
+    (
+        Column("customer_id", "VARCHAR", "Customer whose journey it is.", "C123", True),
+        Column("step", "BIGINT", "1-based position in the customer's journey.", "3", True),
+        Column("event_id", "VARCHAR", "The event (`events.event_id`).", "E9001", True, True),
+        Column("ts", "TIMESTAMP", "When it happened (UTC).", "2024-03-01 10:15:00", True),
+        Column("touchpoint_id", "VARCHAR", "Touchpoint of the event.", "web_visit"),
+        Column("channel", "VARCHAR", "The event's own channel (NULL: the touchpoint's).", "app"),
+        Column("seconds_since_previous", "DOUBLE", "Seconds since the customer's previous step (NULL on the first).", "86400"),
+        Column("last", "BOOLEAN", "Whether it is the customer's last step so far.", "false", True),
+    ),
+)
+
+# The erasure audit (`cxlens forget`): that an erasure happened, when, on whose request and how many rows
+# each table lost; deliberately without a customer key or any personal data, so it survives the erasure.
+ERASURES = Table(
+    "erasures",
+    "One row per erasure (`cxlens forget`): when, on whose request, how many customers and rows per table. "
+    "Holds no customer identifier: it is the record that the data is gone.",
+    (
+        Column("erasure_id", "VARCHAR", "Identifier of the erasure.", "5be0c2a9d1f3", True, True),
+        Column("requested_at", "TIMESTAMP", "When the erasure began (UTC).", "2026-11-29 21:05:00", True),
+        Column("done_at", "TIMESTAMP", "When the data was physically gone (UTC).", "2026-11-29 21:05:02"),
+        Column("requested_by", "VARCHAR", "Who asked for it (the `--by` of `cxlens forget`, default the OS user).", "dpo@example.com"),
+        Column("customer_count", "BIGINT", "Number of customer ids erased.", "1"),
+        Column("rows_removed", "VARCHAR", "JSON object: table -> rows removed.", '{"customers": 1, "responses": 4}'),
+    ),
+)
+
 META = Table(
     "cxlens_meta",
     "Facts about the store itself, such as `schema_version`.",
@@ -80,7 +118,7 @@ META = Table(
 )
 
 # Created with the canonical tables by the first migration.
-SYSTEM_TABLES: dict[str, Table] = {t.name: t for t in (LOADS, QUARANTINE, COMMENT_ANALYSIS)}
+SYSTEM_TABLES: dict[str, Table] = {t.name: t for t in (LOADS, QUARANTINE, COMMENT_ANALYSIS, JOURNEY_STEPS, ERASURES)}
 
 
 def table(name: str) -> Table:

@@ -42,16 +42,22 @@ def _add_aspect_v3(backend: Backend, external: Collection[str]) -> None:
         backend.add_column(table("responses"), "aspect")
 
 
-def _load_columns_v4(backend: Backend, external: Collection[str]) -> None:
+def _load_columns_and_journey_steps_v4(backend: Backend, external: Collection[str]) -> None:
     """Version 4: `loads.mode` and `loads.columns` (column-wise merge), `loads.skipped` and `loads.not_selected`
-    (rows left out on purpose by a mapping). Older loads replaced whole rows and skipped nothing, but what
-    their files held was not recorded, so the columns stay NULL for them."""
-    for column in ("mode", "columns", "skipped", "not_selected"):
+    (rows left out on purpose by a mapping), `loads.redactions` (identifiers replaced in comments). Older loads
+    replaced whole rows, skipped and redacted nothing, but what
+    their files held was not recorded, so the columns stay NULL for them. And `journey_steps` (the events
+    numbered per customer), created empty: it reads as stale until `cxlens journey refresh` or the next events
+    load fills it, so analyses number the events themselves meanwhile."""
+    for column in ("mode", "columns", "skipped", "not_selected", "redactions"):
         backend.add_column(LOADS, column)
+    backend.create_table(table("erasures"))  # the erasure audit (cxlens forget)
+    if "journey_steps" not in external:
+        backend.create_table(table("journey_steps"))
 
 
 # version reached -> step; append a step (never edit an old one) when the model changes.
-MIGRATIONS: dict[int, Step] = {1: _create_v1, 2: _create_v2, 3: _add_aspect_v3, 4: _load_columns_v4}
+MIGRATIONS: dict[int, Step] = {1: _create_v1, 2: _create_v2, 3: _add_aspect_v3, 4: _load_columns_and_journey_steps_v4}
 
 
 def _refuse_newer(backend: Backend, version: int) -> None:

@@ -15,6 +15,7 @@ from typing import Any, Callable, Collection, Iterator
 
 import duckdb
 import ibis
+import ibis.expr.types as ir
 import pyarrow as pa
 
 from cxlens.errors import StoreError
@@ -34,6 +35,27 @@ class UpsertCounts:
     updated: int
     unchanged: int
     changed: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Deletion:
+    """Rows of one table to delete (erasure, retention): those equal, column by column, to a row of `keys`
+    (NULL matches NULL), or, when `keys` is None, those whose `column` is before `cutoff` (text
+    'YYYY-MM-DD HH:MM:SS', or 'YYYY-MM' for a VARCHAR month column)."""
+
+    table: Table
+    keys: pa.Table | None = None
+    column: str | None = None
+    cutoff: str | None = None
+
+    def where(self, alias: str, keys: str) -> str:
+        """SQL condition on `alias`'s rows; `keys` names the relation holding `self.keys` (DuckDB, PostgreSQL, Spark SQL)."""
+        if self.keys is not None:
+            same = " AND ".join(f"{alias}.{ident(c)} IS NOT DISTINCT FROM k.{ident(c)}" for c in self.keys.column_names)
+            return f"EXISTS (SELECT 1 FROM {keys} k WHERE {same})"
+        sql_type = self.table.column(str(self.column)).type
+        bound = literal(self.cutoff) if sql_type == "VARCHAR" else f"CAST({literal(self.cutoff)} AS {sql_type})"
+        return f"{alias}.{ident(str(self.column))} < {bound}"
 
 
 class LoadSession(ABC):
@@ -128,6 +150,22 @@ class Backend(ABC):
     def replace_rows(self, table: Table, rows: pa.Table) -> None:
         """Replace every row of `table` with `rows` (canonical columns, in order), atomically."""
 
+    def replace_from_query(self, table: Table, query: ir.Table) -> None:
+        """Replace every row of `table` with the rows of `query` (an Ibis expression over this store with the
+        table's columns, in order, already cast), computed in the engine: a derived table rebuilt from its
+        sources without bringing the rows to Python."""
+        raise read_only(self, f"Rebuilding {table.name}")
+
+    def delete_rows(self, deletions: list[Deletion]) -> dict[str, int]:
+        """Delete every Deletion's rows, all in one transaction where the engine has them; returns rows deleted per
+        table (erasure and retention: :mod:`cxlens.privacy`)."""
+        raise read_only(self, "deleting rows")
+
+    def purge_deleted(self, tables: Collection[str]) -> str:
+        """Make rows deleted from `tables` physically gone from the engine's files (a DELETE only marks them);
+        returns what was done, in words."""
+        raise read_only(self, "purging deleted rows")
+
     @abstractmethod
     def load_session(self, table: Table) -> LoadSession:
         """The loader's write path for one load into `table`."""
@@ -160,6 +198,13 @@ class SqlBackend(Backend):
         """ALTER TABLE ... ADD COLUMN IF NOT EXISTS: metadata only, no rewrite."""
         sql_type = self.sql_type(table.column(column).type)
         self.raw_sql(f"ALTER TABLE {ident(table.name)} ADD COLUMN IF NOT EXISTS {ident(column)} {sql_type}")
+
+    def replace_from_query(self, table: Table, query: ir.Table) -> None:
+        """DELETE then INSERT ... SELECT in one transaction: readers see the old rows or the new, never none."""
+        sql = self.ibis.compile(query)
+        with self.transaction():
+            self.raw_sql(f"DELETE FROM {ident(table.name)}")
+            self.raw_sql(f"INSERT INTO {ident(table.name)} ({', '.join(map(ident, table.names))}) {sql}")
 
     def write_version(self, version: int) -> None:
         self.raw_sql(f"DELETE FROM {ident(META.name)} WHERE {ident('key')} = 'schema_version'")

@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import uuid
 from functools import reduce
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 from urllib.parse import parse_qs
 
 import duckdb
@@ -29,7 +29,7 @@ import pyarrow as pa
 from cxlens.errors import StoreError
 from cxlens.model import LOADS, META, QUARANTINE, Table
 from cxlens.store import external
-from cxlens.store.backends.base import Backend, LoadSession, keys_match
+from cxlens.store.backends.base import Backend, Deletion, LoadSession, keys_match
 from cxlens.store.sql import ident
 from cxlens.store.backends.staging import REPLACED, UPSERTS, StagedLoad, arrow, staging_connection, typed
 
@@ -264,6 +264,62 @@ class SparkBackend(Backend):
         finally:
             con.close()
         self.replace_rows(table, content)
+
+    def replace_from_query(self, table: Table, query: Any) -> None:
+        """The query's rows written by Spark to a staging folder and swapped in (as `replace_rows`), never
+        collected to the driver."""
+        run = uuid.uuid4().hex[:12]
+        staging = self.staging_path(table.name, run)
+        try:
+            _write_folder(self.session.sql(str(self.ibis.compile(query))), staging, False)
+            _swap_folder(self.session, staging, self.table_path(table.name))
+        finally:
+            _delete(self.session, f"{self.table_path('_staging')}/{run}")
+        self.register_view(table)
+
+    def delete_rows(self, deletions: list[Deletion]) -> dict[str, int]:
+        """Each affected table's kept rows are staged as new Parquet files, then swapped in (the old files are
+        deleted with their folder): no transaction, as for loads (see the module docstring)."""
+        from pyspark.sql import functions as F
+
+        run, done, staged = uuid.uuid4().hex[:12], {}, []
+        try:
+            for table in {d.table.name: d.table for d in deletions}.values():
+                partitioned = table.name in SPARK_PARTITIONS
+                ddl = spark_ddl(table.ddl) + (f", `{PARTITION_COLUMN}` STRING" if partitioned else "")
+                current = kept = self.session.read.schema(ddl).parquet(self.table_path(table.name))
+                for d in (d for d in deletions if d.table.name == table.name):
+                    if d.keys is not None:
+                        if d.keys.num_rows:
+                            keys = self.session.createDataFrame(d.keys)
+                            same = reduce(lambda a, b: a & b, [kept[c].eqNullSafe(keys[c]) for c in d.keys.column_names])
+                            kept = kept.join(keys, same, "left_anti")
+                        continue
+                    sql_type = spark_type(table.column(str(d.column)).type)
+                    bound = F.lit(d.cutoff) if sql_type == "STRING" else F.lit(d.cutoff).cast(sql_type)
+                    old = F.col(f"`{d.column}`") < bound
+                    kept = kept.where(~old | old.isNull())
+                removed = current.count() - kept.count()
+                done[table.name] = removed
+                if removed:
+                    _write_folder(kept, self.staging_path(table.name, run), partitioned)
+                    staged.append(table)
+            for table in staged:
+                _swap_folder(self.session, self.staging_path(table.name, run), self.table_path(table.name))
+                self.register_view(table)
+        finally:
+            _delete(self.session, f"{self.table_path('_staging')}/{run}")
+        return done
+
+    def purge_deleted(self, tables: Collection[str]) -> str:
+        """Deleting rows already rewrote their tables and deleted the old Parquet files; what is left to remove
+        are copies an interrupted write may have left (`_staging`, `<table>.old-*` folders)."""
+        leftovers = [name for name, is_dir in _list(self.session, self.warehouse)
+                     if is_dir and (name == "_staging" or ".old-" in name)]
+        for name in leftovers:
+            _delete(self.session, f"{self.warehouse}/{name}")
+        return (f"tables rewritten, old Parquet files deleted ({', '.join(tables) or 'none'})"
+                + (f"; removed leftover folders {', '.join(leftovers)}" if leftovers else ""))
 
     def load_session(self, table: Table) -> LoadSession:
         return SparkLoad(self, table)

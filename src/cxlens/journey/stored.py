@@ -1,0 +1,109 @@
+"""The stored numbering of every journey (`journey_steps`): built once per events load, read by every analysis.
+
+Numbering the steps is a window over all events (partitioned by customer, ordered by time and event id):
+at 20M events it is most of a journey analysis's run time, and every analysis needed it again (architecture
+D23). `refresh_steps` keeps the default numbering (unit touchpoint, repeats kept, no sessions, whole history)
+in `journey_steps` and records in `cxlens_meta` which events it reflects: the number of events, their first
+and last time and the latest events load. `journey.steps` reads the table only while that record still
+matches the events; otherwise it numbers the events itself (the same answer, slower) and warns, naming
+`cxlens journey refresh`. Nothing is ever read from a stale table.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import ibis
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from cxlens.model import META, table
+
+log = logging.getLogger(__name__)
+
+TABLE = "journey_steps"
+META_KEY = "journey_steps"
+# Bump when the numbering rule changes: a table built by an older rule then reads as stale.
+NUMBERING = 1
+REFRESH_HINT = "run `cxlens journey refresh -w DIR` (DIR: the workspace folder) to rebuild it"
+
+
+def fingerprint(store) -> dict:
+    """What the events look like now: count, first and last time, and the latest events load (one small query)."""
+    e = store.table("events")
+    row = e.aggregate(n=e.count(), lo=e.ts.min(), hi=e.ts.max()).execute().iloc[0]
+    loads = store.table("loads")
+    loads = loads.filter(loads.kind == "events")
+    last = loads.order_by([loads.started_at.desc(), loads.load_id.desc()]).limit(1).load_id.execute()
+    return {"numbering": NUMBERING, "events": int(row.n), "first": _text(row.lo), "last": _text(row.hi),
+            "load": str(last.iloc[0]) if len(last) else None}
+
+
+def _text(value) -> str | None:
+    return None if value is None or value != value else str(value)
+
+
+def recorded(store) -> dict | None:
+    """The fingerprint `journey_steps` was built from, None when it was never built (or the build did not finish)."""
+    meta = store.ibis.table(META.name)
+    rows = meta.filter(meta.key == META_KEY).value.execute()
+    return json.loads(rows.iloc[0]) if len(rows) else None
+
+
+def is_current(store) -> bool:
+    """Whether `journey_steps` reflects the events as they are now (False, with a warning, when it is stale)."""
+    if not store.backend.has_table(TABLE):
+        now = fingerprint(store)
+        if now["events"]:
+            log.warning("journey_steps is missing from this store: journey analyses number all events on every "
+                        "call; %s", REFRESH_HINT)
+        return False
+    built, now = recorded(store), fingerprint(store)
+    if built == now:
+        return True
+    if now["events"]:
+        log.warning("journey_steps is out of date (built from %s, events now %s): journey analyses number all "
+                    "events on every call until it is rebuilt; %s", built, now, REFRESH_HINT)
+    return False
+
+
+def numbering(store) -> ir.Table:
+    """The default numbering computed from `events`, with exactly the columns and types of `journey_steps`."""
+    e = store.table("events")
+    epoch = e.ts.epoch_seconds()
+    journey = ibis.window(group_by=e.customer_id, order_by=[e.ts, e.event_id])
+    cols = {"customer_id": e.customer_id.cast("string"),
+            "step": (ibis.row_number().over(journey) + 1).cast("int64"),
+            "event_id": e.event_id.cast("string"), "ts": e.ts.cast("timestamp"),
+            "touchpoint_id": e.touchpoint_id.cast("string"), "channel": e.channel.cast("string"),
+            "seconds_since_previous": (epoch - epoch.lag().over(journey)).cast("float64"),
+            "last": e.event_id.lead().over(journey).isnull()}
+    return e.select(**{c: cols[c] for c in table(TABLE).names})
+
+
+def refresh_steps(store) -> dict:
+    """Rebuild `journey_steps` from `events` in the engine and record what it reflects.
+
+    Returns {"rows": steps stored, "seconds": time taken}. The record is removed first and written last, so
+    an interrupted rebuild leaves a table that reads as stale, never one that is trusted.
+    """
+    started = time.perf_counter()
+    store.backend.create_table(table(TABLE))  # no-op when present
+    _write_record(store, None)
+    now = fingerprint(store)
+    store.backend.replace_from_query(table(TABLE), numbering(store))
+    _write_record(store, now)
+    return {"rows": now["events"], "seconds": time.perf_counter() - started}
+
+
+def _write_record(store, value: dict | None) -> None:
+    key = pa.table({"key": pa.array([META_KEY], pa.string())})
+    if value is None:
+        store.backend.write_keyed(META, ["key"], key.append_column("value", pa.array([None], pa.string())).slice(0, 0), key)
+    else:
+        store.backend.write_keyed(META, ["key"], key.append_column("value", pa.array([json.dumps(value)], pa.string())), None)
+
+
+__all__ = ["TABLE", "fingerprint", "is_current", "numbering", "recorded", "refresh_steps"]
