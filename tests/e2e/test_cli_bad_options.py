@@ -27,6 +27,7 @@ ANY_VALUE = {
     ("text train", "--output"): "a new folder is created; only known after training every language (slow)",
     ("text themes", "--workspace"): "outside a workspace it lists the shipped default themes",
     ("journey map", "--title"): "any text is a title",
+    ("forget", "--by"): "any text names who asked for the erasure",
 }
 # The library call behind the option does not validate the value yet (it should raise UsageError naming it).
 NOT_VALIDATED_YET: dict[tuple[str, str], str] = {}
@@ -85,6 +86,10 @@ def _base_args(name: str, root: Path, tmp: Path) -> list[str]:
         args += [str(tmp / "new_workspace")]
     elif name in ("journey map", "journey sankey"):
         args += ["--out", str(tmp / "picture.svg")]
+    elif name == "export-customer":
+        args += ["C1", "--out", str(tmp / "c1.json")]
+    elif name == "forget":
+        args += ["C404", "--yes"]  # no such customer: nothing to erase if an option were wrongly accepted
     if any(o.opts[0] == "--workspace" for o in _valued_options(dict(COMMANDS)[name])):
         args += ["--workspace", str(root)]
     return args

@@ -28,6 +28,9 @@ NOT_ANALYSES = {
     "demo": "generates its own data",
     "text score": "scores a file, not the store",
     "text train": "trains models from corpora, not the store",
+    "forget": "erases the customers it is given (tests/e2e/test_privacy_cli.py)",
+    "export-customer": "writes one customer's rows to a file (tests/e2e/test_privacy_cli.py)",
+    "retention apply": "deletes rows by age (tests/e2e/test_privacy_cli.py)",
 }
 # Commands that run on an empty store (exit 0) and what they print then.
 RUN_ON_EMPTY = {"migrate": "nothing to do", "quarantine": "Nothing in quarantine", "text themes": "billing",

@@ -9,3 +9,9 @@ suppressed in every published figure; retention deletes what is older than confi
 Layer: below ingest (which calls pseudonymisation and redaction at load) and above the store; it imports
 only store, model and errors, so every analysis and app can use it.
 """
+
+from cxlens.privacy.erase import ErasureReport, forget
+from cxlens.privacy.export import customer_record, export_customer
+from cxlens.privacy.retention import RetentionReport, apply_retention, parse_period
+
+__all__ = ["ErasureReport", "RetentionReport", "apply_retention", "customer_record", "export_customer", "forget", "parse_period"]

@@ -22,7 +22,7 @@ from cxlens.errors import StoreError
 from cxlens.model import Table
 from cxlens.store import external
 from cxlens.store.backends import duckdb, postgres, spark
-from cxlens.store.backends.base import Backend, LoadSession, SqlBackend, read_only
+from cxlens.store.backends.base import Backend, Deletion, LoadSession, SqlBackend, read_only
 from cxlens.store.backends.postgres import hide_password
 
 # Ibis backends cxlens runs on, and how much we vouch for each (docs/scale.md repeats this).
@@ -73,4 +73,4 @@ class IbisBackend(SqlBackend):
         raise external.unsupported(name, spec, self.name)
 
 
-__all__ = ["TESTED_ENGINES", "Backend", "IbisBackend", "LoadSession", "connect"]
+__all__ = ["TESTED_ENGINES", "Backend", "Deletion", "IbisBackend", "LoadSession", "connect"]

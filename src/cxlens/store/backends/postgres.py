@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from typing import Any, Callable
+from typing import Any, Callable, Collection
 
 import duckdb
 import ibis
@@ -18,7 +18,7 @@ import pyarrow as pa
 from cxlens.errors import StoreError
 from cxlens.model import LOADS, QUARANTINE, Table
 from cxlens.store import external
-from cxlens.store.backends.base import LoadSession, SqlBackend, keys_match, transaction
+from cxlens.store.backends.base import Deletion, LoadSession, SqlBackend, keys_match, transaction
 from cxlens.store.sql import ident, literal
 from cxlens.store.backends.staging import REPLACED, UPSERTS, StagedLoad, staging_connection
 
@@ -78,6 +78,28 @@ class PostgresBackend(SqlBackend):
             _copy_in(self.pg, "_cx_keys", key, keys)
             self.pg.execute(f"DELETE FROM {ident(table.name)} t USING _cx_keys g WHERE {keys_match(key, 't', 'g')}")
             _copy_in(self.pg, table.name, list(table.names), rows)
+
+    def delete_rows(self, deletions: list[Deletion]) -> dict[str, int]:
+        """Keys go through COPY into temporary tables; every DELETE runs in one transaction."""
+        done: dict[str, int] = {}
+        with self.transaction():
+            for i, d in enumerate(deletions):
+                name = f"_cx_delete_{i}"
+                if d.keys is not None:
+                    if d.keys.num_rows == 0:
+                        continue
+                    self.key_table(name, d.table, d.keys.column_names)
+                    _copy_in(self.pg, name, d.keys.column_names, d.keys)
+                cur = self.pg.execute(f"DELETE FROM {ident(d.table.name)} t WHERE {d.where('t', name)}")
+                done[d.table.name] = done.get(d.table.name, 0) + max(cur.rowcount, 0)
+        return done
+
+    def purge_deleted(self, tables: Collection[str]) -> str:
+        """VACUUM FULL: each table rewritten into new files without its dead rows (a plain VACUUM only marks
+        their space reusable, leaving the values on disk until overwritten)."""
+        for name in tables:
+            self.pg.execute(f"VACUUM FULL {ident(name)}")
+        return f"VACUUM FULL of {len(tables)} table(s): {', '.join(tables) or 'none'}"
 
     def replace_rows(self, table: Table, rows: pa.Table) -> None:
         with self.transaction():
