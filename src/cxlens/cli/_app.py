@@ -160,6 +160,15 @@ def warn_orphans(ws: Any) -> None:
             "those rows stay stored but show as (unknown) and leave the scorecard.", err=True)
 
 
+def tell_new_key(ws: Any) -> None:
+    """Create the workspace's pseudonymisation key when it needs one and has none, and say where it is (stderr)."""
+    created = ws.ensure_pseudonym_key()
+    if created:
+        say(("note:", "bold"), " created the pseudonymisation key ", (str(created), "bold"), " (mode 0600): identifiers "
+            "are stored as keyed hashes made with it. Back it up somewhere safe, outside the workspace: without it, new "
+            "loads cannot be linked to what is stored (docs/privacy.md).", err=True)
+
+
 def _fail(message: str) -> None:
     err_console.print(Text.assemble(("error:", "bold red"), " ", message), highlight=False, soft_wrap=True)
     raise typer.Exit(1)

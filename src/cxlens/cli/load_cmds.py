@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, err_console, handles_errors, render, say, warn_orphans
+from cxlens.cli._app import (FormatOpt, WorkspaceOpt, app, console, err_console, handles_errors, render, say, tell_new_key,
+                             warn_orphans)
 from cxlens.model import KINDS
 
 
@@ -33,6 +34,7 @@ def load_cmd(
     from cxlens.workspace import Workspace
 
     ws = Workspace.open(workspace)
+    tell_new_key(ws)
     if allow_orphans:
         warn_orphans(ws)
     with Progress(TextColumn("loading {task.description}"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),

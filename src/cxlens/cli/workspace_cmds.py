@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from cxlens.cli._app import WorkspaceOpt, app, console, handles_errors, say, shell_command
+from cxlens.cli._app import WorkspaceOpt, app, console, handles_errors, say, shell_command, tell_new_key
 
 
 @app.command("init")
@@ -21,7 +21,9 @@ def init_cmd(
     """Create a workspace: cxlens.toml (where the data lives), a commented journey.yaml template and the empty store."""
     from cxlens.workspace import Workspace
 
-    root = Workspace.create(directory, store, force).root
+    ws = Workspace.create(directory, store, force)
+    root = ws.root
+    tell_new_key(ws)
     say("Workspace ready in ", (str(root), "bold"),
         f": edit journey.yaml, then `{shell_command('load', 'FILE', '--kind', 'customers', '-w', root)}`.")
 

@@ -20,15 +20,17 @@ from typing import Callable
 import duckdb
 
 from cxlens.errors import InputFileError, UsageError
-from cxlens.ingest.mapping import Mapping
+from cxlens.ingest.mapping import Mapping, template_columns
 from cxlens.ingest.readers import read_source
 from cxlens.ingest.validate import native_columns, source_expressions, stage_sql
 from cxlens.ingest.wide import number_rows
 from cxlens.model import KINDS, TABLES, Table
+from cxlens.privacy.pseudonymise import Pseudonymiser
 from cxlens.store.backends.base import UpsertCounts
 from cxlens.store.sql import ident, literal
 
 SOURCE_VIEW = "_cx_source"
+KEYED_VIEW = "_cx_source_keyed"  # the source with identifier columns keyed (privacy.pseudonymise)
 NUMBERED_VIEW = "_cx_numbered"
 
 
@@ -63,13 +65,14 @@ class LoadReport:
 
 def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, encoding: str = "utf-8",
          on_progress: Callable[[float], None] | None = None, replace: bool = False,
-         _before_commit: Callable[[], None] | None = None) -> LoadReport:
+         _before_commit: Callable[[], None] | None = None, pseudonymiser: Pseudonymiser | None = None) -> LoadReport:
     """Load `path` into the canonical table `kind` of `store`; returns counts. Raises InputFileError.
 
     A row whose key is stored already is merged column-wise: the columns the file (or its mapping)
     provides are updated and the others kept, so one customer view can be built from several exports.
     `replace=True` replaces whole rows instead (columns the file lacks become empty).
     `_before_commit` is a test hook: it runs inside the transaction just before COMMIT.
+    `pseudonymiser` keys the identifier columns before anything reads the file (None: stored as they are).
     """
     if kind not in KINDS:
         raise UsageError("kind", kind, KINDS)
@@ -79,10 +82,15 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     # The store's backend says where to validate (DuckDB: its own connection; other engines: an in-memory
     # DuckDB staging connection) and how the outcome reaches the store.
     session = store.load_session(table)
+    keyed_functions: list[str] = []
     try:
         con = session.connection()
         source_cols = read_source(con, path, SOURCE_VIEW, encoding)
-        respondents = number_rows(con, path, table, mapping, source_cols, SOURCE_VIEW, NUMBERED_VIEW)
+        source_view = SOURCE_VIEW
+        if pseudonymiser is not None and (keyed := pseudonymiser.columns(source_cols, _targets(mapping))):
+            keyed_functions = pseudonymiser.keyed_view(con, SOURCE_VIEW, KEYED_VIEW, keyed)
+            source_view = KEYED_VIEW
+        respondents = number_rows(con, path, table, mapping, source_cols, source_view, NUMBERED_VIEW)
         not_selected = _not_selected(con, mapping)
         source_types = _numbered_columns(con)
         exprs = source_expressions(table, list(source_types), mapping, str(path))
@@ -112,8 +120,18 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
                 for name in ("_cx_stage", "_cx_dupes"):
                     con.execute(f"DROP TABLE IF EXISTS {name}")
     finally:
+        if keyed_functions:
+            Pseudonymiser.unregister(con, keyed_functions)
         session.close()
     return report
+
+
+def _targets(mapping: Mapping) -> dict[str, list[str]]:
+    """Canonical column -> the source columns the mapping builds it from (identifiers are matched on both names)."""
+    targets = {name: template_columns(spec) or [spec] for name, spec in mapping.columns.items()}
+    if mapping.wide is not None:
+        targets.setdefault("customer_id", template_columns(mapping.wide.customer_id) or [mapping.wide.customer_id])
+    return targets
 
 
 def _is_interrupt(exc: BaseException) -> bool:

@@ -11,7 +11,10 @@ only store, model and errors, so every analysis and app can use it.
 """
 
 from cxlens.privacy.erase import ErasureReport, forget
+from cxlens.privacy.keys import KEY_ENV, PseudonymKey, read_key
+from cxlens.privacy.pseudonymise import PREFIX, Pseudonymiser, normalise
 from cxlens.privacy.export import customer_record, export_customer
 from cxlens.privacy.retention import RetentionReport, apply_retention, parse_period
 
-__all__ = ["ErasureReport", "RetentionReport", "apply_retention", "customer_record", "export_customer", "forget", "parse_period"]
+__all__ = ["KEY_ENV", "PREFIX", "ErasureReport", "PseudonymKey", "Pseudonymiser", "RetentionReport", "apply_retention",
+           "customer_record", "export_customer", "forget", "normalise", "parse_period", "read_key"]
