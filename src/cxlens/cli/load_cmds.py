@@ -59,6 +59,10 @@ def load_cmd(
     if r.not_selected:
         console.print(f"{r.not_selected} {'respondent ' if r.respondents is not None else ''}rows of the file not selected "
                       "by the mapping's where (not read).")
+    if r.redactions:
+        found = ", ".join(f"{n} {kind}" for kind, n in r.redactions.items())
+        console.print(f"Redacted in free text before storage: {found} (placeholders such as [email]; "
+                      "[privacy] redact_comments in cxlens.toml).")
     if r.updated or r.unchanged:
         kept = "whole rows replaced" if r.mode == "replace" else "their other columns kept"
         render([{"column": c, "stored rows changed": n} for c, n in r.changed.items()], "table",

@@ -22,6 +22,7 @@ import duckdb
 from cxlens.errors import InputFileError, UsageError
 from cxlens.ingest.mapping import Mapping, template_columns
 from cxlens.ingest.readers import read_source
+from cxlens.ingest.redaction import redact_stage
 from cxlens.ingest.validate import native_columns, source_expressions, stage_sql
 from cxlens.ingest.wide import number_rows
 from cxlens.model import KINDS, TABLES, Table
@@ -58,6 +59,7 @@ class LoadReport:
     changed: dict[str, int] = field(default_factory=dict)  # column written -> stored rows whose value changed
     skipped: int = 0
     not_selected: int = 0
+    redactions: dict[str, int] = field(default_factory=dict)  # placeholder type -> how many went into free text
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -65,13 +67,15 @@ class LoadReport:
 
 def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, encoding: str = "utf-8",
          on_progress: Callable[[float], None] | None = None, replace: bool = False,
-         _before_commit: Callable[[], None] | None = None, pseudonymiser: Pseudonymiser | None = None) -> LoadReport:
+         _before_commit: Callable[[], None] | None = None, redact: bool = False,
+         pseudonymiser: Pseudonymiser | None = None) -> LoadReport:
     """Load `path` into the canonical table `kind` of `store`; returns counts. Raises InputFileError.
 
     A row whose key is stored already is merged column-wise: the columns the file (or its mapping)
     provides are updated and the others kept, so one customer view can be built from several exports.
     `replace=True` replaces whole rows instead (columns the file lacks become empty).
     `_before_commit` is a test hook: it runs inside the transaction just before COMMIT.
+    `redact` replaces e-mails, phones, cards, IBANs and national ids in free text before storage (ingest.redaction).
     `pseudonymiser` keys the identifier columns before anything reads the file (None: stored as they are).
     """
     if kind not in KINDS:
@@ -104,7 +108,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
             try:
                 written = None if replace else set(exprs)
                 counts = _stage_and_upsert(con, table, exprs, mapping, load_id, str(path), raw_columns, native,
-                                          lambda c, good: session.upsert(c, good, written))
+                                          lambda c, good: session.upsert(c, good, written), redact)
                 report = LoadReport(load_id, kind, str(path), respondents=respondents if mapping.wide else None,
                                     mode="replace" if replace else "merge", not_selected=not_selected, **counts)
                 _record_load(con, report, _sha256(path), started)
@@ -147,7 +151,7 @@ def _numbered_columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping, load_id: str, file: str,
                       raw_columns: list[str], native: set[str],
-                      upsert: Callable[[duckdb.DuckDBPyConnection, str], UpsertCounts]) -> dict:
+                      upsert: Callable[[duckdb.DuckDBPyConnection, str], UpsertCounts], redact: bool = False) -> dict:
     """Stage + validate in one pass, quarantine bad rows, upsert good ones; returns the counts.
 
     Counts are staged rows (answers, for a wide file): a quarantined row may have several reasons in
@@ -156,6 +160,7 @@ def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping
     """
     stage = stage_sql(table, exprs, mapping, NUMBERED_VIEW, raw_columns, native)
     con.execute(f"CREATE TEMP TABLE _cx_stage AS {stage}")
+    redactions = redact_stage(con, table) if redact else {}  # before any row is copied anywhere
     rows_read = con.execute("SELECT count(*) FROM _cx_stage").fetchone()[0]
     meta = f"{literal(load_id)}, {literal(table.name)}, {literal(file)}"
     # Quarantine shows each file's latest load: reloading a file re-examines all its rows.
@@ -175,7 +180,7 @@ def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping
             f"AND d._key IS NOT DISTINCT FROM CAST(s.{ident(table.key[0])} AS VARCHAR))")
     done = upsert(con, good)
     return {"rows_read": rows_read, "inserted": done.inserted, "updated": done.updated, "unchanged": done.unchanged,
-            "quarantined": quarantined, "changed": done.changed, "skipped": skipped}
+            "quarantined": quarantined, "changed": done.changed, "skipped": skipped, "redactions": redactions}
 
 
 def _find_duplicates(con, table: Table, meta: str, quarantine: bool) -> None:
@@ -208,7 +213,8 @@ def _record_load(con, report: LoadReport, sha256: str, started: datetime) -> Non
     values = {"load_id": r.load_id, "kind": r.kind, "file": r.file, "sha256": sha256, "rows_read": r.rows_read,
               "inserted": r.inserted, "updated": r.updated, "unchanged": r.unchanged, "quarantined": r.quarantined,
               "started_at": started, "finished_at": datetime.now(timezone.utc).replace(tzinfo=None),
-              "mode": r.mode, "columns": json.dumps(r.changed), "skipped": r.skipped, "not_selected": r.not_selected}
+              "mode": r.mode, "columns": json.dumps(r.changed), "skipped": r.skipped, "not_selected": r.not_selected,
+              "redactions": json.dumps(r.redactions)}
     names = ", ".join(ident(c) for c in values)  # by name: a migrated store has the newer columns last
     con.execute(f"INSERT INTO loads ({names}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
 

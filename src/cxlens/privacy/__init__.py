@@ -15,6 +15,8 @@ from cxlens.privacy.keys import KEY_ENV, PseudonymKey, read_key
 from cxlens.privacy.pseudonymise import PREFIX, Pseudonymiser, normalise
 from cxlens.privacy.export import customer_record, export_customer
 from cxlens.privacy.retention import RetentionReport, apply_retention, parse_period
+from cxlens.privacy.redact import Redacted, redact, redact_many
 
 __all__ = ["KEY_ENV", "PREFIX", "ErasureReport", "PseudonymKey", "Pseudonymiser", "RetentionReport", "apply_retention",
-           "customer_record", "export_customer", "forget", "normalise", "parse_period", "read_key"]
+           "customer_record", "export_customer", "forget", "normalise", "parse_period", "read_key",
+           "Redacted", "redact", "redact_many"]
