@@ -36,6 +36,16 @@ touchpoints:
   - {id: relationship, name: Relationship, stage: advocacy}
 """
 
+# PLAIN_JOURNEY's touchpoint -> the position of its stage: events at the same instant are numbered in this order
+# (cxlens.journey.ordering), so brute-force journey tests sort by (ts, PLAIN_STAGE_ORDER, event_id).
+PLAIN_STAGE_ORDER = {"shop": 0, "call": 1, "relationship": 2}
+
+
+def plain_event_order(event: dict) -> tuple:
+    """Sort key of an event of PLAIN_JOURNEY as the journey analyses order them: time, stage order, event id."""
+    return (event["ts"], PLAIN_STAGE_ORDER[event["touchpoint_id"]], event["event_id"])
+
+
 TINY_JOURNEY = """
 stages: [purchase, support, advocacy]
 touchpoints:

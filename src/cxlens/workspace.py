@@ -200,15 +200,18 @@ class Workspace:
         `allow_orphans`.
         """
         from cxlens.ingest import Mapping, load, read_mapping, sync_journey
+        from cxlens.privacy.keys import KEY_CHECK, key_check
 
         _check_kind(kind)
         mapping = mapping if isinstance(mapping, Mapping) else read_mapping(mapping)
         journey = self.journey()  # validated before the store is touched
         with self.store(migrate=True) as store:
             sync_journey(store, journey, allow_orphans)
+            pseudonymiser = self._checked_pseudonymiser(store)
             report = load(store, path, kind, mapping, encoding, on_progress=on_progress, replace=replace,
-                          redact=self.redact_comments,
-                          pseudonymiser=self.pseudonymiser(create=store.count("loads") == 0))
+                          redact=self.redact_comments, pseudonymiser=pseudonymiser)
+            if report.keyed and store.meta(KEY_CHECK) is None:  # the first keyed values: remember their key
+                store.set_meta(KEY_CHECK, key_check(pseudonymiser.key))
             if kind == "events":
                 self.refresh_journey(store)
             return report
@@ -239,16 +242,36 @@ class Workspace:
         key = read_key(self.root, privacy.key_file, create=create)
         return Pseudonymiser(key.secret, tuple(privacy.identifiers))
 
+    def _checked_pseudonymiser(self, store: "Store") -> "Pseudonymiser | None":
+        """The pseudonymiser for a load into `store`, its key checked against the one the store's keyed values were
+        made with (recorded at the first load that keyed a column): a different key is a ConfigError, never silently
+        unlinked data. A store without keyed values may get a new key."""
+        from cxlens.errors import ConfigError
+        from cxlens.privacy.keys import KEY_CHECK, key_check
+
+        recorded = store.meta(KEY_CHECK)
+        pseudonymiser = self.pseudonymiser(create=recorded is None)
+        if pseudonymiser is None or recorded is None:
+            return pseudonymiser
+        check = key_check(pseudonymiser.key)
+        if recorded != check:
+            raise ConfigError(f"this store's identifiers were keyed with another pseudonymisation key (check {recorded}, "
+                              f"this key {check}): restore the key file from your backup, or set {self.privacy.key_file or 'CXLENS_PSEUDONYM_KEY'} "
+                              "to it; values keyed with a new key would not link to the stored ones")
+        return pseudonymiser
+
     def ensure_pseudonym_key(self) -> Path | None:
         """Create the default pseudonymisation key file when the workspace needs one and has none; returns its path
         when it was made just now (tell the user where it is and to back it up), else None.
 
-        Only a store nothing was loaded into gets a new key; for one holding loads, a missing key is a ConfigError
-        (restore it from the backup), since values keyed with another key would not link to the stored ones.
+        Only a store that holds no keyed values gets a new key (the store records a check of the key at its first
+        keyed load); for one that does, a missing key is a ConfigError (restore it from the backup), since values
+        keyed with another key would not link to the stored ones.
         """
         from cxlens.errors import ConfigError
         from cxlens.model.config import PrivacyConfig
         from cxlens.privacy import read_key
+        from cxlens.privacy.keys import KEY_CHECK
 
         privacy = self.privacy or PrivacyConfig()
         if privacy.allow_raw_identifiers or not privacy.identifiers:
@@ -258,7 +281,7 @@ class Workspace:
             return None
         except ConfigError:
             with self.store(migrate=True) as store:
-                first = store.count("loads") == 0
+                first = store.meta(KEY_CHECK) is None  # no value was ever keyed in this store
             return read_key(self.root, privacy.key_file, create=first).created
 
     def quarantined(self, kind: str | None = None, limit: int | None = 200) -> list[dict]:

@@ -60,6 +60,7 @@ class LoadReport:
     skipped: int = 0
     not_selected: int = 0
     redactions: dict[str, int] = field(default_factory=dict)  # placeholder type -> how many went into free text
+    keyed: list[str] = field(default_factory=list)  # source columns replaced by keyed hashes (privacy.pseudonymise)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -87,6 +88,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     # DuckDB staging connection) and how the outcome reaches the store.
     session = store.load_session(table)
     keyed_functions: list[str] = []
+    keyed: dict[str, str] = {}  # source column -> identifier kind
     try:
         con = session.connection()
         source_cols = read_source(con, path, SOURCE_VIEW, encoding)
@@ -110,7 +112,8 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
                 counts = _stage_and_upsert(con, table, exprs, mapping, load_id, str(path), raw_columns, native,
                                           lambda c, good: session.upsert(c, good, written), redact)
                 report = LoadReport(load_id, kind, str(path), respondents=respondents if mapping.wide else None,
-                                    mode="replace" if replace else "merge", not_selected=not_selected, **counts)
+                                    mode="replace" if replace else "merge", not_selected=not_selected, keyed=sorted(keyed),
+                                    **counts)
                 _record_load(con, report, _sha256(path), started)
                 session.publish(con, load_id, str(path), _before_commit)
                 con.execute("COMMIT")

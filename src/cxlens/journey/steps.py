@@ -1,8 +1,8 @@
 """Customers' observed journeys as numbered steps: the one sequence every journey analysis reads.
 
 Paths, the Sankey, funnels, exit rates and churn paths all count from the same numbering, so their
-figures agree. Events are ordered by time and, for events at the same instant, by event id (a stable,
-engine-independent tie-break). Options say what a step is:
+figures agree. Events are ordered by time, events at the same instant by the journey map's stage order and
+then by event id (`journey.ordering`: stable on every engine). Options say what a step is:
 
 - `unit`: "touchpoint" (default) or "stage" (the journey map's stage of the touchpoint);
 - `collapse_repeats`: drop a step that repeats the previous step's node (A, A, B -> A, B);
@@ -25,6 +25,7 @@ import ibis.expr.types as ir
 
 from cxlens.errors import UsageError
 from cxlens.journey import stored
+from cxlens.journey.ordering import journey_order
 from cxlens.query import Scope, events
 
 UNITS = ("touchpoint", "stage")
@@ -50,19 +51,19 @@ def steps(store, scope: Scope = Scope(), *, unit: str = "touchpoint", collapse_r
         return _from_stored(store, scope, dimensions)
     e = events(store, scope, dimensions=dimensions)
     e = e.mutate(node=e[unit], _epoch=e.ts.epoch_seconds())
-    by_customer = ibis.window(group_by=e.customer_id, order_by=[e.ts, e.event_id])
+    by_customer = ibis.window(group_by=e.customer_id, order_by=journey_order(e))
     if session_gap is None:
         e = e.mutate(session=ibis.literal(1))
     else:
         gap = e._epoch - e._epoch.lag().over(by_customer)
         e = e.mutate(_new=ibis.ifelse(gap.isnull() | (gap > session_gap.total_seconds()), 1, 0))
-        e = e.mutate(session=e._new.sum().over(ibis.cumulative_window(group_by=e.customer_id, order_by=[e.ts, e.event_id])))
+        e = e.mutate(session=e._new.sum().over(ibis.cumulative_window(group_by=e.customer_id, order_by=journey_order(e))))
         e = e.drop("_new")
-    journey = ibis.window(group_by=[e.customer_id, e.session], order_by=[e.ts, e.event_id])
+    journey = ibis.window(group_by=[e.customer_id, e.session], order_by=journey_order(e))
     if collapse_repeats:
         e = e.mutate(_prev=e.node.lag().over(journey))
         e = e.filter(e._prev.isnull() | (e._prev != e.node)).drop("_prev")
-        journey = ibis.window(group_by=[e.customer_id, e.session], order_by=[e.ts, e.event_id])
+        journey = ibis.window(group_by=[e.customer_id, e.session], order_by=journey_order(e))
     e = e.mutate(step=(ibis.row_number().over(journey) + 1).cast("int64"),
                  seconds_since_previous=(e._epoch - e._epoch.lag().over(journey)).cast("float64"),
                  _next=e.event_id.lead().over(journey))

@@ -1,16 +1,17 @@
 """The stored numbering of every journey (`journey_steps`): built once per events load, read by every analysis.
 
-Numbering the steps is a window over all events (partitioned by customer, ordered by time and event id):
+Numbering the steps is a window over all events (partitioned by customer, ordered as `journey.ordering` says):
 at 20M events it is most of a journey analysis's run time, and every analysis needed it again (architecture
 D23). `refresh_steps` keeps the default numbering (unit touchpoint, repeats kept, no sessions, whole history)
 in `journey_steps` and records in `cxlens_meta` which events it reflects: the number of events, their first
-and last time and the latest events load. `journey.steps` reads the table only while that record still
+and last time, the latest events load and the map's stage order (it breaks ties in time). `journey.steps` reads the table only while that record still
 matches the events; otherwise it numbers the events itself (the same answer, slower) and warns, naming
 `cxlens journey refresh`. Nothing is ever read from a stale table.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -19,6 +20,7 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from cxlens.journey.ordering import journey_order
 from cxlens.model import META, table
 
 log = logging.getLogger(__name__)
@@ -26,7 +28,7 @@ log = logging.getLogger(__name__)
 TABLE = "journey_steps"
 META_KEY = "journey_steps"
 # Bump when the numbering rule changes: a table built by an older rule then reads as stale.
-NUMBERING = 1
+NUMBERING = 2  # 2: events at the same instant follow the map's stage order (journey.ordering)
 REFRESH_HINT = "run `cxlens journey refresh -w DIR` (DIR: the workspace folder) to rebuild it"
 
 
@@ -37,8 +39,12 @@ def fingerprint(store) -> dict:
     loads = store.table("loads")
     loads = loads.filter(loads.kind == "events")
     last = loads.order_by([loads.started_at.desc(), loads.load_id.desc()]).limit(1).load_id.execute()
+    t = store.table("touchpoints")
+    stages = sorted(map(tuple, t.select("touchpoint_id", "stage_order").execute().astype(str).values.tolist()))
     return {"numbering": NUMBERING, "events": int(row.n), "first": _text(row.lo), "last": _text(row.hi),
-            "load": str(last.iloc[0]) if len(last) else None}
+            "load": str(last.iloc[0]) if len(last) else None,
+            # the map's stage order breaks ties in time: a reordered map renumbers
+            "stages": hashlib.sha1(json.dumps(stages).encode()).hexdigest()[:12]}
 
 
 def _text(value) -> str | None:
@@ -72,8 +78,10 @@ def is_current(store) -> bool:
 def numbering(store) -> ir.Table:
     """The default numbering computed from `events`, with exactly the columns and types of `journey_steps`."""
     e = store.table("events")
+    t = store.table("touchpoints")
+    e = e.left_join(t.select("touchpoint_id", "stage_order"), "touchpoint_id").drop("touchpoint_id_right")
     epoch = e.ts.epoch_seconds()
-    journey = ibis.window(group_by=e.customer_id, order_by=[e.ts, e.event_id])
+    journey = ibis.window(group_by=e.customer_id, order_by=journey_order(e))
     cols = {"customer_id": e.customer_id.cast("string"),
             "step": (ibis.row_number().over(journey) + 1).cast("int64"),
             "event_id": e.event_id.cast("string"), "ts": e.ts.cast("timestamp"),

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 import os
 import secrets
 import stat
@@ -64,6 +66,15 @@ def read_key(root: str | Path, key_file: str = "", create: bool = False) -> Pseu
                           "with), or, for a new workspace, run `cxlens init` to create one")
     secret = create_key_file(path)
     return PseudonymKey(secret, f"file {path}", created=path)
+
+
+KEY_CHECK = "pseudonym_key_check"  # cxlens_meta key: which key a store's keyed values were made with
+
+
+def key_check(secret: bytes) -> str:
+    """A short fingerprint of the key (an HMAC of a fixed text, not of any data), kept in the store so a load
+    with another key is refused instead of silently keying new values that no longer link to the stored ones."""
+    return hmac.new(secret, b"cxlens pseudonym key check", hashlib.sha256).hexdigest()[:16]
 
 
 def create_key_file(path: str | Path) -> bytes:

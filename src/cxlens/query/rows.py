@@ -63,7 +63,8 @@ def events(store, scope: Scope = Scope(), *, source: ir.Table | None = None, kee
            dimensions: Sequence[str] | None = None) -> ir.Table:
     """Journey events within `scope`'s dates and filters, joined to their touchpoint and customer.
 
-    One row per event. Columns: event_id, customer_id, ts, touchpoint_id and every event dimension
+    One row per event. Columns: event_id, customer_id, ts, touchpoint_id, stage_order (the map's position of
+    the touchpoint's stage: it orders events at the same instant) and every event dimension
     (touchpoint, stage, channel, segment, ...; missing values read "(unknown)"). `channel` is the
     event's own channel, else the touchpoint's. Not ordered: `cxlens.journey` numbers the steps.
     `source`: a table with the events' columns to read instead of `events` (the stored numbering,
@@ -79,7 +80,8 @@ def events(store, scope: Scope = Scope(), *, source: ir.Table | None = None, kee
     if any(EVENT_DIMENSIONS[d][0] == "customers" for d in wanted if d in EVENT_DIMENSIONS):
         c = tables["customers"] = store.table("customers")
         joined = joined.left_join(c, e.customer_id == c.customer_id)
-    cols = {"event_id": e.event_id.cast("string"), "customer_id": e.customer_id, "ts": e.ts, "touchpoint_id": e.touchpoint_id}
+    cols = {"event_id": e.event_id.cast("string"), "customer_id": e.customer_id, "ts": e.ts, "touchpoint_id": e.touchpoint_id,
+            "stage_order": t.stage_order.cast("int64")}
     for dim, (table, column) in EVENT_DIMENSIONS.items():
         if table != "events" and dim in wanted:
             cols[dim] = tables[table][column].cast("string").fill_null(UNKNOWN)

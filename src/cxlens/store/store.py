@@ -8,7 +8,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from cxlens.errors import StoreError
-from cxlens.model import SYSTEM_TABLES, TABLES, Table, stored_tables, table
+from cxlens.model import META, SYSTEM_TABLES, TABLES, Table, stored_tables, table
 from cxlens.store import backends, migrations
 from cxlens.store.backends import Backend, LoadSession
 from cxlens.store.backends.staging import typed
@@ -98,6 +98,23 @@ class Store:
     def count(self, name: str) -> int:
         """Number of rows of a canonical or system table."""
         return int(self.table(name).count().execute())
+
+    def meta(self, key: str) -> str | None:
+        """A value the store keeps about itself in `cxlens_meta` (schema version, key check, ...); None when unset."""
+        if not self.backend.has_table(META.name):
+            return None
+        meta = self.ibis.table(META.name)
+        rows = meta.filter(meta.key == key).value.execute()
+        return None if len(rows) == 0 or rows.iloc[0] is None else str(rows.iloc[0])
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Record (or, with None, remove) a value in `cxlens_meta`, atomically."""
+        keys = pa.table({"key": pa.array([key], pa.string())})
+        row = keys.append_column("value", pa.array([value], pa.string()))
+        if value is None:
+            self.backend.write_keyed(META, ["key"], row.slice(0, 0), keys)
+        else:
+            self.backend.write_keyed(META, ["key"], row, None)
 
     def write_keyed(self, name: str, key: list[str], rows: pa.Table, gone: pa.Table | None = None) -> None:
         """Make `rows` the rows of their keys in table `name` and delete the keys in `gone`, atomically.

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from conftest import PLAIN_JOURNEY
+from conftest import PLAIN_JOURNEY, plain_event_order
 from test_steps import TOUCHPOINTS, random_events
 from cxlens.errors import UsageError
 from cxlens.ingest import load, sync_journey
@@ -38,7 +38,7 @@ def planted(tmp_path_factory):
 
 def journeys(rows: list[dict], unit: str = "touchpoint") -> dict[str, list[tuple[str, datetime]]]:
     out: dict[str, list] = {}
-    for r in sorted(rows, key=lambda r: (r["customer_id"], r["ts"], r["event_id"])):
+    for r in sorted(rows, key=lambda r: (r["customer_id"], *plain_event_order(r))):
         node = r["touchpoint_id"] if unit == "touchpoint" else TOUCHPOINTS[r["touchpoint_id"]]
         out.setdefault(r["customer_id"], []).append((node, r["ts"]))
     return out

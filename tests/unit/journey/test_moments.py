@@ -155,7 +155,9 @@ def test_churn_path_counts_match_brute_force(demo):
     store, _ = demo
     counts, n1, n0 = path_counts(store, months=2, length=3)
     ev = store.table("events").to_pandas()
-    ev = ev.assign(event_id=ev.event_id.astype(str)).sort_values(["customer_id", "ts", "event_id"])
+    order = store.table("touchpoints").to_pandas().set_index("touchpoint_id").stage_order
+    ev = ev.assign(event_id=ev.event_id.astype(str), stage_order=ev.touchpoint_id.map(order))
+    ev = ev.sort_values(["customer_id", "ts", "stage_order", "event_id"])  # as cxlens.journey.ordering orders them
     by_customer = dict(list(ev.groupby("customer_id")))
     out = store.table("outcomes").to_pandas()
     out["m"] = out.month.str[:4].astype(int) * 12 + out.month.str[5:7].astype(int) - 1

@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 import numpy as np
 import pytest
 
-from conftest import PLAIN_JOURNEY
+from conftest import PLAIN_JOURNEY, plain_event_order
 from cxlens.errors import UsageError
 from cxlens.ingest import load, sync_journey
 from cxlens.journey.paths import OTHER, paths
@@ -61,7 +61,7 @@ def journeys(rows, unit="touchpoint", collapse=False, gap=None) -> dict[tuple, l
         by_customer.setdefault(r["customer_id"], []).append(r)
     out = {}
     for customer, evs in by_customer.items():
-        evs.sort(key=lambda r: (r["ts"], r["event_id"]))
+        evs.sort(key=plain_event_order)
         session, prev = 0, None
         for r in evs:
             if prev is None or (gap is not None and r["ts"] - prev > gap):

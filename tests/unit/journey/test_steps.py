@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PLAIN_JOURNEY
+from conftest import PLAIN_JOURNEY, plain_event_order
 from cxlens.ingest import load, sync_journey
 from cxlens.journey.steps import steps
 from cxlens.model.journey import read_journey
@@ -55,7 +55,7 @@ def brute(rows: list[dict], unit: str = "touchpoint", collapse: bool = False, ga
     for r in rows:
         by_customer.setdefault(r["customer_id"], []).append(r)
     for customer, evs in by_customer.items():
-        evs.sort(key=lambda r: (r["ts"], r["event_id"]))
+        evs.sort(key=plain_event_order)
         session, prev_ts, journeys = 0, None, {}
         for r in evs:
             if prev_ts is None or (gap is not None and r["ts"] - prev_ts > gap):
