@@ -34,7 +34,7 @@ NOT_ANALYSES = {
 }
 # Commands that run on an empty store (exit 0) and what they print then.
 RUN_ON_EMPTY = {"migrate": "nothing to do", "quarantine": "Nothing in quarantine", "text themes": "billing",
-                "report": "Left out (12 sections"}
+                "report": "Left out (12 sections", "journey refresh": "Numbered 0 events"}
 
 
 def _commands(group, prefix: str = "") -> list[str]:
