@@ -10,6 +10,7 @@ import typer
 from cxlens.cli._app import FormatOpt, WorkspaceOpt, handles_errors, require
 from cxlens.cli.journey_cmds import journey_app, parse_duration, shares_with_intervals
 from cxlens.cli.metrics_cmds import ByOpt, FilterOpt, SinceOpt, UntilOpt, parse_scope, show
+from cxlens.cli.publish import MinGroupOpt, publish
 from cxlens.errors import UsageError
 from cxlens.workspace import Workspace
 
@@ -20,7 +21,7 @@ def funnel_cmd(steps: Annotated[str, typer.Option("--steps", help="Funnel steps 
                window: Annotated[str | None, typer.Option("--window", help="Conversion window from the first step, e.g. 30d, 12h, 2w.")] = None,
                unit: Annotated[str, typer.Option("--unit", help="touchpoint or stage.")] = "touchpoint",
                by: ByOpt = "", since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None,
-               fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+               min_group: MinGroupOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
     """Conversion through steps: customers reaching each step, share of those who started (Wilson 95%) and the
     step-to-step rate (customer bootstrap 95%); with --by, each group against the rest (Benjamini-Hochberg)."""
     from cxlens.journey.funnel import BOOTSTRAP_RESAMPLES, check_options, funnel
@@ -45,6 +46,10 @@ def funnel_cmd(steps: Annotated[str, typer.Option("--steps", help="Funnel steps 
              f"({BOOTSTRAP_RESAMPLES} customer bootstrap resamples, seeded). Funnels start at each customer's first step-1 event."]
     if "q_value" in frame:
         notes.append("q_value: each group's share against the other groups', Benjamini-Hochberg adjusted; significant: q < 0.05.")
+    # the groups of one step add up to the funnel without --by; the step after a suppressed one loses its step rate
+    # (its customers over the step rate would give the suppressed count away)
+    frame, notes = publish(frame, ws, [*scope.by, "step"], min_group, notes, keep=[unit],
+                           previous=("step_rate", "step_low", "step_high"), along="step")
     show(_for_terminal(frame) if fmt == "table" else frame, fmt, f"Funnel ({mode}{', window ' + window if window else ''})", notes)
 
 
@@ -61,19 +66,23 @@ def _for_terminal(frame):
 def breakpoints_cmd(min_customers: Annotated[int, typer.Option("--min-customers", min=1, help="Never flag evidence from fewer customers (or answers).")] = 30,
                     active_within: Annotated[str, typer.Option("--active-within", help="Journeys whose last event is this close to the data's end are still going, not exits.")] = "30d",
                     since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None,
-                    fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+                    min_group: MinGroupOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
     """Touchpoints where the experience fails, ranked: exits, low CSAT, negative comments and the expectation gap,
     and which of them put each touchpoint there."""
     from cxlens.journey.breakpoints import RANK_RULE, breakpoints
+    from cxlens.privacy.suppress import min_group_for
+    from cxlens.report.published import published_breakpoints
 
     scope = parse_scope("", None, since, until, filter)
     recent = parse_duration("active_within", active_within)
-    with Workspace.open(workspace).store() as store:
+    ws = Workspace.open(workspace)
+    with ws.store() as store:
         require(store, "touchpoints", "events")
         frame = breakpoints(store, scope, min_customers=min_customers, active_within=recent)
+    frame, privacy = published_breakpoints(frame, min_group_for(ws.min_group, min_group))
     if fmt == "table":  # the evidence in brief, so it fits a normal terminal; JSON/CSV carry every column
         frame = frame[[c for c in ("rank", "touchpoint", "evidence", "exit_rate", "exit_rate_elsewhere", "csat",
                                    "negative_pct", "expectation_gap") if c in frame]]
     show(frame, fmt, "Breakpoints", [f"Rank: {RANK_RULE}.",
                                      f"Exits: journeys ending there more than {active_within} before the data's end; "
-                                     "touchpoints of the map's final stage are natural ends, not exits."])
+                                     "touchpoints of the map's final stage are natural ends, not exits.", *privacy])

@@ -10,6 +10,7 @@ import typer
 from cxlens.cli._app import FormatOpt, WorkspaceOpt, handles_errors, require, say
 from cxlens.cli.journey_cmds import duration, intervals, journey_app, parse_duration, percents
 from cxlens.cli.metrics_cmds import FilterOpt, SinceOpt, UntilOpt, parse_scope, show
+from cxlens.cli.publish import MinGroupOpt, publish
 from cxlens.errors import UsageError
 from cxlens.workspace import Workspace
 
@@ -27,21 +28,27 @@ def paths_cmd(steps: StepsOpt = 5, top: Annotated[int, typer.Option("--top", "-t
               start_at: StartOpt = None, end_at: EndOpt = None,
               min_share: Annotated[float | None, typer.Option("--min-share", help="Fold paths under this share (0.01 = 1%) into 'other paths'.")] = None,
               by: Annotated[str, typer.Option("--by", "-b", help="Rank paths per customer group: segment, region, language, plan, account.")] = "",
-              since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None,
+              since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None, min_group: MinGroupOpt = None,
               fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
     """The most common paths of the first N steps, each with its share of all journeys and a 95% interval."""
     from cxlens.journey.paths import paths
 
     scope = parse_scope(by, None, since, until, filter)
     gap = parse_duration("session_gap", session_gap)
-    with Workspace.open(workspace).store() as store:
+    ws = Workspace.open(workspace)
+    with ws.store() as store:
         require(store, "touchpoints", "events")
         frame = paths(store, scope, steps=steps, top=top, unit=unit, collapse_repeats=collapse_repeats, session_gap=gap,
                       start_at=start_at, end_at=end_at, min_share=min_share)
     count = "journeys" if gap else "customers"
-    show(for_terminal(frame, count) if fmt == "table" else frame, fmt, f"Top paths of the first {steps} steps" + (f" by {by}" if by else ""), [
+    # rows add up to each group's journeys (shares of 100%): complements within a group, and per path across groups
+    frame, notes = publish(frame.assign(_c=frame[count]), ws, [*scope.by, "path"], min_group, [
         f"share: of all {count} in scope (95% Wilson interval); 'other paths' makes the table add up to 100%.",
-        "median/p90: time between consecutive steps of the path (JSON/CSV: median_seconds, p90_seconds)."])
+        "median/p90: time between consecutive steps of the path (JSON/CSV: median_seconds, p90_seconds)."],
+        keep=["rank", "length"], customers="_c")
+    frame = frame.drop(columns="_c")
+    show(for_terminal(frame, count) if fmt == "table" else frame, fmt,
+         f"Top paths of the first {steps} steps" + (f" by {by}" if by else ""), notes)
 
 
 def for_terminal(frame, count: str):
@@ -61,18 +68,26 @@ def sankey_cmd(out: Annotated[Path, typer.Option("--out", "-o", help="FILE.html 
                session_gap: GapOpt = None, start_at: StartOpt = None, end_at: EndOpt = None,
                min_share: Annotated[float, typer.Option("--min-share", help="Merge nodes under this share of journeys into 'other' per step.")] = 0.01,
                since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None,
-               workspace: WorkspaceOpt = Path(".")) -> None:
+               min_group: MinGroupOpt = None, workspace: WorkspaceOpt = Path(".")) -> None:
     """The flows between consecutive steps as a Sankey picture (nodes "step k: touchpoint")."""
     from cxlens.journey.sankey import sankey
+    from cxlens.privacy.suppress import min_group_for
+    from cxlens.report.published import published_sankey
     from cxlens.report.sankey import sankey_html, sankey_svg
 
     suffix = out.suffix.lower()
     if suffix not in (".html", ".svg"):
         raise UsageError("out", str(out), (".html", ".svg"), message=f"--out {out}: write FILE.html or FILE.svg (PNG is not offered)")
     scope = parse_scope("", None, since, until, filter)
-    with Workspace.open(workspace).store() as store:
+    ws = Workspace.open(workspace)
+    gap = parse_duration("session_gap", session_gap)
+    least = min_group_for(ws.min_group, min_group)
+    with ws.store() as store:
         require(store, "touchpoints", "events")
-        picture = sankey(store, scope, steps=steps, min_share=min_share, unit=unit, collapse_repeats=collapse_repeats,
-                         session_gap=parse_duration("session_gap", session_gap), start_at=start_at, end_at=end_at)
+        picture, notes = published_sankey(
+            lambda share: sankey(store, scope, steps=steps, min_share=share, unit=unit, collapse_repeats=collapse_repeats,
+                                 session_gap=gap, start_at=start_at, end_at=end_at), min_share, least)
     out.write_text(sankey_html(picture) if suffix == ".html" else sankey_svg(picture), encoding="utf-8")
     say(f"wrote {out}: {len(picture.nodes)} nodes, {len(picture.links)} links, {picture.total:,} {picture.count}")
+    for note in notes:
+        say(note)

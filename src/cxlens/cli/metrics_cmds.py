@@ -145,7 +145,8 @@ def outcomes_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint,
                  period: PeriodOpt = None, since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None,
                  weighted: WeightedOpt = False,
                  drivers: Annotated[bool, typer.Option("--drivers", help="Rank which ticket outcomes move CSAT most instead.")] = False,
-                 min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+                 min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
+                 workspace: WorkspaceOpt = Path(".")) -> None:
     """Ticket outcomes: resolution, first-contact resolution, reopen rate, response and resolution times, backlog."""
     from cxlens.metrics.outcomes import csat_drivers, outcomes_by
 
@@ -157,12 +158,15 @@ def outcomes_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint,
         require(store, "tickets", *(("csat",) if drivers else ()))
         if drivers:  # the regression has no groups or periods: --by and --period do not apply
             frame = csat_drivers(store, scope.replace(by=(), period=None))
-            show(frame, fmt, "What moves post-ticket CSAT (multiple regression)",
-                 ["effect: CSAT points per unit of the driver, others held fixed; std_effect ranks them."])
+            # one regression over every customer: its rows do not add up, a small population empties them all
+            frame, notes = publish(frame, ws, ["driver"], min_group, [
+                "effect: CSAT points per unit of the driver, others held fixed; std_effect ranks them."], keep=["unit"])
+            show(frame, fmt, "What moves post-ticket CSAT (multiple regression)", notes)
             return
         frame = outcomes_by(store, scope, min_n=min_n)
-    show(frame, fmt, f"Ticket outcomes by {by or 'all'}" + (f" per {period}" if period else ""),
-         low_n_note(frame, f"⚠ low n: fewer than {min_n} tickets.") + ["Rates in %, times in hours, backlog ages in days."])
+    notes = low_n_note(frame, f"⚠ low n: fewer than {min_n} tickets.") + ["Rates in %, times in hours, backlog ages in days."]
+    frame, notes = publish(frame, ws, [*scope.by, *(["period"] if period else [])], min_group, notes)
+    show(frame, fmt, f"Ticket outcomes by {by or 'all'}" + (f" per {period}" if period else ""), notes)
 
 
 @app.command("gaps")
@@ -171,7 +175,8 @@ def gaps_cmd(kind: Annotated[str, typer.Option("--kind", "-k", help="expectation
              by: ByOpt = "touchpoint", period: PeriodOpt = None, since: SinceOpt = None, until: UntilOpt = None,
              filter: FilterOpt = None, weighted: WeightedOpt = False,
              metric: Annotated[str, typer.Option("--metric", help="Metric for --kind consistency: csat, nps or ces.")] = "csat",
-             min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+             min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
+             workspace: WorkspaceOpt = Path(".")) -> None:
     """Gaps: expectation vs perception, owners' belief vs customers, and consistency across groups."""
     from cxlens.metrics.gaps import CONSISTENCY_ACROSS, CONSISTENCY_METRICS, consistency, delivery_gap, expectation_gap
 
@@ -186,18 +191,22 @@ def gaps_cmd(kind: Annotated[str, typer.Option("--kind", "-k", help="expectation
         if kind == "expectation":
             frame = expectation_gap(store, scope, min_n=min_n)
             title, notes = "Expectation gap (CSAT - expectation, 1-5)", ["Negative gap: customers got less than they expected."]
+            groups, keep = [*scope.by, *(["period"] if scope.period else [])], ()
         elif kind == "delivery":
             _no_weighting(weighted, "self-ratings")
             frame = delivery_gap(store, scope.replace(by=(), period=None), min_n=min_n)
             title, notes = "Delivery gap (owners' self-rating vs customers)", ["over-rated: the self-rating is above the whole 95% interval."]
+            groups, keep = ["touchpoint", "metric"], ("owner", "self_rating")  # the owner's own figure
         elif kind == "consistency":
             _no_weighting(weighted, "consistency tests")
             across = list(scope.by) if scope.by and scope.by != ("touchpoint",) else list(CONSISTENCY_ACROSS)
             frame = consistency(store, scope.replace(by=(), period=None), metric=metric, across=across)
             title, notes = f"Consistency of {metric} across {', '.join(across)}", [
                 "tau: between-group SD beyond sampling noise; inconsistent: BH-adjusted p < 0.05."]
+            groups, keep = ["touchpoint", "across"], ()  # customers: the smallest group a test compares
         else:
             raise UsageError("kind", kind, ("expectation", "delivery", "consistency"))
+    frame, notes = publish(frame, ws, groups, min_group, notes, keep=keep)
     show(frame, fmt, title, notes)
 
 
@@ -219,9 +228,12 @@ def sparkline(values: list) -> str:
 def scorecard_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint or stage.")] = "touchpoint",
                   period: Annotated[str, typer.Option("--period", "-p", help="Period of the trend series.")] = "month",
                   since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None, weighted: WeightedOpt = False,
-                  min_n: MinNOpt = None, fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
+                  min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
+                  workspace: WorkspaceOpt = Path(".")) -> None:
     """One row per touchpoint (or stage): NPS, CSAT, CES, ticket outcomes, gap, target and status, with trends."""
     from cxlens.metrics.scorecard import LEVELS, scorecard
+    from cxlens.privacy.suppress import min_group_for
+    from cxlens.report.published import published_scorecard
 
     if by not in LEVELS:  # --by names the scorecard's rows here (its `level`)
         raise UsageError("by", by, LEVELS)
@@ -231,6 +243,7 @@ def scorecard_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint
     with ws.store() as store:
         require(store, "touchpoints", "answers_or_tickets")
         frame = scorecard(store, scope.replace(period=None), level=by, min_n=min_n, trend_period=scope.period)
+    frame, privacy = published_scorecard(frame, by, min_group_for(ws.min_group, min_group))
     if fmt == "table":
         cols = [c for c in ("stage", "touchpoint", "n_nps", "nps", "n_csat", "csat", "ces", "tickets", "resolution_rate",
                             "fcr_rate", "expectation_gap", "status", "low_n") if c in frame]
@@ -240,10 +253,11 @@ def scorecard_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint
         show(view, fmt, f"Scorecard by {by}", [
             "status: worst over metrics with a target; 'significantly' = the whole 95% interval is below target.",
             *low_n_note(frame, f"⚠ low n: a metric has fewer than {min_n} answers."),
-            f"Trends are per {period}; --format json has the series."])
+            f"Trends are per {period}; --format json has the series.", *privacy])
     else:
         if fmt == "csv":
             frame = frame.assign(**{c: frame[c].map(lambda v: " ".join("" if x is None else str(x) for x in v))
                                     for c in ("periods", "nps_trend", "csat_trend")})
         frame = frame.assign(targets=frame["targets"].map(lambda t: t if fmt == "json" else json.dumps(t))) if "targets" in frame else frame
         show(frame, fmt, "")
+

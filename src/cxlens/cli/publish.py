@@ -20,29 +20,34 @@ MinGroupOpt = Annotated[int | None, typer.Option("--min-group", help="Suppress g
 
 
 def publish(frame: pd.DataFrame, ws: Workspace, groups: Sequence[str], min_group: int | None = None,
-            notes: list[str] | None = None, previous: Sequence[str] = ()) -> tuple[pd.DataFrame, list[str]]:
+            notes: list[str] | None = None, previous: Sequence[str] = (), keep: Sequence[str] = (),
+            along: str = "period", customers: str = "customers") -> tuple[pd.DataFrame, list[str]]:
     """`frame` with small-group cells (and their complements) emptied, and `notes` with the reason added.
 
-    `previous`: comparison columns to empty too in the cell that follows a suppressed one in time (with
-    `--compare previous`, its change would give the suppressed score away).
+    `previous`: comparison columns to empty too in the cell that follows a suppressed one along `along` (in
+    time with `--compare previous`, whose change would give the suppressed score away; the next funnel step,
+    whose step rate would). `keep`: columns that say nothing about the customers (a touchpoint's name).
+    `customers`: the column counting each cell's distinct customers.
     """
-    from cxlens.privacy.suppress import min_group_for, suppress, suppressed_cells
+    from cxlens.privacy.suppress import min_group_for, suppress
 
-    least = min_group_for(ws.min_group, min_group)
-    notes = list(notes or [])
-    if "customers" not in frame:
-        return frame, notes
-    hidden = suppressed_cells(frame, groups, least) if least > 1 and len(frame) else None
-    out, note = suppress(frame, groups=groups, min_group=least)
-    if note is None:
-        return out, notes
-    if previous and "period" in frame:
-        by = [g for g in groups if g != "period"]
-        before = (frame.assign(_h=hidden).groupby(by, sort=False)["_h"].shift(1) if by
-                  else frame.assign(_h=hidden)["_h"].shift(1))
-        after = before.fillna(False).astype(bool).to_numpy()
-        for col in previous:
-            if col in out:
-                out[col] = out[col].astype(object)
-                out.loc[after, col] = None
-    return out, [*notes, note]
+    out, note = suppress(frame, groups=groups, min_group=min_group_for(ws.min_group, min_group), keep=keep,
+                         customers=customers, previous=previous, along=along)
+    return out, [*(notes or []), *([note] if note else [])]
+
+
+def smallest_group(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
+    """cxlens.privacy.suppress.smallest_group (imported when used: the CLI starts without pandas)."""
+    from cxlens.privacy.suppress import smallest_group as smallest
+
+    return smallest(frame, columns)
+
+
+def publish_rows(frame: pd.DataFrame, ws: Workspace, customers: str, keep: Sequence[str],
+                 min_group: int | None = None, notes: list[str] | None = None) -> tuple[pd.DataFrame, list[str]]:
+    """`frame` with every row of fewer than min_group `customers` emptied (all but `keep`), primary only
+    (cxlens.privacy.suppress.suppress_rows: figures that add up to no published total)."""
+    from cxlens.privacy.suppress import min_group_for, suppress_rows
+
+    out, note = suppress_rows(frame, customers=customers, min_group=min_group_for(ws.min_group, min_group), keep=keep)
+    return out, [*(notes or []), *([note] if note else [])]

@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, err_console, handles_errors, render, require, say
+from cxlens.cli.publish import MinGroupOpt
 
 text_app = typer.Typer(help="Language, sentiment, themes and emotions of comments, tickets and call notes (offline).",
                        no_args_is_help=True)
@@ -142,10 +143,12 @@ def impact(
     by: Annotated[str | None, typer.Option("--by", "-b", help="touchpoint or segment.")] = None,
     since: Annotated[str | None, typer.Option("--since", help="First date included (YYYY-MM-DD).")] = None,
     until: Annotated[str | None, typer.Option("--until", help="Last date included (YYYY-MM-DD).")] = None,
+    min_group: MinGroupOpt = None,
     fmt: FormatOpt = "table",
 ) -> None:
     """NPS points each theme costs, from the analysed NPS comments in the store (new comments are analysed first)."""
     from cxlens.cli.metrics_cmds import parse_scope, sparkline
+    from cxlens.cli.publish import publish, smallest_group
     from cxlens.workspace import Workspace
 
     scope = parse_scope(by, since=since, until=until)
@@ -158,15 +161,24 @@ def impact(
         with ws.store() as store:
             require(store, "nps_comments")
     result, done = impact.table, impact
+    # NPS with and without a theme each describe a group: the smaller decides; a theme's mentions per touchpoint or
+    # segment add up to its mentions overall (complements), themes overlap (one comment, several themes)
+    key = {"touchpoint": "touchpoint_id"}.get(by or "", by)
+    counted = (result.assign(_c=smallest_group(result, ["customers", "customers_without"])) if "customers" in result
+               else result)
+    result, privacy = publish(counted, ws, [*([key] if key else []), "theme"], min_group, keep=["months"], customers="_c")
+    result = result.drop(columns="_c", errors="ignore")
     notes = ["share: of commented NPS answers; trend: monthly share (--format json has the series);",
              "nps_gap: NPS with minus without the theme (adjusted-Wald 95% CI);",
              "nps_effect: OLS coefficient on NPS contribution with all themes at once (HC1 95% CI)."]
+    notes += privacy
     if done.newly_analysed:
         notes.append(f"{done.newly_analysed} new or changed comments were analysed first.")
     if fmt == "table":
         view = result.drop(columns=["months", "trend", "nps_with", "nps_without", "score_effect", "score_effect_low",
-                                    "score_effect_high", "n_with", "n_without"], errors="ignore").round(3)
-        view["trend"] = result["trend"].map(sparkline)
+                                    "score_effect_high", "n_with", "n_without", "customers", "customers_without"],
+                           errors="ignore").round(3)
+        view["trend"] = result["trend"].map(lambda t: sparkline(t) if isinstance(t, list) else "")
         render(view.to_dict("records"), fmt, title="theme impact on NPS", notes=notes)
     else:
         render(result.round(4).to_dict("records"), fmt)

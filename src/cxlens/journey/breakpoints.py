@@ -92,7 +92,9 @@ def breakpoints(store, scope: Scope = Scope(), *, min_customers: int = 30,
     """One ranked row per touchpoint reached by customers: rank, touchpoint, evidence (the significant lines),
     the exit rate vs elsewhere with its interval and q, CSAT mean and % bottom-box vs elsewhere, negative
     comment share and top negative theme, the expectation gap. Evidence from fewer than `min_customers`
-    customers (or answers) is shown but never flagged. See `RANK_RULE`."""
+    customers (or answers) is shown but never flagged. See `RANK_RULE`. Distinct customers behind each family
+    of figures (small groups, cxlens.privacy): reached (exits), csat_customers, comment_customers,
+    expectation_customers."""
     frame = exit_rates(store, scope, active_within=active_within)
     frame = frame.merge(_scores(store, scope), on="touchpoint", how="left")
     comments = _comments(store, scope)
@@ -113,9 +115,10 @@ def _scores(store, scope: Scope) -> pd.DataFrame:
     """CSAT per touchpoint: n, mean, % bottom-box, and the Welch difference of the mean against elsewhere."""
     r = responses(store, "csat", scope.replace(by=()))
     agg = r.group_by(touchpoint=r.touchpoint_id).aggregate(
-        csat_n=r.score.count(), _sum=r.score.sum(), _sq=(r.score * r.score).sum(),
+        csat_n=r.score.count(), csat_customers=r.customer_id.nunique(), _sum=r.score.sum(),
+        _sq=(r.score * r.score).sum(),
         _bottom=ibis.ifelse(r.score <= BOTTOM_BOX, 1, 0).sum()).execute()
-    cols = ["touchpoint", "csat_n", "csat", "csat_elsewhere", "csat_difference", "csat_q", "bottom_box_pct"]
+    cols = ["touchpoint", "csat_n", "csat_customers", "csat", "csat_elsewhere", "csat_difference", "csat_q", "bottom_box_pct"]
     if agg.empty:
         return pd.DataFrame(columns=cols)
     mean, sd = mean_sd(agg.csat_n, agg._sum, agg._sq)
@@ -146,6 +149,8 @@ def _comments(store, scope: Scope) -> pd.DataFrame:
     counts = j.group_by(["touchpoint", j.themes.fill_null("").name("themes")]).aggregate(
         analysed=j.source_id.count(), negative=ibis.ifelse(neg, 1, 0).sum()).execute()
     per = counts.groupby("touchpoint", as_index=False)[["analysed", "negative"]].sum()
+    who_commented = j.group_by("touchpoint").aggregate(comment_customers=j.customer_id.nunique()).execute()
+    per = per.merge(who_commented, on="touchpoint", how="left")
     k, n = per.negative.to_numpy(float), per.analysed.to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         p1, p2 = k / n, (k.sum() - k) / (n.sum() - n)
@@ -170,15 +175,17 @@ def _expectation_gap(store, scope: Scope) -> pd.DataFrame:
     """Perceived CSAT minus stated expectation at the touchpoint (overall answers), with a Welch q-value."""
     r = responses(store, ["csat", "expectation"], scope.replace(by=()))
     agg = r.group_by(touchpoint=r.touchpoint_id, metric=r.metric).aggregate(
-        n=r.score.count(), _sum=r.score.sum(), _sq=(r.score * r.score).sum()).execute()
+        n=r.score.count(), customers=r.customer_id.nunique(), _sum=r.score.sum(),
+        _sq=(r.score * r.score).sum()).execute()
     exp, per = agg[agg.metric == "expectation"], agg[agg.metric == "csat"]
     both = exp.merge(per, on="touchpoint", suffixes=("_e", "_c"))
     if both.empty:
-        return pd.DataFrame(columns=["touchpoint", "expectation_n", "expectation_gap", "gap_q"])
+        return pd.DataFrame(columns=["touchpoint", "expectation_n", "expectation_customers", "expectation_gap", "gap_q"])
     me, se_ = mean_sd(both.n_e, both._sum_e, both._sq_e)
     mc, sc = mean_sd(both.n_c, both._sum_c, both._sq_c)
     test = welch_test(mc, sc, both.n_c, me, se_, both.n_e)
     return pd.DataFrame({"touchpoint": both.touchpoint, "expectation_n": both.n_e.to_numpy(),
+                         "expectation_customers": np.minimum(both.customers_e, both.customers_c).to_numpy(),
                          "expectation_gap": test.difference, "gap_q": benjamini_hochberg(test.p_value)})
 
 

@@ -48,6 +48,8 @@ def expectation_gap(store, scope: Scope = Scope(by=("touchpoint",)), *, min_n: i
     out = both[keys].copy()
     out["n_expectation"], out["expectation"] = both["n_exp"], both["mean_exp"]
     out["n_csat"], out["csat"] = both["n_csat"], both["mean_csat"]
+    # the gap describes both groups of answerers: the smaller decides whether it may be published (cxlens.privacy)
+    out["customers"] = np.minimum(both["customers_exp"], both["customers_csat"]).to_numpy()
     out["gap"], out["ci_low"], out["ci_high"], out["p_value"] = test.difference, test.low, test.high, test.p_value
     out["significant"] = (out["ci_high"] < 0) | (out["ci_low"] > 0)
     out["low_n"] = np.minimum(both["n_eff_exp"], both["n_eff_csat"]).to_numpy() < min_n
@@ -93,9 +95,10 @@ def delivery_gap(store, scope: Scope = Scope(), *, min_n: int = 30) -> pd.DataFr
             status = "over-rated" if self_rating > r[hi] else "under-rated" if self_rating < r[lo] else "consistent"
             rows.append({"touchpoint": r["touchpoint"], "metric": metric, "self_rating": self_rating,
                          "observed": r[column], "ci_low": r[lo], "ci_high": r[hi], "n": r["n"],
+                         "customers": r["customers"],
                          "gap": r[column] - self_rating, "status": status, "low_n": r["low_n"]})
     out = pd.DataFrame(rows, columns=["touchpoint", "metric", "self_rating", "observed", "ci_low", "ci_high", "n",
-                                      "gap", "status", "low_n"])
+                                      "customers", "gap", "status", "low_n"])
     out = out.merge(tps[["touchpoint", "owner"]], on="touchpoint", how="left")
     out.insert(1, "owner", out.pop("owner"))
     return out.sort_values(["metric", "gap"], kind="stable").reset_index(drop=True)
@@ -141,9 +144,10 @@ def consistency(store, scope: Scope = Scope(), *, metric: str = "csat", across: 
             if h.df < 1:
                 continue
             rows.append({"touchpoint": tp, "across": dim, "groups": h.df + 1, "n": int(g["n"].sum()),
+                         "customers": int(g["customers"].min()),  # the smallest group compared (cxlens.privacy)
                          "q_stat": h.q, "df": h.df, "p_value": h.p_value, "tau": float(np.sqrt(h.tau2)),
                          "i2_pct": 100 * h.i2})
-    out = pd.DataFrame(rows, columns=["touchpoint", "across", "groups", "n", "q_stat", "df", "p_value", "tau", "i2_pct"])
+    out = pd.DataFrame(rows, columns=["touchpoint", "across", "groups", "n", "customers", "q_stat", "df", "p_value", "tau", "i2_pct"])
     out["q_value"] = benjamini_hochberg(out["p_value"].to_numpy(float)) if len(out) else []
     out["inconsistent"] = out["q_value"] < alpha
     return out.sort_values(["inconsistent", "i2_pct"], ascending=[False, False], kind="stable").reset_index(drop=True)

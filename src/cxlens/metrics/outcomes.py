@@ -70,7 +70,8 @@ def outcomes_by(store, scope: Scope = Scope(by=("touchpoint",)), *, min_n: int =
     """Ticket outcome metrics per cell of `scope.by` (touchpoint, category, channel, ...) and period.
 
     Rates are percentages with Wilson intervals; times are hours (ages days). `low_n` flags cells
-    with fewer than `min_n` tickets. Tickets are not survey answers: `scope.weighting` stays unset.
+    with fewer than `min_n` tickets; `customers` counts the cell's distinct customers (small groups,
+    cxlens.privacy). Tickets are not survey answers: `scope.weighting` stays unset.
     """
     by, period = check_dimensions(scope.by, TICKET_DIMENSIONS), scope.period
     scope.require_empty("weighting", analysis="outcomes_by (tickets are not survey answers)")
@@ -79,7 +80,8 @@ def outcomes_by(store, scope: Scope = Scope(by=("touchpoint",)), *, min_n: int =
     age_d = hours_between(rows.opened_at, ibis.literal(pd.Timestamp(as_of).to_pydatetime())) / 24.0
     open_age = ibis.ifelse(rows.resolved, ibis.null("float64"), age_d)
     aggs = dict(
-        tickets=rows.count(), resolved_n=rows.resolved.ifelse(1, 0).sum(), fcr_n=rows.fcr.ifelse(1, 0).sum(),
+        tickets=rows.count(), customers=rows.customer_id.nunique(),
+        resolved_n=rows.resolved.ifelse(1, 0).sum(), fcr_n=rows.fcr.ifelse(1, 0).sum(),
         reopened_n=(rows.resolved & rows.reopened).ifelse(1, 0).sum(),
         frt_p50_h=quantile(rows.first_response_h, 0.5), frt_p90_h=quantile(rows.first_response_h, 0.9),
         resolution_p50_h=quantile(rows.resolution_h, 0.5), resolution_p90_h=quantile(rows.resolution_h, 0.9),
@@ -89,7 +91,7 @@ def outcomes_by(store, scope: Scope = Scope(by=("touchpoint",)), *, min_n: int =
     keys = group_keys(by, period)
     raw = (rows.group_by(keys).aggregate(**aggs) if keys else rows.aggregate(**aggs)).execute()
     raw = sort_cells(raw[raw["tickets"] > 0], keys)
-    out = raw[keys + ["tickets"]].copy()
+    out = raw[keys + ["tickets", "customers"]].copy()
     for name, k, n in (("resolution_rate", "resolved_n", "tickets"), ("fcr_rate", "fcr_n", "resolved_n"),
                        ("reopen_rate", "reopened_n", "resolved_n")):
         kk, nn = raw[k].to_numpy(float), raw[n].to_numpy(float)

@@ -50,7 +50,9 @@ def scorecard(store, scope: Scope = Scope(), *, level: str = "touchpoint", min_n
     ticket outcomes (tickets, resolution_rate, fcr_rate, reopen_rate, resolution_p50_h), the
     expectation gap, targets (from journey.yaml, touchpoint level only), status (worst over the
     metrics with a target), status_detail, low_n, and the series periods/nps_trend/csat_trend
-    (monthly unless `trend_period` says otherwise) for sparklines.
+    (monthly unless `trend_period` says otherwise) for sparklines. Distinct customers behind each family of
+    figures (small groups, cxlens.privacy): customers_nps, _csat, _ces, _tickets, _gap, and the series
+    nps_trend_customers / csat_trend_customers.
     """
     if level not in LEVELS:
         raise UsageError("level", level, LEVELS)
@@ -73,13 +75,14 @@ def scorecard(store, scope: Scope = Scope(), *, level: str = "touchpoint", min_n
         out["targets"] = out["targets"].map(lambda t: t or {})
     else:
         out["status"], out["status_detail"] = NO_TARGET, ""
-    for col in ("n_nps", "n_csat", "n_ces", "tickets", "open_tickets"):
+    for col in ("n_nps", "n_csat", "n_ces", "tickets", "open_tickets", "customers_nps", "customers_csat",
+                "customers_ces", "customers_tickets", "customers_gap"):
         if col in out:
             out[col] = out[col].astype("Int64")
     n_cols = out[["n_nps", "n_csat", "n_ces"]].fillna(0).to_numpy()
     out["low_n"] = ((n_cols > 0) & (n_cols < min_n)).any(axis=1) | (n_cols.sum(axis=1) == 0)
     out = out.merge(_trends(store, unweighted.replace(period=trend_period)), on=level, how="left")
-    for col in ("periods", "nps_trend", "csat_trend"):
+    for col in ("periods", "nps_trend", "csat_trend", "nps_trend_customers", "csat_trend_customers"):
         out[col] = out[col].map(lambda v: v if isinstance(v, list) else [])
     return out.drop(columns=["stage_order"]).reset_index(drop=True)
 
@@ -89,14 +92,15 @@ def _experience(store, scope: Scope, min_n: int) -> pd.DataFrame:
     nps = nps_by(store, scope, min_n=min_n)
     csat = csat_by(store, scope, min_n=min_n)
     ces = ces_by(store, scope, min_n=min_n)
-    frame = nps[[level, "n", "nps", "ci_low", "ci_high"]].rename(
-        columns={"n": "n_nps", "ci_low": "nps_ci_low", "ci_high": "nps_ci_high"})
-    frame = frame.merge(csat[[level, "n", "csat", "ci_low", "ci_high", "top2_pct", "top2_ci_low", "top2_ci_high"]].rename(
-        columns={"n": "n_csat", "ci_low": "csat_ci_low", "ci_high": "csat_ci_high", "top2_pct": "csat_top2_pct",
+    frame = nps[[level, "n", "customers", "nps", "ci_low", "ci_high"]].rename(
+        columns={"n": "n_nps", "customers": "customers_nps", "ci_low": "nps_ci_low", "ci_high": "nps_ci_high"})
+    frame = frame.merge(csat[[level, "n", "customers", "csat", "ci_low", "ci_high", "top2_pct", "top2_ci_low",
+                              "top2_ci_high"]].rename(
+        columns={"n": "n_csat", "customers": "customers_csat", "ci_low": "csat_ci_low", "ci_high": "csat_ci_high", "top2_pct": "csat_top2_pct",
                  "top2_ci_low": "csat_top2_ci_low", "top2_ci_high": "csat_top2_ci_high"}), on=level, how="outer")
-    frame = frame.merge(ces[[level, "n", "ces", "ci_low", "ci_high", "low_effort_pct", "low_effort_ci_low",
+    frame = frame.merge(ces[[level, "n", "customers", "ces", "ci_low", "ci_high", "low_effort_pct", "low_effort_ci_low",
                              "low_effort_ci_high"]].rename(
-        columns={"n": "n_ces", "ci_low": "ces_ci_low", "ci_high": "ces_ci_high", "low_effort_pct": "ces_low_effort_pct",
+        columns={"n": "n_ces", "customers": "customers_ces", "ci_low": "ces_ci_low", "ci_high": "ces_ci_high", "low_effort_pct": "ces_low_effort_pct",
                  "low_effort_ci_low": "ces_low_effort_ci_low", "low_effort_ci_high": "ces_low_effort_ci_high"}),
         on=level, how="outer")
     return frame
@@ -104,13 +108,13 @@ def _experience(store, scope: Scope, min_n: int) -> pd.DataFrame:
 
 def _outcomes(store, scope: Scope) -> pd.DataFrame:
     level = scope.by[0]
-    cols = [level, "tickets", "resolution_rate", "resolution_ci_low", "resolution_ci_high", "fcr_rate",
+    cols = [level, "tickets", "customers_tickets", "resolution_rate", "resolution_ci_low", "resolution_ci_high", "fcr_rate",
             "fcr_ci_low", "fcr_ci_high", "reopen_rate", "resolution_p50_h"]
     try:
         frame = outcomes_by(store, scope)
     except (AnalysisError, UsageError):  # e.g. no tickets, or a filter tickets do not have (aspect): no outcome columns
         return pd.DataFrame(columns=cols)
-    return frame[cols]
+    return frame.rename(columns={"customers": "customers_tickets"})[cols]
 
 
 def _gap(store, scope: Scope, min_n: int) -> pd.DataFrame:
@@ -118,9 +122,16 @@ def _gap(store, scope: Scope, min_n: int) -> pd.DataFrame:
     try:
         gap = expectation_gap(store, scope, min_n=min_n)
     except AnalysisError:
-        return pd.DataFrame(columns=[level, "expectation_gap", "expectation_gap_ci_low", "expectation_gap_ci_high"])
-    return gap[[level, "gap", "ci_low", "ci_high"]].rename(
-        columns={"gap": "expectation_gap", "ci_low": "expectation_gap_ci_low", "ci_high": "expectation_gap_ci_high"})
+        return pd.DataFrame(columns=[level, "customers_gap", "expectation_gap", "expectation_gap_ci_low",
+                                     "expectation_gap_ci_high"])
+    return gap[[level, "customers", "gap", "ci_low", "ci_high"]].rename(
+        columns={"customers": "customers_gap", "gap": "expectation_gap", "ci_low": "expectation_gap_ci_low",
+                 "ci_high": "expectation_gap_ci_high"})
+
+
+def row_status(row: dict) -> tuple[str, str]:
+    """(status, status_detail) of one scorecard row from its figures and targets (again after suppression)."""
+    return _row_status(row)
 
 
 def _row_status(row: dict) -> tuple[str, str]:
@@ -152,4 +163,6 @@ def _trends(store, scope: Scope) -> pd.DataFrame:
 
     return pd.DataFrame({level: keys, "periods": [months] * len(keys),
                          "nps_trend": [series(nps, "nps", k) for k in keys],
-                         "csat_trend": [series(csat, "csat", k) for k in keys]})
+                         "csat_trend": [series(csat, "csat", k) for k in keys],
+                         "nps_trend_customers": [series(nps, "customers", k) for k in keys],
+                         "csat_trend_customers": [series(csat, "customers", k) for k in keys]})

@@ -9,7 +9,8 @@ the scorecard table. The map adds only the reading of those figures as one healt
 - "meets target": every estimate reaches its target, not all beyond noise;
 - "above target significantly": every target is beaten by the whole interval;
 - "no target": measured, but journey.yaml sets no target the scorecard measures;
-- "no data": fewer than `min_n` answers on every metric with a target (or on NPS and CSAT without one).
+- "no data": fewer than `min_n` answers on every metric with a target (or on NPS and CSAT without one), or
+  figures from fewer than `min_group` customers, which are not published (`too_few`: the card says so).
 
 The worst state over a touchpoint's targets wins, as in the scorecard's status.
 """
@@ -23,6 +24,7 @@ import pandas as pd
 from cxlens.metrics.scorecard import TARGET_COLUMNS, scorecard
 from cxlens.query import Scope
 from cxlens.query.needs import missing
+from cxlens.report.published import published_scorecard
 
 ABOVE_SIG, MEETS, BELOW, BELOW_SIG = ("above target significantly", "meets target", "below target",
                                       "below target significantly")
@@ -47,26 +49,35 @@ def metric_health(value: float | None, low: float | None, high: float | None, ta
     return MEETS if value >= target else BELOW
 
 
-def touchpoint_health(store, scope: Scope = Scope(), *, min_n: int = 30) -> pd.DataFrame:
+def touchpoint_health(store, scope: Scope = Scope(), *, min_n: int = 30, min_group: int = 5) -> pd.DataFrame:
     """One row per touchpoint of the journey map, in stage order: what the map card shows.
 
     Columns: touchpoint, name, stage, stage_order, channel, owner, moment_of_truth, the scorecard's NPS and CSAT
     (n, estimate, 95% interval), expectation_gap with its interval, targets, health (one of HEALTH_STATES),
     health_detail (each target's reading) and gap_shortfall (the expectation gap's interval lies below 0).
-    `scope`: dates and filters of the answers (no by/period: the map is per touchpoint).
+    `scope`: dates and filters of the answers (no by/period: the map is per touchpoint). Figures of fewer than
+    `min_group` customers (and their complements) are suppressed as in the scorecard; `too_few` marks the cards
+    that lost a figure to it.
     """
     t = store.table("touchpoints")
     tps = t.select(touchpoint=t.touchpoint_id, name=t.name, stage=t.stage, stage_order=t.stage_order,
                    channel=t.channel, owner=t.owner, moment_of_truth=t.moment_of_truth).execute()
     tps["moment_of_truth"] = tps["moment_of_truth"].fillna(False).astype(bool)
     if missing(store, "responses") is None or missing(store, "tickets") is None:
-        card = scorecard(store, scope, min_n=min_n)
+        measured = scorecard(store, scope, min_n=min_n)
+        card, _ = published_scorecard(measured, "touchpoint", min_group)
+        lost = pd.Series(False, index=card.index)
+        for n in ("n_nps", "n_csat", "n_ces", "expectation_gap"):
+            if n in card:
+                lost |= measured[n].notna() & card[n].isna()
+        card = card.assign(too_few=lost.to_numpy())
         out = tps.merge(card.drop(columns=[c for c in _TOUCHPOINT_COLUMNS if c != "touchpoint" and c in card]),
                         on="touchpoint", how="left")
     else:  # nothing measured yet: every card is "no data"
         out = tps.assign(**{c: math.nan for c in _FIGURES})
         out["targets"] = [{} for _ in range(len(out))]
     out["targets"] = out["targets"].map(lambda v: v if isinstance(v, dict) else {})
+    out["too_few"] = out["too_few"].fillna(False).astype(bool) if "too_few" in out else False
     readings = [_reading(r, min_n) for r in out.to_dict("records")]
     out["health"] = [h for h, _ in readings]
     out["health_detail"] = [d for _, d in readings]
@@ -81,6 +92,8 @@ def _reading(row: dict, min_n: int) -> tuple[str, str]:
     judged = {m: v for m, v in targets.items() if _n(row, _N_COLUMN[m]) >= min_n and _present(row.get(TARGET_COLUMNS[m][0]))}
     if not judged:
         measured = max(_n(row, "n_nps"), _n(row, "n_csat")) >= min_n
+        if row.get("too_few") and (targets or not measured):
+            return NO_DATA, "too few customers to publish its figures"
         if targets or not measured:
             return NO_DATA, f"fewer than {min_n} answers" + (" on its targets' metrics" if targets else "")
         return NO_TARGET, "journey.yaml sets no target"

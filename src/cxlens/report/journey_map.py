@@ -171,7 +171,9 @@ def _card_lines(row: dict, layout: Layout) -> tuple[list[tuple[str, str]], dict]
     targets = [f"{label} {float(row['targets'][m]):g}" for m, label, _ in _FIGURE_LINES if m in (row.get("targets") or {})]
     if targets:
         lines.append(("muted", _fit("target " + " · ".join(targets), layout.chars())))
-    if row["health"] == NO_DATA:
+    if row.get("too_few"):
+        lines.append(("muted", "too few to publish"))
+    elif row["health"] == NO_DATA:
         lines.append(("muted", "no data: too few answers"))
     return lines, row
 

@@ -91,7 +91,7 @@ def sankey_svg(k: Sankey, *, standalone: bool = True) -> str:
                      f'({link.share:.1%})</title></path>')
     for node_id, (x, y, h, colour, row) in boxes.items():
         label = f"{row.node} {row.share:.0%}" if row.share >= 0.005 else row.node
-        tip = f"{node_id}: {row.journeys:,} {k.count} ({row.share:.1%}); path ended here: {row.ended:,}"
+        tip = f"{node_id}: {row.journeys:,} {k.count} ({row.share:.1%}); path ended here: {'too few to publish' if row.ended is None else f'{row.ended:,}'}"
         parts.append(f'<g class="node" data-id="{ids[node_id]}"><rect x="{x:.1f}" y="{y:.1f}" width="{NODE_W}" '
                      f'height="{h:.1f}" fill="{colour}"><title>{escape(tip)}</title></rect>'
                      + (f'<text x="{x + NODE_W + 4:.1f}" y="{y + h / 2 + 4:.1f}">{escape(label)}</text>' if h >= 9 else "")

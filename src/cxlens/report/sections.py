@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+
+import pandas as pd
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -15,7 +17,8 @@ from cxlens import metrics
 from cxlens.errors import AnalysisError, first_line
 from cxlens.metrics import consistency, csat_drivers, delivery_gap, expectation_gap, outcomes_by, scorecard
 from cxlens.model import TABLES
-from cxlens.privacy.suppress import suppress
+from cxlens.privacy.suppress import smallest_group, suppress
+from cxlens.report.published import published_scorecard
 from cxlens.query import Scope
 from cxlens.report.components import Block, Card, Cards, Heading, Paragraph, Section, interval_chart, table
 from cxlens.report.journey_sections import (breakpoints_section, journey_map_section, moments_section, paths_section,
@@ -76,9 +79,9 @@ _SCORECARD_COLUMNS = [
 ]
 
 
-def scorecard_section(store, min_n: int) -> Section:
-    """The touchpoint scorecard with monthly CSAT sparklines and target status."""
-    card = scorecard(store, min_n=min_n)
+def scorecard_section(store, min_n: int, min_group: int = 5) -> Section:
+    """The touchpoint scorecard with monthly CSAT sparklines and target status (small groups suppressed)."""
+    card, notes = published_scorecard(scorecard(store, min_n=min_n), "touchpoint", min_group)
     present = [(c, label) for c, label in _SCORECARD_COLUMNS if c in card.columns]
     shown = card[[c for c, _ in present] + ["low_n"]].copy()
     shown["status"] = shown["status"].astype(str)
@@ -88,21 +91,28 @@ def scorecard_section(store, min_n: int) -> Section:
                          "outcomes of its tickets, the expectation gap (perceived CSAT minus expectation), monthly CSAT trend "
                          "and status against the targets in journey.yaml.",
                    note="'below target significantly' means the whole 95% interval lies below the target; "
-                        "'below target' may still be noise.")
+                        "'below target' may still be noise." + "".join(f" {n}" for n in notes))
 
 
-def themes_section(store, min_n: int) -> Section | None:
-    """Themes: what they cost in NPS (OLS effect with 95% CI), from the stored comment analyses; None without any."""
+def themes_section(store, min_n: int, min_group: int = 5) -> Section | None:
+    """Themes: what they cost in NPS (OLS effect with 95% CI), from the stored comment analyses; None without any.
+    A theme whose NPS with or without it describes fewer than `min_group` customers is an empty row, not drawn."""
     impact = store_theme_impact(store)
     if impact.empty:
         return None
-    impact = impact.sort_values("nps_effect").reset_index(drop=True)
-    weak = (impact["mentions"] < min_n).tolist()
-    span = max(10.0, *(abs(v) for v in impact[["nps_effect_low", "nps_effect_high"]].to_numpy().ravel() if not math.isnan(v)))
+    impact, note = suppress(impact.assign(_c=smallest_group(impact, ["customers", "customers_without"])),
+                            groups=["theme"], min_group=min_group, customers="_c", keep=["months"])
+    impact = impact.assign(trend=impact["trend"].map(lambda t: t if isinstance(t, list) else []))
+    impact = impact.sort_values("nps_effect", na_position="last").reset_index(drop=True)
+    weak = (pd.to_numeric(impact["mentions"]) < min_n).tolist()
+    bounds = impact[["nps_effect_low", "nps_effect_high"]].to_numpy(float).ravel()
+    span = max([10.0, *(abs(v) for v in bounds if not math.isnan(v))])
     span = 10 * math.ceil(span / 10)
-    chart = interval_chart(impact["theme"].tolist(), impact["nps_effect"].tolist(), impact["nps_effect_low"].tolist(),
-                           impact["nps_effect_high"].tolist(), weak, lo=-span, hi=span)
-    shown = impact.assign(share=100 * impact["share"], low_n=weak)
+    drawn = impact["nps_effect"].notna().to_numpy()
+    chart = interval_chart(impact["theme"][drawn].tolist(), impact["nps_effect"][drawn].tolist(),
+                           impact["nps_effect_low"][drawn].tolist(), impact["nps_effect_high"][drawn].tolist(),
+                           [w for w, d in zip(weak, drawn) if d], lo=-span, hi=span)
+    shown = impact.assign(share=100 * pd.to_numeric(impact["share"]), low_n=weak)
     cols = ["theme", "mentions", "share", "mean_sentiment", "nps_with", "nps_without", "nps_gap", "nps_effect",
             "nps_effect_low", "nps_effect_high", "trend"]
     return Section("themes", "Themes: what they cost in NPS", (chart, table(shown, cols, weak_column="low_n", spark_column="trend")),
@@ -110,29 +120,36 @@ def themes_section(store, min_n: int) -> Section | None:
                          "at once, HC1 95% interval), with its volume, share of commented NPS answers (%), mean sentiment "
                          "and the plain gap between answers that mention it and those that do not.",
                    note="Themes come from keyword lexicons (themes.yaml): a comment that merely names the bill counts as a "
-                        "billing mention, which pulls effects towards zero. Read the ranking and signs first.")
+                        "billing mention, which pulls effects towards zero. Read the ranking and signs first."
+                        + (f" {note}" if note else ""))
 
 
+# The comparison columns of a cell, emptied in the period after a suppressed one (its change gives it away).
+_COMPARED = ("vs", "change", "change_ci_low", "change_ci_high", "p_value", "q_value", "significant", "direction")
 _CHANGE_VIEWS = (  # (metric function, value column, by, period): transactional CSAT moves monthly, relationship NPS quarterly
     ("csat_by", "csat", "touchpoint", "month"),
     ("nps_by", "nps", "segment", "quarter"),
 )
 
 
-def changes_section(store, min_n: int, shown: int = 5) -> Section | None:
+def changes_section(store, min_n: int, min_group: int = 5, shown: int = 5) -> Section | None:
     """The latest period against the one before, per view: the real changes, else the largest moves and their q.
 
     Why not every wiggle: a report that lists each move teaches readers to chase noise. The tests are those
     of `cxlens csat|nps --compare previous` (Welch / multinomial z, Benjamini-Hochberg across the cells).
     """
     blocks: list[Block] = []
+    notes: list[str] = []
     for fn, col, by, period in _CHANGE_VIEWS:
         cells = getattr(metrics, fn)(store, Scope(by=(by,), period=period), compare="previous", min_n=min_n)
+        cells, note = suppress(cells, groups=[by, "period"], min_group=min_group, previous=_COMPARED)
+        notes += [note] if note and note not in notes else []
+        cells = cells[cells["change"].notna()]  # a suppressed cell, or the one after it, is no change to show
         compared = cells[cells["vs"].notna()]
         if compared.empty:
             continue
         latest = compared[compared["period"] == compared["period"].max()]
-        real = latest[latest["significant"].astype(bool)]
+        real = latest[latest["significant"].fillna(False).astype(bool)]
         rows = real if len(real) else latest.reindex(latest["change"].abs().sort_values(ascending=False).index).head(shown)
         cols = [by, "n", col, "change", "change_ci_low", "change_ci_high", "q_value", "direction"]
         blocks += [
@@ -145,19 +162,24 @@ def changes_section(store, min_n: int, shown: int = 5) -> Section | None:
         return None
     return Section("changes", "What really changed since the period before", tuple(blocks),
                    intro="Each figure against the period before it, with the 95% interval of the change and its "
-                         "Benjamini-Hochberg q-value across the cells compared: only q < 0.05 counts as a real rise or fall.")
+                         "Benjamini-Hochberg q-value across the cells compared: only q < 0.05 counts as a real rise or fall."
+                         + "".join(f" {n}" for n in notes))
 
 
-def outcomes_section(store, min_n: int) -> Section | None:
+def outcomes_section(store, min_n: int, min_group: int = 5) -> Section | None:
     """Ticket outcomes per touchpoint and which of them move CSAT (the regression `outcomes --drivers` runs)."""
     if store.count("tickets") == 0:
         return None
-    outcomes = outcomes_by(store, Scope(by=("touchpoint",)), min_n=min_n).sort_values("resolution_p50_h", ascending=False)
+    outcomes, note = suppress(outcomes_by(store, Scope(by=("touchpoint",)), min_n=min_n), groups=["touchpoint"],
+                              min_group=min_group)
+    outcomes = outcomes.sort_values("resolution_p50_h", ascending=False, na_position="last")
+    notes = [note] if note else []
     blocks: list[Block] = [table(outcomes, ["touchpoint", "tickets", "resolution_rate", "fcr_rate", "reopen_rate", "frt_p50_h",
                                             "resolution_p50_h", "resolution_p90_h", "open_tickets", "backlog_age_p50_d"],
                                  weak_column="low_n")]
     try:
-        drivers = csat_drivers(store)
+        drivers, note = suppress(csat_drivers(store), groups=["driver"], min_group=min_group, keep=["unit"])
+        notes += [note] if note and note not in notes else []
         blocks += [Heading("What moves CSAT after a ticket"),
                    table(drivers, ["driver", "unit", "effect", "ci_low", "ci_high", "p_value", "std_effect", "n", "customers"])]
     except AnalysisError:
@@ -166,25 +188,31 @@ def outcomes_section(store, min_n: int) -> Section | None:
                    intro="Per touchpoint: resolution, first-contact resolution and reopen rates (%), hours to first response "
                          "and to resolution (median, 90th percentile), open tickets and their median age in days. Below: CSAT "
                          "points per unit of each outcome (OLS; 95% intervals cluster-robust by customer, since one customer's "
-                         "tickets are not independent), strongest first by standardised effect.")
+                         "tickets are not independent), strongest first by standardised effect."
+                         + "".join(f" {n}" for n in notes))
 
 
-def gaps_section(store, min_n: int) -> Section | None:
+def gaps_section(store, min_n: int, min_group: int = 5) -> Section | None:
     """Expectation gap, delivery gap (owners' self-rating) and inconsistent touchpoints, in one section."""
     blocks: list[Block] = []
-    for title, compute, cols in (
+    notes: list[str] = []
+    for title, compute, cols, groups, keep in (
         ("Expectation vs perception (CSAT 1-5)", lambda: expectation_gap(store, min_n=min_n),
-         ["touchpoint", "n_expectation", "expectation", "n_csat", "csat", "gap", "ci_low", "ci_high", "significant"]),
+         ["touchpoint", "n_expectation", "expectation", "n_csat", "csat", "gap", "ci_low", "ci_high", "significant"],
+         ["touchpoint"], ()),
         ("What owners believe vs what customers say", lambda: delivery_gap(store, min_n=min_n),
-         ["touchpoint", "owner", "metric", "self_rating", "observed", "ci_low", "ci_high", "gap", "status"]),
+         ["touchpoint", "owner", "metric", "self_rating", "observed", "ci_low", "ci_high", "gap", "status"],
+         ["touchpoint", "metric"], ("owner", "self_rating")),
         ("Inconsistent delivery (varies beyond sampling noise)",
          lambda: consistency(store).query("inconsistent"),
-         ["touchpoint", "across", "groups", "n", "tau", "i2_pct", "q_value"]),
+         ["touchpoint", "across", "groups", "n", "tau", "i2_pct", "q_value"], ["touchpoint", "across"], ()),
     ):
         try:
             frame = compute()
         except AnalysisError:
             continue
+        frame, note = suppress(frame, groups=groups, min_group=min_group, keep=keep)
+        notes += [note] if note and note not in notes else []
         if len(frame):
             blocks += [Heading(title), table(frame, cols, weak_column="low_n" if "low_n" in frame else None)]
     if not blocks:
@@ -192,7 +220,8 @@ def gaps_section(store, min_n: int) -> Section | None:
     return Section("gaps", "Gaps: expectation, delivery and consistency", tuple(blocks),
                    intro="Negative gaps are shortfalls, ranked from the largest. 'over-rated' means the owner's self-rating lies "
                          "above the customers' whole 95% interval. Inconsistency: Cochran's Q with DerSimonian-Laird tau "
-                         "(between-group SD on the metric's scale), Benjamini-Hochberg q < 0.05.")
+                         "(between-group SD on the metric's scale), Benjamini-Hochberg q < 0.05."
+                         + "".join(f" {n}" for n in notes))
 
 
 @dataclass(frozen=True)
@@ -247,19 +276,19 @@ def _built(store, title: str, needs: Sequence[str], build: Callable[[], Section 
     left_out.append(Missing(title, reason))
 
 
-def measurement_contents(store, min_n: int) -> ReportContents:
+def measurement_contents(store, min_n: int, min_group: int = 5) -> ReportContents:
     """Every analysis section that has data, in reading order (scorecard, changes, outcomes, gaps, themes),
     and the ones that have none, with the reason and the command that adds the data."""
     made: list[Section] = []
     left_out: list[Missing] = []
     for title, needs, build, empty in _MEASUREMENTS:
-        _built(store, title, needs, lambda build=build: build(store, min_n), empty, made, left_out)
+        _built(store, title, needs, lambda build=build: build(store, min_n, min_group), empty, made, left_out)
     return ReportContents(made, left_out)
 
 
-def measurement_sections(store, min_n: int) -> list[Section]:
+def measurement_sections(store, min_n: int, min_group: int = 5) -> list[Section]:
     """Every analysis section that has data, in reading order: scorecard, changes, outcomes, gaps, themes."""
-    return measurement_contents(store, min_n).sections
+    return measurement_contents(store, min_n, min_group).sections
 
 
 def missing_section(left_out: Sequence[Missing]) -> Section:
@@ -277,7 +306,7 @@ def report_contents(store, min_n: int, extra: Sequence[Section] | None = None, m
     (by default every measurement section that has data), quarantine, then what is left out and why.
 
     A store without NPS answers, tickets or analysed comments still gets a report: the sections its data supports.
-    `min_group`: the workspace's `[privacy] min_group`; smaller groups are suppressed in the headline sections.
+    `min_group`: the workspace's `[privacy] min_group`; smaller groups are suppressed in every section.
     """
     made: list[Section] = [overview_section(store)]
     left_out: list[Missing] = []
@@ -285,7 +314,7 @@ def report_contents(store, min_n: int, extra: Sequence[Section] | None = None, m
     _built(store, "CSAT by touchpoint", ("csat",), lambda: metric_section(store, "csat", "touchpoint", min_n, min_group), "",
            made, left_out)
     if extra is None:
-        measured = measurement_contents(store, min_n)
+        measured = measurement_contents(store, min_n, min_group)
         extra, left_out = measured.sections, left_out + measured.missing
     made += [*extra, quarantine_section(store)]
     if left_out:

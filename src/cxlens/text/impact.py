@@ -49,12 +49,14 @@ def theme_indicators(themes: pd.Series, theme_ids: Sequence[str] | None = None) 
 def theme_impact(frame: pd.DataFrame, theme_col: str = "themes", score_col: str = "score",
                  sentiment_col: str = "sentiment_score", by: str | Sequence[str] | None = None,
                  theme_ids: Sequence[str] | None = None, confidence: float = 0.95,
-                 min_mentions: int = 1) -> pd.DataFrame:
+                 min_mentions: int = 1, customer_col: str = "customer_id") -> pd.DataFrame:
     """One row per theme (and per group of `by`): volume, mean sentiment, NPS gap and regression cost.
 
     Columns: theme, mentions, share, mean_sentiment, nps_with, nps_without, nps_gap (+ _low/_high),
     nps_effect (+ _low/_high, OLS/HC1, points of NPS contribution), score_effect (+ _low/_high, the
-    same regression on the 0-10 answer: points of score). Rows without a score still count
+    same regression on the 0-10 answer: points of score), and with a `customer_col` customers and
+    customers_without (distinct customers with and without the theme: what small-group suppression counts,
+    cxlens.privacy). Rows without a score still count
     for volume and sentiment. Call it with `by="touchpoint_id"` or `by="segment"` for breakdowns.
     """
     for col in (theme_col,):
@@ -64,7 +66,8 @@ def theme_impact(frame: pd.DataFrame, theme_col: str = "themes", score_col: str 
         keys = [by] if isinstance(by, str) else list(by)
         parts = []
         for key, group in frame.groupby(keys, dropna=False, sort=True):
-            part = theme_impact(group, theme_col, score_col, sentiment_col, None, theme_ids, confidence, min_mentions)
+            part = theme_impact(group, theme_col, score_col, sentiment_col, None, theme_ids, confidence, min_mentions,
+                                customer_col)
             for k, v in zip(keys, key if isinstance(key, tuple) else (key,)):
                 part.insert(0, k, v)
             parts.append(part)
@@ -80,6 +83,9 @@ def theme_impact(frame: pd.DataFrame, theme_col: str = "themes", score_col: str 
     for theme in ind.columns:
         mask = ind[theme].to_numpy() > 0
         row = {"theme": theme, "mentions": int(mask.sum()), "share": float(mask.mean()) if len(mask) else float("nan")}
+        if customer_col in frame.columns:  # distinct customers with and without the theme (small groups, cxlens.privacy)
+            who = frame[customer_col].to_numpy()
+            row["customers"], row["customers_without"] = len(set(who[mask])), len(set(who[~mask]))
         row["mean_sentiment"] = (float(frame.loc[mask, sentiment_col].astype(float).mean())
                                  if sentiment_col in frame.columns and mask.any() else float("nan"))
         if has_score:
