@@ -194,6 +194,10 @@ def test_journey_paths_hide_the_path_only_three_customers_took(workspace):
     assert row(by, segment="vip", path="other paths")["customers"] == "0"  # nobody: a zero describes no one
     assert row(by, segment="value", path="shop > call > relationship")["customers"] == "30"
     assert NOTE in run_table(workspace, "journey", "paths")
+    # sessions count journeys: the 3 vip customers' visits to rare are one-step journeys of their own
+    sessions = run_json(workspace, "journey", "paths", "--session-gap", "2d")
+    assert row(sessions, path="rare")["journeys"] is None and row(sessions, path="rare")["customers"] is None
+    assert row(sessions, path="shop")["customers"] == 65
 
 
 def test_journey_funnel_hides_small_steps_and_the_step_rate_that_would_give_them_away(workspace):

@@ -42,7 +42,7 @@ def paths_cmd(steps: StepsOpt = 5, top: Annotated[int, typer.Option("--top", "-t
                       start_at=start_at, end_at=end_at, min_share=min_share)
     count = "journeys" if gap else "customers"
     # rows add up to each group's journeys (shares of 100%): complements within a group, and per path across groups
-    frame, notes = publish(frame.assign(_c=frame[count]), ws, [*scope.by, "path"], min_group, [
+    frame, notes = publish(frame.assign(_c=frame["customers"]), ws, [*scope.by, "path"], min_group, [
         f"share: of all {count} in scope (95% Wilson interval); 'other paths' makes the table add up to 100%.",
         "median/p90: time between consecutive steps of the path (JSON/CSV: median_seconds, p90_seconds)."],
         keep=["rank", "length"], customers="_c")

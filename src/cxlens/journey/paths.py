@@ -117,7 +117,8 @@ def paths(store, scope: Scope = Scope(), *, steps: int = 5, top: int = 10, unit:
     consecutive steps. After the ranked rows: "other paths" (rank empty) and, with start_at/end_at, the
     journeys without such a path, so shares add up to 1 per group. A path below `min_share` joins "other
     paths". `scope.by` (customer dimensions only) ranks paths within each group, as shares of its journeys.
-    `times=False` skips the times (NaN); they come from the same query as the counts.
+    `times=False` skips the times (NaN); they come from the same query as the counts. With `session_gap` a
+    `customers` column counts each row's distinct customers beside its journeys (small groups, cxlens.privacy).
     """
     if top < 1:
         raise UsageError("top", top, message=f"top={top!r}: show at least one path")
@@ -128,7 +129,7 @@ def paths(store, scope: Scope = Scope(), *, steps: int = 5, top: int = 10, unit:
     s = numbered_steps(store, scope.replace(by=()), unit=unit, collapse_repeats=collapse_repeats, session_gap=session_gap,
                        dimensions=[*by, "touchpoint", "stage"])
     j = journey_paths(positions(s, steps, start_at, end_at), steps, by)
-    found = _counted(_labelled(j, by, top, min_share), steps if times else 1, by).execute()
+    found = _counted(_labelled(j, by, top, min_share), steps if times else 1, by, session_gap is not None).execute()
     ranked = found.rename(columns={"label": "path"})
     ranked.loc[ranked.path == OTHER, "rank"] = np.nan  # counted from the totals in `_table`
     return _table(ranked, found, by, top, min_share, unit_word(session_gap),
@@ -153,17 +154,19 @@ def _labelled(j: ir.Table, by: list[str], top: int, min_share: float | None) -> 
 _JOURNEY = -1.0
 
 
-def _counted(labelled: ir.Table, steps: int, by: list[str]) -> ir.Table:
+def _counted(labelled: ir.Table, steps: int, by: list[str], distinct: bool = False) -> ir.Table:
     """Per group and label: journeys, path length and rank, the group's totals, and the median and p90 seconds
-    between consecutive steps pooled over the label's journeys and steps (NULL with `steps` 1)."""
+    between consecutive steps pooled over the label's journeys and steps (NULL with `steps` 1); with `distinct`
+    (sessions: a customer may have several journeys) the label's distinct customers too (cxlens.privacy)."""
     gaps = [labelled[f"gap_{i}"] for i in range(2, steps + 1)]
-    long = labelled.select(*by, "label", "length", "rank", "total", "no_path",
+    long = labelled.select(*by, "label", "length", "rank", "total", "no_path", *(["customer_id"] if distinct else []),
                            gap=ibis.array([ibis.literal(_JOURNEY, "float64"), *gaps]).unnest())
     gap = ibis.ifelse(long.gap >= 0, long.gap, ibis.null("float64"))
     return long.group_by([*by, "label"]).aggregate(
         n=ibis.ifelse(long.gap == _JOURNEY, 1, 0).sum(), length=long.length.max(), rank=long["rank"].min(),
         total=long.total.max(), no_path=long.no_path.max(),
-        median_seconds=quantile(gap, 0.5), p90_seconds=quantile(gap, 0.9))
+        median_seconds=quantile(gap, 0.5), p90_seconds=quantile(gap, 0.9),
+        **({"customers": long.customer_id.nunique()} if distinct else {}))
 
 
 def _shown(ranked: pd.DataFrame, top: int, min_share: float | None) -> pd.DataFrame:
@@ -179,19 +182,26 @@ def _table(ranked: pd.DataFrame, times: pd.DataFrame, by: list[str], top: int, m
     timed = {tuple(str(v) for v in (key if isinstance(key, tuple) else (key,))): r
              for key, r in times.set_index([*by, "label"]).iterrows()}
     rows = []
+    distinct = "customers" in ranked and count != "customers"  # sessions: customers beside their journeys
+
+    def who(rows: pd.DataFrame) -> dict:
+        return {"customers": int(rows["customers"].sum())} if distinct else {}
+
     for key, g in (ranked.groupby(by, sort=True) if by else [((), ranked)] if len(ranked) else []):
         key = key if isinstance(key, tuple) else (key,)
         dims, total, without = dict(zip(by, key)), int(g.total.iloc[0]), int(g.no_path.iloc[0])
         shown = _shown(g, top, min_share).sort_values("rank")
-        group = [{"rank": rank, "path": r.path, "length": int(r.length), count: int(r.n), **_time(timed, key, r.path)}
+        group = [{"rank": rank, "path": r.path, "length": int(r.length), count: int(r.n),
+                  **who(shown[shown.path == r.path]), **_time(timed, key, r.path)}
                  for rank, r in enumerate(shown.itertuples(), start=1)]
         group.append({"rank": None, "path": OTHER, "length": None, count: total - without - int(shown.n.sum()),
-                      **_time(timed, key, OTHER)})
+                      **who(g[g.path == OTHER]), **_time(timed, key, OTHER)})
         if no_path is not None:
-            group.append({"rank": None, "path": no_path, "length": None, count: without,
+            group.append({"rank": None, "path": no_path, "length": None, count: without, **who(g[g.path.isna()]),
                           "median_seconds": np.nan, "p90_seconds": np.nan})
         rows += [{**dims, **row, "_total": total} for row in group]
-    frame = pd.DataFrame(rows, columns=[*by, "rank", "path", "length", count, "median_seconds", "p90_seconds", "_total"])
+    frame = pd.DataFrame(rows, columns=[*by, "rank", "path", "length", count, *(["customers"] if distinct else []),
+                                        "median_seconds", "p90_seconds", "_total"])
     ci = wilson(frame[count].to_numpy(float), frame._total.to_numpy(float))
     at = len(by) + 4
     frame.insert(at, "share", frame[count] / frame._total)
