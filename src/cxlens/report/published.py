@@ -60,8 +60,9 @@ def published_sankey(draw, min_share: float, min_group: int):
     """(Sankey, notes) from `draw(min_share)` (cxlens.journey.sankey with the caller's options): nodes of fewer than
     `min_group` customers merged into "step k: other" (drawn again with a larger min_share: the library's own
     merge), then every link and "other" node still under `min_group` dropped and a small "path ended here"
-    count emptied, so no box, band or tooltip describes a small group. With sessions a Sankey counts journeys,
-    not customers: the same threshold then applies to journeys (a lower bound, as journeys >= customers)."""
+    count emptied, so no box, band or tooltip describes a small group; then complements (`_complemented`), so
+    no node's count minus the bands shown at it gives a small group. With sessions a Sankey counts journeys,
+    not customers: the same threshold then applies to journeys (5 journeys may come from fewer customers)."""
     from dataclasses import replace
 
     from cxlens.privacy.suppress import small_groups_note
@@ -74,9 +75,53 @@ def published_sankey(draw, min_share: float, min_group: int):
     nodes = picture.nodes[picture.nodes.journeys >= min_group]
     links = picture.links[picture.links.journeys >= min_group]
     links = links[links.source.isin(nodes.id) & links.target.isin(nodes.id)]
-    small_end = (nodes.ended > 0) & (nodes.ended < min_group)
-    if len(nodes) == len(picture.nodes) and len(links) == len(picture.links) and not small_end.any():
+    ended = nodes.ended.where((nodes.ended == 0) | (nodes.ended >= min_group)).to_numpy(float)
+    nodes, links, ended = _complemented(nodes.reset_index(drop=True), links.reset_index(drop=True), ended,
+                                        picture.total, min_group)
+    if len(nodes) == len(picture.nodes) and len(links) == len(picture.links) and not pd.isna(ended).any():
         return picture, []
-    nodes = nodes.assign(ended=nodes.ended.astype(object).where(~small_end, None))
+    nodes = nodes.assign(ended=[None if pd.isna(e) else int(e) for e in ended])
     return replace(picture, nodes=nodes.reset_index(drop=True), links=links.reset_index(drop=True)), [
         small_groups_note(min_group)]
+
+
+def _complemented(nodes: pd.DataFrame, links: pd.DataFrame, ended, total: int, min_group: int):
+    """Secondary suppression for a flow picture: a node's journeys minus the bands shown into it (or out of it and
+    ending there), and a step's journeys (all in scope for the first step, those going on from the step before
+    for the others) minus its nodes shown, must each be 0 or at least `min_group` (or negative: the step before
+    lost nodes, checked there), else the smallest band (or node, or "ended" count) there is left out too, until
+    nothing changes."""
+    import numpy as np
+
+    ended = np.asarray(ended, float)
+    first = nodes.step.min() if len(nodes) else 0
+    changed = True
+    while changed:
+        changed = False
+        # per step: journeys in scope (or going on from the nearest step shown before) minus the step's nodes shown
+        steps = sorted(nodes.step.unique())
+        before = {k: (total if i == 0 else int(nodes.journeys[nodes.step == steps[i - 1]].sum())
+                      - int(np.nansum(ended[(nodes.step == steps[i - 1]).to_numpy()]))) for i, k in enumerate(steps)}
+        short = [k for k in steps if 0 < before[k] - int(nodes.journeys[nodes.step == k].sum()) < min_group]
+        if short:
+            smallest = nodes[nodes.step == short[0]].journeys.idxmin()
+            gone = nodes.id[smallest]
+            keep = nodes.index != smallest
+            nodes, ended = nodes[keep].reset_index(drop=True), ended[keep]
+            links = links[(links.source != gone) & (links.target != gone)].reset_index(drop=True)
+            changed = True
+            continue
+        for i, node in nodes.iterrows():
+            into, out = links[links.target == node.id], links[links.source == node.id]
+            hidden_in = 0 if node.step == first else int(node.journeys - into.journeys.sum())
+            shown_end = 0 if np.isnan(ended[i]) else ended[i]
+            hidden_out = int(node.journeys - out.journeys.sum() - shown_end)
+            if 0 < hidden_in < min_group and len(into):
+                links, changed = links.drop(into.journeys.idxmin()).reset_index(drop=True), True
+            elif 0 < hidden_out < min_group and len(out):
+                links, changed = links.drop(out.journeys.idxmin()).reset_index(drop=True), True
+            elif 0 < hidden_out < min_group and not np.isnan(ended[i]) and ended[i] > 0:
+                ended[i], changed = np.nan, True
+            if changed:
+                break
+    return nodes, links, ended
