@@ -246,6 +246,7 @@ def test_text_impact_hides_a_theme_only_three_customers_mention(workspace):
     rows = run_json(workspace, "text", "impact")
     theme = row(rows, theme="network_coverage")  # only the 3 vip customers mention it (18 comments)
     assert theme["mentions"] is None and theme["nps_with"] is None
+    assert theme["trend"] in ([], None) or all(v is None for v in theme["trend"])  # no monthly share of the 3 either
     by = run_json(workspace, "text", "impact", "--by", "segment")
     assert row(by, segment="vip", theme="network_coverage")["mentions"] is None
     assert row(by, segment="value", theme="billing_errors")["mentions"] == 20

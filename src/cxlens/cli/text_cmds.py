@@ -149,6 +149,7 @@ def impact(
     """NPS points each theme costs, from the analysed NPS comments in the store (new comments are analysed first)."""
     from cxlens.cli.metrics_cmds import parse_scope, sparkline
     from cxlens.cli.publish import publish, smallest_group
+    from cxlens.privacy.suppress import min_group_for, suppress_series
     from cxlens.workspace import Workspace
 
     scope = parse_scope(by, since=since, until=until)
@@ -168,6 +169,12 @@ def impact(
                else result)
     result, privacy = publish(counted, ws, [*([key] if key else []), "theme"], min_group, keep=["months"], customers="_c")
     result = result.drop(columns="_c", errors="ignore")
+    if "trend_customers" in result:  # each month's share of a theme is a group of its own
+        result = result.assign(**{c: result[c].map(lambda v: v if isinstance(v, list) else [])
+                                  for c in ("trend", "months", "trend_customers")})
+        result, point = suppress_series(result, series="trend", counts="trend_customers", periods="months",
+                                        min_group=min_group_for(ws.min_group, min_group))
+        privacy += [point] if point and not privacy else []
     notes = ["share: of commented NPS answers; trend: monthly share (--format json has the series);",
              "nps_gap: NPS with minus without the theme (adjusted-Wald 95% CI);",
              "nps_effect: OLS coefficient on NPS contribution with all themes at once (HC1 95% CI)."]
@@ -176,7 +183,8 @@ def impact(
         notes.append(f"{done.newly_analysed} new or changed comments were analysed first.")
     if fmt == "table":
         view = result.drop(columns=["months", "trend", "nps_with", "nps_without", "score_effect", "score_effect_low",
-                                    "score_effect_high", "n_with", "n_without", "customers", "customers_without"],
+                                    "score_effect_high", "n_with", "n_without", "customers", "customers_without",
+                                    "trend_customers"],
                            errors="ignore").round(3)
         view["trend"] = result["trend"].map(lambda t: sparkline(t) if isinstance(t, list) else "")
         render(view.to_dict("records"), fmt, title="theme impact on NPS", notes=notes)

@@ -17,7 +17,7 @@ from cxlens import metrics
 from cxlens.errors import AnalysisError, first_line
 from cxlens.metrics import consistency, csat_drivers, delivery_gap, expectation_gap, outcomes_by, scorecard
 from cxlens.model import TABLES
-from cxlens.privacy.suppress import smallest_group, suppress
+from cxlens.privacy.suppress import smallest_group, suppress, suppress_series
 from cxlens.report.published import published_scorecard
 from cxlens.query import Scope
 from cxlens.report.components import Block, Card, Cards, Heading, Paragraph, Section, interval_chart, table
@@ -102,7 +102,11 @@ def themes_section(store, min_n: int, min_group: int = 5) -> Section | None:
         return None
     impact, note = suppress(impact.assign(_c=smallest_group(impact, ["customers", "customers_without"])),
                             groups=["theme"], min_group=min_group, customers="_c", keep=["months"])
-    impact = impact.assign(trend=impact["trend"].map(lambda t: t if isinstance(t, list) else []))
+    impact = impact.assign(**{c: impact[c].map(lambda t: t if isinstance(t, list) else [])
+                              for c in ("trend", "months", "trend_customers") if c in impact})
+    impact, point = suppress_series(impact, series="trend", counts="trend_customers", periods="months",
+                                    min_group=min_group)
+    note = note or point
     impact = impact.sort_values("nps_effect", na_position="last").reset_index(drop=True)
     weak = (pd.to_numeric(impact["mentions"]) < min_n).tolist()
     bounds = impact[["nps_effect_low", "nps_effect_high"]].to_numpy(float).ravel()

@@ -111,7 +111,8 @@ def _regression(ind: pd.DataFrame, y: np.ndarray) -> dict[str, tuple[float, floa
 
 def theme_trend(frame: pd.DataFrame, theme_col: str = "themes", time_col: str = "ts",
                 sentiment_col: str = "sentiment_score", freq: str = "M") -> pd.DataFrame:
-    """Per theme and month: mentions, share of that month's comments, mean sentiment."""
+    """Per theme and month: mentions, share of that month's comments, mean sentiment, and with a `customer_id`
+    column the distinct customers mentioning it that month (small groups, cxlens.privacy)."""
     if time_col not in frame.columns:
         raise AnalysisError(f"theme trend: column '{time_col}' not in the data")
     period = pd.to_datetime(frame[time_col]).dt.to_period(freq).astype(str)
@@ -123,5 +124,7 @@ def theme_trend(frame: pd.DataFrame, theme_col: str = "themes", time_col: str = 
         for month, group in frame[mask].groupby(period[mask], sort=True):
             rows.append({"theme": theme, "month": month, "mentions": len(group),
                          "share": len(group) / totals[month],
-                         "mean_sentiment": float(group[sentiment_col].astype(float).mean()) if sentiment_col in group else float("nan")})
-    return pd.DataFrame(rows, columns=["theme", "month", "mentions", "share", "mean_sentiment"])
+                         "mean_sentiment": float(group[sentiment_col].astype(float).mean()) if sentiment_col in group else float("nan"),
+                         **({"customers": group["customer_id"].nunique()} if "customer_id" in group else {})})
+    return pd.DataFrame(rows, columns=["theme", "month", "mentions", "share", "mean_sentiment",
+                                       *(["customers"] if "customer_id" in frame.columns else [])])

@@ -68,11 +68,14 @@ def store_theme_impact(store, scope: Scope = Scope(), *, theme_ids: Sequence[str
         out["share"] = out["mentions"] / out[key].map(totals).replace(0, np.nan)
     else:
         out["share"] = out["mentions"] / len(commented) if len(commented) else np.nan
-    trend = theme_trend(commented[["themes", "ts", "sentiment_score"]])
+    trend = theme_trend(commented[["themes", "ts", "sentiment_score", "customer_id"]])
     months = sorted(trend["month"].unique()) if len(trend) else []
     series = {t: g.set_index("month")["share"].reindex(months).fillna(0.0).round(4).tolist()
               for t, g in trend.groupby("theme")}
     out["months"] = [months] * len(out)
     out["trend"] = out["theme"].map(lambda t: series.get(t, [0.0] * len(months)))
+    who = {t: g.set_index("month")["customers"].reindex(months).fillna(0).astype(int).tolist()
+           for t, g in trend.groupby("theme")}
+    out["trend_customers"] = out["theme"].map(lambda t: who.get(t, [0] * len(months)))  # cxlens.privacy
     out.attrs["unanalysed_comments"] = missing
     return out.sort_values(([key] if key else []) + ["nps_effect"], kind="stable").reset_index(drop=True)
