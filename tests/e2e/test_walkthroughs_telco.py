@@ -81,6 +81,19 @@ def test_attribution_walkthrough_shows_reach_and_conversion_per_channel(shared_d
     shown = re.findall(r"^\s+(\w+)\s+(\d+) touches\s+(\d+) customers reached\s+(\d+) converted", done.outputs[1], re.M)
     assert [(tp, int(t), int(r), int(c)) for tp, t, r, c in shown] == expected
 
+    # Paths and funnels, against the log read directly: who converted before any impression, who never
+    # converted, and who converted after an impression.
+    before, never, after, impressed = duckdb.sql(f"""
+        WITH f AS (SELECT customer_id, min(time::TIMESTAMP) FILTER (WHERE interaction = 'impression') AS fi,
+                          min(time::TIMESTAMP) FILTER (WHERE interaction = 'conversion') AS fc,
+                          max(time::TIMESTAMP) FILTER (WHERE interaction = 'conversion') AS lc FROM {log} GROUP BY 1)
+        SELECT count(*) FILTER (WHERE fc IS NOT NULL AND (fi IS NULL OR fc < fi)), count(*) FILTER (WHERE fc IS NULL),
+               count(*) FILTER (WHERE lc > fi), count(*) FILTER (WHERE fi IS NOT NULL) FROM f""").fetchall()[0]
+    paths = " ".join(done.outputs[2].split())
+    assert f"│ 1 │ conversion │ {before} │" in paths and f"(no path to conversion) │ {never} │" in paths
+    assert f"│ 1 │ awareness │ {impressed} │" in paths
+    assert f"│ 2 │ purchase │ {after} │" in paths
+
 
 def test_telco_five_tables_walkthrough_builds_one_customer_view_and_links_satisfaction_to_churn(shared_data, tmp_path: Path) -> None:
     folder = shared_data("telco_churn_ibm_v11_1_3")

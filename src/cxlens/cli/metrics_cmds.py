@@ -58,8 +58,10 @@ def for_table(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return shown
 
 
-# Detail kept in JSON/CSV but left out of the terminal table, so it fits a normal window.
-TABLE_HIDDEN = {"customers", "passives_pct", "change_ci_low", "change_ci_high", "p_value", "significant",
+# Detail kept in JSON/CSV but left out of the terminal table, so it fits a normal window. `customers` is hidden
+# only beside an answer count `n` (then it is the suppression rule's input); where it is the count (paths,
+# funnels), it stays.
+TABLE_HIDDEN = {"passives_pct", "change_ci_low", "change_ci_high", "p_value", "significant",
                 "resolution_ci_low", "resolution_ci_high", "fcr_ci_low", "fcr_ci_high", "reopen_ci_low", "reopen_ci_high"}
 
 
@@ -71,7 +73,8 @@ def low_n_note(frame: pd.DataFrame, note: str) -> list[str]:
 def show(frame: pd.DataFrame, fmt: str, title: str, notes: list[str] | None = None) -> None:
     rows = records(frame)
     if fmt == "table":
-        columns = [c for c in frame.columns if c not in TABLE_HIDDEN]
+        hidden = TABLE_HIDDEN | ({"customers"} if "n" in frame.columns else set())
+        columns = [c for c in frame.columns if c not in hidden]
         render(for_table(rows), fmt, title=title, columns=columns, notes=notes or [])
     else:
         render(rows, fmt, columns=list(frame.columns))
