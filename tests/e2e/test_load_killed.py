@@ -31,9 +31,10 @@ BASE, NEW, CHANGED, BAD = 6000, 4000, 1000, 50
 
 # Loads `file` into `store` when told `go` (after printing `ready`), so the test can time a kill from
 # outside; hook `before_commit` kills the process from inside the load's transaction, just before
-# COMMIT. After the load it waits, to be killed.
+# COMMIT. After the load it sleeps until the timed kill comes (not on stdin: the test closes stdin when it
+# collects the output, which would let a load that finished early exit before its kill).
 LOADER = """
-import os, signal, sys
+import os, signal, sys, time
 from cxlens.ingest import load
 from cxlens.store import Store
 url, file, hook = sys.argv[1:4]
@@ -43,7 +44,7 @@ print("ready", flush=True)
 sys.stdin.readline()
 load(store, file, "responses", _before_commit=die if hook == "before_commit" else None)
 print("loaded", flush=True)
-sys.stdin.readline()
+time.sleep(600)
 """
 
 
