@@ -46,6 +46,21 @@ def plain_event_order(event: dict) -> tuple:
     return (event["ts"], PLAIN_STAGE_ORDER[event["touchpoint_id"]], event["event_id"])
 
 
+def plain_events_store(folder: Path, events: list[dict], customers: int) -> Store:
+    """A DuckDB store in `folder` with PLAIN_JOURNEY, customers C0..C{customers-1} (segment a/b by parity) and
+    `events` (dicts with event_id, customer_id, ts, touchpoint_id) loaded through the real loader: the store
+    the brute-force journey tests compare against."""
+    (folder / "journey.yaml").write_text(PLAIN_JOURNEY, encoding="utf-8")
+    (folder / "customers.csv").write_text("customer_id,segment\n" + "".join(f"C{c},{'a' if c % 2 else 'b'}\n" for c in range(customers)))
+    (folder / "events.csv").write_text("event_id,customer_id,ts,touchpoint_id\n" + "".join(
+        f"{r['event_id']},{r['customer_id']},{r['ts']:%Y-%m-%d %H:%M:%S},{r['touchpoint_id']}\n" for r in events))
+    store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
+    sync_journey(store, read_journey(folder / "journey.yaml"))
+    load(store, folder / "customers.csv", "customers")
+    assert load(store, folder / "events.csv", "events").inserted == len(events)
+    return store
+
+
 TINY_JOURNEY = """
 stages: [purchase, support, advocacy]
 touchpoints:

@@ -202,3 +202,17 @@ def engine_store(engine_url: str):
     store = Store.open(engine_url)
     yield store
     store.close()
+
+
+def loaded_store(engine: str, files: Path, kinds: tuple[str, ...], folder: Path):
+    """A new store for `engine` (its files under `folder`) with `files`/journey.yaml synced and
+    `files`/<kind>.csv loaded for each kind, in order: the module-scoped stores of the engine tests."""
+    from cxlens.ingest import load, sync_journey
+    from cxlens.model.journey import read_journey
+    from cxlens.store import Store
+
+    store = Store.open(make_url(engine, folder))
+    sync_journey(store, read_journey(files / "journey.yaml"))
+    for kind in kinds:
+        load(store, files / f"{kind}.csv", kind)
+    return store

@@ -16,11 +16,9 @@ import pandas as pd
 import pytest
 
 from conftest import PLAIN_JOURNEY
-from engine_fixtures import make_url
+from engine_fixtures import loaded_store
 
-from cxlens.ingest import load, sync_journey
 from cxlens.journey import exit_rates, funnel
-from cxlens.model.journey import read_journey
 from cxlens.query import Scope
 from cxlens.store import Store
 
@@ -50,10 +48,7 @@ def stores(tmp_path_factory):
 
     def get(engine: str) -> Store:
         if engine not in _STORES:
-            store = Store.open(make_url(engine, tmp_path_factory.mktemp(f"journey-funnel-{engine}")))
-            sync_journey(store, read_journey(files / "journey.yaml"))
-            load(store, files / "customers.csv", "customers")
-            load(store, files / "events.csv", "events")
+            store = loaded_store(engine, files, ("customers", "events"), tmp_path_factory.mktemp(f"journey-funnel-{engine}"))
             _STORES[engine] = store
         return _STORES[engine]
 

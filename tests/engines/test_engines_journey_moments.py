@@ -15,12 +15,10 @@ import pandas as pd
 import pytest
 
 from conftest import PLAIN_JOURNEY
-from engine_fixtures import make_url
+from engine_fixtures import loaded_store
 
-from cxlens.ingest import load, sync_journey
 from cxlens.journey.churn_paths import path_counts
 from cxlens.journey.moments import modelling_table
-from cxlens.model.journey import read_journey
 from cxlens.store import Store
 
 OTHER_ENGINES = [pytest.param("spark", marks=pytest.mark.spark), pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -57,10 +55,7 @@ def stores(tmp_path_factory):
 
     def get(engine: str) -> Store:
         if engine not in _STORES:
-            store = Store.open(make_url(engine, tmp_path_factory.mktemp(f"journey-moments-{engine}")))
-            sync_journey(store, read_journey(files / "journey.yaml"))
-            for kind in ("customers", "outcomes", "responses", "events"):
-                load(store, files / f"{kind}.csv", kind)
+            store = loaded_store(engine, files, ("customers", "outcomes", "responses", "events"), tmp_path_factory.mktemp(f"journey-moments-{engine}"))
             _STORES[engine] = store
         return _STORES[engine]
 

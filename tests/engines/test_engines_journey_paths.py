@@ -9,11 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import PLAIN_JOURNEY
-from engine_fixtures import make_url
+from engine_fixtures import loaded_store
 
-from cxlens.ingest import load, sync_journey
 from cxlens.journey import paths, sankey, steps
-from cxlens.model.journey import read_journey
 from cxlens.store import Store
 
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark), pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -50,10 +48,7 @@ def files(tmp_path_factory):
 
 def store_for(engine: str, files, tmp_path_factory) -> Store:
     if engine not in _STORES:
-        store = Store.open(make_url(engine, tmp_path_factory.mktemp(f"journey-paths-{engine}")))
-        sync_journey(store, read_journey(files / "journey.yaml"))
-        load(store, files / "customers.csv", "customers")
-        load(store, files / "events.csv", "events")
+        store = loaded_store(engine, files, ("customers", "events"), tmp_path_factory.mktemp(f"journey-paths-{engine}"))
         _STORES[engine] = store
     return _STORES[engine]
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from typer.testing import CliRunner
 
-from test_funnel import journeys, write_store
+from conftest import plain_events_store
+from test_funnel import journeys
 from test_steps import random_events
 from cxlens.errors import UsageError
 from cxlens.ingest import load
@@ -21,7 +22,7 @@ FINAL_STAGE = {"relationship"}  # PLAIN_JOURNEY: advocacy is the last stage
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
     rows = random_events(23, customers=80)
-    store = write_store(tmp_path_factory.mktemp("exits"), rows, customers=80)
+    store = plain_events_store(tmp_path_factory.mktemp("exits"), rows, customers=80)
     yield store, rows
     store.close()
 

@@ -7,31 +7,16 @@ from datetime import datetime, timedelta
 import numpy as np
 import pytest
 
-from conftest import PLAIN_JOURNEY, plain_event_order
+from conftest import plain_event_order, plain_events_store
 from test_steps import TOUCHPOINTS, random_events
 from cxlens.errors import UsageError
-from cxlens.ingest import load, sync_journey
 from cxlens.journey.funnel import bootstrap_step_rates, funnel
-from cxlens.model.journey import read_journey
 from cxlens.query import Scope
-from cxlens.store import Store
-
-def write_store(folder, rows, customers: int = 60) -> Store:
-    (folder / "journey.yaml").write_text(PLAIN_JOURNEY, encoding="utf-8")
-    (folder / "customers.csv").write_text("customer_id,segment\n" + "".join(f"C{c},{'a' if c % 2 else 'b'}\n" for c in range(customers)))
-    (folder / "events.csv").write_text("event_id,customer_id,ts,touchpoint_id\n" + "".join(
-        f"{r['event_id']},{r['customer_id']},{r['ts']:%Y-%m-%d %H:%M:%S},{r['touchpoint_id']}\n" for r in rows))
-    store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
-    sync_journey(store, read_journey(folder / "journey.yaml"))
-    load(store, folder / "customers.csv", "customers")
-    assert load(store, folder / "events.csv", "events").inserted == len(rows)
-    return store
-
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
     rows = random_events(11, customers=60)
-    store = write_store(tmp_path_factory.mktemp("funnel"), rows)
+    store = plain_events_store(tmp_path_factory.mktemp("funnel"), rows, customers=60)
     yield store, rows
     store.close()
 

@@ -3,53 +3,29 @@ sessions, start/end at a touchpoint or stage; shares add up to 1; the HTML pictu
 
 from __future__ import annotations
 
-import random
 import xml.etree.ElementTree as ET
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from html.parser import HTMLParser
 
 import numpy as np
 import pytest
 
-from conftest import PLAIN_JOURNEY, plain_event_order
+from conftest import plain_event_order, plain_events_store
+from test_steps import random_events
 from cxlens.errors import UsageError
-from cxlens.ingest import load, sync_journey
 from cxlens.journey.paths import OTHER, paths
 from cxlens.journey.sankey import sankey
-from cxlens.model.journey import read_journey
 from cxlens.query import Scope
 from cxlens.report.sankey import sankey_html, sankey_svg
-from cxlens.store import Store
 
 TOUCHPOINTS = {"shop": "purchase", "call": "support", "relationship": "advocacy"}
 
 
-def random_events(seed: int, customers: int = 60) -> list[dict]:
-    rng = random.Random(seed)
-    rows, n = [], 0
-    for c in range(customers):
-        t = datetime(2024, 1, 1) + timedelta(hours=rng.randrange(0, 500))
-        for _ in range(rng.choice([1, 1, 2, 3, 4, 6])):
-            t = t if rng.random() < 0.3 else t + timedelta(minutes=rng.choice([1, 30, 600, 3000]))  # 30% ties
-            n += 1
-            rows.append({"event_id": f"E{rng.randrange(10**6):06d}-{n}", "customer_id": f"C{c}", "ts": t,
-                         "touchpoint_id": rng.choice(list(TOUCHPOINTS))})
-    return rows
-
-
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("paths")
-    rows = random_events(11)
-    (folder / "journey.yaml").write_text(PLAIN_JOURNEY, encoding="utf-8")
-    (folder / "customers.csv").write_text("customer_id,segment\n" + "".join(f"C{c},{'a' if c % 2 else 'b'}\n" for c in range(60)))
-    (folder / "events.csv").write_text("event_id,customer_id,ts,touchpoint_id\n" + "".join(
-        f"{r['event_id']},{r['customer_id']},{r['ts']:%Y-%m-%d %H:%M:%S},{r['touchpoint_id']}\n" for r in rows))
-    store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
-    sync_journey(store, read_journey(folder / "journey.yaml"))
-    load(store, folder / "customers.csv", "customers")
-    load(store, folder / "events.csv", "events")
+    rows = random_events(11, customers=60)
+    store = plain_events_store(tmp_path_factory.mktemp("paths"), rows, customers=60)
     yield store, rows
     store.close()
 

@@ -4,16 +4,12 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from conftest import PLAIN_JOURNEY, plain_event_order
-from cxlens.ingest import load, sync_journey
+from conftest import plain_event_order, plain_events_store
 from cxlens.journey.steps import steps
-from cxlens.model.journey import read_journey
 from cxlens.query import Scope
-from cxlens.store import Store
 
 TOUCHPOINTS = {"shop": "purchase", "call": "support", "relationship": "advocacy"}
 
@@ -35,16 +31,8 @@ def random_events(seed: int, customers: int = 40) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("steps")
     rows = random_events(7)
-    (folder / "journey.yaml").write_text(PLAIN_JOURNEY, encoding="utf-8")
-    (folder / "customers.csv").write_text("customer_id,segment\n" + "".join(f"C{c},{'a' if c % 2 else 'b'}\n" for c in range(40)))
-    (folder / "events.csv").write_text("event_id,customer_id,ts,touchpoint_id\n" + "".join(
-        f"{r['event_id']},{r['customer_id']},{r['ts']:%Y-%m-%d %H:%M:%S},{r['touchpoint_id']}\n" for r in rows))
-    store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
-    sync_journey(store, read_journey(folder / "journey.yaml"))
-    load(store, folder / "customers.csv", "customers")
-    assert load(store, folder / "events.csv", "events").inserted == len(rows)
+    store = plain_events_store(tmp_path_factory.mktemp("steps"), rows, customers=40)
     yield store, rows
     store.close()
 
