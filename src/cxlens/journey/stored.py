@@ -18,10 +18,9 @@ import time
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
 from cxlens.journey.ordering import journey_order
-from cxlens.model import META, table
+from cxlens.model import table
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +52,8 @@ def _text(value) -> str | None:
 
 def recorded(store) -> dict | None:
     """The fingerprint `journey_steps` was built from, None when it was never built (or the build did not finish)."""
-    meta = store.ibis.table(META.name)
-    rows = meta.filter(meta.key == META_KEY).value.execute()
-    return json.loads(rows.iloc[0]) if len(rows) else None
+    value = store.meta(META_KEY)
+    return None if value is None else json.loads(value)
 
 
 def is_current(store) -> bool:
@@ -99,19 +97,11 @@ def refresh_steps(store) -> dict:
     """
     started = time.perf_counter()
     store.backend.create_table(table(TABLE))  # no-op when present
-    _write_record(store, None)
+    store.set_meta(META_KEY, None)
     now = fingerprint(store)
     store.backend.replace_from_query(table(TABLE), numbering(store))
-    _write_record(store, now)
+    store.set_meta(META_KEY, json.dumps(now))
     return {"rows": now["events"], "seconds": time.perf_counter() - started}
-
-
-def _write_record(store, value: dict | None) -> None:
-    key = pa.table({"key": pa.array([META_KEY], pa.string())})
-    if value is None:
-        store.backend.write_keyed(META, ["key"], key.append_column("value", pa.array([None], pa.string())).slice(0, 0), key)
-    else:
-        store.backend.write_keyed(META, ["key"], key.append_column("value", pa.array([json.dumps(value)], pa.string())), None)
 
 
 __all__ = ["TABLE", "fingerprint", "is_current", "numbering", "recorded", "refresh_steps"]
