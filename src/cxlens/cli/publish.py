@@ -6,7 +6,6 @@ JSON and CSV outputs carry the same suppressed figures and the same note.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Sequence
 
 import typer

@@ -19,7 +19,7 @@ from typing import Callable
 
 import duckdb
 
-from cxlens.errors import InputFileError, UsageError
+from cxlens.errors import UsageError
 from cxlens.ingest.mapping import Mapping, template_columns
 from cxlens.ingest.readers import read_source
 from cxlens.ingest.redaction import redact_stage

@@ -6,7 +6,7 @@ Spark and PostgreSQL all understand, so one definition serves every engine.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SCHEMA_VERSION = 4
 
