@@ -20,6 +20,13 @@ def _table_rows(output: str) -> list[list[str]]:
     return [[c.strip() for c in line.strip().strip("│").split("│")] for line in output.splitlines() if line.strip().startswith("│")]
 
 
+def _column(output: str, name: str) -> int:
+    """Position of the column headed `name` in a printed table (a header may wrap over several lines)."""
+    lines = [[c.strip() for c in line.strip().strip("┃").split("┃")] for line in output.splitlines() if line.strip().startswith("┃")]
+    headers = [" ".join(part for part in parts if part) for parts in zip(*lines)]
+    return headers.index(name)
+
+
 def test_oddjob_walkthrough_shows_a_negative_nps_and_negative_gaps_on_every_item(shared_data, tmp_path: Path) -> None:
     csv = shared_data("oddjob_airways_survey/airlinesat.csv")
     done = run_walkthrough("oddjob_airways", csv.parents[1], tmp_path)
@@ -38,7 +45,8 @@ def test_oddjob_walkthrough_shows_a_negative_nps_and_negative_gaps_on_every_item
     assert nps == -18.12
     assert re.search(r"1065\s*│\s*-18\.12\s*│\s*22\.35\s*│\s*40\.47", done.outputs[1]), done.outputs[1]
 
-    gaps = {cells[0]: float(cells[5]) for cells in _table_rows(done.outputs[2]) if cells[0].startswith("item")}
+    gap = _column(done.outputs[2], "gap")
+    gaps = {cells[0]: float(cells[gap]) for cells in _table_rows(done.outputs[2]) if cells[0].startswith("item")}
     assert len(gaps) == 23 and all(g < 0 for g in gaps.values()), done.outputs[2]
     # Item 4 independently: paired answers, both rescaled 1-100 -> 1-5 (a 4/99 slope), mean difference.
     gap4 = duckdb.sql(f"SELECT avg((s4 - e4) * 4 / 99) FROM read_csv('{csv}') WHERE s4 IS NOT NULL AND e4 IS NOT NULL").fetchall()[0][0]
