@@ -10,7 +10,7 @@ import string
 
 import phonenumbers
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cxlens.privacy import patterns as p
@@ -186,6 +186,11 @@ def _surrounded(before: str, value: str, after: str) -> str:
 
 def _caught(value: str, kind: str, words: tuple[str, str]) -> None:
     text = _surrounded(words[0], value, words[1])
+    left, right = text[:text.index(value)], text[text.index(value) + len(value):]
+    # Random words may happen to say the number is not personal ("item 555-0123", "eur 1234"): the near-miss
+    # rules leave those alone on purpose (tested above), so such draws are not this property's case.
+    assume(not p.NOT_PERSONAL_BEFORE.search(left) and not p.CURRENCY_BEFORE.search(left)
+           and not p.CURRENCY_AFTER.search(right))
     done = redact(text)
     assert value not in done.text, (text, done)
     assert done.counts.get(kind, 0) >= 1, (text, done)
