@@ -21,6 +21,7 @@ free port and folder; database names carry the worker's pid. Nothing is shared b
 from __future__ import annotations
 
 import atexit
+from contextlib import contextmanager
 import glob
 import os
 import pwd
@@ -216,3 +217,21 @@ def loaded_store(engine: str, files: Path, kinds: tuple[str, ...], folder: Path)
     for kind in kinds:
         load(store, files / f"{kind}.csv", kind)
     return store
+
+
+@contextmanager
+def stores_per_engine(files: Path, kinds: tuple[str, ...], tmp_path_factory, name: str):
+    """`get(engine)` -> the store of `files` loaded into that engine, opened once on first use and closed at the
+    end: the module-scoped stores of engine tests that compare every engine with DuckDB."""
+    opened: dict = {}
+
+    def get(engine: str):
+        if engine not in opened:
+            opened[engine] = loaded_store(engine, files, kinds, tmp_path_factory.mktemp(f"{name}-{engine}"))
+        return opened[engine]
+
+    try:
+        yield get
+    finally:
+        for store in opened.values():
+            store.close()

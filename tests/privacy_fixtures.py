@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from conftest import PLAIN_JOURNEY
 from cxlens.ingest import load, sync_journey
 from cxlens.model.journey import read_journey
 from cxlens.store import Store
@@ -21,13 +22,7 @@ from cxlens.store import Store
 FORGOTTEN = "C1"
 PHRASE = "zebra-marmalade-quartz"       # only in C1's texts
 OTHER_PHRASE = "walrus-tangerine-opal"  # only in C10's texts
-JOURNEY = """
-stages: [purchase, support, advocacy]
-touchpoints:
-  - {id: shop, name: Shop, stage: purchase, channel: store}
-  - {id: call, name: Support call, stage: support, channel: call_center}
-  - {id: relationship, name: Relationship, stage: advocacy}
-"""
+JOURNEY = PLAIN_JOURNEY  # the three-touchpoint journey of the loading tests
 FILES = {
     "customers": """customer_id,signup_date,segment,region,language,plan,loyalty_card
 C1,2024-01-01,family,north,en,basic,LC-C1-778

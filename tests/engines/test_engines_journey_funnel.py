@@ -16,16 +16,12 @@ import pandas as pd
 import pytest
 
 from conftest import PLAIN_JOURNEY
-from engine_fixtures import loaded_store
+from engine_fixtures import stores_per_engine
 
 from cxlens.journey import exit_rates, funnel
 from cxlens.query import Scope
-from cxlens.store import Store
 
 OTHER_ENGINES = [pytest.param("spark", marks=pytest.mark.spark), pytest.param("postgres", marks=pytest.mark.postgres)]
-_STORES: dict[str, Store] = {}
-
-
 def write_files(folder: Path, seed: int = 5, customers: int = 80) -> None:
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -46,16 +42,8 @@ def stores(tmp_path_factory):
     files = tmp_path_factory.mktemp("journey-funnel-files")
     write_files(files)
 
-    def get(engine: str) -> Store:
-        if engine not in _STORES:
-            store = loaded_store(engine, files, ("customers", "events"), tmp_path_factory.mktemp(f"journey-funnel-{engine}"))
-            _STORES[engine] = store
-        return _STORES[engine]
-
-    yield get
-    for store in _STORES.values():
-        store.close()
-    _STORES.clear()
+    with stores_per_engine(files, ("customers", "events"), tmp_path_factory, "journey-funnel") as get:
+        yield get
 
 
 FUNNELS = [

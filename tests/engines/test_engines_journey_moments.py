@@ -15,16 +15,12 @@ import pandas as pd
 import pytest
 
 from conftest import PLAIN_JOURNEY
-from engine_fixtures import loaded_store
+from engine_fixtures import stores_per_engine
 
 from cxlens.journey.churn_paths import path_counts
 from cxlens.journey.moments import modelling_table
-from cxlens.store import Store
 
 OTHER_ENGINES = [pytest.param("spark", marks=pytest.mark.spark), pytest.param("postgres", marks=pytest.mark.postgres)]
-_STORES: dict[str, Store] = {}
-
-
 def write_files(folder: Path, seed: int = 9, customers: int = 60) -> None:
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -53,16 +49,8 @@ def stores(tmp_path_factory):
     files = tmp_path_factory.mktemp("journey-moments-files")
     write_files(files)
 
-    def get(engine: str) -> Store:
-        if engine not in _STORES:
-            store = loaded_store(engine, files, ("customers", "outcomes", "responses", "events"), tmp_path_factory.mktemp(f"journey-moments-{engine}"))
-            _STORES[engine] = store
-        return _STORES[engine]
-
-    yield get
-    for store in _STORES.values():
-        store.close()
-    _STORES.clear()
+    with stores_per_engine(files, ("customers", "outcomes", "responses", "events"), tmp_path_factory, "journey-moments") as get:
+        yield get
 
 
 def _table(store) -> pd.DataFrame:

@@ -9,15 +9,12 @@ import pandas as pd
 import pytest
 
 from conftest import PLAIN_JOURNEY
-from engine_fixtures import loaded_store
+from engine_fixtures import stores_per_engine
 
 from cxlens.journey import paths, sankey, steps
 from cxlens.store import Store
 
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark), pytest.param("postgres", marks=pytest.mark.postgres)]
-_STORES: dict[str, Store] = {}
-
-
 def random_events(seed: int, customers: int) -> list[dict]:
     """Journeys of 1-6 events over three touchpoints, 30% of events tied in time with the previous one."""
     rng = random.Random(seed)
@@ -40,17 +37,13 @@ def files(tmp_path_factory):
     (folder / "customers.csv").write_text("customer_id,segment\n" + "".join(f"C{c},{'a' if c % 2 else 'b'}\n" for c in range(40)))
     (folder / "events.csv").write_text("event_id,customer_id,ts,touchpoint_id\n" + "".join(
         f"{r['event_id']},{r['customer_id']},{r['ts']:%Y-%m-%d %H:%M:%S},{r['touchpoint_id']}\n" for r in rows))
-    yield folder
-    for store in _STORES.values():
-        store.close()
-    _STORES.clear()
+    return folder
 
 
-def store_for(engine: str, files, tmp_path_factory) -> Store:
-    if engine not in _STORES:
-        store = loaded_store(engine, files, ("customers", "events"), tmp_path_factory.mktemp(f"journey-paths-{engine}"))
-        _STORES[engine] = store
-    return _STORES[engine]
+@pytest.fixture(scope="module")
+def stores(files, tmp_path_factory):
+    with stores_per_engine(files, ("customers", "events"), tmp_path_factory, "journey-paths") as get:
+        yield get
 
 
 def figures(store: Store) -> dict[str, pd.DataFrame]:
@@ -64,8 +57,8 @@ def figures(store: Store) -> dict[str, pd.DataFrame]:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_steps_paths_and_sankey_agree_with_duckdb(engine, files, tmp_path_factory):
-    reference = figures(store_for("duckdb", files, tmp_path_factory))
-    got = figures(store_for(engine, files, tmp_path_factory))
+def test_steps_paths_and_sankey_agree_with_duckdb(engine, stores):
+    reference = figures(stores("duckdb"))
+    got = figures(stores(engine))
     for name, frame in reference.items():
         pd.testing.assert_frame_equal(got[name], frame, check_dtype=False, rtol=1e-9, obj=name)
