@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from cxlens.ingest import LoadReport, Mapping
-    from cxlens.model.config import PrivacyConfig
+    from cxlens.model.config import PrivacyConfig, ValueConfig
     from cxlens.model.journey import JourneyMap
     from cxlens.privacy import Pseudonymiser
     from cxlens.store import Store
@@ -94,6 +94,14 @@ class Workspace:
     redact_comments: bool = True  # [privacy] redact_comments: identifiers in free text replaced at load
     external_tables: dict[str, dict] = field(default_factory=dict)
     privacy: "PrivacyConfig | None" = None  # `[privacy]` of cxlens.toml; None: the defaults
+    value: "ValueConfig | None" = None  # `[value]` of cxlens.toml; None: the defaults
+
+    @property
+    def value_config(self) -> "ValueConfig":
+        """`[value]` of cxlens.toml (the defaults when the file has none): money per upgrade and referral, currency."""
+        from cxlens.model.config import ValueConfig
+
+        return self.value or ValueConfig()
 
     @property
     def journey_path(self) -> Path:
@@ -116,7 +124,8 @@ class Workspace:
         config = read_config(path, WorkspaceConfig)
         return cls(root=root, store_url=_resolve_url(config.store.url, root), min_n=config.metrics.min_n,
                    min_group=config.privacy.min_group, redact_comments=config.privacy.redact_comments,
-                   external_tables=config.external_tables(), privacy=config.privacy)
+                   external_tables=config.external_tables(), privacy=config.privacy,
+                   value=config.value)
 
     @classmethod
     def create(cls, root: str | Path, store_url: str | None = None, force: bool = False) -> "Workspace":

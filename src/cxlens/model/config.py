@@ -132,6 +132,20 @@ class PrivacyConfig(BaseModel):
                                       description="table -> how long rows are kept, e.g. {events = \"24 months\"}")
 
 
+class ValueConfig(BaseModel):
+    """`[value]` of cxlens.toml: what the value analyses count in money and how long an answer speaks for
+    (see docs/value.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    currency: str = Field(default="EUR", min_length=1, description="currency of revenue and cost_to_serve, for display")
+    upgrade_value: float = Field(default=0.0, ge=0, description="money one upgrade is worth (0: upgrades counted, "
+                                                               "not valued)")
+    referral_value: float = Field(default=0.0, ge=0, description="money one referral is worth (0: counted, not valued)")
+    answer_months: int = Field(default=2, ge=1, le=24, description="months after the answer month that an NPS answer "
+                                                                   "describes the customer (their group in survival)")
+
+
 class WorkspaceConfig(BaseModel):
     """The whole of cxlens.toml."""
 
@@ -140,6 +154,7 @@ class WorkspaceConfig(BaseModel):
     store: StoreConfig = Field(default_factory=StoreConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
+    value: ValueConfig = Field(default_factory=ValueConfig)
     tables: ExternalTables = Field(default_factory=ExternalTables)  # type: ignore[valid-type]
 
     def external_tables(self) -> dict[str, dict]:

@@ -1,0 +1,9 @@
+"""Value linkage: what experience is worth, what drives it, where to invest first, who is about to leave.
+
+The CX leaders' recipe (issue 19): a customer-level dataset of past survey answers joined to the months of
+behaviour that follow them (`dataset`), outcomes by satisfaction group and segment (`groups`), retention
+curves and a Cox model of churn (`survival`), the money value of moving customers between NPS groups
+(`scenario`), the year-over-year trend of that link (`trend`), key drivers (`drivers`), churn risk
+(`risk`) and a roadmap of early wins (`roadmap`). The engine builds the customer-month and per-answer rows;
+models are fitted on that customer-level frame in Python.
+"""
