@@ -1,0 +1,157 @@
+"""Survival statistics against R survival's published figures, brute force and hand computations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxlens.stats.kaplan_meier import kaplan_meier
+from cxlens.stats.survival import cox_time_varying, proportional_hazards_test
+
+ROSSI = Path(__file__).parents[2] / "data" / "rossi.csv"
+COLS = ["fin", "age", "race", "wexp", "mar", "paro", "prio"]
+
+
+@pytest.fixture(scope="module")
+def rossi():
+    return pd.read_csv(ROSSI)
+
+
+def fit(d, cols, **kw):
+    return cox_time_varying(np.zeros(len(d)), d.week, d.arrest, d[cols].to_numpy(float), names=cols, **kw)
+
+
+def test_rossi_cox_matches_r_coxph_published_figures(rossi):
+    # Fox & Weisberg, "Cox Proportional-Hazards Regression for Survival Data in R" (appendix to An R Companion
+    # to Applied Regression, 2nd ed., 2011), summary(mod.allison): coef, se(coef), z; likelihood ratio test 33.27
+    # on 7 df. Coefficients to 7 places as printed by R for the same file (lifelines' test suite).
+    f = fit(rossi, COLS)
+    assert f.coef == pytest.approx([-0.3794222, -0.0574377, 0.3138998, -0.1497957, -0.4337039, -0.0848711, 0.0914971], abs=1e-6)
+    assert f.se == pytest.approx([0.19138, 0.02200, 0.30799, 0.21222, 0.38187, 0.19576, 0.02865], abs=6e-6)
+    assert f.coef / f.se == pytest.approx([-1.983, -2.611, 1.019, -0.706, -1.136, -0.434, 3.194], abs=6e-4)
+    null = cox_time_varying(np.zeros(len(rossi)), rossi.week, rossi.arrest, rossi[COLS].to_numpy(float), max_iter=0)
+    assert 2 * (f.log_likelihood - null.log_likelihood) == pytest.approx(33.27, abs=0.005)
+
+
+def test_rossi_ph_test_matches_r_cox_zph_published_table(rossi):
+    # Fox & Weisberg (2011) appendix, cox.zph(mod.allison.4) for Surv(week, arrest) ~ fin + age + prio
+    # (survival 2.x, transform 'km'): rho / chisq / p per covariate and GLOBAL 7.13046 on 3 df, p 0.0679.
+    cols = ["fin", "age", "prio"]
+    f = fit(rossi, cols)
+    z = proportional_hazards_test(np.zeros(len(rossi)), rossi.week, rossi.arrest, rossi[cols].to_numpy(float), f)
+    assert z.rho == pytest.approx([-0.00657, -0.20976, -0.08004], abs=6e-6)
+    assert z.chisq == pytest.approx([0.00507, 6.54147, 0.77288], abs=6e-6)
+    assert z.p_value == pytest.approx([0.9433, 0.0105, 0.3793], abs=6e-5)
+    assert z.global_chisq == pytest.approx(7.13046, abs=6e-6)
+    assert z.global_p == pytest.approx(0.0679, abs=6e-5)
+
+
+def test_ph_test_matches_r_cox_zph_on_a_small_censored_set():
+    # R: cox.zph(coxph(Surv(T, E) ~ var1), transform='km') -> chisq 1.013802 (recorded in lifelines'
+    # test_statistics.py, test_proportional_hazard_test_with_kmf_with_some_censorship).
+    var1 = np.array([0.209325, 0.693919, 0.443804, 0.065636, 0.386294])
+    T = np.array([5.269797, 6.601666, 7.335846, 11.684092, 12.678458])
+    E = np.array([1, 1, 1, 0, 1])
+    f = cox_time_varying(np.zeros(5), T, E, var1)
+    assert proportional_hazards_test(np.zeros(5), T, E, var1, f).chisq[0] == pytest.approx(1.013802, rel=1e-4)
+    E = np.ones(5)
+    f = cox_time_varying(np.zeros(5), T, E, var1)
+    assert proportional_hazards_test(np.zeros(5), T, E, var1, f).chisq[0] == pytest.approx(0.00971, rel=1e-3)
+
+
+def test_cluster_robust_se_matches_r_coxph_cluster():
+    # R: coxph(Surv(T, E) ~ var1 + var2 + cluster(id)) -> robust se 5.9752, 4.0683 (lifelines' test_cluster_option)
+    var1 = [1, 1, 2, 2, 2]
+    var2 = [0.184677, 0.071893, 1.364646, 0.098375, 1.663092]
+    T = [7.335846, 5.269797, 11.684092, 12.678458, 6.601666]
+    f = cox_time_varying(np.zeros(5), T, np.ones(5), np.column_stack([var1, var2]), clusters=[1, 1, 2, 3, 4])
+    assert f.se == pytest.approx([5.9752, 4.0683], abs=1e-3)
+    assert f.clusters == 4
+
+
+def test_cluster_robust_se_with_strata_matches_r():
+    # R: coxph(Surv(T, E) ~ strata(strata) + var + cluster(id)) -> robust se 0.643 (lifelines' test_cluster_option_with_strata)
+    var = [0.184677, 0.071893, 1.364646, 0.098375, 1.663092]
+    T = [5.269797, 6.601666, 7.335846, 11.684092, 12.678458]
+    f = cox_time_varying(np.zeros(5), T, np.ones(5), var, strata=[1, 1, 2, 2, 2], clusters=[1, 1, 2, 3, 4])
+    assert f.se[0] == pytest.approx(0.643, abs=5e-4)
+
+
+def clustered_months(seed: int = 5, n: int = 160):
+    """Customer-months (ties in months, late entry) of households of 4 customers sharing a covariate and a frailty."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n):
+        if i % 4 == 0:
+            x1, frail = float(rng.random() < 0.5), rng.gamma(1.0, 1.0)
+        entry = int(rng.integers(0, 3))
+        for t in range(entry, 18):
+            x2 = float(rng.normal())
+            event = rng.random() < 0.05 * frail * np.exp(0.6 * x1 + 0.3 * x2)
+            rows.append((t, t + 1, event, x1, x2, i // 4))
+            if event:
+                break
+    return np.array(rows, float)
+
+
+def test_cluster_robust_variance_approximates_the_leave_one_cluster_out_jackknife():
+    d = clustered_months()
+    f = cox_time_varying(d[:, 0], d[:, 1], d[:, 2], d[:, 3:5], clusters=d[:, 5])
+    ids = np.unique(d[:, 5])
+    loo = np.array([cox_time_varying(d[d[:, 5] != c, 0], d[d[:, 5] != c, 1], d[d[:, 5] != c, 2], d[d[:, 5] != c, 3:5]).coef
+                    for c in ids])
+    jack = (len(ids) - 1) / len(ids) * ((loo - loo.mean(axis=0)) ** 2).sum(axis=0)  # Efron & Tibshirani 1993, eq. 11.5
+    # the sandwich is the one-step (infinitesimal) jackknife: equal to first order, a few per cent apart here
+    assert f.se == pytest.approx(np.sqrt(jack), rel=0.08)
+    assert f.naive_se[0] < 0.8 * np.sqrt(jack[0])  # the shared frailty makes the clustering matter for x1
+
+
+def test_score_residuals_sum_to_the_score_zero_at_the_maximum():
+    d = clustered_months(seed=9, n=60)
+    f = cox_time_varying(d[:, 0], d[:, 1], d[:, 2], d[:, 3:5], clusters=d[:, 5])
+    from cxlens.stats.survival import _risk_groups, score_residuals
+    U = score_residuals(f.coef, d[:, 3:5], _risk_groups(d[:, 0], d[:, 1], d[:, 2].astype(bool), np.zeros(len(d))))
+    assert U.sum(axis=0) == pytest.approx([0, 0], abs=1e-7)
+
+
+def test_collinear_and_constant_covariates_are_refused_by_name(rossi):
+    d = rossi.assign(twice_age=2 * rossi.age + 1, one=1.0)
+    with pytest.raises(ValueError, match=r"\['age', 'twice_age'\] are collinear"):
+        fit(d, ["fin", "age", "twice_age"])
+    with pytest.raises(ValueError, match=r"\['one'\] is constant"):
+        fit(d, ["fin", "one"])
+
+
+def test_kaplan_meier_with_late_entry_matches_r_survfit():
+    # R: survfit(Surv(entry, T, E) ~ 1) with entry 1,2,4,0,0, T 2,10,5,4,3, all events -> 0.667, 0.444, 0.222,
+    # 0.111, 0 at 2, 3, 4, 5, 10 (lifelines' test_late_entry_with_against_R)
+    km = kaplan_meier([2, 10, 5, 4, 3], [1] * 5, entry=[1, 2, 4, 0, 0])
+    assert km.time.tolist() == [2, 3, 4, 5, 10]
+    assert km.at_risk.tolist() == [3, 3, 2, 2, 1]
+    assert km.survival == pytest.approx([2 / 3, 4 / 9, 2 / 9, 1 / 9, 0])
+
+
+def test_kaplan_meier_log_log_interval_matches_r_survfit():
+    # R: survfit(Surv(time, event) ~ 1, conf.type='log-log') on the control arm of lifelines' g3 data
+    # (times 34, 32, 9, 19 events; 50, 48 censored): lower 0.2731 0.1946 0.1109 0.0461, upper 0.975 0.904 0.804 0.676
+    km = kaplan_meier([34, 32, 9, 19, 50, 48], [1, 1, 1, 1, 0, 0])
+    at = np.searchsorted(km.time, [9, 19, 32, 34])
+    assert km.survival[at] == pytest.approx([5 / 6, 4 / 6, 3 / 6, 2 / 6])
+    assert km.lower[at] == pytest.approx([0.2731, 0.1946, 0.1109, 0.0461], abs=6e-5)
+    assert km.upper[at] == pytest.approx([0.975, 0.904, 0.804, 0.676], abs=6e-4)
+
+
+def test_kaplan_meier_greenwood_matches_hand_computation():
+    # exits 1 1 2 3 3 4, events 1 0 1 1 0 1, entries 0 0 0 1 2 0
+    km = kaplan_meier([1, 1, 2, 3, 3, 4], [1, 0, 1, 1, 0, 1], entry=[0, 0, 0, 1, 2, 0])
+    # at t=1: 4 at risk (entries 1 and 2 not yet), 1 event -> 3/4; t=2: 3 at risk (2 left at 1, entry-1 row joins)
+    # -> 3/4 * 2/3; t=3: 3 at risk (entry 2 joins) 1 event -> *2/3; t=4: 1 at risk, 1 event -> 0
+    assert km.at_risk.tolist() == [4, 3, 3, 1]
+    s = np.array([3 / 4, 1 / 2, 1 / 3, 0])
+    assert km.survival == pytest.approx(s)
+    gw = np.cumsum([1 / (4 * 3), 1 / (3 * 2), 1 / (3 * 2)])
+    assert km.se[:3] == pytest.approx(s[:3] * np.sqrt(gw))
+    assert km.censored.tolist() == [1, 0, 1, 0]
