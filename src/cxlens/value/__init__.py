@@ -7,3 +7,5 @@ curves and a Cox model of churn (`survival`), the money value of moving customer
 (`risk`) and a roadmap of early wins (`roadmap`). The engine builds the customer-month and per-answer rows;
 models are fitted on that customer-level frame in Python.
 """
+
+from cxlens.value.dataset import answers, answers_frame, customer_month_frame, customer_months
