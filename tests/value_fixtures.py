@@ -185,3 +185,24 @@ def brute_answers(folder: Path, horizons=(12, 24)) -> pd.DataFrame:
                         **{f"{n}_{h}": float(f[n].fillna(0).sum()) for n in ("revenue", "cost_to_serve", "upgrades", "referrals")}})
         rows.append(row)
     return pd.DataFrame(rows).astype({"tenure": "Int64"})
+
+
+def brute_history(folder: Path) -> pd.DataFrame:
+    """`dataset`'s history columns per relationship answer (response_id index), from the definitions."""
+    d = _read(folder)
+    r = d["responses"][d["responses"].aspect.isna()]
+    nps = _relationship(d)
+    nps["am"] = nps.ts.map(_mi)
+    rows = {}
+    for a in nps.itertuples():
+        mine = nps[nps.customer_id == a.customer_id].sort_values(["ts", "response_id"])
+        row = {}
+        for metric in ("csat", "ces"):
+            before = r[(r.customer_id == a.customer_id) & (r.metric == metric) & (r.ts <= a.ts)].sort_values(["ts", "response_id"])
+            row[f"{metric}_latest"] = before.score.iloc[-1] if len(before) else np.nan
+        x, y = (mine.am - mine.am.min()) / 12.0, mine.score.astype(float)
+        row["customer_answers"] = len(mine)
+        row["customer_latest_group"] = _group(mine.score.iloc[-1])
+        row["nps_trend_per_year"] = np.polyfit(x, y, 1)[0] if x.nunique() > 1 else np.nan
+        rows[a.response_id] = row
+    return pd.DataFrame.from_dict(rows, orient="index")

@@ -8,4 +8,4 @@ curves and a Cox model of churn (`survival`), the money value of moving customer
 models are fitted on that customer-level frame in Python.
 """
 
-from cxlens.value.dataset import answers, answers_frame, customer_month_frame, customer_months
+from cxlens.value.dataset import answers, answers_frame, customer_month_frame, customer_months, dataset, write_dataset

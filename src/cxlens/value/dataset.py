@@ -49,6 +49,7 @@ OUTCOMES = ("revenue", "cost_to_serve", "upgrades", "referrals")
 MONTH_COLUMNS = ("customer_id", "month", "m", "year", "tenure", "segment", "plan", "region", "churned", *OUTCOMES,
                  "nps_score", "nps_group", "nps_age", "last_nps_score", "last_nps_group", "last_nps_age",
                  "csat_3m", "ces_3m", "tickets_3m", "unresolved_3m")
+HISTORY_COLUMNS = ("csat_latest", "ces_latest", "customer_answers", "customer_latest_group", "nps_trend_per_year")
 ANSWER_COLUMNS = ("customer_id", "response_id", "ts", "m", "year", "score", "group", "segment", "plan", "region", "tenure")
 
 
@@ -300,3 +301,67 @@ def _typed_answers(df: pd.DataFrame, hs: Sequence[int]) -> pd.DataFrame:
     df["ts"] = pd.to_datetime(df["ts"])
     df["group"] = df["group"].astype(object)
     return df.sort_values(["customer_id", "ts", "response_id"], kind="stable").reset_index(drop=True)[list(answer_columns(hs))]
+
+
+def _latest_before(store, metric: str, a: ir.Table) -> ir.Table:
+    """`a` (answers with response_id, customer_id, ts) with `_v`: the customer's latest overall `metric` answer
+    dated at or before the answer's ts (null when none)."""
+    r = overall_answers(store.table("responses"))
+    r = r.filter(r.metric == metric)
+    w = ibis.window(group_by=[r.customer_id, r.ts], order_by=[ibis.desc(r.response_id)])
+    r = r.mutate(_rn=ibis.row_number().over(w))
+    r = r.filter(r._rn == 0)
+    r = r.select(_cid=r.customer_id, _ts=r.ts, _v=r.score.cast("float64"),
+                 _next=r.ts.lead().over(ibis.window(group_by=r.customer_id, order_by=r.ts)))
+    j = a.left_join(r, [a.customer_id == r._cid, r._ts <= a.ts, r._next.isnull() | (a.ts < r._next)])
+    return j.select(response_id=a.response_id, _v=r._v)
+
+
+def history(store, scope: Scope = Scope(), *, touchpoint: str | None = None) -> ir.Table:
+    """Per relationship answer in scope (response_id): csat_latest, ces_latest (the customer's latest CSAT and CES
+    answers at or before it: what was known then), customer_answers (the customer's relationship answers in
+    scope), customer_latest_group (the group of their latest one) and nps_trend_per_year (the least-squares
+    slope of their scores on time in years, null with answers in fewer than two months)."""
+    a = scoped_answers(store, scope, touchpoint=touchpoint).select("response_id", "customer_id", "ts", "m", "score")
+    csat = _latest_before(store, "csat", a).rename(_csat_rid="response_id", _csat="_v")
+    ces = _latest_before(store, "ces", a).rename(_ces_rid="response_id", _ces="_v")
+    last = ibis.window(group_by=a.customer_id, order_by=[ibis.desc(a.ts), ibis.desc(a.response_id)])
+    a = a.mutate(_rn=ibis.row_number().over(last), _m0=a.m.min().over(ibis.window(group_by=a.customer_id)))
+    x = (a.m - a._m0).cast("float64") / 12.0  # years since the customer's first answer (month resolution)
+    per = a.group_by(a.customer_id.name("_cid")).aggregate(
+        _n=a.count(), _sx=x.sum(), _sy=a.score.sum(), _sxy=(x * a.score).sum(), _sxx=(x * x).sum(),
+        _latest=ibis.ifelse(a._rn == 0, a.score, ibis.null("float64")).max())
+    # Least-squares slope from sums: (nΣxy − ΣxΣy) / (nΣx² − (Σx)²) (e.g. Draper & Smith 1998, eq. 1.2.9).
+    den = per._n * per._sxx - per._sx * per._sx
+    per = per.mutate(_slope=ibis.ifelse(den > 1e-9, (per._n * per._sxy - per._sx * per._sy) / den, ibis.null("float64")))
+    j = a.left_join(per, a.customer_id == per._cid)
+    j = j.left_join(csat, a.response_id == csat._csat_rid).left_join(ces, a.response_id == ces._ces_rid)
+    return j.select(response_id=a.response_id, csat_latest=csat._csat, ces_latest=ces._ces, customer_answers=per._n.cast("int64"),
+                    customer_latest_group=nps_group(per._latest), nps_trend_per_year=per._slope)
+
+
+def dataset(store, scope: Scope = Scope(), *, horizons: Sequence[int] = HORIZONS, touchpoint: str | None = None) -> pd.DataFrame:
+    """The customer-level dataset: one row per relationship-NPS answer, `answers_frame`'s columns followed by the
+    customer's survey history (see `history`): the table to export (`write_dataset`) or to model on."""
+    hs = _check_horizons(horizons)
+    a = answers(store, scope, horizons=hs, touchpoint=touchpoint)
+    h = history(store, scope, touchpoint=touchpoint)
+    h = h.rename(_rid="response_id")
+    j = a.left_join(h, a.response_id == h._rid).drop("_rid")
+    df = j.to_pandas()
+    out = _typed_answers(df, hs).join(
+        df.set_index("response_id")[list(HISTORY_COLUMNS)], on="response_id")
+    out = out.astype({"csat_latest": "float64", "ces_latest": "float64", "customer_answers": "int64",
+                      "nps_trend_per_year": "float64"})
+    out["customer_latest_group"] = out["customer_latest_group"].astype(object)
+    return out
+
+
+def write_dataset(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write `frame` (from `dataset`) to a Parquet file at `path` (parent folders created); returns the path."""
+    path = Path(path)
+    if path.suffix.lower() != ".parquet":
+        raise UsageError("out", str(path), message=f"{path}: the dataset is written as Parquet; name the file *.parquet")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_parquet(path, index=False)
+    return path

@@ -9,14 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from value_fixtures import brute_answers, brute_months, write_value_files
+from value_fixtures import brute_answers, brute_history, brute_months, write_value_files
 
 from cxlens.errors import UsageError
 from cxlens.ingest import load, sync_journey
 from cxlens.model.journey import read_journey
 from cxlens.query import Scope
 from cxlens.store import Store
-from cxlens.value.dataset import answer_columns, answers_frame, customer_month_frame, MONTH_COLUMNS
+from cxlens.value.dataset import (HISTORY_COLUMNS, MONTH_COLUMNS, answer_columns, answers_frame, customer_month_frame, dataset,
+                                  write_dataset)
 
 
 @pytest.fixture(scope="module")
@@ -105,3 +106,21 @@ def test_touchpoint_option_and_unknown_touchpoint(store):
         customer_month_frame(store, answer_months=0)
     with pytest.raises(UsageError, match="filters"):
         customer_month_frame(store, Scope.parse(filters=["touchpoint=shop"]))
+
+
+def test_dataset_adds_the_customers_survey_history(store, files, tmp_path):
+    got = dataset(store, horizons=(12,))
+    assert list(got.columns) == [*answer_columns((12,)), *HISTORY_COLUMNS]
+    pd.testing.assert_frame_equal(got[list(answer_columns((12,)))], answers_frame(store, horizons=(12,)))
+    want = brute_history(files).loc[got.response_id]
+    for col in HISTORY_COLUMNS:
+        np.testing.assert_array_equal(got[col].isna(), want[col].isna(), err_msg=col)
+        if col == "customer_latest_group":
+            assert (got[col].fillna("-").to_numpy() == want[col].fillna("-").to_numpy()).all()
+        else:
+            np.testing.assert_allclose(got[col].to_numpy(float), want[col].to_numpy(float), rtol=1e-9, err_msg=col)
+    assert got.csat_latest.notna().any() and got.csat_latest.isna().any() and got.nps_trend_per_year.notna().any()
+    path = write_dataset(got, tmp_path / "out" / "value.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(path), got, check_dtype=False)
+    with pytest.raises(UsageError, match="Parquet"):
+        write_dataset(got, tmp_path / "value.csv")

@@ -1,0 +1,53 @@
+"""The value dataset (customer-month and per-answer frames, the survey history) is the same on Spark and
+PostgreSQL as on DuckDB, and on DuckDB it matches the brute-force computation.
+
+One small seeded store per engine (tests/value_fixtures.py: churn months, an answer in the churn month, rows after
+a churn, censored follow-up, NPS elsewhere and aspect answers, unresolved tickets), loaded through `load`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from engine_fixtures import stores_per_engine
+from value_fixtures import brute_answers, write_value_files
+
+from cxlens.query import Scope
+from cxlens.value.dataset import answers_frame, customer_month_frame, dataset
+
+OTHER_ENGINES = [pytest.param("spark", marks=pytest.mark.spark), pytest.param("postgres", marks=pytest.mark.postgres)]
+SCOPE = Scope.parse(since="2024-02-01", filters=["plan=x"])
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("value-dataset-files")
+    write_value_files(folder, seed=8, customers=30)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def stores(files, tmp_path_factory):
+    with stores_per_engine(files, ("customers", "outcomes", "responses", "tickets"), tmp_path_factory, "value-dataset") as get:
+        yield get
+
+
+def test_duckdb_answers_match_brute_force(stores, files):
+    got = answers_frame(stores("duckdb"), horizons=(3, 12))
+    want = brute_answers(files, (3, 12)).sort_values(["customer_id", "ts", "response_id"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, want[list(got.columns)], check_dtype=False)
+
+
+@pytest.mark.parametrize("engine", OTHER_ENGINES)
+def test_customer_month_frame_is_the_same_on_every_engine(stores, engine):
+    for scope in (Scope(), SCOPE):
+        pd.testing.assert_frame_equal(customer_month_frame(stores(engine), scope), customer_month_frame(stores("duckdb"), scope),
+                                      check_dtype=False)
+
+
+@pytest.mark.parametrize("engine", OTHER_ENGINES)
+def test_dataset_is_the_same_on_every_engine(stores, engine):
+    got, want = dataset(stores(engine), SCOPE, horizons=(3, 12)), dataset(stores("duckdb"), SCOPE, horizons=(3, 12))
+    assert len(want) > 10
+    pd.testing.assert_frame_equal(got, want, check_dtype=False)
