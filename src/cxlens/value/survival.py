@@ -1,0 +1,201 @@
+"""Survival: retention curves by NPS group and a Cox model of churn on the group of the latest answer.
+
+Both read the customer-month frame (`dataset.customer_month_frame`): one row per customer x month at risk,
+the interval (tenure, tenure + 1] on the tenure time scale, so customers already on the books when the data
+starts enter late (left truncation) instead of being counted from signup. The NPS group is time-varying:
+`nps_group` is the group of the customer's latest relationship answer of the `answer_months` months before
+the month; months without one are left out of the group's curve and of the model (and counted in a note).
+
+- `retention_curves`: Kaplan-Meier by tenure month per group (and segment), Greenwood log-log intervals.
+- `churn_hazards`: Cox hazard ratios of detractors and passives against promoters, strata segment x plan
+  (a baseline hazard per combination rather than covariates: no shape is imposed on either), time scale
+  tenure, cluster-robust (by customer) intervals; `by_year=True` gives one hazard ratio per calendar year
+  (group x year, strata also by year). The proportional-hazards test (Grambsch & Therneau) is reported; when
+  a group's effect changes with tenure the model is refitted with the effect split at the median tenure of
+  the churn events, and a note says how to read the average.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats as sps
+
+from cxlens.errors import AnalysisError, UsageError
+from cxlens.stats.intervals import z_value
+from cxlens.stats.kaplan_meier import kaplan_meier
+from cxlens.stats.survival import CoxResult, cox_time_varying, proportional_hazards_test
+
+GROUPS = ("detractor", "passive", "promoter")
+REFERENCE = "promoter"
+COMPARED = ("detractor", "passive")
+CURVE_BY = ("nps_group", "segment", "plan", "region")
+CURVE_COLUMNS = ("tenure", "at_risk", "events", "survival", "ci_low", "ci_high", "customers")
+HAZARD_COLUMNS = ("group", "hazard_ratio", "ci_low", "ci_high", "p_value", "customers", "events")
+NEEDED = ("customer_id", "tenure", "churned", "nps_group", "segment", "plan", "year")
+PH_ALPHA = 0.05
+
+
+def _check(frame: pd.DataFrame, needed: Sequence[str] = NEEDED) -> None:
+    missing = [c for c in needed if c not in frame.columns]
+    if missing:
+        raise UsageError("frame", sorted(missing), message=f"the customer-month frame lacks columns {missing}: "
+                         "build it with cxlens.value.dataset.customer_month_frame")
+
+
+def _answered(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """Rows with a recent answer, and the note counting the ones left out."""
+    has = frame.nps_group.notna()
+    left = frame[~has]
+    note = (f"{len(left):,} customer-months ({left.customer_id.nunique():,} customers) without a relationship-NPS answer "
+            f"in the months before were left out; {int(has.sum()):,} customer-months of "
+            f"{frame.customer_id[has].nunique():,} customers used")
+    return frame[has], note
+
+
+def retention_curves(frame: pd.DataFrame, by: Sequence[str] = ("nps_group",), level: float = 0.95) -> pd.DataFrame:
+    """Kaplan-Meier retention by tenure month for each combination of `by` (nps_group, segment, plan, region).
+
+    Returns one row per group and tenure month t (the end of month t of the relationship): at_risk (customers
+    in the group at risk in that month), events (churned in it), survival S(t) with its log-log interval
+    (ci_low, ci_high) and customers (distinct customers ever in the group). A customer whose answer changes
+    group moves between curves: each curve is the retention of customer-months spent in that group.
+    """
+    by = tuple(by)
+    bad = [b for b in by if b not in CURVE_BY]
+    if not by or bad:
+        raise UsageError("by", list(by), list(CURVE_BY), message=f"retention curves are split by some of {', '.join(CURVE_BY)}")
+    _check(frame, ("customer_id", "tenure", "churned", *by))
+    data, note = _answered(frame) if "nps_group" in by else (frame, "")
+    parts = []
+    for key, g in data.groupby(list(by), sort=True):
+        km = kaplan_meier(g.tenure.to_numpy(float) + 1, g.churned.to_numpy(bool), entry=g.tenure.to_numpy(float), level=level)
+        part = pd.DataFrame({"tenure": km.time.astype(int), "at_risk": km.at_risk, "events": km.events,
+                             "survival": km.survival, "ci_low": km.lower, "ci_high": km.upper,
+                             "customers": g.customer_id.nunique()})
+        parts.append(part.assign(**dict(zip(by, key if isinstance(key, tuple) else (key,)))))
+    cols = [*by, *CURVE_COLUMNS]
+    out = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
+    if "nps_group" in by:
+        out = out.sort_values([*by, "tenure"], key=_group_order, kind="stable").reset_index(drop=True)
+    out.attrs["notes"] = [n for n in (note, "Kaplan-Meier by tenure month with late entry; 95% log-log (Kalbfleisch & "
+                                      "Prentice) intervals with Greenwood's variance (R's survfit default is 'log').") if n]
+    return out
+
+
+def _group_order(col: pd.Series) -> pd.Series:
+    return col.map({g: i for i, g in enumerate(GROUPS)}) if col.name == "nps_group" else col
+
+
+def churn_hazards(frame: pd.DataFrame, *, by_year: bool = False, level: float = 0.95) -> pd.DataFrame:
+    """Hazard ratios of churn for detractors and passives against promoters (the reference row has 1).
+
+    Cox model on the customer-months with a recent answer: time scale tenure months (late entry), strata
+    segment x plan (x calendar year with `by_year`), standard errors clustered by customer (Lin & Wei).
+    `by_year=True`: one hazard ratio per group and calendar year (group x year columns). Columns: group,
+    [year], hazard_ratio, ci_low, ci_high, p_value, customers, events. attrs: `notes` (plain sentences, the
+    proportional-hazards verdict among them), `ph_test` (per covariate chi-square and p, global), `split`
+    (hazard ratios before/after the median churn tenure, only when the PH test fails), `change` (by_year: the
+    ratio of the last to the first year's detractor hazard ratio with its interval).
+    """
+    _check(frame)
+    data, note = _answered(frame)
+    present = [g for g in GROUPS if (data.nps_group == g).any()]
+    if REFERENCE not in present or len(present) < 2:
+        raise AnalysisError(f"churn hazards need promoters and at least one other NPS group among the answered "
+                            f"customer-months; found {present or 'none'}")
+    data = data.reset_index(drop=True)
+    years = sorted(data.year.unique()) if by_year else [None]
+    strata = data.segment.astype(str) + "|" + data.plan.astype(str) + ("|" + data.year.astype(str) if by_year else "")
+    columns, rows = [], []
+    for year in years:
+        in_year = np.ones(len(data), bool) if year is None else (data.year == year).to_numpy()
+        for group in [g for g in COMPARED if g in present]:
+            x = ((data.nps_group == group).to_numpy() & in_year).astype(float)
+            if x.sum() == 0:
+                continue
+            columns.append((group, year, x))
+    names = [f"{g}" if y is None else f"{g}:{y}" for g, y, _ in columns]
+    X = np.column_stack([x for _, _, x in columns])
+    start, stop, event = data.tenure.to_numpy(float), data.tenure.to_numpy(float) + 1, data.churned.to_numpy(bool)
+    fit = _fit(start, stop, event, X, strata.to_numpy(), names, data.customer_id.to_numpy(), level)
+    for i, (group, year, x) in enumerate(columns):
+        rows.append(_row(group, year, fit.hazard_ratio[i], fit.lower[i], fit.upper[i], fit.p_value[i], data, x > 0))
+    for year in years:
+        in_year = np.ones(len(data), bool) if year is None else (data.year == year).to_numpy()
+        rows.append(_row(REFERENCE, year, 1.0, np.nan, np.nan, np.nan, data, in_year & (data.nps_group == REFERENCE).to_numpy()))
+    out = pd.DataFrame(rows)
+    out = out.sort_values(["year", "group"] if by_year else ["group"], key=_by_group, kind="stable").reset_index(drop=True)
+    if not by_year:
+        out = out.drop(columns="year")
+    ph = proportional_hazards_test(start, stop, event, X, fit, strata=strata.to_numpy(), transform="km")
+    notes = [note, f"Cox model: time scale tenure months (late entry), strata segment x plan{' x year' if by_year else ''}, "
+             f"reference promoters; 95% intervals cluster-robust by customer ({fit.clusters:,} customers, "
+             f"{int(event.sum()):,} churn events)."]
+    out.attrs["ph_test"] = {"transform": ph.transform, "covariates": dict(zip(names, map(float, ph.chisq))),
+                            "p_values": dict(zip(names, map(float, ph.p_value))),
+                            "global_chisq": ph.global_chisq, "global_df": ph.global_df, "global_p": ph.global_p}
+    # the global test decides (one test, so no false alarm from testing each covariate); the note names the covariates
+    failing = [(n, p) for n, p in zip(names, ph.p_value) if p < PH_ALPHA] if ph.global_p < PH_ALPHA else []
+    if ph.global_p < PH_ALPHA and not failing:
+        failing = [(names[int(np.argmin(ph.p_value))], float(np.min(ph.p_value)))]
+    if failing:
+        for name, p in failing:
+            notes.append(f"the {name.replace(':', ' ')} effect changes with tenure (p={p:.3g}): read the HR as an average; "
+                         "split by year/tenure (see the split by tenure)")
+        out.attrs["split"] = _split_by_tenure(data, start, stop, event, columns, strata.to_numpy(), level)
+    else:
+        notes.append(f"proportional hazards hold (Grambsch-Therneau global p={ph.global_p:.3g})")
+    if by_year and len(years) > 1:
+        out.attrs["change"] = _change(fit, names, years[0], years[-1], level)
+    out.attrs["notes"] = notes
+    return out[[c for c in ("group", "year", *HAZARD_COLUMNS[1:]) if c in out.columns]]
+
+
+def _by_group(col: pd.Series) -> pd.Series:
+    return col.map({g: i for i, g in enumerate(GROUPS)}) if col.name == "group" else col
+
+
+def _fit(start, stop, event, X, strata, names, clusters, level) -> CoxResult:
+    try:
+        return cox_time_varying(start, stop, event, X, strata=strata, names=names, level=level, clusters=clusters)
+    except ValueError as exc:
+        raise AnalysisError(f"the churn model cannot be fitted: {exc}") from None
+
+
+def _row(group, year, hr, lo, hi, p, data, mask) -> dict:
+    return {"group": group, "year": year, "hazard_ratio": float(hr), "ci_low": float(lo), "ci_high": float(hi),
+            "p_value": float(p), "customers": int(data.customer_id[mask].nunique()), "events": int(data.churned[mask].sum())}
+
+
+def _split_by_tenure(data, start, stop, event, columns, strata, level) -> pd.DataFrame:
+    """Refit with each group effect split at the median tenure of the churn events: early and late hazard ratios."""
+    cut = float(np.median(start[event]))
+    late = start > cut
+    cols, rows = [], []
+    for group, year, x in columns:
+        for band, mask in ((f"tenure <= {cut:g}", ~late), (f"tenure > {cut:g}", late)):
+            if (x * mask).sum() > 0 and event[(x * mask) > 0].any():
+                cols.append((group, year, band, x * mask))
+    names = [f"{g}:{b}" if y is None else f"{g}:{y}:{b}" for g, y, b, _ in cols]
+    fit = _fit(start, stop, event, np.column_stack([c[3] for c in cols]), strata, names, data.customer_id.to_numpy(), level)
+    for i, (group, year, band, x) in enumerate(cols):
+        row = _row(group, year, fit.hazard_ratio[i], fit.lower[i], fit.upper[i], fit.p_value[i], data, x > 0)
+        rows.append({"tenure_band": band, **row})
+    out = pd.DataFrame(rows)
+    return out.drop(columns="year") if out.year.isna().all() else out
+
+
+def _change(fit: CoxResult, names: list[str], first, last, level: float) -> dict:
+    """Ratio of the last to the first year's detractor hazard ratio, with its cluster-robust interval."""
+    try:
+        i, j = names.index(f"detractor:{first}"), names.index(f"detractor:{last}")
+    except ValueError:
+        return {}
+    diff = fit.coef[j] - fit.coef[i]
+    se = float(np.sqrt(fit.variance[i, i] + fit.variance[j, j] - 2 * fit.variance[i, j]))
+    z = z_value(level)
+    return {"from": int(first), "to": int(last), "ratio": float(np.exp(diff)), "ci_low": float(np.exp(diff - z * se)),
+            "ci_high": float(np.exp(diff + z * se)), "p_value": float(2 * sps.norm.sf(abs(diff / se)))}
