@@ -20,7 +20,8 @@ from engine_fixtures import make_url
 
 from cxlens import metrics
 from cxlens.metrics.gaps import consistency, delivery_gap, expectation_gap
-from cxlens.metrics.outcomes import csat_drivers, outcomes_by
+from cxlens.metrics.outcomes import outcomes_by
+from cxlens.value.drivers import csat_drivers
 from cxlens.metrics.scorecard import scorecard
 from cxlens.metrics.weighting import weighting_report
 from cxlens.query import Scope

@@ -151,7 +151,8 @@ def outcomes_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint,
                  min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
                  workspace: WorkspaceOpt = Path(".")) -> None:
     """Ticket outcomes: resolution, first-contact resolution, reopen rate, response and resolution times, backlog."""
-    from cxlens.metrics.outcomes import csat_drivers, outcomes_by
+    from cxlens.metrics.outcomes import outcomes_by
+    from cxlens.value.drivers import csat_drivers
 
     _no_weighting(weighted, "tickets")
     scope = parse_scope(by, period, since, until, filter)

@@ -7,11 +7,11 @@ PostgreSQL; the engine aggregates, NumPy/SciPy compute the statistics on the sma
 from cxlens.metrics.compare import compare_cells
 from cxlens.metrics.experience import ces_by, csat_by, nps_by
 from cxlens.metrics.gaps import consistency, delivery_gap, expectation_gap
-from cxlens.metrics.outcomes import csat_drivers, outcomes_by
+from cxlens.metrics.outcomes import outcomes_by
 from cxlens.metrics.scorecard import scorecard
 from cxlens.metrics.weighting import weighting_report
 
 __all__ = [
-    "ces_by", "compare_cells", "consistency", "csat_by", "csat_drivers", "delivery_gap", "expectation_gap",
+    "ces_by", "compare_cells", "consistency", "csat_by", "delivery_gap", "expectation_gap",
     "nps_by", "outcomes_by", "scorecard", "weighting_report",
 ]

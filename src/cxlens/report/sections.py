@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 
 from cxlens import metrics
 from cxlens.errors import AnalysisError, first_line
-from cxlens.metrics import consistency, csat_drivers, delivery_gap, expectation_gap, outcomes_by, scorecard
+from cxlens.metrics import consistency, delivery_gap, expectation_gap, outcomes_by, scorecard
 from cxlens.model import TABLES
 from cxlens.privacy.suppress import smallest_group, suppress, suppress_series
 from cxlens.report.published import published_scorecard
@@ -25,6 +25,7 @@ from cxlens.report.journey_sections import (breakpoints_section, journey_map_sec
                                            sankey_section)
 from cxlens.text.store_impact import store_theme_impact
 from cxlens.query.needs import missing
+from cxlens.value.drivers import csat_drivers
 
 _METRICS = {
     # metric -> (function name, value column, scale low, scale high, extra columns, how to read it)

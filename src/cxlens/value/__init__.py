@@ -9,6 +9,7 @@ models are fitted on that customer-level frame in Python.
 """
 
 from cxlens.value.dataset import answers, answers_frame, customer_month_frame, customer_months, dataset, write_dataset
+from cxlens.value.drivers import csat_drivers, nps_drivers
 from cxlens.value.scenario import Move, parse_move, scenario
 from cxlens.value.trend import trend
 from cxlens.value.survival import churn_hazards, retention_curves

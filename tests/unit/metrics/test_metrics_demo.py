@@ -21,7 +21,7 @@ def demo_store(demo_store_copy):
 
 
 def test_slow_resolution_is_recovered_as_the_main_driver_of_post_ticket_csat(demo_store):
-    from cxlens.metrics.outcomes import csat_drivers
+    from cxlens.value.drivers import csat_drivers
 
     store, truth = demo_store
     planted = truth["resolution_csat"]["slope_per_day"]  # -0.2 CSAT-latent points per day to resolve

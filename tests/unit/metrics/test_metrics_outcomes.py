@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from cxlens.errors import UsageError
-from cxlens.metrics.outcomes import csat_drivers, outcomes_by
+from cxlens.metrics.outcomes import outcomes_by
+from cxlens.value.drivers import csat_drivers
 from cxlens.query import Scope
 from cxlens.stats import ols
 

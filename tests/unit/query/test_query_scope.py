@@ -12,7 +12,7 @@ import pytest
 
 from conftest import TINY_CUSTOMERS, TINY_TICKETS, build_tiny_store, tiny_responses_csv
 from cxlens.errors import UsageError
-from cxlens.metrics.outcomes import tickets
+from cxlens.query.tickets import tickets
 from cxlens.query import PERIODS, WEIGHTINGS, Scope
 from cxlens.query.rows import responses, with_period
 
