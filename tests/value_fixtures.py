@@ -206,3 +206,16 @@ def brute_history(folder: Path) -> pd.DataFrame:
         row["nps_trend_per_year"] = np.polyfit(x, y, 1)[0] if x.nunique() > 1 else np.nan
         rows[a.response_id] = row
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def value_store(files: Path, folder: Path):
+    """A DuckDB store in `folder` with the journey and the four CSVs of `files` loaded the real way (the caller closes it)."""
+    from cxlens.ingest import load, sync_journey
+    from cxlens.model.journey import read_journey
+    from cxlens.store import Store
+
+    store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
+    sync_journey(store, read_journey(files / "journey.yaml"))
+    for kind in ("customers", "outcomes", "responses", "tickets"):
+        load(store, files / f"{kind}.csv", kind)
+    return store

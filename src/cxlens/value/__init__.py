@@ -13,3 +13,4 @@ from cxlens.value.drivers import csat_drivers, nps_drivers
 from cxlens.value.scenario import Move, parse_move, scenario
 from cxlens.value.trend import trend
 from cxlens.value.survival import churn_hazards, retention_curves
+from cxlens.value.groups import outcomes_by_group

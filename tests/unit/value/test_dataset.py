@@ -9,13 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from value_fixtures import brute_answers, brute_history, brute_months, write_value_files
+from value_fixtures import brute_answers, brute_history, brute_months, value_store, write_value_files
 
 from cxlens.errors import UsageError
-from cxlens.ingest import load, sync_journey
-from cxlens.model.journey import read_journey
 from cxlens.query import Scope
-from cxlens.store import Store
 from cxlens.value.dataset import (HISTORY_COLUMNS, MONTH_COLUMNS, answer_columns, answers_frame, customer_month_frame, dataset,
                                   write_dataset)
 
@@ -29,10 +26,7 @@ def files(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def store(files, tmp_path_factory):
-    s = Store.open(f"duckdb:///{tmp_path_factory.mktemp('value-store') / 'cx.duckdb'}")
-    sync_journey(s, read_journey(files / "journey.yaml"))
-    for kind in ("customers", "outcomes", "responses", "tickets"):
-        load(s, files / f"{kind}.csv", kind)
+    s = value_store(files, tmp_path_factory.mktemp("value-store"))
     yield s
     s.close()
 
