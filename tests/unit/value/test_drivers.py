@@ -142,3 +142,35 @@ def test_churn_outcome_reads_outcomes_and_a_bad_outcome_is_refused(demo_store_co
         store.close()
     assert (table["outcome"] == "churn").all() and table["n"].iloc[0] > 1000
     assert table["weight"].sum() == pytest.approx(table["r_squared"].iloc[0])
+
+
+AIRLINE_RATINGS = ["Inflight wifi service", "Departure/Arrival time convenient", "Ease of Online booking", "Gate location",
+                   "Food and drink", "Online boarding", "Seat comfort", "Inflight entertainment", "On-board service",
+                   "Leg room service", "Baggage handling", "Checkin service", "Inflight service", "Cleanliness"]
+
+
+def _johnson_from_data(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Johnson (2000) from the raw data: Z = UV' of the standardised X's SVD, β = regression of y on Z,
+    Λ = regression of X on Z; ε_j = Σ_k Λ²_jk β²_k (an implementation independent of the correlation one)."""
+    Xs = (X - X.mean(0)) / X.std(0)
+    ys = (y - y.mean()) / y.std()
+    u, _, vt = np.linalg.svd(Xs, full_matrices=False)
+    Z = u @ vt * np.sqrt(len(y))
+    beta = np.linalg.lstsq(Z, ys, rcond=None)[0]
+    lam = np.linalg.lstsq(Z, Xs, rcond=None)[0]
+    return (lam.T**2) @ (beta**2)
+
+
+def test_airline_satisfaction_drivers_online_boarding_and_wifi_lead(shared_data):
+    raw = pd.read_csv(shared_data("airline_passenger_satisfaction/train.csv"))
+    frame = raw[AIRLINE_RATINGS].replace(0, np.nan).astype(float)  # 0 = not applicable (the data set's README)
+    frame["satisfied"] = (raw["satisfaction"] == "satisfied").astype(float)
+    table = importance_table(frame, AIRLINE_RATINGS, "satisfied", n_boot=0)
+    assert table["driver"].head(2).tolist() == ["Online boarding", "Inflight wifi service"]
+    assert table["r_squared"].iloc[0] == pytest.approx(0.464, abs=0.002)
+    assert table["shapley"].to_numpy() == pytest.approx(table["weight"].to_numpy(), abs=0.007)
+    # on the passengers who rated every item, the correlation route equals Johnson's construction from the data
+    complete = frame.dropna()
+    got = importance_table(complete, AIRLINE_RATINGS, "satisfied", n_boot=0).set_index("driver").loc[AIRLINE_RATINGS]
+    want = _johnson_from_data(complete[AIRLINE_RATINGS].to_numpy(), complete["satisfied"].to_numpy())
+    assert got["weight"].to_numpy() == pytest.approx(want, abs=1e-9)
