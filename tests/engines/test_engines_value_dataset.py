@@ -1,5 +1,5 @@
-"""The value dataset (customer-month and per-answer frames, the survey history) is the same on Spark and
-PostgreSQL as on DuckDB, and on DuckDB it matches the brute-force computation.
+"""The value dataset (customer-month and per-answer frames, the survey history) and the group figures are the same
+on Spark and PostgreSQL as on DuckDB, and on DuckDB the answers match the brute-force computation.
 
 One small seeded store per engine (tests/value_fixtures.py: churn months, an answer in the churn month, rows after
 a churn, censored follow-up, NPS elsewhere and aspect answers, unresolved tickets), loaded through `load`.
@@ -15,6 +15,7 @@ from value_fixtures import brute_answers, write_value_files
 
 from cxlens.query import Scope
 from cxlens.value.dataset import answers_frame, customer_month_frame, dataset
+from cxlens.value.groups import outcomes_by_group
 
 OTHER_ENGINES = [pytest.param("spark", marks=pytest.mark.spark), pytest.param("postgres", marks=pytest.mark.postgres)]
 SCOPE = Scope.parse(since="2024-02-01", filters=["plan=x"])
@@ -51,3 +52,10 @@ def test_dataset_is_the_same_on_every_engine(stores, engine):
     got, want = dataset(stores(engine), SCOPE, horizons=(3, 12)), dataset(stores("duckdb"), SCOPE, horizons=(3, 12))
     assert len(want) > 10
     pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+
+@pytest.mark.parametrize("engine", OTHER_ENGINES)
+def test_group_figures_are_the_same_on_every_engine(stores, engine):
+    for band, by in (("nps", ("segment",)), ("csat", ())):
+        got = outcomes_by_group(stores(engine), SCOPE, horizon=6, by=by, band=band)
+        pd.testing.assert_frame_equal(got, outcomes_by_group(stores("duckdb"), SCOPE, horizon=6, by=by, band=band), check_dtype=False)
