@@ -41,7 +41,7 @@ DECISIONS = {
     "journey paths": "covered", "journey funnel": "covered", "journey sankey": "covered",
     "journey breakpoints": "covered", "journey moments": "covered", "journey churn-paths": "covered",
     "text impact": "covered",
-    "value drivers": "covered",
+    "value drivers": "covered", "value survival": "covered",
     "init": "creates a workspace: no figures",
     "migrate": "upgrades the store's schema: no figures",
     "load": "counts rows read/inserted/quarantined of one file: a data-handling receipt for the operator, not customers",

@@ -32,7 +32,8 @@ GROUPS = ("detractor", "passive", "promoter")
 REFERENCE = "promoter"
 COMPARED = ("detractor", "passive")
 CURVE_BY = ("nps_group", "segment", "plan", "region")
-CURVE_COLUMNS = ("tenure", "at_risk", "events", "survival", "ci_low", "ci_high", "customers")
+CURVE_COLUMNS = ("tenure", "at_risk", "events", "survival", "ci_low", "ci_high", "customers", "from_tenure")
+MIN_AT_RISK = 10  # customers at risk in a tenure month for a curve to cover it
 HAZARD_COLUMNS = ("group", "hazard_ratio", "ci_low", "ci_high", "p_value", "customers", "events")
 NEEDED = ("customer_id", "tenure", "churned", "nps_group", "segment", "plan", "year")
 PH_ALPHA = 0.05
@@ -55,13 +56,18 @@ def _answered(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     return frame[has], note
 
 
-def retention_curves(frame: pd.DataFrame, by: Sequence[str] = ("nps_group",), level: float = 0.95) -> pd.DataFrame:
+def retention_curves(frame: pd.DataFrame, by: Sequence[str] = ("nps_group",), level: float = 0.95,
+                     min_at_risk: int = MIN_AT_RISK) -> pd.DataFrame:
     """Kaplan-Meier retention by tenure month for each combination of `by` (nps_group, segment, plan, region).
 
     Returns one row per group and tenure month t (the end of month t of the relationship): at_risk (customers
     in the group at risk in that month), events (churned in it), survival S(t) with its log-log interval
-    (ci_low, ci_high) and customers (distinct customers ever in the group). A customer whose answer changes
-    group moves between curves: each curve is the retention of customer-months spent in that group.
+    (ci_low, ci_high), customers (distinct customers ever in the group) and from_tenure. A customer whose answer
+    changes group moves between curves: each curve is the retention of customer-months spent in that group.
+    With late entry a tenure month can have only a handful of customers at risk, and one churn among three
+    would take a whole curve down for good; so each curve covers the longest run of consecutive tenure months
+    with at least `min_at_risk` customers at risk, and S(t) is the retention from `from_tenure` on (conditional
+    on being a customer then). Groups without such a run are left out (counted in a note).
     """
     by = tuple(by)
     bad = [b for b in by if b not in CURVE_BY]
@@ -69,20 +75,47 @@ def retention_curves(frame: pd.DataFrame, by: Sequence[str] = ("nps_group",), le
         raise UsageError("by", list(by), list(CURVE_BY), message=f"retention curves are split by some of {', '.join(CURVE_BY)}")
     _check(frame, ("customer_id", "tenure", "churned", *by))
     data, note = _answered(frame) if "nps_group" in by else (frame, "")
-    parts = []
+    parts, short = [], 0
     for key, g in data.groupby(list(by), sort=True):
+        counts = g.tenure.value_counts().sort_index()
+        first, last = _longest_run(counts.index.to_numpy(), counts.to_numpy() >= min_at_risk)
+        if first is None:
+            short += 1
+            continue
+        g = g[g.tenure.between(first, last)]
         km = kaplan_meier(g.tenure.to_numpy(float) + 1, g.churned.to_numpy(bool), entry=g.tenure.to_numpy(float), level=level)
         part = pd.DataFrame({"tenure": km.time.astype(int), "at_risk": km.at_risk, "events": km.events,
                              "survival": km.survival, "ci_low": km.lower, "ci_high": km.upper,
-                             "customers": g.customer_id.nunique()})
+                             "customers": g.customer_id.nunique(), "from_tenure": first})
         parts.append(part.assign(**dict(zip(by, key if isinstance(key, tuple) else (key,)))))
     cols = [*by, *CURVE_COLUMNS]
     out = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
     if "nps_group" in by:
         out = out.sort_values([*by, "tenure"], key=_group_order, kind="stable").reset_index(drop=True)
-    out.attrs["notes"] = [n for n in (note, "Kaplan-Meier by tenure month with late entry; 95% log-log (Kalbfleisch & "
-                                      "Prentice) intervals with Greenwood's variance (R's survfit default is 'log').") if n]
+    notes = [note, "Kaplan-Meier by tenure month with late entry; 95% log-log (Kalbfleisch & Prentice) intervals with "
+             "Greenwood's variance (R's survfit default is 'log').",
+             f"Each curve runs over its longest stretch of tenure months with at least {min_at_risk} customers at risk "
+             "and starts at from_tenure: survival is retention from that tenure on."]
+    if short:
+        notes.append(f"{short} group(s) left out: no tenure month with {min_at_risk} customers at risk.")
+    out.attrs["notes"] = [n for n in notes if n]
     return out
+
+
+def _longest_run(tenures: np.ndarray, ok: np.ndarray) -> tuple[int | None, int | None]:
+    """First and last tenure of the longest run of consecutive tenure months that are all `ok`."""
+    best, start, length = (None, None), None, 0
+    best_len = 0
+    for i, (t, good) in enumerate(zip(tenures, ok)):
+        if good and start is not None and t == tenures[i - 1] + 1 and ok[i - 1]:
+            length += 1
+        elif good:
+            start, length = t, 1
+        else:
+            start, length = None, 0
+        if good and length > best_len:
+            best, best_len = (int(start), int(t)), length
+    return best
 
 
 def _group_order(col: pd.Series) -> pd.Series:
