@@ -15,6 +15,7 @@ from cxlens.cli import privacy_cmds  # noqa: F401,E402
 from cxlens.cli import value_cmds  # noqa: F401,E402  (value_*_cmds modules register on its sub-app below)
 from cxlens.cli import value_drivers_cmds  # noqa: F401,E402
 from cxlens.cli import value_survival_cmds  # noqa: F401,E402
+from cxlens.cli import value_scenario_cmds  # noqa: F401,E402
 from cxlens.cli import value_dataset_cmds  # noqa: F401,E402
 
 __all__ = ["app"]

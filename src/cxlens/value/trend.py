@@ -4,38 +4,39 @@ Per calendar year, on customer-months with a recent NPS answer (the customer-mon
 cxlens.value.dataset): the differences detractor - promoter and passive - promoter of monthly churn,
 revenue and cost to serve per active month (OLS on group dummies within each segment, cluster-robust CR1
 by customer: Liang & Zeger 1986; combined over segments with the pooled mix of every year, so a shift of
-the segment mix is not read as a change of the link), and the detractor-vs-promoter churn rate ratio
-(Poisson rate model adjusted for segment, cluster-robust by customer). Between consecutive years: the difference of differences (a
-group x year interaction in one model over both years, so a customer seen in both years counts as one
-cluster) and the ratio of rate ratios on the log scale, each with a z test.
+the segment mix is not read as a change of the link), and the detractor-vs-promoter churn hazard ratio
+(the Cox model of cxlens.value.survival.churn_hazards, by year). Between consecutive years: the difference of
+differences (a group x year interaction in one model over both years, so a customer seen in both years
+counts as one cluster); between the first and the last year the ratio of hazard ratios (log scale); each
+with a z test.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
 
 from cxlens.errors import AnalysisError
 from cxlens.stats.intervals import z_value
-from cxlens.stats.poisson import fit_rate
 from cxlens.stats.regression import ols
 from cxlens.stats.tests import z_test
 from cxlens.value.outcome_models import GROUPS
+from cxlens.value.survival import churn_hazards
 
 MEASURES = {"churn": "churned", "revenue": "revenue", "cost_to_serve": "cost_to_serve"}
+SCALE = {"churn": 100.0}  # churn gaps in percentage points per month
 COMPARISONS = ("detractor", "passive")  # each against promoter
-RATE_RATIO = "churn_rate_ratio"
+HAZARD_RATIO = "churn_hazard_ratio"
 
 
 def trend(frame: pd.DataFrame, *, level: float = 0.95, alpha: float = 0.05, adjust: tuple[str, ...] = ("segment",)) -> pd.DataFrame:
     """Group gaps per year and their change between consecutive years.
 
     Returns rows of kind 'year' (measure, comparison, year, estimate, ci_low, ci_high, customers, months) and
-    of kind 'change' (year 'Y1->Y2', estimate: difference of differences, or ratio of rate ratios; ci_low,
-    ci_high, z, p_value, direction: strengthening / weakening / stable at `alpha`). measure: churn, revenue,
-    cost_to_serve (per month; differences 'detractor-promoter', 'passive-promoter') and churn_rate_ratio
-    ('detractor/promoter', adjusted for `adjust`). attrs: sentence (where the link is heading), notes.
+    of kind 'change' (year 'Y1->Y2', estimate: difference of differences, or ratio of hazard ratios; ci_low,
+    ci_high, z, p_value, link: strengthening / weakening / stable at `alpha`). measure: churn (percentage
+    points per month), revenue, cost_to_serve (per active month; differences 'detractor-promoter', 'passive-promoter', within `adjust` strata) and
+    churn_hazard_ratio ('detractor/promoter', Cox). attrs: sentence (where the link is heading), notes.
     """
     for col in ("customer_id", "year", "churned", "nps_group", "revenue", "cost_to_serve") + tuple(adjust):
         if col not in frame.columns:
@@ -53,17 +54,16 @@ def trend(frame: pd.DataFrame, *, level: float = 0.95, alpha: float = 0.05, adju
     for measure, column in MEASURES.items():
         data = rows if measure == "churn" else rows[rows["churned"] == 0]
         records += _differences(data, measure, column, years, level, alpha, tuple(adjust))
-    records += _rate_ratios(rows, years, tuple(adjust), level, alpha)
+    records += _hazard_ratios(frame, years, level, alpha)
     out = pd.DataFrame.from_records(records)
     out.attrs["sentence"] = _sentence(out)
     out.attrs["notes"] = [
-        f"Differences per month on customer-months with a recent NPS answer, within {' x '.join(adjust) or 'the whole frame'} and "
+        f"Differences per month (churn in percentage points) on customer-months with a recent NPS answer, within {' x '.join(adjust) or 'the whole frame'} and "
         "standardised to the pooled mix of every year; "
-        f"{level:.0%} intervals cluster-robust by "
-        "customer (CR1); the change between years is the group x year interaction of one model over both years (z test).",
-        f"churn_rate_ratio: Poisson rate model of monthly churn on group x year{''.join(', ' + a for a in adjust)}, "
-        "cluster-robust by customer; a pooled rate ratio, close to the hazard ratio while monthly churn is small; "
-        "the change is the ratio of ratios (log scale).",
+        f"{level:.0%} intervals cluster-robust by customer (CR1); the change between years is the group x year interaction of one model over both years (z test).",
+        "churn_hazard_ratio: Cox model of churn per year (cxlens.value.survival.churn_hazards: strata segment x plan x "
+        "year, time scale tenure, cluster-robust by customer); the change is the ratio of the last to the first "
+        "year's hazard ratio (log scale, z test).",
         out.attrs["sentence"],
     ]
     return out
@@ -115,7 +115,7 @@ def _standardised(data, y, strata, weights, rows_of, later=None) -> tuple[np.nda
 
 def _differences(data, measure, column, years, level, alpha, adjust) -> list[dict]:
     out = []
-    y = pd.to_numeric(data[column], errors="coerce").fillna(0.0).to_numpy(dtype=float)
+    y = pd.to_numeric(data[column], errors="coerce").fillna(0.0).to_numpy(dtype=float) * SCALE.get(measure, 1.0)
     strata = _strata(data, adjust)
     weights = np.bincount(strata) / len(strata)  # the pooled mix of customer-months over every year
     year = data["year"].to_numpy()
@@ -137,77 +137,34 @@ def _differences(data, measure, column, years, level, alpha, adjust) -> list[dic
             out.append({"kind": "change", "measure": measure, "comparison": f"{comp}-promoter", "year": f"{a}->{b_}",
                         "estimate": float(d[j]), "ci_low": float(test.low[0]), "ci_high": float(test.high[0]),
                         "z": float(test.statistic[0]), "p_value": p,
-                        "direction": _direction(by_year[a][j], by_year[b_][j], p, alpha),
+                        "link": _direction(by_year[a][j], by_year[b_][j], p, alpha),
                         "customers": g, "months": int(np.isin(year, [a, b_]).sum())})
     return out
 
 
-def _rate_ratios(rows: pd.DataFrame, years, adjust, level, alpha) -> list[dict]:
-    """Detractor-vs-promoter churn rate ratio per year and their ratio between years, from one model."""
-    codes = pd.DataFrame({"group": rows["nps_group"].map({g: i for i, g in enumerate(GROUPS)}).to_numpy(),
-                          "year": rows["year"].map({y: i for i, y in enumerate(years)}).to_numpy()})
-    levels = {}
-    for col in adjust:
-        levels[col] = sorted(rows[col].astype(str).unique().tolist())
-        codes[col] = pd.Categorical(rows[col].astype(str), categories=levels[col]).codes
-    cell = codes.groupby(list(codes.columns), sort=True).ngroup().to_numpy()
-    first = codes.groupby(cell).first()
-    g, yr = first["group"].to_numpy(), first["year"].to_numpy()
-    cols, names = [], []
-    for k in COMPARISONS:
-        cols.append((g == GROUPS.index(k)).astype(float)); names.append(k)
-    for yi in range(1, len(years)):
-        yd = (yr == yi).astype(float)
-        cols.append(yd); names.append(f"year={years[yi]}")
-        for k in COMPARISONS:
-            cols.append((g == GROUPS.index(k)) * yd); names.append(f"{k} x year={years[yi]}")
-    for col in adjust:
-        for li in range(1, len(levels[col])):
-            cols.append((first[col].to_numpy() == li).astype(float)); names.append(f"{col}={levels[col][li]}")
-    X = np.column_stack(cols)
-    customers, cust = np.unique(rows["customer_id"].astype(str).to_numpy(), return_inverse=True)
-    shape = (len(customers), len(first))
-    cy = sparse.csr_matrix((rows["churned"].to_numpy(dtype=float), (cust, cell)), shape=shape)
-    cn = sparse.csr_matrix((np.ones(len(rows)), (cust, cell)), shape=shape)
-    y, n = np.asarray(cy.sum(axis=0)).ravel(), np.asarray(cn.sum(axis=0)).ravel()
-    try:
-        model = fit_rate(X, y, n, names, cluster_y=cy, cluster_n=cn)
-    except ValueError as exc:
-        raise AnalysisError(f"the churn rate model cannot be fitted: {exc}") from exc
-    for name, note in zip(names, model.notes):
-        if note is not None and name.startswith("detractor"):
-            raise AnalysisError(f"the churn rate ratio cannot be estimated: '{name}' {note}")
-    z = z_value(level)
-    beta = np.r_[model.intercept, model.coef]
-
-    def contrast(terms: dict[str, float]) -> tuple[float, float]:
-        c = np.zeros(len(beta))
-        for t, w in terms.items():
-            c[1 + names.index(t)] = w
-        return float(c @ beta), float(np.sqrt(max(c @ model.cov @ c, 0.0)))
-
-    def log_rr(yi):
-        return {"detractor": 1.0} if yi == 0 else {"detractor": 1.0, f"detractor x year={years[yi]}": 1.0}
-
-    out, est = [], {}
-    for yi, year in enumerate(years):
-        b, se = contrast(log_rr(yi))
-        est[year] = b
-        out.append({"kind": "year", "measure": RATE_RATIO, "comparison": "detractor/promoter", "year": str(year),
-                    "estimate": np.exp(b), "ci_low": np.exp(b - z * se), "ci_high": np.exp(b + z * se),
-                    "customers": int(cn[:, first["year"].to_numpy() == yi].getnnz(axis=1).astype(bool).sum()),
-                    "months": int(n[yr == yi].sum())})
-    for ai, (a, b_) in enumerate(zip(years, years[1:])):
-        terms = {f"detractor x year={b_}": 1.0}
-        if ai > 0:
-            terms[f"detractor x year={a}"] = -1.0
-        d, se = contrast(terms)
-        test = z_test(d, se, level)
-        p = float(test.p_value[0])
-        out.append({"kind": "change", "measure": RATE_RATIO, "comparison": "detractor/promoter", "year": f"{a}->{b_}",
-                    "estimate": np.exp(d), "ci_low": np.exp(float(test.low[0])), "ci_high": np.exp(float(test.high[0])),
-                    "z": float(test.statistic[0]), "p_value": p, "direction": _direction(est[a], est[b_], p, alpha),
-                    "customers": len(customers), "months": int(n.sum())})
+def _hazard_ratios(frame: pd.DataFrame, years, level, alpha) -> list[dict]:
+    """Detractor-vs-promoter Cox hazard ratio per year and their ratio from the first to the last year
+    (cxlens.value.survival.churn_hazards with by_year: strata segment x plan x year, clustered by customer)."""
+    hz = churn_hazards(frame, by_year=True, level=level)
+    det = hz[hz["group"] == "detractor"].set_index("year")
+    out, log_hr = [], {}
+    for year in years:
+        if year not in det.index:
+            continue
+        row = det.loc[year]
+        log_hr[year] = float(np.log(row["hazard_ratio"]))
+        out.append({"kind": "year", "measure": HAZARD_RATIO, "comparison": "detractor/promoter", "year": str(year),
+                    "estimate": row["hazard_ratio"], "ci_low": row["ci_low"], "ci_high": row["ci_high"],
+                    "customers": int(row["customers"]), "months": np.nan})
+    change = hz.attrs.get("change") or {}
+    if change:
+        a, b = change["from"], change["to"]
+        z = np.log(change["ratio"]) / ((np.log(change["ci_high"]) - np.log(change["ci_low"])) / (2 * z_value(level)))
+        out.append({"kind": "change", "measure": HAZARD_RATIO, "comparison": "detractor/promoter", "year": f"{a}->{b}",
+                    "estimate": change["ratio"], "ci_low": change["ci_low"], "ci_high": change["ci_high"],
+                    "z": float(z), "p_value": change["p_value"],
+                    "link": _direction(log_hr.get(a, np.nan), log_hr.get(b, np.nan), change["p_value"], alpha),
+                    "customers": int(frame.loc[frame["nps_group"].notna(), "customer_id"].nunique()), "months": np.nan})
     return out
 
 
@@ -220,13 +177,13 @@ def _direction(earlier: float, later: float, p: float, alpha: float) -> str:
 
 
 def _sentence(out: pd.DataFrame) -> str:
-    ch = out[(out["kind"] == "change") & (out["measure"] == RATE_RATIO)]
+    ch = out[(out["kind"] == "change") & (out["measure"] == HAZARD_RATIO)]
     if ch.empty:
-        years = out.loc[out["measure"] == RATE_RATIO, "year"].tolist()
+        years = out.loc[out["measure"] == HAZARD_RATIO, "year"].tolist()
         return f"Only {', '.join(years)} has answers with outcomes: no change between years to test."
     row = ch.iloc[-1]
     a, b = row["year"].split("->")
-    rr = out[(out["kind"] == "year") & (out["measure"] == RATE_RATIO)].set_index("year")["estimate"]
-    return (f"From {a} to {b} the link is {row['direction']}: the detractor-vs-promoter churn rate ratio went from "
-            f"{rr[a]:.2f} to {rr[b]:.2f} (ratio of ratios {row['estimate']:.2f}, {row['ci_low']:.2f}-{row['ci_high']:.2f}, "
+    rr = out[(out["kind"] == "year") & (out["measure"] == HAZARD_RATIO)].set_index("year")["estimate"]
+    return (f"From {a} to {b} the link is {row['link']}: the detractor-vs-promoter churn hazard ratio went from "
+            f"{rr[a]:.2f} to {rr[b]:.2f} (ratio of hazard ratios {row['estimate']:.2f}, {row['ci_low']:.2f}-{row['ci_high']:.2f}, "
             f"p = {row['p_value']:.3g}).")

@@ -27,28 +27,28 @@ def _row(out, kind, measure, comparison, year):
 
 def test_planted_rate_ratios_per_year_are_within_their_intervals(drifting):
     for year, planted in (("2024", 2.0), ("2025", 4.0)):
-        row = _row(drifting, "year", "churn_rate_ratio", "detractor/promoter", year)
+        row = _row(drifting, "year", "churn_hazard_ratio", "detractor/promoter", year)
         assert row["ci_low"] <= planted <= row["ci_high"], (year, row["estimate"])
-    change = _row(drifting, "change", "churn_rate_ratio", "detractor/promoter", "2024->2025")
+    change = _row(drifting, "change", "churn_hazard_ratio", "detractor/promoter", "2024->2025")
     assert change["ci_low"] <= 2.0 <= change["ci_high"] and change["p_value"] < 0.05
-    assert change["direction"] == "strengthening"
+    assert change["link"] == "strengthening"
     assert "strengthening" in drifting.attrs["sentence"]
 
 
 def test_planted_steady_link_is_stable_and_drift_of_churn_gap_is_detected(drifting):
     churn = _row(drifting, "change", "churn", "detractor-promoter", "2024->2025")
-    assert churn["direction"] == "strengthening" and churn["estimate"] > 0
+    assert churn["link"] == "strengthening" and churn["estimate"] > 0
     # revenue and cost multipliers do not drift: their gaps are stable
     for measure in ("revenue", "cost_to_serve"):
         for comp in ("detractor-promoter", "passive-promoter"):
-            assert _row(drifting, "change", measure, comp, "2024->2025")["direction"] == "stable"
+            assert _row(drifting, "change", measure, comp, "2024->2025")["link"] == "stable"
 
 
 @pytest.mark.parametrize("seed", [2, 3])
 def test_no_planted_change_reads_stable(seed):
     out = trend(planted_frame(3000, seed=seed, churn=STEADY))
-    change = _row(out, "change", "churn_rate_ratio", "detractor/promoter", "2024->2025")
-    assert change["direction"] == "stable" and change["ci_low"] <= 1.0 <= change["ci_high"]
+    change = _row(out, "change", "churn_hazard_ratio", "detractor/promoter", "2024->2025")
+    assert change["link"] == "stable" and change["ci_low"] <= 1.0 <= change["ci_high"]
     assert "stable" in out.attrs["sentence"]
 
 
