@@ -181,7 +181,7 @@ def brute_answers(folder: Path, horizons=(12, 24)) -> pd.DataFrame:
             f = mine[(mine.m > am) & (mine.m <= am + h)]
             churned = int(f.churned.sum() > 0)
             row.update({f"months_{h}": len(f), f"churned_{h}": churned,
-                        f"complete_{h}": int(churned or (f.m == am + h).any()),
+                        f"complete_{h}": int(am + h <= o.m.max() and (churned or (f.m == am + h).any())),
                         **{f"{n}_{h}": float(f[n].fillna(0).sum()) for n in ("revenue", "cost_to_serve", "upgrades", "referrals")}})
         rows.append(row)
     return pd.DataFrame(rows).astype({"tenure": "Int64"})

@@ -268,13 +268,17 @@ def answers(store, scope: Scope = Scope(), *, horizons: Sequence[int] = HORIZONS
         for n in OUTCOMES:
             aggs[f"_{n}_{h}"] = ibis.ifelse(inside, j[f"_{n}"], 0.0).sum()
     follow = j.group_by(j.response_id.name("_rid")).aggregate(**aggs)
-    out = a.left_join(follow, a.response_id == follow._rid)
+    last = outcome_months(store).aggregate(_last=lambda t: t.m.max())  # the data's last month (one row)
+    out = a.left_join(follow, a.response_id == follow._rid).cross_join(last)
     cols = {c: out[c] for c in ANSWER_COLUMNS}
     for h in hs:
         churned = out[f"_churned_{h}"].fill_null(0).cast("int64")
         cols[f"months_{h}"] = out[f"_months_{h}"].fill_null(0).cast("int64")
         cols[f"churned_{h}"] = churned
-        cols[f"complete_{h}"] = ibis.greatest(out[f"_reach_{h}"].fill_null(0), churned).cast("int64")
+        # Complete only when the data reaches m+h: answers too recent for the horizon are incomplete, churned or not
+        # (counting their churns but not their stays would bias retention down).
+        known = ibis.greatest(out[f"_reach_{h}"].fill_null(0), churned)
+        cols[f"complete_{h}"] = ibis.ifelse(out._last >= out.m + h, known, 0).cast("int64")
         for n in OUTCOMES:
             cols[f"{n}_{h}"] = out[f"_{n}_{h}"].fill_null(0.0).cast("float64")
     return out.select(**cols)
@@ -285,8 +289,9 @@ def answers_frame(store, scope: Scope = Scope(), *, horizons: Sequence[int] = HO
 
     Columns: customer_id, response_id, ts, m, year, score, group, segment, plan, region, tenure (months since
     the signup month at the answer's month), and per horizon h: months_h (outcome months observed in m+1..m+h),
-    churned_h (0/1: churned within them), complete_h (1 when the follow-up reaches month m+h or the customer
-    churned), revenue_h, cost_to_serve_h, upgrades_h, referrals_h (sums over the observed months).
+    churned_h (0/1: churned within them), complete_h (1 when the data's last outcome month is m+h or later and
+    the customer's follow-up reaches month m+h or they churned: the outcome over the whole horizon is known, and
+    answers too recent for the horizon are incomplete whether or not the customer churned), revenue_h, cost_to_serve_h, upgrades_h, referrals_h (sums over the observed months).
     Active months are months_h - churned_h (the churn month is observed but inactive).
     """
     hs = _check_horizons(horizons)

@@ -5,8 +5,9 @@ The CX leaders' first exhibit: the wider the spread between detractors and promo
 experience to value. Each relationship-NPS answer (see `cxlens.value.dataset`) is followed for `horizon` months:
 
 - retention: share of answers whose customer did not churn within the horizon, among answers with complete
-  follow-up (the follow-up reaches the horizon's last month, or the customer churned): answers too recent to
-  have been followed for the whole horizon would otherwise count as retained;
+  follow-up (the data reaches the horizon's last month, and the customer's follow-up reaches it or they
+  churned): answers too recent for the horizon are left out, churned or not (keeping their churns but not
+  their stays would bias retention down; counting their stays, up);
 - revenue, cost_to_serve, upgrades, referrals: per active month over the horizon (the sum over the months
   observed, divided by the months the customer was active in them): fair to answers followed for fewer months
   (recent ones, churners), where a per-answer total would mix "worth less" with "watched less".

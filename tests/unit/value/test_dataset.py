@@ -74,9 +74,11 @@ def test_answers_frame_edge_cases_are_present(store):
     assert not got.response_id.str.startswith(("X", "Y")).any(), "NPS elsewhere and aspect answers are not relationship answers"
     churn_month = got[got.response_id.str.endswith("-churn")]
     assert len(churn_month) and (churn_month.months_3 == 0).all() and (churn_month.complete_3 == 0).all()
-    assert ((got.churned_3 == 1) & (got.months_3 < 3)).any()  # churn ends the follow-up early, yet it is complete
-    assert ((got.complete_3 == 0) & (got.months_3 > 0)).any()  # censored at the data's last month
-    assert (got.complete_3 >= got.churned_3).all()
+    assert ((got.churned_3 == 1) & (got.months_3 < 3) & (got.complete_3 == 1)).any()  # churn ends the follow-up early
+    censored = got.m + 3 > 2024 * 12 + 11  # the horizon ends after the data's last month (2024-12)
+    assert ((got.complete_3 == 0) & (got.months_3 > 0)).any() and (got.complete_3[censored] == 0).all()
+    year = answers_frame(store, horizons=(12,))  # no 12-month horizon ends within 2024: none complete, churned or not
+    assert (year.complete_12 == 0).all() and (year.churned_12 == 1).any()
 
 
 def test_scope_keeps_months_and_customers(store, files):
