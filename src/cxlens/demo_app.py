@@ -19,6 +19,9 @@ from cxlens.workspace import JOURNEY_FILE, Workspace
 
 Step = Callable[[str], None]
 
+# The demo operator's initiatives (an example initiatives.yaml, see docs/value.md "Roadmap").
+_DEMO_INITIATIVES = Path(__file__).parent / "demo" / "resources" / "initiatives.yaml"
+
 
 @dataclass
 class DemoRun:
@@ -55,6 +58,7 @@ def run_demo(directory: str | Path, customers: int = 20_000, seed: int = 7, step
     step(f"generating a telecom operator with {customers:,} customers (seed {seed})")
     files = generate(data, customers=customers, seed=seed)
     shutil.copy(files.journey, root / JOURNEY_FILE)
+    shutil.copy(_DEMO_INITIATIVES, root / "initiatives.yaml")  # what the operator weighs: `cxlens value roadmap`
     seconds["generate"] = time.perf_counter() - t
 
     t = time.perf_counter()

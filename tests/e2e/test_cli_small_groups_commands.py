@@ -43,6 +43,8 @@ DECISIONS = {
     "text impact": "covered",
     "value drivers": "covered", "value survival": "covered",
     "value scenario": "covered", "value trend": "covered",  # tests/e2e/test_cli_value_scenario.py
+    "value risk": "covered",  # reliability deciles (tests/e2e/test_cli_value_risk.py); scores: each customer's own risk
+    "value roadmap": "values the user's initiatives from model slopes and the value of an NPS point: no group figures",
     "init": "creates a workspace: no figures",
     "migrate": "upgrades the store's schema: no figures",
     "load": "counts rows read/inserted/quarantined of one file: a data-handling receipt for the operator, not customers",

@@ -17,5 +17,6 @@ from cxlens.cli import value_drivers_cmds  # noqa: F401,E402
 from cxlens.cli import value_survival_cmds  # noqa: F401,E402
 from cxlens.cli import value_scenario_cmds  # noqa: F401,E402
 from cxlens.cli import value_dataset_cmds  # noqa: F401,E402
+from cxlens.cli import value_risk_cmds  # noqa: F401,E402
 
 __all__ = ["app"]

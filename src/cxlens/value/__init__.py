@@ -14,3 +14,5 @@ from cxlens.value.scenario import Move, parse_move, scenario
 from cxlens.value.trend import trend
 from cxlens.value.survival import churn_hazards, retention_curves
 from cxlens.value.groups import outcomes_by_group
+from cxlens.value.risk import RiskModel, churn_risk, store_churn_risk
+from cxlens.value.roadmap import Initiative, Roadmap, build_roadmap, read_initiatives, roadmap

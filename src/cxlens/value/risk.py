@@ -52,7 +52,8 @@ class RiskModel:
     brier_reference (the training base rate predicted for every validation row), brier_skill,
     calibration_intercept/slope, chosen. reliability: deciles of the chosen model's validation predictions
     (n, mean_predicted, observed, Wilson interval). factors: per feature its standardised logistic coefficient
-    (log-odds per SD), odds ratio per SD, direction, and the drop of validation AUC when it is permuted.
+    (log-odds per SD), odds ratio per SD, effect (raises or lowers risk), and the drop of validation AUC when it
+    is permuted (permutation importance of the chosen model).
     scores: customers active at the latest month, their probability of churning in the next `horizon` months
     and their top risk factors, ranked.
     """
@@ -318,7 +319,7 @@ def _factors(logistic, chosen, x_valid: pd.DataFrame, y_valid, seed: int) -> pd.
     drop = permutation_importance(chosen, x_valid, y_valid, scoring="roc_auc", n_repeats=3, random_state=seed)
     out = pd.DataFrame({"factor": x_valid.columns, "coef_per_sd": coef, "odds_ratio_per_sd": np.exp(coef),
                         "auc_drop": drop.importances_mean, "auc_drop_sd": drop.importances_std})
-    out["direction"] = np.where(coef > 0, "raises risk", "lowers risk")
+    out["effect"] = np.where(coef > 0, "raises risk", "lowers risk")
     out["kind"] = np.where(out["factor"].isin(EXPERIENCE), "experience", "profile")
     out = out.sort_values("auc_drop", ascending=False, kind="stable").reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))

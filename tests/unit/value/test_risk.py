@@ -105,8 +105,8 @@ def test_probabilities_are_calibrated(planted):
 def test_factors_recover_the_planted_directions(planted):
     _, _, model = planted
     f = model.factors.set_index("factor")
-    assert f.loc["nps_detractor", "direction"] == "raises risk" and f.loc["tickets_3m", "direction"] == "raises risk"
-    assert f.loc["csat_3m", "direction"] == "lowers risk" and f.loc["segment=business", "direction"] == "lowers risk"
+    assert f.loc["nps_detractor", "effect"] == "raises risk" and f.loc["tickets_3m", "effect"] == "raises risk"
+    assert f.loc["csat_3m", "effect"] == "lowers risk" and f.loc["segment=business", "effect"] == "lowers risk"
     assert f.loc["nps_detractor", "coef_per_sd"] > f.loc["nps_passive", "coef_per_sd"]
     # the four planted experience/profile factors are the top four by permutation importance
     assert set(model.factors.factor[:4]) >= {"nps_detractor", "tickets_3m", "csat_3m"}
@@ -205,7 +205,7 @@ def test_demo_company_risk_discriminates_and_names_detractors(demo_risk):
     assert 0.7 < chosen.calibration_slope < 1.3
     f = demo_risk.factors.set_index("factor")
     # planted: detractors churn 2-4x promoters' hazard; tickets at moments of truth raise it
-    assert f.loc["nps_detractor", "direction"] == "raises risk"
+    assert f.loc["nps_detractor", "effect"] == "raises risk"
     experience = demo_risk.factors[demo_risk.factors.kind == "experience"]
     assert "nps_detractor" in experience.factor[:3].tolist() or "nps_score" in experience.factor[:3].tolist()
     assert f.loc["nps_detractor", "coef_per_sd"] > max(f.loc["nps_passive", "coef_per_sd"], 0.1)
