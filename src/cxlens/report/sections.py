@@ -21,6 +21,7 @@ from cxlens.privacy.suppress import smallest_group, suppress, suppress_series
 from cxlens.report.published import published_scorecard
 from cxlens.query import Scope
 from cxlens.report.components import Block, Card, Cards, Heading, Paragraph, Section, interval_chart, table
+from cxlens.report.value_sections import value_section
 from cxlens.report.journey_sections import (breakpoints_section, journey_map_section, moments_section, paths_section,
                                            sankey_section)
 from cxlens.text.store_impact import store_theme_impact
@@ -261,6 +262,8 @@ _MEASUREMENTS: tuple[tuple[str, tuple[str, ...], Callable, str], ...] = (
      "no expectation answers, no self_rating in journey.yaml, and no touchpoint whose delivery varies beyond noise"),
     ("Themes: what they cost in NPS", ("nps", "nps_comments", "analysed_comments"), themes_section,
      "no theme is mentioned in the analysed NPS comments"),
+    ("What experience is worth", ("nps", "outcomes"), value_section,
+     "no customer-month follows a relationship-NPS answer"),
 )
 
 
