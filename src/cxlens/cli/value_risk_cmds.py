@@ -69,18 +69,21 @@ def risk_cmd(horizon: Annotated[int, typer.Option("--horizon", min=1, help="Mont
 @handles_errors
 def roadmap_cmd(initiatives: Annotated[Path | None, typer.Option("--initiatives", help="initiatives.yaml (default: the workspace's).")] = None,
                 budget: Annotated[float | None, typer.Option("--budget", min=0, help="Cash at the start (default: the cost of the initiative that pays back soonest).")] = None,
+                rule: Annotated[str, typer.Option("--rule", help="strict: payback order, the next waits for the cash; affordable: the shortest payback the cash covers now.")] = "strict",
                 since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None,
                 fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
     """Initiatives valued (NPS gain from the key drivers, money per year, payback) and ordered so early wins fund
-    the rest: a month-by-month cash flow where the affordable initiative with the shortest payback starts next."""
-    from cxlens.value.roadmap import INITIATIVES_FILE, build_roadmap, read_initiatives
+    the rest: a month-by-month cash flow where initiatives start in payback order as the cash they earn allows."""
+    from cxlens.value.roadmap import INITIATIVES_FILE, RULES, build_roadmap, read_initiatives
 
+    if rule not in RULES:  # a bad option is reported before any work
+        raise UsageError("rule", rule, RULES)
     ws = Workspace.open(workspace)
     items = read_initiatives(initiatives if initiatives is not None else Path(workspace) / INITIATIVES_FILE)
     scope = parse_scope("", None, since, until, filter)
     with ws.store() as store:
         require(store, "outcomes", "nps", "csat")
-        result = build_roadmap(store, scope, items, ws.value_config, budget=budget,
+        result = build_roadmap(store, scope, items, ws.value_config, budget=budget, rule=rule,
                                answer_months=ws.value_config.answer_months)
     currency = ws.value_config.currency
     notes = [*result.notes, f"Money in {currency}; payback: months from the start (delivery + cost / monthly net value)."]

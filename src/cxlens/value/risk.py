@@ -311,7 +311,7 @@ def _reliability(y, p, n_bins: int = 10) -> pd.DataFrame:
     return t[["decile", "n", "churned", "mean_predicted", "observed", "ci_low", "ci_high", "p_low", "p_high"]]
 
 
-def _factors(logistic, chosen, x_valid: pd.DataFrame, y_valid, seed: int) -> pd.DataFrame:
+def _factors(logistic, chosen, x_valid: pd.DataFrame, y_valid, seed: int, experience=EXPERIENCE) -> pd.DataFrame:
     from sklearn.inspection import permutation_importance
 
     lr = logistic[-1]
@@ -320,7 +320,7 @@ def _factors(logistic, chosen, x_valid: pd.DataFrame, y_valid, seed: int) -> pd.
     out = pd.DataFrame({"factor": x_valid.columns, "coef_per_sd": coef, "odds_ratio_per_sd": np.exp(coef),
                         "auc_drop": drop.importances_mean, "auc_drop_sd": drop.importances_std})
     out["effect"] = np.where(coef > 0, "raises risk", "lowers risk")
-    out["kind"] = np.where(out["factor"].isin(EXPERIENCE), "experience", "profile")
+    out["kind"] = np.where(out["factor"].isin(list(experience)), "experience", "profile")
     out = out.sort_values("auc_drop", ascending=False, kind="stable").reset_index(drop=True)
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out
@@ -356,4 +356,4 @@ def _say(name: str, value: float, binary: bool) -> str:
     """A factor as a customer has it: `nps_detractor`, `not segment=business`, `csat_3m 2.1`."""
     if binary:
         return name if value == 1 else f"not {name}"
-    return f"{name} {value:g}" if not np.isnan(value) else f"{name} missing"
+    return f"{name} {value + 0.0:g}" if not np.isnan(value) else f"{name} missing"  # + 0.0: no "-0"

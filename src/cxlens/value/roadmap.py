@@ -7,10 +7,13 @@ worth (from the scenario's value of moving detractors to passive); net of its ru
 (months from its start) = delivery months + one-off cost / monthly net value.
 
 Order, as a month-by-month cash-flow simulation: cash starts at the budget (by default the cost of the
-initiative with the shortest payback: the seed). At the start of each month, while cash allows, the initiative
-started next is the one with the shortest payback among those the cash can pay for (its one-off cost is paid
-at the start); an initiative earns its net value / 12 each month from the end of its delivery. So each early
-win's returns fund the next where possible. An initiative whose net value is not positive never pays back:
+initiative with the shortest payback: the seed). An initiative's one-off cost is paid at its start; it earns its
+net value / 12 each month from the end of its delivery. Rule "strict" (default): initiatives start in payback
+order, each in the first month the cash covers its cost, so each early win's returns fund the next; a cheaper
+one goes ahead of the next in order only while nothing has started (else a budget below the first cost could
+start nothing). Rule "affordable": each month the shortest-payback initiative the cash covers starts, which lets
+a cheap slow one jump ahead: on the 20,000-customer demo it started loyalty-perks (payback 55 months) in month 9
+and delayed clear-bills (payback 22) to month 26; strict starts clear-bills first. An initiative whose net value is not positive never pays back:
 it is listed last and not scheduled. The simulation stops when everything has started, or when nothing can
 be afforded and nothing running earns, or after `max_months`.
 
@@ -34,6 +37,7 @@ from cxlens.model.config import read_config, validation_message
 
 INITIATIVES_FILE = "initiatives.yaml"
 MAX_MONTHS = 240
+RULES = ("strict", "affordable")
 
 
 class Initiative(BaseModel):
@@ -92,13 +96,17 @@ class Roadmap:
 
 
 def roadmap(initiatives: list[Initiative] | pd.DataFrame, drivers: pd.DataFrame, value_per_nps_point: float, *,
-            targets: pd.DataFrame | None = None, budget: float | None = None, max_months: int = MAX_MONTHS) -> Roadmap:
+            targets: pd.DataFrame | None = None, budget: float | None = None, rule: str = "strict",
+            max_months: int = MAX_MONTHS) -> Roadmap:
     """Value, payback and start order of `initiatives`.
 
     drivers: touchpoint, slope (overall NPS points per CSAT point there) and optionally performance (current
     mean CSAT). targets: touchpoint, target (CSAT target), optional. value_per_nps_point: money per year of one
-    overall NPS point. budget: cash at month 0 (None: the cost of the shortest-payback initiative).
+    overall NPS point. budget: cash at month 0 (None: the cost of the shortest-payback initiative). rule: "strict"
+    (payback order; the next waits for the cash) or "affordable" (the shortest payback the cash covers now).
     """
+    if rule not in RULES:
+        raise UsageError("rule", rule, list(RULES))
     items = _frame(initiatives)
     if budget is not None and budget < 0:
         raise UsageError("budget", budget, message="budget must be >= 0")
@@ -124,10 +132,12 @@ def roadmap(initiatives: list[Initiative] | pd.DataFrame, drivers: pd.DataFrame,
                        if targets is not None and len(targets) else np.nan)
     items["gap_to_target"] = items["target"] - items["current"]
     items["beyond_target"] = csat & (items["expected_improvement"] > items["gap_to_target"])
-    plan, flow, seed_budget = _simulate(items, budget, max_months)
+    plan, flow, seed_budget = _simulate(items, budget, max_months, rule)
+    how = ("initiatives start in payback order, each as soon as the cash covers its cost (a cheaper one goes first "
+           "only while nothing has started)" if rule == "strict" else
+           "each month the affordable initiative with the shortest payback starts")
     notes = [f"Cash at month 0: {seed_budget:,.0f} ({'given' if budget is not None else 'the cost of the shortest-payback initiative'}); "
-             "each month the affordable initiative with the shortest payback starts (cost paid at its start); "
-             "it earns net value / 12 a month from the end of its delivery."]
+             f"{how}; the cost is paid at the start, the net value earned / 12 a month from the end of delivery."]
     if (~np.isfinite(items["payback_months"])).any():
         notes.append("Not scheduled (net value per year <= 0, never pays back): "
                      + ", ".join(items.loc[~np.isfinite(items["payback_months"]), "id"]))
@@ -151,7 +161,7 @@ def _frame(initiatives) -> pd.DataFrame:
     return pd.DataFrame([r.model_dump() for r in rows], columns=_FIELDS)
 
 
-def _simulate(items: pd.DataFrame, budget: float | None, max_months: int) -> tuple[pd.DataFrame, pd.DataFrame, float]:
+def _simulate(items: pd.DataFrame, budget: float | None, max_months: int, rule: str) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     payback = items["payback_months"].to_numpy(float)
     cost = items["cost"].to_numpy(float)
     monthly = items["net_value_per_year"].to_numpy(float) / 12
@@ -166,8 +176,10 @@ def _simulate(items: pd.DataFrame, budget: float | None, max_months: int) -> tup
     order, flow = [], []
     for t in range(max_months + 1):
         opening, started = cash, []
-        while True:  # shortest payback among the affordable ones, again until none is affordable
+        while pending:
             affordable = [i for i in pending if cost[i] <= cash + 1e-9]
+            if rule == "strict" and order and pending[0] not in affordable:
+                break  # the next in payback order waits for the cash the running ones earn
             if not affordable:
                 break
             i = affordable[0]
@@ -259,7 +271,7 @@ def value_per_nps_point(frame: pd.DataFrame, config=None, *, share: float = 0.10
 
 
 def build_roadmap(store, scope=None, initiatives: list[Initiative] | None = None, config=None, *,
-                  budget: float | None = None, answer_months: int = 2) -> Roadmap:
+                  budget: float | None = None, rule: str = "strict", answer_months: int = 2) -> Roadmap:
     """`roadmap` with its inputs from the store: driver slopes and performance (key drivers), CSAT targets
     (journey.yaml) and the value of an NPS point (scenario on the customer-month frame)."""
     from cxlens.query import Scope
@@ -272,7 +284,7 @@ def build_roadmap(store, scope=None, initiatives: list[Initiative] | None = None
     drivers = driver_slopes(store, scope, touchpoints=touchpoints or None)
     frame = customer_month_frame(store, scope, answer_months=answer_months)
     per_point = value_per_nps_point(frame, config)
-    result = roadmap(initiatives, drivers, per_point, targets=touchpoint_targets(store), budget=budget)
+    result = roadmap(initiatives, drivers, per_point, targets=touchpoint_targets(store), budget=budget, rule=rule)
     result.notes.append(f"One overall NPS point is worth {per_point:,.0f} a year (scenario: 10% of detractors moved "
                         "to passive, per NPS point it adds); slopes: key-driver regression of NPS on touchpoint CSAT.")
     return result

@@ -137,3 +137,16 @@ def test_the_demo_initiatives_file_is_valid_and_the_demo_roadmap_ranks_planted_d
     plan = result.plan.set_index("id")
     assert plan.loc["app-login-fix", "rank"] == 1 and plan.loc["app-login-fix", "start_month"] == 0
     assert result.value_per_nps_point > 0 and plan.loc["app-login-fix", "target"] == 3.8
+
+
+def test_strict_order_waits_for_the_next_payback_while_affordable_lets_a_cheap_slow_one_jump():
+    nps = dict(touchpoint="A", unit="nps")
+    three = [Initiative(id="a", name="a", expected_improvement=1, cost=3_000, months=0, **nps),    # 1,000 a month: 3
+             Initiative(id="b", name="b", expected_improvement=2, cost=30_000, months=0, **nps),   # 2,000: 15
+             Initiative(id="c", name="c", expected_improvement=0.5, cost=20_000, months=0, **nps)]  # 500: 40
+    strict = roadmap(three, DRIVERS, PER_POINT).plan.set_index("id").start_month
+    # a from month 0 earns 1,000 a month: 30,000 at month 30 for b; then 3,000 a month: 21,000 at month 37 for c
+    assert strict.to_dict() == {"a": 0, "b": 30, "c": 37}
+    fill = roadmap(three, DRIVERS, PER_POINT, rule="affordable").plan.set_index("id").start_month
+    # 20,000 at month 20 pays c first; then 1,500 a month: 30,000 at month 40 for b
+    assert fill.to_dict() == {"a": 0, "c": 20, "b": 40}
