@@ -67,13 +67,14 @@ def make_customers(con, customers: int, path: Path) -> Path:
     return path
 
 
-def run_measured(code: str) -> dict:
-    """Run Python code in a fresh interpreter; it must print a JSON dict last. Adds peak RSS (MB)."""
+def run_measured(code: str, python: str | None = None) -> dict:
+    """Run Python code in a fresh interpreter (`python`, default this one); it must print a JSON dict last.
+    Adds peak RSS (MB)."""
     wrapper = textwrap.dedent(code) + textwrap.dedent("""
         import resource, json as _j
         print(_j.dumps({**RESULT, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
     """)
-    proc = subprocess.run([sys.executable, "-c", wrapper], capture_output=True, text=True)
+    proc = subprocess.run([python or sys.executable, "-c", wrapper], capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     return json.loads(proc.stdout.strip().splitlines()[-1])
