@@ -41,6 +41,9 @@ DECISIONS = {
     "journey paths": "covered", "journey funnel": "covered", "journey sankey": "covered",
     "journey breakpoints": "covered", "journey moments": "covered", "journey churn-paths": "covered",
     "text impact": "covered",
+    "value groups": "covered",  # tests/e2e/test_cli_value_dataset.py
+    "value dataset": "exports the customer-level answers file for the analyst's own models, like export-customer "
+                     "for one: row-level data that stays with the workspace's owner, no group figures",
     "value drivers": "covered", "value survival": "covered",
     "value scenario": "covered", "value trend": "covered",  # tests/e2e/test_cli_value_scenario.py
     "value risk": "covered",  # reliability deciles (tests/e2e/test_cli_value_risk.py); scores: each customer's own risk
