@@ -131,7 +131,7 @@ from cxlens.store import Store
 from cxlens.value import answers_frame, churn_hazards, customer_month_frame, outcomes_by_group, retention_curves
 t0 = time.perf_counter()
 s = Store.open("duckdb:///{db}", read_only=True)
-t1 = time.perf_counter()
+{memory}t1 = time.perf_counter()
 a = answers_frame(s, horizons=(12, 24))
 cm = customer_month_frame(s)
 t2 = time.perf_counter()
@@ -266,7 +266,7 @@ import numpy as np
 from scipy import stats
 t0 = time.perf_counter()
 con = duckdb.connect("{db}", read_only=True)
-con.execute(\"\"\"CREATE TEMP VIEW om AS
+{memory}con.execute(\"\"\"CREATE TEMP VIEW om AS
     WITH o AS (SELECT customer_id, month, CAST(substr(month, 1, 4) AS BIGINT) AS year,
                       CAST(substr(month, 1, 4) AS BIGINT) * 12 + CAST(substr(month, 6, 2) AS BIGINT) - 1 AS m,
                       CASE WHEN active THEN 0 ELSE 1 END AS churned, revenue, cost_to_serve,
@@ -389,7 +389,8 @@ def _close(x, y, rel: float) -> bool:
     return abs(x - y) <= rel * max(1.0, abs(y))
 
 
-def main(customers: int = 1_000_000, rounds: int = 3, contenders: tuple[str, ...] = CONTENDERS) -> list[dict]:
+def main(customers: int = 1_000_000, rounds: int = 3, contenders: tuple[str, ...] = CONTENDERS,
+         memory_gb: float | None = None) -> list[dict]:
     work = OUT / "value"
     work.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
@@ -400,7 +401,9 @@ def main(customers: int = 1_000_000, rounds: int = 3, contenders: tuple[str, ...
     db.unlink(missing_ok=True)  # built by this cxlens, so its schema is current
     setup = run_measured(SETUP_STORE.format(db=db, journey=JOURNEY_YAML, **paths))
     python, peer_note = peer_python() if "pandas" in contenders else (sys.executable, "")
-    code = {"cxlens": CXLENS.format(db=db), "pandas": PANDAS.format(**paths), "duckdb": DUCKDB.format(db=db)}
+    limit = f"SET memory_limit = '{memory_gb}GB'" if memory_gb else ""
+    code = {"cxlens": CXLENS.format(db=db, memory=f"s.duckdb.execute(\"{limit}\")\n" if limit else ""),
+            "pandas": PANDAS.format(**paths), "duckdb": DUCKDB.format(db=db, memory=f"con.execute(\"{limit}\")\n" if limit else "")}
     runs: dict[str, list[dict]] = {name: [] for name in contenders}
     loads = [os.getloadavg()[0]]  # the machine is shared: its 1-minute load average around each run
     failed: dict[str, str] = {}
@@ -409,7 +412,8 @@ def main(customers: int = 1_000_000, rounds: int = 3, contenders: tuple[str, ...
             try:
                 runs[name].append(run_measured(code[name], python=python if name == "pandas" else None))
             except RuntimeError as exc:  # e.g. killed for memory: the table says so, the others go on
-                failed[name] = (str(exc).strip().splitlines() or ["killed (no message)"])[-1][:200]
+                errors = [line for line in str(exc).splitlines() if "Error" in line]
+                failed[name] = errors[-1][:200] if errors else "killed without an error message (a signal: out of memory?)"
             loads.append(os.getloadavg()[0])
     runs = {name: r for name, r in runs.items() if r and name not in failed}
     for name, why in failed.items():
@@ -434,7 +438,8 @@ def main(customers: int = 1_000_000, rounds: int = 3, contenders: tuple[str, ...
                 table, ["method", "min_s", "median_s", "dataset_s", "groups_s", "cox_s", "peak_mb", f"x_{first}"])
     if "pandas" in runs:
         console.print(f"pandas contender: {peer_note}")
-    console.print("answers: " + ("the same from every contender (dataset sizes and sums, group figures and intervals"
+    console.print("answers: " + ("only one contender ran: nothing to compare" if len(runs) < 2 else
+                                 "the same from every contender (dataset sizes and sums, group figures and intervals"
                                  + (", hazard ratios within 1e-3" if "pandas" in runs and runs["pandas"][0].get("cox") else "")
                                  + ")" if not problems else "DIFFER: " + escape("; ".join(problems))))
     goals = {}
@@ -468,7 +473,7 @@ def main(customers: int = 1_000_000, rounds: int = 3, contenders: tuple[str, ...
                   f"{os.cpu_count()} cores, 1-minute load average {min(loads):.1f}-{max(loads):.1f} during the runs")
     (work / f"result_{customers}.json").write_text(json.dumps(
         {"customers": customers, "customer_months": outcome_rows, "answers": answer_rows, "rounds": rounds,
-         "table": table, "problems": problems, "failed": failed, "goals": goals, "setup_s": setup["setup_s"], "pandas": peer_note, "load_average": [min(loads), max(loads)],
+         "table": table, "problems": problems, "failed": failed, "duckdb_memory_gb": memory_gb, "goals": goals, "setup_s": setup["setup_s"], "pandas": peer_note, "load_average": [min(loads), max(loads)],
          "runs": {n: [{k: v for k, v in x.items() if k not in ("groups", "sums")} for x in r] for n, r in runs.items()}},
         indent=1))
     return table
@@ -479,5 +484,7 @@ if __name__ == "__main__":
     parser.add_argument("--customers", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", default=",".join(CONTENDERS), help="contenders, comma-separated: cxlens,pandas,duckdb")
+    parser.add_argument("--duckdb-memory", type=float, default=None,
+                        help="GB: DuckDB's memory_limit for cxlens and raw DuckDB (default DuckDB's own: 80%% of RAM)")
     args = parser.parse_args()
-    main(args.customers, args.rounds, tuple(args.only.split(",")))
+    main(args.customers, args.rounds, tuple(args.only.split(",")), args.duckdb_memory)
