@@ -318,6 +318,37 @@ def demo_store_copy(demo_store_source: Path, shared_demo, tmp_path_factory):
     return copy
 
 
+VALUE_DEMO_CUSTOMERS = 20_000  # the value analyses' planted-truth tests: enough churn events per group and year
+VALUE_DEMO_KINDS = ("customers", "responses", "outcomes")
+
+
+@pytest.fixture(scope="session")
+def value_demo_store(shared_demo, tmp_path_factory):
+    """`value_demo_store()` -> (store, files): a private copy of the 20,000-customer demo (seed 11) with customers,
+    responses and outcomes loaded (built once per run; the slow planted-truth tests of cxlens.value share it)."""
+    files = shared_demo(VALUE_DEMO_CUSTOMERS, DEMO_SEED)
+
+    def build(folder: Path) -> None:
+        folder.mkdir(parents=True)
+        store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
+        try:
+            sync_journey(store, read_journey(files.journey))
+            for kind in VALUE_DEMO_KINDS:
+                load(store, files.tables()[kind], kind)
+        finally:
+            store.close()
+
+    source = build_once(tmp_path_factory, f"value-demo-store-{VALUE_DEMO_CUSTOMERS}-{DEMO_SEED}", build)
+
+    def copy():
+        folder = tmp_path_factory.mktemp("value-demo-store")
+        for path in source.glob("cx.duckdb*"):
+            shutil.copy(path, folder / path.name)
+        return Store.open(f"duckdb:///{folder / 'cx.duckdb'}"), files
+
+    return copy
+
+
 # The public data sets of ../shared/data (see its README.md). Tests that read them skip cleanly where the
 # folder is absent (a user's clone); CXLENS_SHARED_DATA points elsewhere.
 SHARED_DATA = Path(os.environ.get("CXLENS_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data"))

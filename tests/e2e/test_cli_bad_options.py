@@ -86,6 +86,8 @@ def _base_args(name: str, root: Path, tmp: Path) -> list[str]:
         args += [str(tmp / "new_workspace")]
     elif name in ("journey map", "journey sankey"):
         args += ["--out", str(tmp / "picture.svg")]
+    elif name == "value dataset":
+        args += ["--out", str(tmp / "answers.parquet")]
     elif name == "export-customer":
         args += ["C1", "--out", str(tmp / "c1.json")]
     elif name == "forget":

@@ -34,7 +34,7 @@ NOT_ANALYSES = {
 }
 # Commands that run on an empty store (exit 0) and what they print then.
 RUN_ON_EMPTY = {"migrate": "nothing to do", "quarantine": "Nothing in quarantine", "text themes": "billing",
-                "report": "Left out (12 sections", "journey refresh": "Numbered 0 events"}
+                "report": "Left out (13 sections", "journey refresh": "Numbered 0 events"}
 
 
 def _commands(group, prefix: str = "") -> list[str]:
@@ -114,7 +114,8 @@ def empty(tmp_path_factory) -> Path:
 @pytest.mark.parametrize("command", ANALYSES)
 def test_every_analysis_on_an_empty_workspace_is_one_line_naming_what_to_do(empty, tmp_path, command):
     extra = {"report": ["-o", str(tmp_path / "report.html")], "journey sankey": ["--out", str(tmp_path / "s.html")],
-             "journey map": ["--out", str(tmp_path / "map.svg")], "journey funnel": ["--steps", "shop,call"]}.get(command, [])
+             "journey map": ["--out", str(tmp_path / "map.svg")], "journey funnel": ["--steps", "shop,call"],
+             "value dataset": ["--out", str(tmp_path / "answers.parquet")]}.get(command, [])
     result = _invoke(*command.split(), "-w", str(empty), *extra)
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)

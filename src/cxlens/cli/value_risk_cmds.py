@@ -78,11 +78,12 @@ def roadmap_cmd(initiatives: Annotated[Path | None, typer.Option("--initiatives"
 
     if rule not in RULES:  # a bad option is reported before any work
         raise UsageError("rule", rule, RULES)
-    ws = Workspace.open(workspace)
-    items = read_initiatives(initiatives if initiatives is not None else Path(workspace) / INITIATIVES_FILE)
     scope = parse_scope("", None, since, until, filter)
+    items = read_initiatives(initiatives) if initiatives is not None else None  # a bad --initiatives: an option error
+    ws = Workspace.open(workspace)
     with ws.store() as store:
-        require(store, "outcomes", "nps", "csat")
+        require(store, "outcomes", "nps", "csat")  # missing data is said before the workspace's own file is missing
+        items = items if items is not None else read_initiatives(Path(workspace) / INITIATIVES_FILE)
         result = build_roadmap(store, scope, items, ws.value_config, budget=budget, rule=rule,
                                answer_months=ws.value_config.answer_months)
     currency = ws.value_config.currency

@@ -15,6 +15,7 @@ from cxlens.cli.value_cmds import value_app
 from cxlens.errors import UsageError
 from cxlens.workspace import Workspace
 
+DEFAULT_MOVE = "detractor:passive:5%"  # the issue's example: moving 5% of dissatisfied customers to neutral
 SCENARIO_BY = ("segment", "plan", "region")
 # Left out of the terminal table (kept in JSON/CSV) so it fits a normal window.
 _SCENARIO_HIDDEN = ("share", "currency", "retained_revenue", "upgrades_value", "referrals_value", "extra_active_months",
@@ -31,7 +32,7 @@ def _frame(ws: Workspace, store, scope):
 
 @value_app.command("scenario")
 @handles_errors
-def scenario_cmd(move: Annotated[list[str], typer.Option("--move", help="FROM:TO:SHARE, e.g. detractor:passive:5% (repeat for more moves).")],
+def scenario_cmd(move: Annotated[list[str] | None, typer.Option("--move", help="FROM:TO:SHARE, e.g. detractor:passive:5% (repeat for more moves; default: detractor:passive:5%).")] = None,
                  by: Annotated[list[str] | None, typer.Option("--by", help="Also per segment, plan or region (repeat; default segment; 'none': overall only).")] = None,
                  boot: Annotated[int, typer.Option("--boot", min=0, help="Bootstrap refits for the interval (0: none).")] = 200,
                  seed: Annotated[int, typer.Option("--seed", help="Seed of the bootstrap draws.")] = 0,
@@ -42,7 +43,7 @@ def scenario_cmd(move: Annotated[list[str], typer.Option("--move", help="FROM:TO
     segment, plan and tenure), with a customer-bootstrap interval and the E-value of the churn risk ratio."""
     from cxlens.value.scenario import ALL, parse_move, scenario
 
-    moves = [parse_move(m) for m in move]  # a bad move is reported before missing data
+    moves = [parse_move(m) for m in move or [DEFAULT_MOVE]]  # a bad move is reported before missing data
     by = [b for b in (by or ["segment"]) if b != "none"]
     bad = [b for b in by if b not in SCENARIO_BY]
     if bad:

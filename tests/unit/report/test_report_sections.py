@@ -108,12 +108,14 @@ def test_sections_without_data_are_left_out(tiny_store):
     left_out = report_contents(tiny_store, MIN_N).missing
     assert [m.title for m in left_out] == ["How customers really move: top paths", "Journey flows (Sankey)",
                                            "Breakpoints: where the experience fails", "Moments of truth and of magic",
-                                           "What really changed since the period before", "Themes: what they cost in NPS"]
+                                           "What really changed since the period before", "Themes: what they cost in NPS",
+                                           "What experience is worth"]
     assert all(m.reason.startswith("no journey events") and "--kind events" in m.reason for m in left_out[:3])
     assert left_out[3].reason.startswith("no outcomes") and "--kind outcomes" in left_out[3].reason
     left_out = left_out[4:]
     assert left_out[0].reason.startswith("fewer than two months")
     assert left_out[1].reason.startswith("no NPS answer has a comment") and "`cxlens load FILE --kind responses`" in left_out[1].reason
+    assert left_out[2].reason.startswith("no outcomes") and "--kind outcomes" in left_out[2].reason
 
 
 def test_changes_section_compares_the_latest_period_with_the_one_before(generated):

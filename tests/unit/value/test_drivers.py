@@ -10,11 +10,9 @@ import pandas as pd
 import pytest
 
 from cxlens.errors import AnalysisError, UsageError
-from cxlens.ingest import load, sync_journey
-from cxlens.model.journey import read_journey
+from cxlens.ingest import load
 from cxlens.query import Scope
 from cxlens.report.quadrant import quadrant_geometry, quadrant_svg
-from cxlens.store import Store
 from cxlens.value.drivers import QUADRANTS, importance_table, nps_drivers, quadrants
 
 WEIGHTS = {"app": 1.6, "bill": 1.0, "shop": 0.5, "web": 0.0}  # planted slopes of the outcome on each driver
@@ -91,14 +89,6 @@ def test_quadrant_chart_places_each_driver_by_performance_and_importance():
     assert svg.startswith("<svg") and svg.count("<circle") == 3 and "concentrate here" in svg
 
 
-def _demo_store(folder, files, kinds=("customers", "responses")) -> Store:
-    store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
-    sync_journey(store, read_journey(files.journey))
-    for kind in kinds:
-        load(store, files.tables()[kind], kind)
-    return store
-
-
 def _planted_ranking(files) -> list[str]:
     return json.loads(files.truth.read_text())["nps_drivers"]["ranking"]
 
@@ -116,9 +106,8 @@ def test_demo_company_nps_driver_ranking_is_recovered(demo_store_copy):
 
 
 @pytest.mark.slow
-def test_demo_company_nps_driver_ranking_at_20000_customers_with_intervals_that_separate_them(shared_demo, tmp_path):
-    files = shared_demo(20_000, 11)
-    store = _demo_store(tmp_path, files)
+def test_demo_company_nps_driver_ranking_at_20000_customers_with_intervals_that_separate_them(value_demo_store):
+    store, files = value_demo_store()
     try:
         table = nps_drivers(store, n_boot=200, seed=2)
     finally:

@@ -15,11 +15,9 @@ from scipy import stats as sps
 from value_fixtures import value_store, write_value_files
 
 from cxlens.errors import AnalysisError, UsageError
-from cxlens.ingest import load, sync_journey
-from cxlens.model.journey import read_journey
+from cxlens.ingest import load
 from cxlens.query import Scope
 from cxlens.stats.regression import ols
-from cxlens.store import Store
 from cxlens.value.dataset import dataset
 from cxlens.value.groups import cells_from_frame, estimates, group_cells, outcomes_by_group
 
@@ -195,13 +193,9 @@ def test_demo_planted_value_link_is_recovered(demo_store_copy):
 
 
 @pytest.mark.slow
-def test_demo_planted_value_link_is_recovered_at_20000_customers(shared_demo, tmp_path):
-    files = shared_demo(20000, 11)
-    store = Store.open(f"duckdb:///{tmp_path / 'cx.duckdb'}")
+def test_demo_planted_value_link_is_recovered_at_20000_customers(value_demo_store):
+    store, files = value_demo_store()
     try:
-        sync_journey(store, read_journey(files.journey))
-        for kind in ("customers", "responses", "outcomes"):
-            load(store, files.tables()[kind], kind)
         truth = json.loads((Path(files.journey).parent / "truth.json").read_text())
         _check_planted_link(outcomes_by_group(store, horizon=2, by=("segment",), level=FAMILY_LEVEL), truth)
     finally:

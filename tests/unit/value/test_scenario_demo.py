@@ -81,18 +81,10 @@ def test_demo_trend_says_the_link_strengthens_from_2024_to_2025(demo):
 
 
 @pytest.mark.slow
-def test_demo_at_20000_customers_recovers_the_value_and_a_significantly_strengthening_link(shared_demo, tmp_path):
-    from cxlens.ingest import load, sync_journey
-    from cxlens.model.journey import read_journey
-    from cxlens.store import Store
-
-    files = shared_demo(20_000, 11)
-    store = Store.open(f"duckdb:///{tmp_path / 'cx.duckdb'}")
+def test_demo_at_20000_customers_recovers_the_value_and_a_significantly_strengthening_link(value_demo_store):
+    store, files = value_demo_store()
     try:
-        sync_journey(store, read_journey(files.journey))
-        for kind in ("customers", "responses"):
-            load(store, files.tables()[kind], kind)
-        frame = demo_frame(store, files)
+        frame = customer_month_frame(store)
     finally:
         store.close()
     truth = json.loads(files.truth.read_text())

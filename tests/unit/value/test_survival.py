@@ -173,24 +173,18 @@ def test_demo_detractors_churn_faster_than_promoters(demo_store_copy):
 
 
 @pytest.mark.slow
-def test_demo_20000_planted_hazard_ratio_per_year_within_its_interval(shared_demo, tmp_path):
+def test_demo_20000_planted_hazard_ratio_per_year_within_its_interval(value_demo_store):
     """Issue 19: detractor vs promoter monthly churn hazard x2.0 in 2024 and x4.0 in 2025 (passive 1.4, 1.8), the
     demo's truth.json; the frame's group is the latest answer of the 2 months before, i.e. the quarter's answer,
     which is the group of the quarter's latent. Measured: 2.25 (1.79-2.83) and 3.85 (3.15-4.72)."""
     import json
 
-    from cxlens.ingest import load, sync_journey
-    from cxlens.model.journey import read_journey
-    from cxlens.store import Store
+    from cxlens.value.dataset import customer_month_frame
 
-    files = shared_demo(20000, 11)
+    store, files = value_demo_store()
     truth = json.loads(files.truth.read_text())["churn"]
-    store = Store.open(f"duckdb:///{tmp_path / 'cx.duckdb'}")
     try:
-        sync_journey(store, read_journey(files.journey))
-        for kind in ("customers", "responses"):
-            load(store, files.tables()[kind], kind)
-        frame = _demo_frame(store, files)
+        frame = customer_month_frame(store)
     finally:
         store.close()
     out = churn_hazards(frame, by_year=True)
