@@ -18,8 +18,9 @@ from cxlens.workspace import Workspace
 DEFAULT_MOVE = "detractor:passive:5%"  # the example: moving 5% of dissatisfied customers to neutral
 SCENARIO_BY = ("segment", "plan", "region")
 # Left out of the terminal table (kept in JSON/CSV) so it fits a normal window.
-_SCENARIO_HIDDEN = ("share", "currency", "retained_revenue", "upgrades_value", "referrals_value", "extra_active_months",
-                    "churn_risk_from", "churn_risk_to", "rr_ci_low", "rr_ci_high")
+_SCENARIO_HIDDEN = ("share", "currency", "customers_in_group", "revenue_value", "cost_value", "e_value_ci",
+                    "retained_revenue", "upgrades_value", "referrals_value", "extra_active_months", "churn_risk_from",
+                    "churn_risk_to", "rr_ci_low", "rr_ci_high")
 _TREND_HIDDEN = ("z", "months")
 
 
