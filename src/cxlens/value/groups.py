@@ -35,6 +35,7 @@ from scipy import stats
 
 from cxlens.errors import AnalysisError, UsageError
 from cxlens.query import Scope
+from cxlens.stats.intervals import wilson
 from cxlens.value.dataset import NPS_GROUPS, OUTCOMES, answers, history
 
 BANDS = {"nps": NPS_GROUPS, "csat": ("1-2", "3", "4-5")}
@@ -179,8 +180,11 @@ def _cell_estimates(cell: pd.DataFrame, band: str, level: float) -> list[dict]:
         r = groups.index(ref) if ref in groups else None
         for k, g in enumerate(groups):
             se = np.sqrt(V[k, k]) if X[k] > 0 else np.nan
-            row = {"group": g, "metric": metric, "per": UNITS[metric], "value": value[k], "ci_low": value[k] - t * se,
-                   "ci_high": value[k] + t * se, "customers": int(customers[k]), "answers": int(answers[k]), "units": X[k],
+            low, high = value[k] - t * se, value[k] + t * se
+            if metric == "retention" and se == 0 and X[k] > 0:  # nobody (or everybody) churned: no spread to sandwich
+                low, high = _boundary_interval(value[k], int(len(np.unique(c_idx[(g_idx == k) & (x > 0)]))), level)
+            row = {"group": g, "metric": metric, "per": UNITS[metric], "value": value[k], "ci_low": low,
+                   "ci_high": high, "customers": int(customers[k]), "answers": int(answers[k]), "units": X[k],
                    **dict.fromkeys(COLUMNS[9:], np.nan)}
             if r is not None and k != r and X[k] > 0 and X[r] > 0:
                 d = value[k] - value[r]
@@ -194,3 +198,10 @@ def _cell_estimates(cell: pd.DataFrame, band: str, level: float) -> list[dict]:
                     row.update(ratio=ratio, ratio_ci_low=ratio * np.exp(-t * l_se), ratio_ci_high=ratio * np.exp(t * l_se))
             rows.append(row)
     return rows
+
+
+def _boundary_interval(value: float, customers: int, level: float) -> tuple[float, float]:
+    """Retention of 0 or 1 in a group: the Wilson interval with one trial per customer (conservative: a customer's
+    several answers count once), where the cluster-robust interval would have zero width."""
+    interval = wilson(round(value * customers), customers, level)
+    return float(interval.low.item()), float(interval.high.item())

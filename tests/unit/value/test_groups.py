@@ -200,3 +200,17 @@ def test_demo_planted_value_link_is_recovered_at_20000_customers(value_demo_stor
         _check_planted_link(outcomes_by_group(store, horizon=2, by=("segment",), level=FAMILY_LEVEL), truth)
     finally:
         store.close()
+
+
+def test_a_group_where_nobody_churned_gets_a_wilson_interval_not_a_zero_width_one():
+    # 40 customers, 2 complete answers each, none churned in the detractor group; promoters churn now and then
+    rows = []
+    for c in range(40):
+        for group, churned in (("detractor", 0), ("promoter", int(c % 5 == 0))):
+            rows.append({"customer_id": f"C{c}", "group": group, "answers": 2, "complete": 2, "churned": churned,
+                         "active_months": 20.0, "revenue": 400.0, "cost_to_serve": 80.0, "upgrades": 0.0, "referrals": 1.0})
+    out = estimates(pd.DataFrame(rows)).set_index(["group", "metric"])
+    low, high = out.loc[("detractor", "retention"), ["ci_low", "ci_high"]]
+    assert out.loc[("detractor", "retention"), "value"] == 1.0
+    # Wilson (1927) for 40 of 40 customers: lower bound 40/(40 + 1.96²) = 0.9124 (one trial per customer)
+    assert low == pytest.approx(40 / (40 + 1.959964**2), abs=1e-4) and high == 1.0
