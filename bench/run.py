@@ -4,7 +4,7 @@ Loading, NPS and the full scorecard against raw DuckDB, pandas and polars (issue
 scorecard on DuckDB and Spark at N and M rows (#3; pass --engine-rows 100000000 for the 100M figure);
 journey paths, funnel and exit rates on 2N events of N/10 customers (#18);
 value linkage (dataset, groups, Cox) on N/10 customers x 24 months against pandas + lifelines (#19);
-text accuracy and speed (#8; needs ../shared/data). Each prints its own table.
+text accuracy and speed (#8; needs ../shared/data); CLI start-up (#23). Each prints its own table.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import bench_cli  # noqa: E402
 import bench_engines  # noqa: E402
 import bench_journey  # noqa: E402
 import bench_load  # noqa: E402
@@ -28,6 +29,7 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--engine-rows", type=int, default=None, help="also run the engines benchmark at this size")
     args = parser.parse_args()
+    bench_cli.main()  # start-up of `cxlens --help` and `cxlens nps` on a 5,000-customer demo (#23)
     bench_load.main(args.rows)
     bench_nps.main(args.rows)
     bench_scorecard.main(args.rows, args.rows // 5)

@@ -17,6 +17,7 @@ import typer
 from typer.testing import CliRunner
 
 from cxlens.cli import app
+from cxlens.cli._lazy import all_commands
 from cxlens.workspace import init
 from conftest import build_tiny_store
 from cxlens.ingest import load
@@ -37,7 +38,7 @@ BAD_TEXT = "no-such-value"
 # Typer ships its own copy of Click, so commands and options are recognised by what they have, not their class.
 def _commands(group, prefix: str = "") -> list[tuple[str, object]]:
     out = []
-    for name, command in sorted(group.commands.items()):
+    for name, command in sorted(all_commands(group).items()):  # loads every lazy command
         path = f"{prefix}{name}"
         if hasattr(command, "commands"):
             out += _commands(command, path + " ")

@@ -15,6 +15,7 @@ import typer
 from typer.testing import CliRunner
 
 from cxlens.cli import app
+from cxlens.cli._lazy import all_commands
 from cxlens.cli._app import NO_DATA
 from cxlens.workspace import Workspace
 from conftest import PLAIN_JOURNEY, TINY_CUSTOMERS
@@ -39,7 +40,7 @@ RUN_ON_EMPTY = {"migrate": "nothing to do", "quarantine": "Nothing in quarantine
 
 def _commands(group, prefix: str = "") -> list[str]:
     out = []
-    for name, command in sorted(group.commands.items()):
+    for name, command in sorted(all_commands(group).items()):  # loads every lazy command
         out += _commands(command, f"{prefix}{name} ") if hasattr(command, "commands") else [f"{prefix}{name}"]
     return out
 

@@ -21,6 +21,7 @@ import pytest
 import typer
 
 from cxlens.cli import app
+from cxlens.cli._lazy import all_commands
 
 CLI = [sys.executable, "-m", "cxlens"]
 NOTE = "fewer than 5 customers"
@@ -67,7 +68,7 @@ DECISIONS = {
 
 def _commands(group, prefix: str = "") -> list[str]:
     out = []
-    for name, command in sorted(group.commands.items()):
+    for name, command in sorted(all_commands(group).items()):  # loads every lazy command
         out += _commands(command, f"{prefix}{name} ") if hasattr(command, "commands") else [f"{prefix}{name}"]
     return out
 

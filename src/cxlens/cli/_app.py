@@ -28,10 +28,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from cxlens.cli._lazy import ROOT, lazy_typer
 from cxlens.errors import CxlensError, UsageError, first_line
 
-app = typer.Typer(
-    name="cxlens",
+# Commands register on `app` from their own modules, imported when the command runs (cxlens.cli._lazy).
+app = lazy_typer(
+    ROOT, __name__,
     help="Open customer-experience analytics: load CX data, measure it honestly, explain it.",
     epilog="Exit status: 0 done; 1 error (one line on stderr); 2 bad option; 3 nothing to show: the store lacks the data "
            "the command needs (the line on stderr names the command that adds it).",

@@ -1,7 +1,7 @@
 """`cxlens journey ...`: the map as a picture, observed paths, Sankey, funnels, breakpoints, moments of truth.
 
 The sub-app lives here; each capability registers its command(s) on `journey_app` from its own module
-(`journey_*_cmds.py`), imported by `cxlens.cli`. Scope options (--by/--since/--until/--filter) are the
+(`journey_*_cmds.py`), imported when the command runs (cxlens.cli._lazy). Scope options (--by/--since/--until/--filter) are the
 metrics commands' ones, so a filter means the same everywhere.
 """
 
@@ -14,10 +14,13 @@ from typing import Sequence
 import typer
 
 from cxlens.cli._app import app
+from cxlens.cli._lazy import lazy_typer
 from cxlens.errors import UsageError
 
-journey_app = typer.Typer(help="How customers really move through the journey map: paths, funnels, breakpoints, "
-                               "moments of truth, and the map as a picture.", no_args_is_help=True)
+journey_app = lazy_typer(
+    "journey", __name__,
+    help="How customers really move through the journey map: paths, funnels, breakpoints, "
+         "moments of truth, and the map as a picture.", no_args_is_help=True)
 app.add_typer(journey_app, name="journey")
 
 

@@ -1,0 +1,67 @@
+"""CLI start-up (issue 23 item 3): `cxlens --help`, `import cxlens.cli` and `cxlens nps --format json` on a demo store.
+
+Each round runs every case once, in a fresh process, interleaved across contenders; reported: min and median wall
+seconds. `--before DIR` adds a second contender, the source tree in DIR (e.g. `git worktree add /tmp/before <ref>`),
+run with PYTHONPATH=DIR/src on the same interpreter, so the two are measured side by side.
+
+    python bench/bench_cli.py --workspace /tmp/fastdemo --rounds 7 [--before /tmp/cxlens-before]
+
+The workspace is made with `cxlens demo --dir WS --customers 5000` when it does not exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import print_table  # noqa: E402
+
+CASES = {
+    "import cxlens.cli": ["-c", "import cxlens.cli"],
+    "cxlens --help": ["-m", "cxlens", "--help"],
+    "cxlens nps --format json": ["-m", "cxlens", "nps", "--format", "json", "-w", "{ws}"],
+}
+
+
+def _seconds(args: list[str], env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    subprocess.run([sys.executable, *args], env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def run(workspace: Path, rounds: int, before: Path | None) -> list[dict]:
+    """Time every case for each contender (this tree, and `before` when given); one row per contender and case."""
+    if not (workspace / "cxlens.toml").exists():
+        subprocess.run([sys.executable, "-m", "cxlens", "demo", "--dir", str(workspace), "--customers", "5000"], check=True)
+    contenders = {"cxlens (this tree)": dict(os.environ)}
+    if before:
+        contenders["cxlens (before)"] = {**os.environ, "PYTHONPATH": str(before / "src")}
+    times: dict[tuple[str, str], list[float]] = {}
+    for _ in range(rounds):
+        for case, args in CASES.items():
+            for who, env in contenders.items():
+                times.setdefault((case, who), []).append(_seconds([a.format(ws=workspace) for a in args], env))
+    return [{"case": case, "contender": who, "min_s": min(t), "median_s": statistics.median(t), "rounds": len(t)}
+            for (case, who), t in times.items()]
+
+
+def main(workspace: Path = Path("/tmp/fastdemo"), rounds: int = 7, before: Path | None = None) -> None:
+    """Print the start-up table (see the module docstring)."""
+    print_table("CLI start-up, wall seconds per fresh process", run(workspace, rounds, before),
+                ["case", "contender", "min_s", "median_s", "rounds"])
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workspace", type=Path, default=Path("/tmp/fastdemo"))
+    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--before", type=Path, default=None, help="source tree to compare with (its src/ is used)")
+    args = parser.parse_args()
+    main(args.workspace, args.rounds, args.before)
