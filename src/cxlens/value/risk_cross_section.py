@@ -13,9 +13,10 @@ import pandas as pd
 from cxlens.errors import AnalysisError
 from cxlens.stats.discrimination import auc
 from cxlens.stats.intervals import wilson
-from cxlens.value.risk import MODELS, RiskModel, _choose, _estimator, _factors, _reliability, _validation_metrics
+from cxlens.value.risk import MODELS, RiskModel, _choose, _estimator, _factors, _reliability, _validation_metrics, one_thread
 
 
+@one_thread
 def cross_sectional_risk(frame: pd.DataFrame, label: str, numeric: Sequence[str], categorical: Sequence[str] = (), *,
                          experience: Sequence[str] = (), id_column: str | None = None, test_share: float = 0.3, seed: int = 0,
                          models: tuple[str, ...] = MODELS, n_boot: int = 200, cv_folds: int = 3) -> RiskModel:
