@@ -18,7 +18,8 @@ from cxlens.privacy.suppress import suppress, suppress_rows
 from cxlens.query import Scope
 from cxlens.report.components import Block, Figure, Heading, Paragraph, Section, table
 from cxlens.report.quadrant import quadrant_svg
-from cxlens.value import churn_hazards, nps_drivers, outcomes_by_group, scenario, trend
+from cxlens.report.retention_chart import retention_svg
+from cxlens.value import churn_hazards, nps_drivers, outcomes_by_group, retention_curves, scenario, trend
 from cxlens.value.dataset import customer_month_frame
 from cxlens.value.risk import churn_risk
 
@@ -75,7 +76,8 @@ def _hazards(frame: pd.DataFrame, min_group: int) -> tuple[list[Block], str | No
     hazards = churn_hazards(frame, by_year=True)
     hazards = hazards.assign(year=hazards["year"].astype("string"))  # a year, not a quantity: no thousands separator
     hazards, note = suppress_rows(hazards, customers="customers", min_group=min_group, keep=("group", "year"))
-    blocks: list[Block] = [Heading("Churn hazard by NPS group and year (promoters = 1)"),
+    blocks: list[Block] = [Heading("Retention and churn hazard by NPS group"),
+                           Figure(retention_svg(_published_curves(frame, min_group), standalone=False)),
                            table(hazards, ["group", "year", "hazard_ratio", "ci_low", "ci_high", "customers", "events"])]
     try:
         blocks.append(Paragraph(trend(frame).attrs.get("sentence", "")))
@@ -83,6 +85,12 @@ def _hazards(frame: pd.DataFrame, min_group: int) -> tuple[list[Block], str | No
         blocks.append(Paragraph(f"Trend: {first_line(exc)}"))
     blocks += [Paragraph(n) for n in hazards.attrs.get("notes", []) if "proportional hazards" in n]
     return blocks, note
+
+
+def _published_curves(frame: pd.DataFrame, min_group: int) -> pd.DataFrame:
+    """Kaplan-Meier curves by NPS group, without a group of fewer than `min_group` customers."""
+    curves = retention_curves(frame)
+    return curves[pd.to_numeric(curves["customers"]) >= min_group]
 
 
 def _worth(frame: pd.DataFrame, min_group: int) -> tuple[list[Block], str | None]:
