@@ -4,36 +4,18 @@ library on the same store."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import build_once
-
-CLI = [sys.executable, "-m", "cxlens"]
-
-
-def cxlens(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "COLUMNS": "200"}
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600, env=env)
-
-
-def run_demo_command(root: Path) -> None:
-    proc = cxlens("demo", "--customers", "3000", "--seed", "11", "--dir", str(root))
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+from test_cli_end_to_end import cxlens
+from value_workspaces import demo_workspace_copy
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory) -> Path:
-    built = build_once(tmp_path_factory, "shared-cli-demo-3000-11", run_demo_command)
-    root = tmp_path_factory.mktemp("value-dataset") / "workspace"
-    shutil.copytree(built, root)
-    return root
+    return demo_workspace_copy(tmp_path_factory, "value-dataset")
 
 
 def _library(workspace: Path, fn, *args, **kwargs):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from value_workspaces import loaded_workspace
+
 from cxlens import demo_app
 
 CLI = [sys.executable, "-m", "cxlens"]
@@ -24,14 +26,9 @@ def cxlens(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory, shared_demo) -> Path:
-    files = shared_demo(3500, 11)
-    root = tmp_path_factory.mktemp("value-risk")
-    assert cxlens("init", str(root)).returncode == 0
-    shutil.copy(files.journey, root / "journey.yaml")
+    root = loaded_workspace(tmp_path_factory, shared_demo(3500, 11), "value-risk",
+                            ("customers", "responses", "tickets", "outcomes"))
     shutil.copy(demo_app._DEMO_INITIATIVES, root / "initiatives.yaml")
-    for kind in ("customers", "responses", "tickets", "outcomes"):
-        proc = cxlens("load", str(files.tables()[kind]), "--kind", kind, "--workspace", str(root))
-        assert proc.returncode == 0, proc.stdout + proc.stderr
     return root
 
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from value_workspaces import loaded_workspace
 
 CLI = [sys.executable, "-m", "cxlens"]
 
@@ -22,16 +22,8 @@ def cxlens(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory, shared_demo) -> Path:
-    files = shared_demo(3500, 11)
-    root = tmp_path_factory.mktemp("value-scenario")
-    assert cxlens("init", str(root)).returncode == 0
-    with open(root / "cxlens.toml", "a") as toml:
-        toml.write('\n[value]\ncurrency = "USD"\nupgrade_value = 120.0\nreferral_value = 60.0\n')
-    shutil.copy(files.journey, root / "journey.yaml")
-    for kind in ("customers", "responses", "outcomes"):
-        proc = cxlens("load", str(files.tables()[kind]), "--kind", kind, "--workspace", str(root))
-        assert proc.returncode == 0, proc.stdout + proc.stderr
-    return root
+    return loaded_workspace(tmp_path_factory, shared_demo(3500, 11), "value-scenario", ("customers", "responses", "outcomes"),
+                            toml='\n[value]\ncurrency = "USD"\nupgrade_value = 120.0\nreferral_value = 60.0\n')
 
 
 def test_scenario_json_gives_money_overall_then_per_segment_for_each_move(workspace):

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import build_once
-from test_cli_end_to_end import cxlens, run_demo_command  # the same shared demo workspace as the end-to-end tests
+from test_cli_end_to_end import cxlens
+from value_workspaces import demo_workspace_copy  # the same shared demo workspace as the end-to-end tests
 
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory) -> Path:
-    built = build_once(tmp_path_factory, "shared-cli-demo-3000-11", run_demo_command)
-    root = tmp_path_factory.mktemp("survival") / "workspace"
-    shutil.copytree(built, root)
-    return root
+    return demo_workspace_copy(tmp_path_factory, "survival")
 
 
 @pytest.fixture(scope="module")
