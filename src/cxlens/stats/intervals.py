@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
+
+from cxlens.stats.distributions import normal_quantile, t_quantile
 
 
 class Interval(NamedTuple):
@@ -34,7 +35,7 @@ def check_level(level: float) -> None:
 def z_value(level: float = 0.95) -> float:
     """Two-sided standard normal critical value: 1.96 for level 0.95."""
     check_level(level)
-    return float(stats.norm.ppf(0.5 + level / 2))
+    return float(normal_quantile(0.5 + level / 2))
 
 
 def wilson(k, n, level: float = 0.95) -> Interval:
@@ -66,5 +67,5 @@ def t_interval(mean, sd, n, level: float = 0.95) -> Interval:
     check_level(level)
     with np.errstate(divide="ignore", invalid="ignore"):
         df = np.where(n >= 2, n - 1, np.nan)
-        half = stats.t.ppf(0.5 + level / 2, df) * sd / np.sqrt(n)
+        half = t_quantile(0.5 + level / 2, df) * sd / np.sqrt(n)
     return Interval(mean - half, mean + half)

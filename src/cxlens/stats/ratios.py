@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as sps
 
+from cxlens.stats.distributions import normal_sf
 from cxlens.stats.intervals import z_value
 
 
@@ -37,5 +37,5 @@ def risk_ratio(a, n1, b, n0, level: float = 0.95) -> RiskRatio:
         z = z_value(level)
         pooled = (a + b) / (n1 + n0)
         z_stat = (a / n1 - b / n0) / np.sqrt(pooled * (1 - pooled) * (1 / n1 + 1 / n0))
-    p = np.where(np.isfinite(z_stat), 2 * sps.norm.sf(np.abs(z_stat)), 1.0)
+    p = np.where(np.isfinite(z_stat), 2 * normal_sf(np.abs(z_stat)), 1.0)
     return RiskRatio(estimate, np.exp(log_rr - z * se), np.exp(log_rr + z * se), p)

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
 
+from cxlens.stats.distributions import t_quantile, t_sf
 from cxlens.stats.intervals import Interval, check_level
 
 COV_TYPES = ("classical", "HC1", "CR1")
@@ -52,7 +52,7 @@ class OLSResult:
     @property
     def p_values(self) -> np.ndarray:
         """Two-sided p-values of coef = 0 against t(df)."""
-        return 2 * stats.t.sf(np.abs(self.t), self.df)
+        return 2 * t_sf(np.abs(self.t), self.df)
 
     @property
     def std_coef(self) -> np.ndarray:
@@ -62,7 +62,7 @@ class OLSResult:
     def conf_int(self, level: float = 0.95) -> Interval:
         """coef ± t(level, df)·se per driver."""
         check_level(level)
-        half = stats.t.ppf(0.5 + level / 2, self.df) * self.se
+        half = t_quantile(0.5 + level / 2, self.df) * self.se
         return Interval(self.coef - half, self.coef + half)
 
 

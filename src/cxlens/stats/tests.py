@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import numpy as np
-from scipy import stats
 
+from cxlens.stats.distributions import chi2_sf, normal_sf, t_quantile, t_sf
 from cxlens.stats.intervals import as_arrays, check_level, z_value
 
 
@@ -29,7 +29,7 @@ def z_test(difference, se, level: float = 0.95) -> Difference:
     half = z_value(level) * se
     with np.errstate(divide="ignore", invalid="ignore"):
         z = d / se
-    return Difference(d, d - half, d + half, z, 2 * stats.norm.sf(np.abs(z)))
+    return Difference(d, d - half, d + half, z, 2 * normal_sf(np.abs(z)))
 
 
 def welch_test(mean1, sd1, n1, mean2, sd2, n2, level: float = 0.95) -> Difference:
@@ -43,8 +43,8 @@ def welch_test(mean1, sd1, n1, mean2, sd2, n2, level: float = 0.95) -> Differenc
         df = (a + b) ** 2 / (a**2 / (k1 - 1) + b**2 / (k2 - 1))
         diff = m1 - m2
         t = diff / se
-        half = stats.t.ppf(0.5 + level / 2, df) * se
-        p = 2 * stats.t.sf(np.abs(t), df)
+        half = t_quantile(0.5 + level / 2, df) * se
+        p = 2 * t_sf(np.abs(t), df)
     return Difference(diff, diff - half, diff + half, t, p)
 
 
@@ -100,4 +100,4 @@ def heterogeneity(estimates, variances) -> Heterogeneity:
     tau2 = max(0.0, (q - df) / (np.sum(w) - np.sum(w**2) / np.sum(w)))
     # Higgins & Thompson (2002): I² = max(0, (Q − df) / Q).
     i2 = max(0.0, (q - df) / q) if q > 0 else 0.0
-    return Heterogeneity(q, df, float(stats.chi2.sf(q, df)), float(tau2), float(i2))
+    return Heterogeneity(q, df, float(chi2_sf(q, df)), float(tau2), float(i2))
