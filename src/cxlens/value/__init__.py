@@ -10,9 +10,16 @@ models are fitted on that customer-level frame in Python.
 
 from cxlens.value.dataset import answers, answers_frame, customer_month_frame, customer_months, dataset, write_dataset
 from cxlens.value.drivers import csat_drivers, nps_drivers
-from cxlens.value.scenario import Move, parse_move, scenario
-from cxlens.value.trend import trend
-from cxlens.value.survival import churn_hazards, retention_curves
 from cxlens.value.groups import outcomes_by_group
 from cxlens.value.risk import RiskModel, churn_risk, store_churn_risk
 from cxlens.value.roadmap import Initiative, Roadmap, build_roadmap, read_initiatives, roadmap
+from cxlens.value.scenario import Move, parse_move, scenario
+from cxlens.value.survival import churn_hazards, retention_curves
+from cxlens.value.trend import trend
+
+__all__ = [
+    "Initiative", "Move", "RiskModel", "Roadmap", "answers", "answers_frame", "build_roadmap", "churn_hazards",
+    "churn_risk", "csat_drivers", "customer_month_frame", "customer_months", "dataset", "nps_drivers",
+    "outcomes_by_group", "parse_move", "read_initiatives", "retention_curves", "roadmap", "scenario",
+    "store_churn_risk", "trend", "write_dataset",
+]
