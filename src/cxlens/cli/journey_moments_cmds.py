@@ -24,10 +24,6 @@ _HIDDEN = ("p_value", "correction", "note", "exposed_churned", "churner_share", 
 MOMENT_KEYS = ("rank", "moment", "touchpoint", "flagged", "correction")
 
 
-def _fit(frame, fmt: str):
-    return frame.drop(columns=[c for c in _HIDDEN if c in frame]) if fmt == "table" else frame
-
-
 @journey_app.command("moments")
 @handles_errors
 def moments_cmd(window: Annotated[int, typer.Option("--window", min=1, help="Months an experience counts for: answers in the months before the month at risk.")] = 4,
@@ -51,7 +47,7 @@ def moments_cmd(window: Annotated[int, typer.Option("--window", min=1, help="Mon
              "Hazard ratio 95% Wald interval; p_adjusted: Benjamini-Hochberg over every estimate; effect: p_adjusted < 0.05."]
     # a hazard ratio adds up to nothing published: an estimate from too few exposed customers is simply not shown
     frame, notes = publish_rows(frame, ws, "exposed_customers", MOMENT_KEYS, min_group, notes)
-    show(_fit(frame, fmt), fmt, "Moments of truth and magic", notes)
+    show(frame, fmt, "Moments of truth and magic", notes, hidden=_HIDDEN)
 
 
 @journey_app.command("churn-paths")
@@ -85,4 +81,4 @@ def churn_paths_cmd(months: Annotated[int, typer.Option("--months", min=1, help=
     frame, notes = publish_rows(frame.assign(_c=smallest_group(frame, ["churners", "stayers"])) if len(frame) else frame, ws, "_c",
                                 ("rank", "path", "touchpoint"), min_group, notes)
     frame = frame.drop(columns="_c", errors="ignore")
-    show(_fit(frame, fmt), fmt, "Paths before churn: churners vs stayers", notes)
+    show(frame, fmt, "Paths before churn: churners vs stayers", notes, hidden=_HIDDEN)

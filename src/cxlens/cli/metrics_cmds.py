@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Callable
+from typing import TYPE_CHECKING, Annotated, Any, Callable, Sequence
 
 import typer
 
@@ -70,10 +70,12 @@ def low_n_note(frame: pd.DataFrame, note: str) -> list[str]:
     return [note] if "low_n" in frame and bool(frame["low_n"].eq(True).any()) else []
 
 
-def show(frame: pd.DataFrame, fmt: str, title: str, notes: list[str] | None = None) -> None:
+def show(frame: pd.DataFrame, fmt: str, title: str, notes: list[str] | None = None, hidden: Sequence[str] = ()) -> None:
+    """Render `frame` as a table, JSON or CSV. The terminal table leaves out TABLE_HIDDEN and `hidden` (a command's
+    detail columns) so it fits a normal window; JSON and CSV keep every column."""
     rows = records(frame)
     if fmt == "table":
-        hidden = TABLE_HIDDEN | ({"customers"} if "n" in frame.columns else set())
+        hidden = TABLE_HIDDEN | set(hidden) | ({"customers"} if "n" in frame.columns else set())
         columns = [c for c in frame.columns if c not in hidden]
         render(for_table(rows), fmt, title=title, columns=columns, notes=notes or [])
     else:

@@ -57,6 +57,4 @@ def drivers_cmd(outcome: Annotated[str, typer.Option("--outcome", help="nps (the
     frame = frame[[c for c in COLUMNS if c in frame]]
     # one model over every customer: a driver's row describes the customers who answered there
     frame, notes = publish_rows(frame, ws, "customers", DRIVER_KEYS, min_group, notes)
-    if fmt == "table":
-        frame = frame.drop(columns=[c for c in _HIDDEN if c in frame])
-    show(frame, fmt, f"Key drivers of {'overall NPS' if outcome == 'nps' else 'churn'}", notes)
+    show(frame, fmt, f"Key drivers of {'overall NPS' if outcome == 'nps' else 'churn'}", notes, hidden=_HIDDEN)

@@ -22,10 +22,6 @@ _HIDDEN = ("delong_ci_low", "delong_ci_high", "brier_reference", "calibration_in
            "owner", "live_month", "name", "current", "target", "improvement", "months")
 
 
-def _fit(frame, fmt: str):
-    return frame.drop(columns=[c for c in _HIDDEN if c in frame]) if fmt == "table" else frame
-
-
 @value_app.command("risk")
 @handles_errors
 def risk_cmd(horizon: Annotated[int, typer.Option("--horizon", min=1, help="Months ahead: churn within this many months.")] = 3,
@@ -62,7 +58,7 @@ def risk_cmd(horizon: Annotated[int, typer.Option("--horizon", min=1, help="Mont
     chosen = [part] if part else (list(RISK_PARTS) if fmt == "table" else ["scores"])
     for name in chosen:
         frame, title, extra = parts[name]
-        show(_fit(frame, fmt), fmt, title, extra)
+        show(frame, fmt, title, extra, hidden=_HIDDEN)
 
 
 @value_app.command("roadmap")
@@ -92,4 +88,4 @@ def roadmap_cmd(initiatives: Annotated[Path | None, typer.Option("--initiatives"
     cols = ["rank", "id", "name", "touchpoint", "owner", "unit", "improvement", "slope", "nps_gain", "value_per_year",
             "running_cost", "net_value_per_year", "cost", "months", "payback_months", "current", "target", "gap_to_target",
             "beyond_target", "start_month", "live_month", "cash_before", "funded_by", "status"]
-    show(_fit(plan[cols], fmt), fmt, "Roadmap: early wins first", notes)
+    show(plan[cols], fmt, "Roadmap: early wins first", notes, hidden=_HIDDEN)

@@ -67,14 +67,14 @@ def scenario_cmd(move: Annotated[list[str] | None, typer.Option("--move", help="
     notes = list(dict.fromkeys(notes))
     currency = ws.value_config.currency
     if fmt == "table":
-        out = out.drop(columns=[c for c in _SCENARIO_HIDDEN if c in out]).round(
+        out = out.round(
             {"customers_moved": 1, "value_per_year": 0, "ci_low": 0, "ci_high": 0, "value_per_customer": 2,
              "revenue_value": 2, "cost_value": 2, "risk_ratio": 2, "e_value": 2, "e_value_ci": 2})
         notes.append(f"Money in {currency}: value_per_year for the customers moved; value_per_customer and the "
                      "components (revenue_value, cost_value = cost saved) per customer moved over 12 months; "
                      "--format json gives every component.")
     title = f"Value per year of moving customers between NPS groups ({currency}; overall row: {ALL})"
-    show(out, fmt, title, notes)
+    show(out, fmt, title, notes, hidden=_SCENARIO_HIDDEN)
 
 
 @value_app.command("trend")
@@ -92,6 +92,4 @@ def trend_cmd(since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt 
     out = trend(frame)
     notes = list(out.attrs["notes"])
     out, notes = publish_rows(out, ws, "customers", ("kind", "measure", "comparison", "year"), min_group, notes)
-    if fmt == "table":
-        out = out.drop(columns=[c for c in _TREND_HIDDEN if c in out])
-    show(out, fmt, "Where the link is heading: gaps between NPS groups per year", notes)
+    show(out, fmt, "Where the link is heading: gaps between NPS groups per year", notes, hidden=_TREND_HIDDEN)
