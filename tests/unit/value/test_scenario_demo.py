@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from value_frames import demo_frame
 
 from cxlens.model.config import ValueConfig
 from cxlens.value.dataset import customer_month_frame
@@ -14,13 +15,6 @@ from cxlens.value.scenario import scenario
 from cxlens.value.trend import trend
 
 CONFIG = ValueConfig(upgrade_value=120.0, referral_value=60.0)
-
-
-def demo_frame(store, files) -> pd.DataFrame:
-    from cxlens.ingest import load
-
-    load(store, files.tables()["outcomes"], "outcomes")
-    return customer_month_frame(store)
 
 
 def planted_value(frame: pd.DataFrame, truth: dict, source: str, target: str, share: float, config: ValueConfig) -> dict:

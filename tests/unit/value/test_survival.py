@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from value_frames import demo_frame
 
 from cxlens.errors import AnalysisError, UsageError
 from cxlens.value.survival import churn_hazards, retention_curves
@@ -150,19 +151,11 @@ def test_a_curve_covers_the_longest_stretch_with_enough_customers_at_risk(frame)
     assert none.empty and any("left out: no tenure month" in n for n in none.attrs["notes"])
 
 
-def _demo_frame(store, files):
-    from cxlens.ingest import load
-    from cxlens.value.dataset import customer_month_frame
-
-    load(store, files.tables()["outcomes"], "outcomes")
-    return customer_month_frame(store)
-
-
 def test_demo_detractors_churn_faster_than_promoters(demo_store_copy):
     """3,500 customers (seed 11): direction and order only; the planted values are checked at 20,000 below."""
     store, files, _ = demo_store_copy()
     try:
-        frame = _demo_frame(store, files)
+        frame = demo_frame(store, files)
     finally:
         store.close()
     hr = churn_hazards(frame).set_index("group").hazard_ratio

@@ -84,3 +84,12 @@ def planted_value(frame: pd.DataFrame, source: str, target: str, share: float, *
         key = row["segment"] if by_segment else "(all)"
         out[key] = out.get(key, 0.0) + share * total
     return out
+
+
+def demo_frame(store, files) -> pd.DataFrame:
+    """The customer-month frame of a loaded demo store (`demo_store_copy`), after loading its outcomes."""
+    from cxlens.ingest import load
+    from cxlens.value.dataset import customer_month_frame
+
+    load(store, files.tables()["outcomes"], "outcomes")
+    return customer_month_frame(store)
