@@ -275,17 +275,35 @@ def shared_demo(tmp_path_factory):
     return get
 
 
+def _demo_store_in(folder: Path, files, kinds: tuple[str, ...]) -> Store:
+    """A new DuckDB store in `folder` with the demo's journey map and `kinds` loaded through `load` (opened)."""
+    folder.mkdir(parents=True)
+    store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
+    try:
+        sync_journey(store, read_journey(files.journey))
+        for kind in kinds:
+            load(store, files.tables()[kind], kind)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def _opened_copy(source: Path, tmp_path_factory, name: str) -> Store:
+    """A private copy of the store built in `source` (never opened in place: other workers copy it too), opened."""
+    folder = tmp_path_factory.mktemp(name)
+    for path in source.glob("cx.duckdb*"):
+        shutil.copy(path, folder / path.name)
+    return Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
+
+
 def _build_demo_store(folder: Path, files) -> None:
     """The demo loaded through `load` (the per-aspect survey through its mapping), texts analysed."""
     from cxlens.ingest import read_mapping
     from cxlens.text.stored import analyze_store
 
-    folder.mkdir(parents=True)
-    store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
+    store = _demo_store_in(folder, files, DEMO_STORE_KINDS)
     try:
-        sync_journey(store, read_journey(files.journey))
-        for kind in DEMO_STORE_KINDS:
-            load(store, files.tables()[kind], kind)
         load(store, files.aspect_survey, "responses", read_mapping(files.aspect_mapping))
         report = analyze_store(store)
     finally:
@@ -308,12 +326,10 @@ def demo_store_copy(demo_store_source: Path, shared_demo, tmp_path_factory):
     from cxlens.text.stored import AnalyzeReport
 
     def copy():
-        folder = tmp_path_factory.mktemp("demo-store")
-        for path in demo_store_source.glob("cx.duckdb*"):
-            shutil.copy(path, folder / path.name)
         saved = json.loads((demo_store_source / "analyze_report.json").read_text())
         report = AnalyzeReport(model=saved["model"], counts=saved["counts"])
-        return Store.open(f"duckdb:///{folder / 'cx.duckdb'}"), shared_demo(DEMO_CUSTOMERS, DEMO_SEED), report
+        return (_opened_copy(demo_store_source, tmp_path_factory, "demo-store"), shared_demo(DEMO_CUSTOMERS, DEMO_SEED),
+                report)
 
     return copy
 
@@ -328,23 +344,11 @@ def value_demo_store(shared_demo, tmp_path_factory):
     responses and outcomes loaded (built once per run; the slow planted-truth tests of cxlens.value share it)."""
     files = shared_demo(VALUE_DEMO_CUSTOMERS, DEMO_SEED)
 
-    def build(folder: Path) -> None:
-        folder.mkdir(parents=True)
-        store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
-        try:
-            sync_journey(store, read_journey(files.journey))
-            for kind in VALUE_DEMO_KINDS:
-                load(store, files.tables()[kind], kind)
-        finally:
-            store.close()
-
-    source = build_once(tmp_path_factory, f"value-demo-store-{VALUE_DEMO_CUSTOMERS}-{DEMO_SEED}", build)
+    source = build_once(tmp_path_factory, f"value-demo-store-{VALUE_DEMO_CUSTOMERS}-{DEMO_SEED}",
+                        lambda folder: _demo_store_in(folder, files, VALUE_DEMO_KINDS).close())
 
     def copy():
-        folder = tmp_path_factory.mktemp("value-demo-store")
-        for path in source.glob("cx.duckdb*"):
-            shutil.copy(path, folder / path.name)
-        return Store.open(f"duckdb:///{folder / 'cx.duckdb'}"), files
+        return _opened_copy(source, tmp_path_factory, "value-demo-store"), files
 
     return copy
 
