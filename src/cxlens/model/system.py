@@ -1,5 +1,5 @@
 """The tables cxlens keeps beside the canonical ones: bookkeeping (`loads`, `quarantine`, `cxlens_meta`)
-and derived results (`comment_analysis`, `journey_steps`).
+and derived results (`comment_analysis`, `journey_steps`, `personas`).
 
 They use the same :class:`Table` and :class:`Column` as the canonical tables, so the store creates and
 migrates them the same way, and privacy code sees which of them hold a customer's data
@@ -92,6 +92,20 @@ JOURNEY_STEPS = Table(
     ),
 )
 
+# Which persona each customer belongs to (`cxlens personas fit`, cxlens.personas): replaced whole by every fit; the
+# fit's summary (features, BIC per k, stability, names, descriptions) is JSON in `cxlens_meta` key `personas`.
+PERSONAS = Table(
+    "personas",
+    "Persona of each customer from the last `cxlens personas fit` (latent class model of the customer view): "
+    "one row per customer, with the posterior probability of the persona. Replaced by every fit.",
+    (
+        Column("customer_id", "VARCHAR", "The customer.", "C123", True, True),
+        Column("persona_id", "VARCHAR", "Persona number of the fit, P1 the largest.", "P2", True),
+        Column("persona", "VARCHAR", "The persona's short name.", "young app-first prepaid", True),
+        Column("probability", "DOUBLE", "Posterior probability of that persona given the customer's view.", "0.97"),
+    ),
+)
+
 # The erasure audit (`cxlens forget`): that an erasure happened, when, on whose request and how many rows
 # each table lost; deliberately without a customer key or any personal data, so it survives the erasure.
 ERASURES = Table(
@@ -118,7 +132,8 @@ META = Table(
 )
 
 # Created with the canonical tables by the first migration.
-SYSTEM_TABLES: dict[str, Table] = {t.name: t for t in (LOADS, QUARANTINE, COMMENT_ANALYSIS, JOURNEY_STEPS, ERASURES)}
+SYSTEM_TABLES: dict[str, Table] = {t.name: t for t in (LOADS, QUARANTINE, COMMENT_ANALYSIS, JOURNEY_STEPS, ERASURES,
+                                                      PERSONAS)}
 
 
 def table(name: str) -> Table:

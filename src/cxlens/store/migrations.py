@@ -56,8 +56,21 @@ def _load_columns_and_journey_steps_v4(backend: Backend, external: Collection[st
         backend.create_table(table("journey_steps"))
 
 
+# Tables version 5 adds (issue 20: one customer view and personas); created empty.
+V5_TABLES = ("personas",)
+
+
+def _customer_view_tables_v5(backend: Backend, external: Collection[str]) -> None:
+    """Version 5: `personas` (each customer's persona from `cxlens personas fit`), created empty; the step
+    creates only what is missing (a store created at version 5 has them from version 1)."""
+    for name in V5_TABLES:
+        if name not in external and not backend.has_table(name):
+            backend.create_table(table(name))
+
+
 # version reached -> step; append a step (never edit an old one) when the model changes.
-MIGRATIONS: dict[int, Step] = {1: _create_v1, 2: _create_v2, 3: _add_aspect_v3, 4: _load_columns_and_journey_steps_v4}
+MIGRATIONS: dict[int, Step] = {1: _create_v1, 2: _create_v2, 3: _add_aspect_v3, 4: _load_columns_and_journey_steps_v4,
+                               5: _customer_view_tables_v5}
 
 
 def _refuse_newer(backend: Backend, version: int) -> None:
