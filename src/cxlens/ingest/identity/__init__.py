@@ -15,3 +15,11 @@ each record to a customer instead, in three steps:
 `index` keeps the customers' keyed identifiers (table `identity_keys`), written from the raw customers file at
 load, before the pseudonymiser keys it. Every linkage decision is recorded in table `identity_links`.
 """
+
+from cxlens.ingest.identity.keys import IdentityKeys, dice
+from cxlens.ingest.identity.normalise import (KINDS, ascii_digits, name_key, normalise, normalise_email,
+                                              normalise_external_id, normalise_name, normalise_phone,
+                                              normalise_postcode)
+
+__all__ = ["KINDS", "IdentityKeys", "ascii_digits", "dice", "name_key", "normalise", "normalise_email",
+           "normalise_external_id", "normalise_name", "normalise_phone", "normalise_postcode"]
