@@ -375,6 +375,21 @@ class Workspace:
         with self.store() as store:
             return export_customer(store, customer_id, out)
 
+    def customer_view(self, scope: "Scope | None" = None) -> "pd.DataFrame":
+        """One row per customer: who, behaviour, experience, value, needs, persona (`cxlens customers`; docs/people.md)."""
+        from cxlens.people import customer_view_frame
+        from cxlens.query import Scope
+
+        with self.store() as store:
+            return customer_view_frame(store, scope or Scope())
+
+    def customer(self, customer_id: str) -> dict:
+        """One customer's view row, answers, tickets, journey and comments (`cxlens customer ID`)."""
+        from cxlens.people import customer_record
+
+        with self.store() as store:
+            return customer_record(store, customer_id)
+
     def apply_retention(self, dry_run: bool = False) -> "RetentionReport":
         """Delete rows older than `[privacy] retention` per table (`cxlens retention apply`); `dry_run` only counts."""
         from cxlens.model.config import WorkspaceConfig, read_config
