@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from cxlens.ingest import LoadReport, Mapping
-    from cxlens.model.config import PrivacyConfig, ValueConfig
+    from cxlens.ingest.identity import Identity
+    from cxlens.model.config import IdentityConfig, PrivacyConfig, ValueConfig
     from cxlens.model.journey import JourneyMap
     from cxlens.privacy import Pseudonymiser
     from cxlens.store import Store
@@ -95,6 +96,7 @@ class Workspace:
     external_tables: dict[str, dict] = field(default_factory=dict)
     privacy: "PrivacyConfig | None" = None  # `[privacy]` of cxlens.toml; None: the defaults
     value: "ValueConfig | None" = None  # `[value]` of cxlens.toml; None: the defaults
+    identity: "IdentityConfig | None" = None  # `[identity]` of cxlens.toml; None: the defaults
 
     @property
     def value_config(self) -> "ValueConfig":
@@ -102,6 +104,13 @@ class Workspace:
         from cxlens.model.config import ValueConfig
 
         return self.value or ValueConfig()
+
+    @property
+    def identity_config(self) -> "IdentityConfig":
+        """`[identity]` of cxlens.toml (the defaults when the file has none): phone region and linkage thresholds."""
+        from cxlens.model.config import IdentityConfig
+
+        return self.identity or IdentityConfig()
 
     @property
     def journey_path(self) -> Path:
@@ -125,7 +134,7 @@ class Workspace:
         return cls(root=root, store_url=_resolve_url(config.store.url, root), min_n=config.metrics.min_n,
                    min_group=config.privacy.min_group, redact_comments=config.privacy.redact_comments,
                    external_tables=config.external_tables(), privacy=config.privacy,
-                   value=config.value)
+                   value=config.value, identity=config.identity)
 
     @classmethod
     def create(cls, root: str | Path, store_url: str | None = None, force: bool = False) -> "Workspace":
@@ -217,13 +226,58 @@ class Workspace:
         with self.store(migrate=True) as store:
             sync_journey(store, journey, allow_orphans)
             pseudonymiser = self._checked_pseudonymiser(store)
+            secret = self._identity_secret(pseudonymiser) if kind == "customers" or mapping.identity else None
+            identity = self._identity(secret) if secret else None
+            if mapping.identity and identity is None:
+                raise ConfigError(self._no_identity_key)
             report = load(store, path, kind, mapping, encoding, on_progress=on_progress, replace=replace,
-                          redact=self.redact_comments, pseudonymiser=pseudonymiser)
-            if report.keyed and store.meta(KEY_CHECK) is None:  # the first keyed values: remember their key
-                store.set_meta(KEY_CHECK, key_check(pseudonymiser.key))
+                          redact=self.redact_comments, pseudonymiser=pseudonymiser, identity=identity)
+            if (report.keyed or report.identity) and store.meta(KEY_CHECK) is None:  # the first keyed values
+                store.set_meta(KEY_CHECK, key_check(pseudonymiser.key if pseudonymiser else secret))
+            if kind == "customers" and identity is None:
+                report.identity = {"warnings": [self._no_identity_key + "; the identity index was not written"]}
             if kind == "events":
                 self.refresh_journey(store)
             return report
+
+    _no_identity_key = ("identity resolution needs the pseudonymisation key, and identifiers are stored raw here "
+                        "(allow_raw_identifiers) without one: set key_file or CXLENS_PSEUDONYM_KEY ([privacy] of "
+                        "cxlens.toml, docs/privacy.md)")
+
+    def _identity_secret(self, pseudonymiser: "Pseudonymiser | None") -> bytes | None:
+        """The secret identity keys are made with: the pseudonymisation key (one secret per workspace). When
+        identifiers are stored raw, an existing key is used; None when there is none (no key is made for it)."""
+        from cxlens.model.config import PrivacyConfig
+        from cxlens.privacy import read_key
+
+        if pseudonymiser is not None:
+            return pseudonymiser.key
+        try:
+            return read_key(self.root, (self.privacy or PrivacyConfig()).key_file).secret
+        except ConfigError:
+            return None
+
+    def _identity(self, secret: bytes) -> "Identity":
+        """Identity resolution's keys and `[identity]` of cxlens.toml, for a load."""
+        from cxlens.ingest.identity import Identity, IdentityKeys
+
+        return Identity.from_config(IdentityKeys(secret), self.identity_config)
+
+    def identities(self, truth: "str | Path | None" = None) -> dict:
+        """What identity resolution did, per source file: records, linked (by rule, by probability), review,
+        unmatched, customers they map to, conflicts; with `truth` (a truth.json holding an `identity` section, or a
+        CSV record,customer_id) also precision and recall. See cxlens.ingest.identity.report."""
+        from cxlens.ingest.identity.report import identity_summary
+
+        with self.store() as store:
+            return identity_summary(store, truth, self.identity_config)
+
+    def identity_review(self) -> list[dict]:
+        """The records identity resolution listed for review (uncertain, not linked), with the best candidate."""
+        from cxlens.ingest.identity.report import review_rows
+
+        with self.store() as store:
+            return review_rows(store)
 
     def refresh_journey(self, store: "Store | None" = None) -> dict:
         """Rebuild the stored numbering of every journey (`journey_steps`) from the events; run by every events

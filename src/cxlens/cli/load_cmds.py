@@ -63,6 +63,16 @@ def load_cmd(
         found = ", ".join(f"{n} {kind}" for kind, n in r.redactions.items())
         console.print(f"Redacted in free text before storage: {found} (placeholders such as [email]; "
                       "[privacy] redact_comments in cxlens.toml).")
+    ident = r.identity
+    if ident.get("records"):
+        console.print(f"Identity resolution: {ident['records']} records: {ident['linked']} linked ({ident['rule:email']} by "
+                      f"e-mail, {ident['rule:external_id']} by external id, {ident['rule:phone+name']} by phone and name, "
+                      f"{ident['fellegi_sunter']} by probability), {ident['review']} for review, {ident['unmatched']} "
+                      "unmatched (see `cxlens identities`).")
+    elif ident.get("customers"):
+        console.print(f"Identity index: {ident['keys']} keys of {ident['customers']} customers (keyed, never raw).")
+    for warning in ident.get("warnings", []):
+        say((warning, "yellow"), err=True)
     if r.updated or r.unchanged:
         kept = "whole rows replaced" if r.mode == "replace" else "their other columns kept"
         render([{"column": c, "stored rows changed": n} for c, n in r.changed.items()], "table",

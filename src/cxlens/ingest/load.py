@@ -19,7 +19,10 @@ from typing import Callable
 
 import duckdb
 
-from cxlens.errors import UsageError
+from cxlens.errors import InputFileError, UsageError
+from cxlens.ingest.identity.index import Identity
+from cxlens.ingest.identity.loading import (RESOLVED_COLUMN, IdentityWrites, identity_keyed_columns, index_customers,
+                                            record_links, resolve_rows)
 from cxlens.ingest.mapping import Mapping, template_columns
 from cxlens.ingest.readers import read_source
 from cxlens.ingest.redaction import redact_stage
@@ -61,6 +64,7 @@ class LoadReport:
     not_selected: int = 0
     redactions: dict[str, int] = field(default_factory=dict)  # placeholder type -> how many went into free text
     keyed: list[str] = field(default_factory=list)  # source columns replaced by keyed hashes (privacy.pseudonymise)
+    identity: dict = field(default_factory=dict)  # identity index written (customers) or rows resolved (identity:)
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -69,7 +73,7 @@ class LoadReport:
 def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, encoding: str = "utf-8",
          on_progress: Callable[[float], None] | None = None, replace: bool = False,
          _before_commit: Callable[[], None] | None = None, redact: bool = False,
-         pseudonymiser: Pseudonymiser | None = None) -> LoadReport:
+         pseudonymiser: Pseudonymiser | None = None, identity: Identity | None = None) -> LoadReport:
     """Load `path` into the canonical table `kind` of `store`; returns counts. Raises InputFileError.
 
     A row whose key is stored already is merged column-wise: the columns the file (or its mapping)
@@ -78,6 +82,9 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     `_before_commit` is a test hook: it runs inside the transaction just before COMMIT.
     `redact` replaces e-mails, phones, cards, IBANs and national ids in free text before storage (ingest.redaction).
     `pseudonymiser` keys the identifier columns before anything reads the file (None: stored as they are).
+    `identity` (the workspace's keys and `[identity]`) writes the identity index from a customers file's raw
+    identifiers, and resolves each row of a file whose mapping has an `identity:` block to a customer
+    (cxlens.ingest.identity); the index and the decisions are written with the load.
     """
     if kind not in KINDS:
         raise UsageError("kind", kind, KINDS)
@@ -89,13 +96,24 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     session = store.load_session(table)
     keyed_functions: list[str] = []
     keyed: dict[str, str] = {}  # source column -> identifier kind
+    writes = IdentityWrites(store)
     try:
         con = session.connection()
         source_cols = read_source(con, path, SOURCE_VIEW, encoding)
         source_view = SOURCE_VIEW
-        if pseudonymiser is not None and (keyed := pseudonymiser.columns(source_cols, _targets(mapping))):
+        resolution = None
+        if mapping.identity is not None:
+            if identity is None:
+                raise InputFileError(str(path), "the mapping's identity: block needs the workspace's identity keys: load "
+                                     "through a workspace (cxlens load), which holds the key", "identity")
+            resolution = resolve_rows(store, con, path, mapping, source_cols, SOURCE_VIEW, identity)
+        if pseudonymiser is not None:
+            keyed = {**pseudonymiser.columns(source_cols, _targets(mapping)), **identity_keyed_columns(mapping)}
+        if keyed:
             keyed_functions = pseudonymiser.keyed_view(con, SOURCE_VIEW, KEYED_VIEW, keyed)
             source_view = KEYED_VIEW
+        if resolution is not None:
+            source_view, source_cols, mapping = resolution.attach(con, source_view, source_cols, mapping)
         respondents = number_rows(con, path, table, mapping, source_cols, source_view, NUMBERED_VIEW)
         not_selected = _not_selected(con, mapping)
         source_types = _numbered_columns(con)
@@ -114,9 +132,14 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
                 report = LoadReport(load_id, kind, str(path), respondents=respondents if mapping.wide else None,
                                     mode="replace" if replace else "merge", not_selected=not_selected, keyed=sorted(keyed),
                                     **counts)
+                if resolution is not None:
+                    report.identity = record_links(con, writes, resolution, load_id, str(path))
+                elif kind == "customers" and identity is not None:
+                    report.identity = index_customers(con, writes, identity, SOURCE_VIEW, "_cx_stage", source_cols)
                 _record_load(con, report, _sha256(path), started)
                 session.publish(con, load_id, str(path), _before_commit)
                 con.execute("COMMIT")
+                writes.after_commit()
             except BaseException as exc:  # KeyboardInterrupt included: nothing half-written survives
                 con.execute("ROLLBACK")
                 session.abort()

@@ -52,6 +52,11 @@ What real exports need, without pre-processing the file:
   (counted, not quarantined), for a file that repeats a key by design, such as customers taken from an event
   log. The default, `quarantine`, treats a repeated key as the error it usually is.
 
+- **No customer id**: `identity: {record: ResponseId, email: RespondentEmail, phone: RespondentPhone, name: Name,
+  postcode: Postcode}` (any identifier columns; `external_id` too) resolves each row to a stored customer by identity
+  resolution (cxlens.ingest.identity) instead of reading a customer id, for long and wide mappings alike; rows not
+  linked are quarantined with the reason (docs/people.md).
+
 Order: missing codes first, then value maps, then rescaling. User guide: docs/mappings.md.
 """
 
@@ -139,7 +144,7 @@ class Wide(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     response_id: str
-    customer_id: str
+    customer_id: str | None = None  # None: the mapping's `identity:` block resolves each respondent to a customer
     ts: str | None = None  # None: a constant `ts` (constants: {ts: 2015-06-01})
     language: str | None = None
     scale: Scale | None = None  # for every question without its own
@@ -147,6 +152,31 @@ class Wide(BaseModel):
     questions: list[Question] = Field(min_length=1)
 
     _codes = field_validator("missing", mode="before")(_as_text)
+
+
+IDENTITY_KINDS = ("email", "phone", "name", "postcode", "external_id")  # as cxlens.ingest.identity.normalise.KINDS
+
+
+class Identity(BaseModel):
+    """`identity:` of a mapping: the file has no customer id; each row is resolved to a customer from these columns
+    (identity resolution, docs/people.md). `record` names the row's own id (kept in `identity_links`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    name: str | None = None
+    postcode: str | None = None
+    external_id: str | None = None
+
+    def model_post_init(self, _: object) -> None:
+        if not self.columns():
+            raise ValueError(f"name at least one identifier column ({', '.join(IDENTITY_KINDS)}) to resolve rows by")
+
+    def columns(self) -> dict[str, str]:
+        """Identity kind -> the source column holding it."""
+        return {kind: getattr(self, kind) for kind in IDENTITY_KINDS if getattr(self, kind)}
 
 
 class Mapping(BaseModel):
@@ -164,6 +194,7 @@ class Mapping(BaseModel):
     where: dict[str, Codes] = Field(default_factory=dict)  # source column -> values a loaded row holds there
     duplicates: Literal["quarantine", "last"] = "quarantine"
     wide: Wide | None = None
+    identity: Identity | None = None  # resolve each row to a customer instead of reading a customer id
 
     @field_validator("constants", mode="before")
     @classmethod
@@ -195,6 +226,12 @@ class Mapping(BaseModel):
     def model_post_init(self, _: object) -> None:
         if self.wide and self.wide.ts is None and "ts" not in self.constants:
             raise ValueError("wide: name the answer time (ts: a column) or give a fixed one (constants: {ts: 2024-06-01})")
+        if self.identity is not None and ("customer_id" in self.columns or (self.wide and self.wide.customer_id)):
+            raise ValueError("identity: the mapping also names a customer_id column; give one or the other (identity: "
+                             "resolves each row to a customer when the file has no customer id)")
+        if self.wide and self.wide.customer_id is None and self.identity is None:
+            raise ValueError("wide: name the respondent's customer id (customer_id: a column), or resolve respondents "
+                             "to customers with an identity: block")
         for name, spec in self.ids.items():
             if isinstance(spec, list) and not spec:
                 raise ValueError(f"ids: {name}: name the columns to hash, or write `row`")

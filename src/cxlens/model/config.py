@@ -146,6 +146,28 @@ class ValueConfig(BaseModel):
                                                                    "describes the customer (their group in survival)")
 
 
+class IdentityConfig(BaseModel):
+    """`[identity]` of cxlens.toml: how records of other sources are linked to customers (see docs/people.md,
+    "One customer: identity resolution")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    phone_region: str = Field(default="", pattern=r"^([A-Za-z]{2})?$",
+                              description="ISO 3166 two-letter region of local phone numbers, e.g. GB (empty: local "
+                                          "numbers are not normalised)")
+    match_probability: float = Field(default=0.95, gt=0, lt=1, description="Fellegi-Sunter match probability above "
+                                                                          "which a record links (between 0 and 1)")
+    review_probability: float = Field(default=0.5, gt=0, lt=1, description="probability above which a record not "
+                                                                          "linked is listed for review (between 0 and 1)")
+    columns: dict[str, str] = Field(default_factory=dict, description="customers-file column -> identity kind (email, "
+                                                                     "phone, name, postcode, external_id)")
+
+    def model_post_init(self, _: object) -> None:
+        if self.review_probability > self.match_probability:
+            raise ValueError(f"review_probability {self.review_probability} is above match_probability "
+                             f"{self.match_probability}; the review band lies below the match threshold")
+
+
 class WorkspaceConfig(BaseModel):
     """The whole of cxlens.toml."""
 
@@ -155,6 +177,7 @@ class WorkspaceConfig(BaseModel):
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     privacy: PrivacyConfig = Field(default_factory=PrivacyConfig)
     value: ValueConfig = Field(default_factory=ValueConfig)
+    identity: IdentityConfig = Field(default_factory=IdentityConfig)
     tables: ExternalTables = Field(default_factory=ExternalTables)  # type: ignore[valid-type]
 
     def external_tables(self) -> dict[str, dict]:

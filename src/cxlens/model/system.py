@@ -1,5 +1,5 @@
 """The tables cxlens keeps beside the canonical ones: bookkeeping (`loads`, `quarantine`, `cxlens_meta`)
-and derived results (`comment_analysis`, `journey_steps`, `personas`).
+and derived results (`comment_analysis`, `journey_steps`, `personas`, `identity_keys`, `identity_links`).
 
 They use the same :class:`Table` and :class:`Column` as the canonical tables, so the store creates and
 migrates them the same way, and privacy code sees which of them hold a customer's data
@@ -106,6 +106,41 @@ PERSONAS = Table(
     ),
 )
 
+# Identity resolution (cxlens.ingest.identity, docs/people.md): the customers' identifiers in keyed form, written by
+# every customers load from the file's raw values before they are pseudonymised; a reload replaces a customer's keys.
+IDENTITY_KEYS = Table(
+    "identity_keys",
+    "Identity index: each customer's identifiers (e-mail, phone, name, postcode, external id), normalised and keyed "
+    "(HMAC under the workspace secret), with keyed character bigrams for fuzzy comparison. No raw value is stored.",
+    (
+        Column("customer_id", "VARCHAR", "The customer.", "C123", True, True),
+        Column("kind", "VARCHAR", "email, phone, name, postcode or external_id.", "email", True, True),
+        Column("key", "VARCHAR", "HMAC-SHA-256 of the normalised value, 32 hex digits.", "9f2c...", True, True),
+        Column("grams", "VARCHAR", "Keyed character bigrams of the normalised value (names and e-mails), comma-separated "
+               "signed 64-bit integers.", "-8123...,4410..."),
+    ),
+)
+
+# Every decision of identity resolution: one row per source row of a file loaded through a mapping's `identity:`
+# block; a reload of the file replaces its rows.
+IDENTITY_LINKS = Table(
+    "identity_links",
+    "Identity resolution's decision for each row of a file loaded through a mapping's `identity:` block: the "
+    "customer it was linked to (or the best candidate), how and with what probability.",
+    (
+        Column("load_id", "VARCHAR", "Load that resolved the row.", "3f9c2a1b7d4e", True),
+        Column("file", "VARCHAR", "Absolute path of the file.", "/data/survey.csv", True, True),
+        Column("row_number", "BIGINT", "1-based data row of the file.", "17", True, True),
+        Column("record", "VARCHAR", "The row's own id (the mapping's identity.record column).", "R_9x2"),
+        Column("customer_id", "VARCHAR", "Customer linked (NULL: not linked).", "C123"),
+        Column("method", "VARCHAR", "rule:email, rule:external_id, rule:phone+name or fellegi_sunter.", "rule:email"),
+        Column("match_weight", "DOUBLE", "Fellegi-Sunter match weight (log2 Bayes factor) of the best candidate.", "14.2"),
+        Column("match_probability", "DOUBLE", "Posterior probability that the best candidate is the record's person.", "0.998"),
+        Column("status", "VARCHAR", "linked, review (uncertain, not linked) or unmatched.", "linked", True),
+        Column("candidate_customer_id", "VARCHAR", "Best candidate customer (also for review and unmatched rows).", "C123"),
+    ),
+)
+
 # The erasure audit (`cxlens forget`): that an erasure happened, when, on whose request and how many rows
 # each table lost; deliberately without a customer key or any personal data, so it survives the erasure.
 ERASURES = Table(
@@ -133,7 +168,7 @@ META = Table(
 
 # Created with the canonical tables by the first migration.
 SYSTEM_TABLES: dict[str, Table] = {t.name: t for t in (LOADS, QUARANTINE, COMMENT_ANALYSIS, JOURNEY_STEPS, ERASURES,
-                                                      PERSONAS)}
+                                                      PERSONAS, IDENTITY_KEYS, IDENTITY_LINKS)}
 
 
 def table(name: str) -> Table:

@@ -50,6 +50,9 @@ WITHOUT_CUSTOMER_DATA: dict[str, str] = {
 }
 # Tables without a customer key whose customer rows erasure finds another way (see the module docstring).
 FOUND_OTHERWISE = (ANALYSIS_TABLE, QUARANTINE_TABLE)
+# A second column naming a customer, beside the table's customer key: its rows go too (identity resolution's
+# best candidate of a record it did not link).
+SECOND_CUSTOMER_COLUMNS: dict[str, str] = {"identity_links": "candidate_customer_id"}
 
 
 @dataclass(frozen=True)
@@ -161,6 +164,9 @@ def erasure_plan(store: Store, ids: list[str]) -> list[Deletion]:
     refused = quarantine_rows(store, ids)
     if refused is not None:
         plan.append(Deletion(table(QUARANTINE_TABLE), keys=refused.select(QUARANTINE_KEY)))
+    for name, column in SECOND_CUSTOMER_COLUMNS.items():
+        if _present(store, name):
+            plan.append(Deletion(table(name), keys=pa.table({column: pa.array(ids, pa.string())})))
     keyed = sorted(customer_tables(), key=lambda t: t.name == "customers")  # customers last: children first
     for t in keyed:
         if _present(store, t.name):

@@ -57,11 +57,12 @@ def _load_columns_and_journey_steps_v4(backend: Backend, external: Collection[st
 
 
 # Tables version 5 adds (issue 20: one customer view and personas); created empty.
-V5_TABLES = ("personas",)
+V5_TABLES = ("personas", "identity_keys", "identity_links")
 
 
 def _customer_view_tables_v5(backend: Backend, external: Collection[str]) -> None:
-    """Version 5: `personas` (each customer's persona from `cxlens personas fit`), created empty; the step
+    """Version 5: `personas` (each customer's persona from `cxlens personas fit`), `identity_keys` and
+    `identity_links` (identity resolution's index and decisions), created empty; the step
     creates only what is missing (a store created at version 5 has them from version 1)."""
     for name in V5_TABLES:
         if name not in external and not backend.has_table(name):

@@ -48,7 +48,7 @@ def test_a_missing_config_file_is_a_config_error(tmp_path):
     ('[store]\nurl = "duckdb:///x"\ncolour = "red"\n', "store.colour", "allowed: url"),
     ('[tables.events]\npath = "/lake/events"\nformat = "csv"\n', "tables.events.format", "'parquet' or 'delta'"),
     ('[tables.events]\nformat = "parquet"\n', "tables.events.path", "Field required"),
-    ('[warehouse]\n', "warehouse", "allowed: store, metrics, privacy, value, tables"),
+    ('[warehouse]\n', "warehouse", "allowed: store, metrics, privacy, value, identity, tables"),
 ])
 def test_cxlens_toml_problems_name_the_file_the_key_and_the_allowed_values(tmp_path, toml, key, allowed):
     path = tmp_path / "cxlens.toml"

@@ -16,10 +16,12 @@ each record to a customer instead, in three steps:
 load, before the pseudonymiser keys it. Every linkage decision is recorded in table `identity_links`.
 """
 
+from cxlens.ingest.identity.index import Identity, identity_columns, read_index
 from cxlens.ingest.identity.keys import IdentityKeys, dice
+from cxlens.ingest.identity.link import Resolution, resolve
 from cxlens.ingest.identity.normalise import (KINDS, ascii_digits, name_key, normalise, normalise_email,
                                               normalise_external_id, normalise_name, normalise_phone,
                                               normalise_postcode)
 
-__all__ = ["KINDS", "IdentityKeys", "ascii_digits", "dice", "name_key", "normalise", "normalise_email",
+__all__ = ["KINDS", "Identity", "IdentityKeys", "Resolution", "identity_columns", "read_index", "resolve", "ascii_digits", "dice", "name_key", "normalise", "normalise_email",
            "normalise_external_id", "normalise_name", "normalise_phone", "normalise_postcode"]
