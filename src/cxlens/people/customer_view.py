@@ -117,16 +117,21 @@ def last_month(store, scope: Scope = Scope()) -> int | None:
 def _customers(store, scope: Scope) -> ir.Table:
     """`customers` kept to the scope's filters: who columns (age from attributes) and _start (signup month)."""
     c = store.table("customers")
-    dims = c.select(customer_id=c.customer_id, **{d: c[col].cast("string").fill_null(UNKNOWN)
-                                                  for d, col in FILTER_DIMENSIONS.items()})
-    kept = filtered(store, dims, scope, FILTER_DIMENSIONS).select(_kid="customer_id")
-    c = c.semi_join(kept, c.customer_id == kept._kid) if scope.filters else c
+    # the filters read missing values as "(unknown)"; the view shows them as missing
+    raw = {f"_raw_{d}": c[col].cast("string") for d, col in FILTER_DIMENSIONS.items()}
+    rows = c.select(customer_id=c.customer_id, attributes=c.attributes.cast("string"), signup_date=c.signup_date,
+                    **raw, **{d: c[col].cast("string").fill_null(UNKNOWN) for d, col in FILTER_DIMENSIONS.items()})
+    c = filtered(store, rows, scope, FILTER_DIMENSIONS)
     # `age` of the attributes JSON, read with a regular expression: the one JSON access all three engines share
-    raw = c.attributes.cast("string").re_extract(r'"age"\s*:\s*"?\s*(-?[0-9]+(?:\.[0-9]+)?)', 1)
-    age = ibis.ifelse(raw.isnull() | (raw == ""), ibis.null("string"), raw).cast("float64")
-    return c.select(customer_id=c.customer_id, segment=c.segment.cast("string"), region=c.region.cast("string"),
-                    language=c.language.cast("string"), plan=c.plan.cast("string"), account_id=c.account_id.cast("string"),
+    text = c.attributes.re_extract(r'"age"\s*:\s*"?\s*(-?[0-9]+(?:\.[0-9]+)?)', 1)
+    age = ibis.ifelse(text.isnull() | (text == ""), ibis.null("string"), text).cast("float64")
+    return c.select(customer_id=c.customer_id, **{col: c[f"_raw_{d}"] for d, col in FILTER_DIMENSIONS.items()},
                     age=age, _start=_month(c.signup_date.cast("timestamp")))
+
+
+def _channel(column: ir.Value) -> ir.StringValue:
+    """A channel name trimmed and lowercased ('APP' and 'app' are one channel); empty text is no channel."""
+    return column.cast("string").strip().lower().nullif("")
 
 
 def _events(store, scope: Scope, stages: list[str], plan_change: bool) -> ir.Table:
@@ -135,13 +140,12 @@ def _events(store, scope: Scope, stages: list[str], plan_change: bool) -> ir.Tab
     t = store.table("touchpoints")
     j = e.left_join(t, e.touchpoint_id == t.touchpoint_id)
     rows = j.select(cid=e.customer_id, tp=e.touchpoint_id.cast("string"), stage=t.stage.cast("string"),
-                    channel=ibis.coalesce(e.channel.cast("string"), t.channel.cast("string")))
-    ch = rows.channel.lower()
+                    channel=ibis.coalesce(_channel(e.channel), _channel(t.channel)))
     aggs = {"events": rows.count(),
             **{stage_column(s): ibis.ifelse(rows.stage == s, 1, 0).sum() for s in stages},
             "channels_used": rows.channel.nunique(),
             "_with_channel": ibis.ifelse(rows.channel.notnull(), 1, 0).sum(),
-            "_digital": ibis.ifelse(ch.isin(list(DIGITAL_CHANNELS)), 1, 0).sum()}
+            "_digital": ibis.ifelse(rows.channel.isin(list(DIGITAL_CHANNELS)), 1, 0).sum()}
     if plan_change:
         aggs["plan_changes"] = ibis.ifelse(rows.tp == PLAN_CHANGE, 1, 0).sum()
     g = rows.group_by("cid").aggregate(**aggs)
@@ -259,14 +263,14 @@ def customer_view(store, scope: Scope = Scope()) -> ir.Table:
     an = _answers(store, scope).rename(_acid="cid")
     tk = _tickets(store, scope).rename(_kcid="cid")
     oc = _outcomes(store, scope, last).rename(_ocid="cid")
-    j = (c.left_join(ev, c.customer_id == ev._ecid).left_join(an, c.customer_id == an._acid)
-         .left_join(tk, c.customer_id == tk._kcid).left_join(oc, c.customer_id == oc._ocid))
+    j = (c.left_join(ev, [("customer_id", "_ecid")]).left_join(an, [("customer_id", "_acid")])
+         .left_join(tk, [("customer_id", "_kcid")]).left_join(oc, [("customer_id", "_ocid")]))
     th = _themes(store, scope)
     if th is not None:
-        j = j.left_join(th, c.customer_id == th._hcid)
+        j = j.left_join(th, [("customer_id", "_hcid")])
     pe = _personas(store)
     if pe is not None:
-        j = j.left_join(pe, c.customer_id == pe._pcid)
+        j = j.left_join(pe, [("customer_id", "_pcid")])
 
     tenure = (ibis.literal(last, "int64") - j._start) if last is not None else ibis.null("int64")
     tickets = j.tickets.fill_null(0).cast("int64")
