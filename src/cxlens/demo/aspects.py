@@ -21,7 +21,7 @@ from cxlens.demo.journeys import HOUR
 from cxlens.demo.population import DAY, WINDOW_END
 from cxlens.model import ASPECTS
 
-ID_COLUMNS = ("ResponseId", "ExternalRef", "EndDate")
+ID_COLUMNS = ("ResponseId", "ExternalRef", "EndDate", "RespondentName", "RespondentEmail", "RespondentPhone", "Postcode")
 METRICS = ("expectation", "csat")
 
 
@@ -67,11 +67,19 @@ def aspect_mapping() -> dict:
     return {"wide": {"response_id": "ResponseId", "customer_id": "ExternalRef", "ts": "EndDate", "questions": questions}}
 
 
-def write_aspect_survey(survey: pd.DataFrame, customer_ids: np.ndarray, ts_text: np.ndarray, csv_path: Path,
-                        mapping_path: Path) -> None:
-    """Write the export (`ts_text`: the respondents' EndDate strings) and its mapping next to it."""
-    out = pd.DataFrame({"ResponseId": [f"AS{i:07d}" for i in range(1, len(survey) + 1)],
+def response_ids(n: int) -> list[str]:
+    """The export's ResponseId of each of its n rows, in file order."""
+    return [f"AS{i:07d}" for i in range(1, n + 1)]
+
+
+def write_aspect_survey(survey: pd.DataFrame, customer_ids: np.ndarray, ts_text: np.ndarray, respondents: pd.DataFrame,
+                        csv_path: Path, mapping_path: Path) -> None:
+    """Write the export (`ts_text`: the respondents' EndDate strings; `respondents`: what they typed about
+    themselves, identities.RESPONDENT_COLUMNS) and its mapping next to it."""
+    out = pd.DataFrame({"ResponseId": response_ids(len(survey)),
                         "ExternalRef": customer_ids[survey["cust"].to_numpy()], "EndDate": ts_text})
+    for col in respondents.columns:
+        out[col] = respondents[col].to_numpy()
     for col in question_columns():
         out[col] = survey[col].astype("Int64")
     out.to_csv(csv_path, index=False)

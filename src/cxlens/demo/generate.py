@@ -2,7 +2,8 @@
 
 The order follows the causal model: population -> journeys and tickets -> NPS latent and churn ->
 outcomes -> surveys. Everything is drawn from one seeded generator, so a seed fixes every byte; the
-per-aspect survey (added later) draws from a second stream of the same seed, so it changed nothing else.
+per-aspect survey (added later) draws from a second stream of the same seed, so it changed nothing else,
+and so do the people's names, e-mails, phones and postcodes (identities.py) in customers.csv and the survey.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from cxlens.demo import params as P
-from cxlens.demo.aspects import aspect_truth, build_aspect_survey, write_aspect_survey
+from cxlens.demo.aspects import aspect_truth, build_aspect_survey, response_ids, write_aspect_survey
 from cxlens.demo.badrows import RESPONSE_DEFECTS, TICKET_DEFECTS, mix_in
 from cxlens.demo.comments import ticket_description
+from cxlens.demo.identities import People, draw_people, draw_respondents, identity_truth
 from cxlens.demo.journey_spec import TOUCHPOINT_IDS, write_journey_yaml
 from cxlens.demo.journeys import HOUR, EventLog, channels, experience, monthly_usage, onboarding
 from cxlens.demo.lifecycle import simulate
@@ -123,7 +125,9 @@ def generate(out_dir: Path, customers: int = 20_000, seed: int = 7, progress: Ca
     tickets = keep_tickets(tickets, np.argsort(tickets.opened, kind="stable"))
 
     say("writing customers and events")
-    _write_customers(pop, cid, files.customers)
+    identity_rng = np.random.default_rng([seed, P.IDENTITY_RNG_STREAM])
+    people = draw_people(identity_rng, pop)
+    _write_customers(pop, cid, people, files.customers)
     tp_names = np.array(TOUCHPOINT_IDS, dtype=object)
     pq.write_table(pa.table({
         "event_id": _ids("E", len(ev["ts"]), 8), "customer_id": cid[ev["cust"]],
@@ -163,25 +167,27 @@ def generate(out_dir: Path, customers: int = 20_000, seed: int = 7, progress: Ca
 
     say("writing the per-aspect survey")
     aspects = build_aspect_survey(np.random.default_rng([seed, P.ASPECT_RNG_STREAM]), ev)
+    respondents = draw_respondents(identity_rng, people, aspects["cust"].to_numpy())
     write_aspect_survey(aspects, cid, _ts(aspects["ts"].to_numpy()).to_numpy(zero_copy_only=False),
-                        files.aspect_survey, files.aspect_mapping)
+                        respondents.columns, files.aspect_survey, files.aspect_mapping)
 
     say("writing truth.json")
     counts = {"customers": pop.n, "events": len(ev["ts"]), "responses": len(responses), "tickets": len(tk),
               "outcomes": len(oc["cust"]), "comments": len(comments), "notes": len(notes)}
     truth = build_truth(seed, pop, life, abandon_ts, counts, {"responses": bad_responses, "tickets": bad_tickets},
-                        aspect_truth(aspects))
+                        aspect_truth(aspects), identity_truth(people, respondents, response_ids(len(aspects)), cid))
     files.truth.write_text(json.dumps(truth, indent=2, ensure_ascii=False), encoding="utf-8")
     return files
 
 
-def _write_customers(pop: Population, cid: np.ndarray, path: Path) -> None:
+def _write_customers(pop: Population, cid: np.ndarray, people: People, path: Path) -> None:
     signup = (EPOCH + pop.signup.astype("timedelta64[s]")).astype("datetime64[D]").astype(str)  # the base predates 2024
     _write_csv(pa.table({
         "customer_id": cid, "signup_date": signup,
         "segment": np.array(P.SEGMENTS, dtype=object)[pop.segment], "region": np.array(P.REGIONS, dtype=object)[pop.region],
         "language": np.array(P.LANGUAGES, dtype=object)[pop.language], "plan": pop.plan,
         "account_id": pa.array(pop.account_id, mask=pop.account_id == ""), "age": pop.age, "handset": pop.handset,
+        **people.columns(),
     }), path)
 
 

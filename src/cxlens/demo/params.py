@@ -187,3 +187,46 @@ ASPECT_SD = 0.8
 ASPECT_SURVEY_RATE = 0.30  # share of the touchpoint's events followed by the aspect survey
 ASPECT_ITEM_SKIP = 0.05    # share of aspect questions a respondent leaves empty
 ASPECT_RNG_STREAM = 7      # np.random.default_rng([seed, ASPECT_RNG_STREAM]): the main stream is untouched
+
+# The people of the demo (identities.py): names, e-mails, phones and postcodes in customers.csv and, as the
+# respondents typed them, in the per-aspect survey export (the second source, linked by identity resolution).
+# Drawn from np.random.default_rng([seed, IDENTITY_RNG_STREAM]), so every other generated value is unchanged.
+IDENTITY_RNG_STREAM = 11
+EMAIL_DOMAINS = {"gmail.com": 0.32, "outlook.com": 0.14, "hotmail.co.uk": 0.12, "yahoo.co.uk": 0.10,
+                 "icloud.com": 0.10, "btinternet.com": 0.08, "sky.com": 0.08, "proton.me": 0.06}
+GB_MOBILE_PREFIXES = ("071", "072", "073", "074", "075", "078")  # ranges every GB numbering plan calls mobile
+# How the CRM (customers.csv) writes a phone: agents typed them over the years, so the formats vary.
+CRM_PHONE_FORMATS = {"spaced": 0.55, "compact": 0.25, "international_spaced": 0.10, "international": 0.05,
+                     "dashed": 0.05}
+# How survey respondents write theirs (Arabic speakers partly in Arabic-Indic digits, see below).
+SURVEY_PHONE_FORMATS = {"spaced": 0.35, "compact": 0.20, "international_spaced": 0.15, "international": 0.10,
+                        "double_zero": 0.08, "trunk_in_brackets": 0.07, "dashed": 0.05}
+FAMILY_SHARED_PHONE = 0.30  # share of family-segment customers in a household: the phone, postcode, family name of another
+# Made-up postcode areas per region: `<area><district 1-29> <sector 0-9><unit, 2 letters>`, e.g. `MC12 4AB`.
+REGION_POSTCODE_AREAS = {"capital": ("MC", "MW"), "north": ("NH", "NT"), "south": ("SU", "SL"),
+                         "east": ("EA", "EK"), "coast": ("CT", "CB")}
+# Variations of the survey's respondent columns against the CRM: per respondent row unless the comment says otherwise.
+RESPONDENT_VARIATIONS = {
+    "non_customer": 0.015,            # the respondent is no customer (no true match)
+    "non_customer_household": 0.25,   # of non-customers: a customer's household member (their phone, postcode, family name)
+    "name_missing": 0.04,
+    "name_latin": 0.45,               # of respondents named in Arabic, Chinese or Cyrillic script: written in Latin
+    "name_other_scheme": 0.35,        # of those: the second transliteration scheme (names.py)
+    "name_ascii_german": 0.30,        # of German-speaking respondents: umlauts written ue/oe/ae, ß as ss
+    "name_family_first": 0.06,        # `Smith, James` or `SMITH James`
+    "name_case": 0.06,                # all upper or all lower case
+    "name_typo": 0.04,                # one letter dropped, doubled or swapped (not in Chinese characters)
+    "name_given_only": 0.02,
+    "name_honorific": 0.03,           # Mr, Ms, Dr, Herr, Frau ... before a Latin-script name
+    "email_missing": 0.07,
+    "email_new": 0.06,                # per customer: they answer from an address the CRM does not hold
+    "email_typo": 0.03,               # one letter of the local part dropped, doubled or swapped, or the domain mistyped
+    "email_case": 0.05,               # capitals: `James.Smith@Gmail.com`
+    "email_plus_tag": 0.02,           # `james.smith+survey@gmail.com`
+    "phone_missing": 0.12,
+    "phone_typo": 0.01,               # one digit wrong
+    "phone_arabic_digits": 0.30,      # of Arabic-speaking respondents giving a phone: Arabic-Indic digits
+    "postcode_missing": 0.25,
+    "postcode_format": 0.20,          # lower case and/or without the space
+    "postcode_moved": 0.03,           # a new postcode in the same region
+}

@@ -18,7 +18,7 @@ TRUTH_VERSION = 1
 
 
 def build_truth(seed: int, pop: Population, life: Lifecycle, abandon_ts: np.ndarray, counts: dict[str, int], bad_rows: dict,
-                aspect_gaps: dict | None = None) -> dict:
+                aspect_gaps: dict | None = None, identity: dict | None = None) -> dict:
     """The machine-readable description of the demo company's hidden structure."""
     persona_n = np.bincount(pop.persona, minlength=len(P.PERSONAS))
     return {
@@ -42,7 +42,7 @@ def build_truth(seed: int, pop: Population, life: Lifecycle, abandon_ts: np.ndar
             "comments": ("on NPS and CSAT rows; `language` is left empty on 20% of commented rows for language "
                          "detection; the true language and themes are in comments_truth.csv"),
             "events_ts": "events.parquet `ts` is a timestamp[s] without time zone; CSV timestamps are 'YYYY-MM-DD HH:MM:SS'",
-            "customer_extra_columns": ["age", "handset"],
+            "customer_extra_columns": ["age", "handset", "name", "email", "phone", "postcode"],
         },
         "personas": {
             "file": "personas_truth.csv",
@@ -129,4 +129,5 @@ def build_truth(seed: int, pop: Population, life: Lifecycle, abandon_ts: np.ndar
         },
         "bad_rows": bad_rows,
         "aspect_gaps": aspect_gaps or {},
+        "identity": identity or {},
     }

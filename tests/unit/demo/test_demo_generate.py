@@ -100,7 +100,7 @@ def test_generate_writes_every_file_with_canonical_columns(demo: DemoFiles) -> N
         assert path.exists() and path.stat().st_size > 0, path
     assert list(demo.tables()) == ["customers", "events", "responses", "tickets", "outcomes", "notes"]
     customers = pd.read_csv(demo.customers, nrows=5)
-    assert list(customers.columns) == [c for c in TABLES["customers"].names if c != "attributes"] + ["age", "handset"]
+    assert list(customers.columns) == [c for c in TABLES["customers"].names if c != "attributes"] + ["age", "handset", "name", "email", "phone", "postcode"]
     assert list(pd.read_parquet(demo.events).columns) == list(TABLES["events"].names)
     for kind in ("responses", "tickets", "outcomes", "notes"):
         # responses.csv asks overall questions only: the per-aspect answers come in aspect_survey.csv
