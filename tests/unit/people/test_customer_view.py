@@ -1,4 +1,4 @@
-"""The customer view against a brute-force pandas computation of every column from the same rows (people_files.py),
+"""The customer view against a brute-force pandas computation of every column from the same rows (tests/people_fixtures.py),
 with and without a scope, and the record of one customer."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from people_files import brute_view, people_store, plain, read_files, write_people_files
+from people_fixtures import brute_view, people_store, plain, read_files, write_people_files
 
 from cxlens.errors import UsageError
 from cxlens.people import customer_record, customer_view_frame, view_columns
@@ -25,7 +25,7 @@ COLUMNS = ["customer_id", "segment", "region", "language", "plan", "account_id",
 
 @pytest.fixture(scope="module")
 def files(tmp_path_factory) -> Path:
-    """The files of people_files.py, written once."""
+    """The files of tests/people_fixtures.py, written once."""
     return write_people_files(tmp_path_factory.mktemp("people-files"))
 
 
