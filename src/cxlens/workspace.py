@@ -270,7 +270,7 @@ class Workspace:
         from cxlens.ingest.identity.report import identity_summary
 
         with self.store() as store:
-            return identity_summary(store, truth, self.identity_config)
+            return identity_summary(store, truth)
 
     def identity_review(self) -> list[dict]:
         """The records identity resolution listed for review (uncertain, not linked), with the best candidate."""
@@ -443,6 +443,27 @@ class Workspace:
 
         with self.store() as store:
             return customer_record(store, customer_id)
+
+    def fit_personas(self, k: int | None = None, seed: int = 0, seeds: int = 3, resamples: int = 3,
+                     progress: Callable[[str], None] | None = None) -> dict:
+        """Fit personas on the customer view and store them (`cxlens personas fit`); returns the fit's summary."""
+        from cxlens.people import customer_view_frame
+        from cxlens.personas import fit_summary, save
+
+        with self.store() as store:
+            frame = customer_view_frame(store)
+        summary, rows = fit_summary(frame, k=k, seed=seed, seeds=seeds, resamples=resamples, progress=progress)
+        with self.store(migrate=True) as store:
+            save(store, rows, summary)
+        return summary
+
+    def personas(self) -> dict:
+        """The stored personas' summary and profiles, those under `min_group` customers hidden (`cxlens personas show`)."""
+        from cxlens.people import customer_view_frame
+        from cxlens.personas import shown
+
+        with self.store() as store:
+            return shown(store, customer_view_frame(store), self.min_group)
 
     def apply_retention(self, dry_run: bool = False) -> "RetentionReport":
         """Delete rows older than `[privacy] retention` per table (`cxlens retention apply`); `dry_run` only counts."""

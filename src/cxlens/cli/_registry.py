@@ -34,6 +34,8 @@ COMMANDS: dict[str, dict[str, tuple[str, str]]] = {
             'One customer: who, behaviour, experience, value, needs and persona, then answers, tickets, journey and comments.'),
         'customers': ('cxlens.cli.people_cmds',
             'The customer view: one row per customer (who, behaviour, experience, value, needs, persona); --out FILE exports it.'),
+        'identities': ('cxlens.cli.identity_cmds',
+            'How many records of each source identity resolution linked to customers (by rule, by probability), listed for\nreview or left unmatched, and the customers they map to; with --truth, precision and recall.'),
         'text': ('cxlens.cli.text_cmds',
             'Language, sentiment, themes and emotions of comments, tickets and call notes (offline).'),
         'journey': ('cxlens.cli.journey_cmds',
@@ -42,6 +44,8 @@ COMMANDS: dict[str, dict[str, tuple[str, str]]] = {
             'Delete rows older than the [privacy] retention periods of cxlens.toml.'),
         'value': ('cxlens.cli.value_cmds',
             'Link experience to value: outcomes by NPS group, survival, the money value of moving customers, trend, key drivers, churn risk and a roadmap of early wins.'),
+        'personas': ('cxlens.cli.personas_cmds',
+            'Personas: a few customer types found in the customer view (latent class model, number by BIC), described in plain words, with size, NPS, value, needs, channels and weakest touchpoints.'),
     },
     'journey': {
         'map': ('cxlens.cli.journey_map_cmds',
@@ -78,5 +82,13 @@ COMMANDS: dict[str, dict[str, tuple[str, str]]] = {
             "Each active customer's probability of churning in the next months, from a model trained on earlier months\nand validated on later ones: AUC, calibration (reliability deciles, Brier), the experience factors that raise\nrisk, and the riskiest customers."),
         'roadmap': ('cxlens.cli.value_risk_cmds',
             'Initiatives valued (NPS gain from the key drivers, money per year, payback) and ordered so early wins fund\nthe rest: a month-by-month cash flow where initiatives start in payback order as the cash they earn allows.'),
+    },
+    'personas': {
+        'fit': ('cxlens.cli.personas_cmds',
+            'Fit personas on the customer view and store them (table `personas`); prints BIC per k and stability.'),
+        'show': ('cxlens.cli.personas_cmds',
+            'The stored personas: size (95% Wilson interval), NPS (interval), value, needs, channels, weakest touchpoints.'),
+        'cards': ('cxlens.cli.personas_cmds',
+            'One card per persona in the terminal: name, description, size, NPS, value, needs, channels, weakest touchpoints.'),
     },
 }

@@ -1,0 +1,162 @@
+"""Personas: the latent class fit, BIC, stability, descriptions and profiles, against brute force and planted truth."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxlens.errors import UsageError
+from cxlens.personas import (
+    Features, Stability, adjusted_rand, design, fit_personas, profiles, stability, summarise, traits,
+)
+from cxlens.stats import nps_interval, wilson
+
+sys.path.insert(0, str(Path(__file__).parent))
+from demo_view import demo_view_frame, planted  # noqa: E402
+
+DEMO_SEED = 11
+PLANTED_ARI = 0.6  # measured 0.68-0.70 at 5,000 and 20,000 customers; see docs/people.md "Personas" (goal 0.8 not met)
+
+
+def brute_force_ari(a, b) -> float:
+    """Hubert & Arabie (1985) adjusted Rand index by counting every pair of items."""
+    a, b = np.asarray(a), np.asarray(b)
+    pairs = list(itertools.combinations(range(len(a)), 2))
+    same_a = np.array([a[i] == a[j] for i, j in pairs])
+    same_b = np.array([b[i] == b[j] for i, j in pairs])
+    index = (same_a & same_b).sum()
+    expected = same_a.sum() * same_b.sum() / len(pairs)
+    maximum = (same_a.sum() + same_b.sum()) / 2
+    return float((index - expected) / (maximum - expected))
+
+
+def test_adjusted_rand_matches_brute_force_pair_counting():
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        a, b = rng.integers(0, 4, 60), rng.integers(0, 3, 60)
+        b[:30] = a[:30]
+        assert adjusted_rand(a, b) == pytest.approx(brute_force_ari(a, b), abs=1e-12)
+    assert adjusted_rand([0, 0, 1, 1], [5, 5, 7, 7]) == 1.0
+
+
+def mixture(n: int = 1500, k: int = 4, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
+    """A planted mixture: each class its own category mix, mean age and digital share, and themes."""
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, k, n)
+    segs = np.array(["a", "b", "c", "d", "e"])
+    main = rng.random(n) < 0.8
+    segment = np.where(main, segs[truth], segs[rng.integers(0, 5, n)])
+    age = np.array([25, 40, 55, 70, 33, 62])[truth] + rng.normal(0, 4, n)
+    digital = np.array([0.8, 0.5, 0.3, 0.65, 0.2, 0.7])[truth] + rng.normal(0, 0.05, n)  # inside (0, 1): no point mass
+    age[rng.random(n) < 0.1] = np.nan  # missing values are part of the model
+    themes = np.array(["price", "staff", "app", "coverage", "billing", "waiting"])
+    mentions = rng.random((n, 6)) < np.where(np.arange(6)[None, :] == truth[:, None], 0.7, 0.1)  # independent in a class
+    t = np.array([",".join(themes[m]) or None for m in mentions], dtype=object)
+    t[rng.random(n) < 0.4] = None  # customers without a comment
+    frame = pd.DataFrame({"customer_id": [f"C{i}" for i in range(n)], "segment": segment, "age": age,
+                          "digital_share": digital, "themes": t})
+    return frame, truth
+
+
+def test_bic_picks_the_planted_number_of_classes_on_a_synthetic_mixture():
+    frame, truth = mixture(k=4)
+    fit = fit_personas(frame, k_range=(3, 6), seed=1)
+    assert fit.k == 4, fit.bic
+    assert min(fit.bic, key=fit.bic.get) == 4 and set(fit.bic) == {3, 4, 5, 6}
+    assert adjusted_rand(truth, fit.classes.labels) > 0.9
+    # labels are ordered by size: persona 0 the largest
+    sizes = np.bincount(fit.classes.labels)
+    assert list(sizes) == sorted(sizes, reverse=True)
+    assert ((fit.classes.probability > 0) & (fit.classes.probability <= 1)).all()
+
+
+def test_stability_figures_are_the_ari_of_each_refit_with_the_fit():
+    frame, _ = mixture(k=3, n=900)
+    fit = fit_personas(frame, k=3, seed=0)
+    stable = stability(fit, seeds=2, resamples=2)
+    assert len(stable.seeds) == 2 and len(stable.bootstrap) == 2
+    assert min(stable.seeds + stable.bootstrap) > 0.9  # a well separated mixture is stable
+    summary = stable.as_dict()
+    assert summary["seeds"]["mean"] == pytest.approx(np.mean(stable.seeds))
+    assert summary["bootstrap"]["min"] == pytest.approx(min(stable.bootstrap))
+    assert Stability((0.5, 1.0), ()).as_dict()["seeds"] == {"n": 2, "mean": 0.75, "min": 0.5, "ari": [0.5, 1.0]}
+
+
+def test_design_refuses_an_unknown_column_and_notes_an_empty_one():
+    frame, _ = mixture(n=100)
+    with pytest.raises(UsageError, match="no column plan"):
+        design(frame, Features(categorical=("plan",)))
+    frame["age"] = np.nan
+    d = design(frame, Features())
+    assert d.numeric == ["digital_share"] and any(n.startswith("age: no values") for n in d.notes)
+
+
+def test_descriptions_name_what_distinguishes_a_persona():
+    frame, truth = mixture(k=4)
+    fit = fit_personas(frame, k=4, seed=1)
+    summary = summarise(frame, fit, None)
+    oldest = int(np.argmax([np.nanmean(frame.age[fit.classes.labels == c]) for c in range(4)]))
+    text = summary["personas"][oldest]["description"]
+    assert "older" in text.lower() and "mostly d" in text  # class 3: age 70, segment d
+    assert all(p["name"] for p in summary["personas"]) and len({p["name"] for p in summary["personas"]}) == 4
+
+
+def test_small_personas_are_not_shown_and_figures_match_direct_computation():
+    frame = pd.DataFrame({"customer_id": [f"C{i}" for i in range(23)],
+                          "persona_id": ["P1"] * 20 + ["P2"] * 3,
+                          "nps_latest": [10, 9, 9, 8, 7, 3, 2, 10, 9, 6] * 2 + [10, 10, 0],
+                          "revenue_month": [10.0] * 20 + [99.0] * 3,
+                          "top_channel": ["app"] * 15 + ["store"] * 5 + ["app"] * 3,
+                          "themes": ["price_value,app_experience"] * 12 + [None] * 11})
+    summary = {"personas": [{"persona_id": "P1", "name": "one", "description": "d1"},
+                            {"persona_id": "P2", "name": "two", "description": "d2"}]}
+    shown, hidden = profiles(frame, summary, None, min_group=5)
+    assert hidden == 1 and [p.persona_id for p in shown] == ["P1"]
+    p = shown[0]
+    low, high = wilson(20, 23)
+    assert (p.customers, p.share_low, p.share_high) == (20, pytest.approx(low[0]), pytest.approx(high[0]))
+    # 20 answers: promoters 10,9,9,10,9 twice = 10, detractors 3,2,6 twice = 6 -> NPS 20
+    assert p.nps == pytest.approx(20.0) and p.nps_answers == 20
+    assert p.nps_low == pytest.approx(nps_interval(20, 10, 6).low[0])
+    assert p.revenue_month == 10.0 and p.channels == [("app", 0.75), ("store", 0.25)]
+    assert p.needs[0] == ("app_experience", 1.0) or p.needs[0] == ("price_value", 1.0)
+
+
+@pytest.fixture(scope="module")
+def demo_5000(shared_demo):
+    files = shared_demo(5000, DEMO_SEED)
+    return demo_view_frame(files), planted(files)
+
+
+def test_planted_demo_personas_are_recovered_and_described(demo_5000):
+    frame, truth = demo_5000
+    fit = fit_personas(frame, k=6, seed=0)
+    labels = fit.classes.labels
+    assert adjusted_rand(truth.loc[frame.customer_id], labels) >= PLANTED_ARI
+    summary = summarise(frame, fit, None)
+    # the fitted persona where most of a planted one lands is described by that persona's planted features
+    expected = {"traditional_seniors": ("older", "senior"), "digital_natives": ("younger", "youth prepaid"),
+                "connected_families": ("family",), "busy_professionals": ("business",),
+                "bargain_hunters": ("value",)}
+    planted_labels = truth.loc[frame.customer_id].to_numpy()
+    for name, words in expected.items():
+        home = int(pd.Series(labels[planted_labels == name]).mode()[0])
+        text = summary["personas"][home]["description"].lower()
+        assert all(w in text for w in words), (name, text)
+
+
+@pytest.mark.slow
+def test_planted_demo_personas_at_20000_customers_by_bic(shared_demo):
+    files = shared_demo(20_000, DEMO_SEED)
+    frame, truth = demo_view_frame(files), planted(files)
+    fit = fit_personas(frame, seed=0, n_init=2)
+    assert 5 <= fit.k <= 8
+    assert adjusted_rand(truth.loc[frame.customer_id], fit.classes.labels) >= PLANTED_ARI
+    found = traits(frame, fit.classes.labels, int(pd.Series(fit.classes.labels[
+        truth.loc[frame.customer_id].to_numpy() == "traditional_seniors"]).mode()[0]), ["segment"], ["age"])
+    assert {(t.column, t.value) for t in found} >= {("segment", "senior"), ("age", "high")}
