@@ -135,6 +135,12 @@ def people_store(folder: Path, store_folder: Path, url: str | None = None, perso
     sync_journey(store, read_journey(folder / "journey.yaml"))
     for kind in ("customers", "events", "responses", "tickets", "notes", "outcomes"):
         load(store, folder / f"{kind}.csv", kind)
+    write_derived(store, folder, personas)
+    return store
+
+
+def write_derived(store, folder: Path, personas: bool = True) -> None:
+    """`analyses` of the files written to comment_analysis and, with `personas`, `personas_rows` to personas."""
     a = analyses(folder)
     n = len(a)
     store.write_keyed("comment_analysis", ["source", "source_id"], pa.table({
@@ -144,7 +150,6 @@ def people_store(folder: Path, store_folder: Path, url: str | None = None, perso
     if personas:
         p = personas_rows(read_files(folder))
         store.write_keyed("personas", ["customer_id"], pa.table({c: p[c].tolist() for c in p.columns}))
-    return store
 
 
 def personas_rows(d: dict[str, pd.DataFrame]) -> pd.DataFrame:
