@@ -270,7 +270,7 @@ class Workspace:
         from cxlens.ingest.identity.report import identity_summary
 
         with self.store() as store:
-            return identity_summary(store, truth, self.identity_config)
+            return identity_summary(store, truth)
 
     def identity_review(self) -> list[dict]:
         """The records identity resolution listed for review (uncertain, not linked), with the best candidate."""

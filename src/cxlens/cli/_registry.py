@@ -34,6 +34,8 @@ COMMANDS: dict[str, dict[str, tuple[str, str]]] = {
             'One customer: who, behaviour, experience, value, needs and persona, then answers, tickets, journey and comments.'),
         'customers': ('cxlens.cli.people_cmds',
             'The customer view: one row per customer (who, behaviour, experience, value, needs, persona); --out FILE exports it.'),
+        'identities': ('cxlens.cli.identity_cmds',
+            'How many records of each source identity resolution linked to customers (by rule, by probability), listed for\nreview or left unmatched, and the customers they map to; with --truth, precision and recall.'),
         'text': ('cxlens.cli.text_cmds',
             'Language, sentiment, themes and emotions of comments, tickets and call notes (offline).'),
         'journey': ('cxlens.cli.journey_cmds',

@@ -159,7 +159,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
 def _targets(mapping: Mapping) -> dict[str, list[str]]:
     """Canonical column -> the source columns the mapping builds it from (identifiers are matched on both names)."""
     targets = {name: template_columns(spec) or [spec] for name, spec in mapping.columns.items()}
-    if mapping.wide is not None:
+    if mapping.wide is not None and mapping.wide.customer_id is not None:  # None: an identity: block instead
         targets.setdefault("customer_id", template_columns(mapping.wide.customer_id) or [mapping.wide.customer_id])
     return targets
 

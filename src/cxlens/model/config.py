@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -76,7 +76,9 @@ def _model_at(model: type[BaseModel] | None, loc: tuple) -> type[BaseModel] | No
             return None
         field = model.model_fields.get(str(part))
         annotation = getattr(field, "annotation", None)
-        model = annotation if isinstance(annotation, type) and issubclass(annotation, BaseModel) else None
+        # `Identity | None`: the model inside an optional
+        options = [annotation, *get_args(annotation)]
+        model = next((a for a in options if isinstance(a, type) and issubclass(a, BaseModel)), None)
     return model
 
 

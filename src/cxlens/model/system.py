@@ -138,6 +138,8 @@ IDENTITY_LINKS = Table(
         Column("match_probability", "DOUBLE", "Posterior probability that the best candidate is the record's person.", "0.998"),
         Column("status", "VARCHAR", "linked, review (uncertain, not linked) or unmatched.", "linked", True),
         Column("candidate_customer_id", "VARCHAR", "Best candidate customer (also for review and unmatched rows).", "C123"),
+        Column("conflict", "BOOLEAN", "Whether the row conflicts: its customer is also linked from a row of the file "
+               "whose e-mail or phone disagrees, or it was not linked and two candidates each have p >= 0.2.", "false"),
     ),
 )
 

@@ -13,13 +13,15 @@ new address, another transliteration of the name) is scored by the probabilistic
   linkage"), each EM pass blocked on one key so the other comparisons are learnt;
 - candidate pairs blocked on keys that survive a typo in another field: phone, postcode, e-mail, sorted name, id.
 
-A record links when its best candidate's posterior probability reaches `match_probability` and no second candidate
-reaches `review_probability`; between the two it is listed for review (not linked); below, it is unmatched.
+The candidates of one record compete (a record is at most one customer, so their posteriors are normalised
+together, `_competing`). A record links when its best candidate's probability reaches `match_probability`; between
+`review_probability` and that it is listed for review (not linked); below, it is unmatched.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -32,10 +34,12 @@ NAME_RULE_DICE = 0.8  # rule:phone+name: family members share a phone, so the na
 RULES = ("rule:email", "rule:external_id", "rule:phone+name")
 FELLEGI_SUNTER = "fellegi_sunter"
 LINK_COLUMNS = ("row_number", "record", "customer_id", "method", "match_weight", "match_probability", "status",
-                "candidate_customer_id", "reason")
+                "candidate_customer_id", "conflict", "reason")
+SECOND_CANDIDATE = 0.2  # a record not linked whose second candidate has at least this probability is a conflict
 LINK_SCHEMA = pa.schema([("row_number", pa.int64()), ("record", pa.string()), ("customer_id", pa.string()),
                          ("method", pa.string()), ("match_weight", pa.float64()), ("match_probability", pa.float64()),
-                         ("status", pa.string()), ("candidate_customer_id", pa.string()), ("reason", pa.string())])
+                         ("status", pa.string()), ("candidate_customer_id", pa.string()), ("conflict", pa.bool_()),
+                         ("reason", pa.string())])
 
 
 @dataclass
@@ -90,6 +94,7 @@ def resolve(index: pa.Table, rows: list[int], records: list[str | None], values:
             decisions[rows[i]] = _decide(scored.get(str(rows[i]), []), identity, file, rows[i])
     for i in left:
         decisions.setdefault(rows[i], _decide([], identity, file, rows[i]))
+    _mark_conflicts(rows, recs, decisions)
     table = {name: [] for name in LINK_COLUMNS}
     for row, record in zip(rows, records):
         d = decisions[row]
@@ -98,6 +103,20 @@ def resolve(index: pa.Table, rows: list[int], records: list[str | None], values:
         for name in LINK_COLUMNS[2:]:
             table[name].append(d.get(name))
     return Resolution(pa.table(table, schema=LINK_SCHEMA), dict(unreadable), model, warnings)
+
+
+def _mark_conflicts(rows: list[int], recs: _Side, decisions: dict[int, dict]) -> None:
+    """`conflict` on each decision: a customer linked from records whose e-mail or phone keys disagree (each such
+    record), or a record not linked with a second candidate of probability >= SECOND_CANDIDATE (set by `_decide`)."""
+    seen: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for i, row in enumerate(rows):
+        d = decisions[row]
+        if d["status"] == "linked":
+            for kind in ("email", "phone"):
+                seen[d["customer_id"]][kind] |= recs.keys.get(kind, [set()] * len(rows))[i]
+    clashing = {c for c, kinds in seen.items() if any(len(keys) > 1 for keys in kinds.values())}
+    for d in decisions.values():
+        d["conflict"] = bool(d.get("conflict")) or (d["status"] == "linked" and d["customer_id"] in clashing)
 
 
 def _customer_side(index: pa.Table) -> _Side:
@@ -164,14 +183,16 @@ def _decide(candidates: list[tuple[float, float, str]], identity: Identity, file
     p, weight, best = candidates[0]
     second = candidates[1] if len(candidates) > 1 else None
     out = {"method": FELLEGI_SUNTER, "match_weight": weight, "match_probability": p, "candidate_customer_id": best}
-    if p >= identity.match_probability and (second is None or second[0] < identity.review_probability):
+    if p >= identity.match_probability:
         return {**out, "status": "linked", "customer_id": best}
+    two = second is not None and second[0] >= SECOND_CANDIDATE
+    also = f"; a second candidate {second[2]} has p={second[0]:.3f}" if two else ""
+    out["conflict"] = two
     if p >= identity.review_probability:
-        also = f"; a second candidate {second[2]} has p={second[0]:.3f}" if second and second[0] >= identity.review_probability else ""
         return {**out, "status": "review",
                 "reason": f"{where}: uncertain match, listed for review (best candidate {best}, p={p:.3f}{also})"}
     return {**out, "status": "unmatched",
-            "reason": f"{where}: no customer matched (best candidate {best}, p={p:.3f})"}
+            "reason": f"{where}: no customer matched (best candidate {best}, p={p:.3f}{also})"}
 
 
 # ----------------------------------------------------------------------------------------- Fellegi-Sunter (Splink)
@@ -235,6 +256,7 @@ def _fellegi_sunter(customers: _Side, recs: _Side, rows: list[int],
         probability_two_random_records_match=min(0.5, 1.0 / max(len(customers.ids), 2)),
         retain_intermediate_calculation_columns=False, retain_matching_columns=False)
     con = duckdb.connect(":memory:")
+    con.execute("SET threads = 1")  # Splink's random sampling of u is reproducible only on one thread
     warnings: list[str] = []
     logging.getLogger("splink").setLevel(logging.ERROR)
     try:
@@ -263,6 +285,17 @@ def _fellegi_sunter(customers: _Side, recs: _Side, rows: list[int],
                                    frame["match_probability"], frame["match_weight"]):
         customer, record = (a, b) if on_left else (b, a)
         scored[str(record)].append((float(p), float(w), str(customer)))
-    for candidates in scored.values():
-        candidates.sort(key=lambda c: (-c[0], c[2]))
-    return scored, model, warnings
+    return {record: _competing(candidates) for record, candidates in scored.items()}, model, warnings
+
+
+def _competing(candidates: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """The candidates' probabilities given that a record is at most one customer, best first.
+
+    Splink scores each pair alone: posterior odds_i = prior odds x Bayes factor_i. The hypotheses "the record is
+    candidate i" and "it is none of them" exclude each other, so by Bayes' rule P_i = odds_i / (1 + sum_j odds_j):
+    two family members that both look likely share the probability instead of both passing the threshold.
+    """
+    odds = [math.exp2(min(w, 1000.0)) for _, w, _ in candidates]
+    total = 1.0 + sum(odds)
+    out = [(o / total, math.log2(o / (total - o)) if total > o else math.inf, c) for o, (_, _, c) in zip(odds, candidates)]
+    return sorted(out, key=lambda c: (-c[0], c[2]))

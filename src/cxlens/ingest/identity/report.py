@@ -17,7 +17,9 @@ import pyarrow as pa
 
 from cxlens.errors import ConfigError
 
-LINK_METHODS = ("rule:email", "rule:external_id", "rule:phone+name", "fellegi_sunter")
+# method -> the summary's column of records it linked
+LINK_METHODS = {"rule:email": "by_email", "rule:external_id": "by_external_id", "rule:phone+name": "by_phone_name",
+                "fellegi_sunter": "by_probability"}
 
 
 def links(store) -> pa.Table:
@@ -27,30 +29,24 @@ def links(store) -> pa.Table:
     return store.to_pyarrow(store.table("identity_links"))
 
 
-def identity_summary(store, truth: str | Path | None = None, config=None) -> dict:
+def identity_summary(store, truth: str | Path | None = None) -> dict:
     """{"sources": [one dict per file]}: records, linked, linked per method, review, unmatched, customers,
-    conflicts, and with `truth` precision, recall and the counts behind them."""
+    conflicts (rows whose `conflict` is set), and with `truth` precision, recall and the counts behind them."""
     rows = links(store).to_pylist()
     wanted = read_truth(truth) if truth else None
-    match_p = config.match_probability if config is not None else 0.95
     by_file: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         by_file[row["file"]].append(row)
     sources = []
     for file, decided in sorted(by_file.items()):
         linked = [r for r in decided if r["status"] == "linked"]
-        per_customer: dict[str, int] = defaultdict(int)
-        for r in linked:
-            per_customer[r["customer_id"]] += 1
         summary = {"source": Path(file).name, "file": file, "records": len(decided), "linked": len(linked),
-                   **{f"linked_{m.replace('rule:', '').replace('+', '_')}": sum(r["method"] == m for r in linked)
-                      for m in LINK_METHODS},
+                   **{column: sum(r["method"] == m for r in linked) for m, column in LINK_METHODS.items()},
                    "review": sum(r["status"] == "review" for r in decided),
                    "unmatched": sum(r["status"] == "unmatched" for r in decided),
-                   "customers": len(per_customer),
-                   # a customer linked from several records of one source, or a record with two strong candidates
-                   "conflicts": sum(1 for n in per_customer.values() if n > 1)
-                   + sum(1 for r in decided if r["status"] == "review" and (r["match_probability"] or 0) >= match_p)}
+                   "customers": len({r["customer_id"] for r in linked}),
+                   # records linked to a customer whose other records' e-mail or phone disagree, or with two candidates
+                   "conflicts": sum(1 for r in decided if r.get("conflict"))}
         if wanted is not None:
             summary.update(accuracy(decided, wanted))
         sources.append(summary)
@@ -74,7 +70,7 @@ def review_rows(store) -> list[dict]:
     rows.sort(key=lambda r: (-(r["match_probability"] or 0), r["file"], r["row_number"]))
     return [{"source": Path(r["file"]).name, "row": r["row_number"], "record": r["record"],
              "candidate_customer_id": r["candidate_customer_id"], "match_probability": r["match_probability"],
-             "match_weight": r["match_weight"]} for r in rows]
+             "match_weight": r["match_weight"], "conflict": r.get("conflict")} for r in rows]
 
 
 def read_truth(path: str | Path) -> dict[str, str | None]:
