@@ -11,7 +11,7 @@ from identity_fixtures import planted, precision_recall
 
 from cxlens.ingest.identity import Identity, IdentityKeys, resolve
 from cxlens.ingest.identity.index import identity_columns, index_rows
-from cxlens.ingest.identity.link import _competing, _decide
+from cxlens.ingest.identity.link import _competing, _customer_side, _decide, _household_check, _record_side
 
 KEYS = IdentityKeys(b"identity-test-secret-0123456789")
 COLUMNS = {"name": "name", "email": "email", "phone": "phone", "postcode": "postcode"}
@@ -71,6 +71,21 @@ def test_decision_bands_and_reasons():
     assert unmatched["reason"] == "f.csv, row 5: no customer matched (best candidate C1, p=0.200)"
 
 
+def test_a_probabilistic_link_to_a_household_member_goes_to_review():
+    customers = _customer_side(_index(FAMILY))
+    recs, _ = _record_side([1, 2], {"name": ["Zoe Smith", "Jane Smyth"], "email": ["zoe@elsewhere.org", None]},
+                           Identity(KEYS, "GB"))
+    pos = {c: i for i, c in enumerate(customers.ids)}
+    linked = {"status": "linked", "customer_id": "C2", "candidate_customer_id": "C2", "match_probability": 0.98,
+              "method": "fellegi_sunter", "row": 1}
+    wife = _household_check(dict(linked), 0, recs, customers, pos, "s.csv")
+    assert (wife["status"], wife["customer_id"], wife["candidate_customer_id"]) == ("review", None, "C2")
+    assert wife["reason"].startswith("s.csv, row 1: uncertain match, listed for review (best candidate C2, p=0.980, "
+                                     "but the names differ (Dice")
+    typo = _household_check({**linked, "row": 2}, 1, recs, customers, pos, "s.csv")  # a typo in the surname: still linked
+    assert typo["status"] == "linked" and typo["customer_id"] == "C2"
+
+
 def test_competing_candidates_share_the_probability_by_bayes_rule():
     # Two candidates with posterior odds 9 each (p = 0.9 alone): P_i = 9 / (1 + 9 + 9) = 9/19 each.
     w = math.log2(9.0)
@@ -86,7 +101,7 @@ def test_planted_truth_precision_and_recall_by_brute_force():
     resolution = _resolve(customers, records)
     precision, recall = precision_recall(resolution.links.to_pylist(), truth)
     counts = resolution.counts()
-    # Measured: precision 1.0, recall 0.90 (the rest mostly name + postcode only, honestly listed for review).
+    # Measured: precision 1.0, recall 0.89 (the rest mostly name + postcode only, honestly listed for review).
     assert precision >= 0.99 and recall >= 0.85, (precision, recall, counts)
     assert counts["fellegi_sunter"] > 0 and counts["rule:email"] > 0 and counts["rule:phone+name"] > 0
     assert counts["linked"] + counts["review"] + counts["unmatched"] == len(records)

@@ -31,6 +31,7 @@ from cxlens.ingest.identity.index import Identity, encode, gram_list
 from cxlens.ingest.identity.keys import dice
 
 NAME_RULE_DICE = 0.8  # rule:phone+name: family members share a phone, so the name must agree this closely
+HOUSEHOLD_NAME_DICE = 0.75  # a probabilistic link with names less alike and no e-mail agreement goes to review
 RULES = ("rule:email", "rule:external_id", "rule:phone+name")
 FELLEGI_SUNTER = "fellegi_sunter"
 LINK_COLUMNS = ("row_number", "record", "customer_id", "method", "match_weight", "match_probability", "status",
@@ -91,7 +92,8 @@ def resolve(index: pa.Table, rows: list[int], records: list[str | None], values:
     if left and customers.ids:
         scored, model, warnings = _fellegi_sunter(customers, recs, rows, identity)
         for i in left:
-            decisions[rows[i]] = _decide(scored.get(str(rows[i]), []), identity, file, rows[i])
+            decisions[rows[i]] = _household_check(_decide(scored.get(str(rows[i]), []), identity, file, rows[i]),
+                                                  i, recs, customers, lookup["_pos"], file)
     for i in left:
         decisions.setdefault(rows[i], _decide([], identity, file, rows[i]))
     _mark_conflicts(rows, recs, decisions)
@@ -103,6 +105,25 @@ def resolve(index: pa.Table, rows: list[int], records: list[str | None], values:
         for name in LINK_COLUMNS[2:]:
             table[name].append(d.get(name))
     return Resolution(pa.table(table, schema=LINK_SCHEMA), dict(unreadable), model, warnings)
+
+
+def _household_check(decision: dict, i: int, recs: _Side, customers: _Side, pos: dict[str, int], file: str) -> dict:
+    """A probabilistic link whose names differ (Dice < HOUSEHOLD_NAME_DICE) and whose e-mails do not agree is listed
+    for review instead: household members share a phone, a postcode and a family name, which the model (fitted on
+    random pairs, where such agreement is rare) takes as strong evidence of one person."""
+    if decision["status"] != "linked" or not recs.grams["name"][i]:
+        return decision
+    c = pos[decision["customer_id"]]
+    name = dice(recs.grams["name"][i], customers.grams["name"][c])
+    email = bool(recs.keys.get("email", [set()] * (i + 1))[i] & customers.keys.get("email", [set()] * (c + 1))[c]) or \
+        dice(recs.grams["email"][i], customers.grams["email"][c]) >= 0.8
+    if name >= HOUSEHOLD_NAME_DICE or email:
+        return decision
+    return {**decision, "status": "review", "customer_id": None,
+            "reason": f"{file + ', ' if file else ''}row {decision['row']}: uncertain match, listed for review (best "
+                      f"candidate {decision['candidate_customer_id']}, p={decision['match_probability']:.3f}, but the "
+                      f"names differ (Dice {name:.2f}) and the e-mails do not agree: a household member sharing the "
+                      "phone?)"}
 
 
 def _mark_conflicts(rows: list[int], recs: _Side, decisions: dict[int, dict]) -> None:
@@ -182,7 +203,8 @@ def _decide(candidates: list[tuple[float, float, str]], identity: Identity, file
                 "reason": f"{where}: no customer matched (no candidate shares a blocking key)"}
     p, weight, best = candidates[0]
     second = candidates[1] if len(candidates) > 1 else None
-    out = {"method": FELLEGI_SUNTER, "match_weight": weight, "match_probability": p, "candidate_customer_id": best}
+    out = {"method": FELLEGI_SUNTER, "match_weight": weight, "match_probability": p, "candidate_customer_id": best,
+           "row": row}
     if p >= identity.match_probability:
         return {**out, "status": "linked", "customer_id": best}
     two = second is not None and second[0] >= SECOND_CANDIDATE
@@ -265,7 +287,7 @@ def _fellegi_sunter(customers: _Side, recs: _Side, rows: list[int],
         right = db.register(_frame(recs, kinds), dataset_display_name="records")
         linker = Linker([left, right], settings, log_level=logging.ERROR)
         pairs = len(customers.ids) * len(rows)
-        linker.training.estimate_u_using_random_sampling(max_pairs=min(1e6, max(1e4, pairs / 4)), seed=20)
+        linker.training.estimate_u_using_random_sampling(max_pairs=min(3e5, max(1e4, pairs / 4)), seed=20)
         for k in [k for k in ("postcode", "phone", "email") if k in kinds]:
             try:  # each pass learns the m of the comparisons other than its blocking key
                 linker.training.estimate_parameters_using_expectation_maximisation(block_on(k))
