@@ -52,6 +52,7 @@ PLAN_CHANGE = "plan_change"    # the map's touchpoint of plan changes; without i
 FILTER_DIMENSIONS = {"segment": "segment", "region": "region", "language": "language", "plan": "plan", "account": "account_id"}
 PERSONA_TABLE = "personas"
 _SEP = ";"  # how comment_analysis stores themes
+_TEXT_COLUMNS = {"survey": "comment", "ticket": "description", "note": "text"}  # what text analysis reads
 
 
 def stage_column(stage: str) -> str:
@@ -221,16 +222,14 @@ def _themes(store, scope: Scope) -> ir.Table | None:
     parts = []
     for source, (table, id_col, ts_col) in THEME_TABLES.items():
         t = within(store.table(table), ts_col, scope.since, scope.until)
+        t = t.filter(t[_TEXT_COLUMNS[source]].notnull())  # only texts are analysed: the rest need not be joined
         parts.append(t.select(source=ibis.literal(source), source_id=t[id_col].cast("string"), cid=t.customer_id))
     texts = parts[0].union(parts[1]).union(parts[2])
     ca = store.table("comment_analysis")
     j = texts.inner_join(ca, (texts.source == ca.source) & (texts.source_id == ca.source_id))
-    tagged = ibis.literal(_SEP) + j.themes.fill_null("") + ibis.literal(_SEP)
-    j = j.select(cid=j.cid, tagged=tagged)
-    long = None
-    for name in names:
-        hit = j.filter(j.tagged.contains(f"{_SEP}{name}{_SEP}")).select("cid", theme=ibis.literal(name))
-        long = hit if long is None else long.union(hit)
+    # one row per text and theme it mentions (unnest: UNNEST on DuckDB and PostgreSQL, EXPLODE on Spark)
+    long = j.select(cid=texts.cid, source=texts.source, source_id=texts.source_id, theme=j.themes.split(_SEP).unnest())
+    long = long.filter(long.theme.notnull() & (long.theme != "")).distinct()
     counts = long.group_by(["cid", "theme"]).aggregate(n=long.count())
     counts = counts.mutate(_rank=ibis.row_number().over(
         ibis.window(group_by=counts.cid, order_by=[ibis.desc(counts.n), counts.theme])))
@@ -238,9 +237,8 @@ def _themes(store, scope: Scope) -> ir.Table | None:
     slots = counts.group_by(_hcid=counts.cid).aggregate(
         **{f"_t{k}": ibis.ifelse(counts._rank == k, counts.theme, ibis.null("string")).max() for k in range(len(names))})
     joined = slots._t0
-    for k in range(1, len(names)):
-        nxt = slots[f"_t{k}"]
-        joined = ibis.ifelse(nxt.isnull(), joined, joined + ibis.literal(",") + nxt)
+    for k in range(1, len(names)):  # "," + NULL is NULL on every engine: an empty slot adds nothing
+        joined = joined + (ibis.literal(",") + slots[f"_t{k}"]).fill_null("")
     return slots.select(_hcid=slots._hcid, top_theme=slots._t0, themes=joined)
 
 
