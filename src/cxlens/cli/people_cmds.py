@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, handles_errors, render, say
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, handles_errors, render, say
 from cxlens.cli.metrics_cmds import FilterOpt, SinceOpt, UntilOpt, parse_scope
 from cxlens.errors import UsageError
 
