@@ -45,7 +45,9 @@ def fit_cmd(k: Annotated[int | None, typer.Option("--k", help="Number of persona
         sys.stdout.write(json.dumps(summary, ensure_ascii=False, indent=1) + "\n")
         return
     rows = [{"k": int(k_), "bic": v, "chosen": "yes" if int(k_) == summary["k"] else ""} for k_, v in summary["bic"].items()]
-    render(rows, fmt, title="BIC per number of personas (lower is better)")
+    if fmt == "table":
+        say("BIC per number of personas k (lower is better; the lowest is chosen):")
+    render(rows, fmt)
     if fmt == "table":
         stab = summary["stability"]
         if stab:

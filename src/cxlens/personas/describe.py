@@ -123,15 +123,17 @@ def describe(found: list[Trait]) -> str:
 
 
 def short_name(found: list[Trait], taken: set[str], fallback: str) -> str:
-    """A memorable name: the strongest numeric trait's word and the strongest category ('older senior')."""
-    word = next((WORDS[t.column][0 if t.value == "high" else 1] for t in found
-                 if t.value in ("high", "low") and t.column in WORDS and len(WORDS[t.column][0 if t.value == "high" else 1]) < 24),
-                "")
-    cat = next((humane(t.value) for t in found if t.column != "themes" and t.value not in ("high", "low")), "")
-    if not cat:
-        cat = next((humane(t.value) + " minded" for t in found if t.column == "themes"), "customers")
-    name = " ".join(p for p in (word, cat) if p) or fallback
-    if name in taken:
-        name = f"{name} ({fallback})"
+    """A memorable name: a numeric trait's word and a category ('older senior'); the strongest pair not yet taken
+    by another persona, else the persona id appended."""
+    words = [WORDS[t.column][0 if t.value == "high" else 1] for t in found
+             if t.value in ("high", "low") and t.column in WORDS]
+    words = [w for w in words if len(w) < 24] or [""]
+    cats = [humane(t.value) for t in found if t.column != "themes" and t.value not in ("high", "low")]
+    cats = cats or [humane(t.value) + " minded" for t in found if t.column == "themes"] or ["customers"]
+    candidates = [" ".join(p for p in (w, c) if p) for c in cats for w in words]
+    candidates += [f"{w} {c}".strip() for w in words for c in cats if len(cats) > 1]
+    name = next((c for c in candidates if c and c not in taken), None)
+    if name is None:
+        name = f"{candidates[0] or fallback} ({fallback})"
     taken.add(name)
     return name

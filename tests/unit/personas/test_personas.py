@@ -154,8 +154,8 @@ def test_planted_demo_personas_are_recovered_and_described(demo_5000):
 def test_planted_demo_personas_at_20000_customers_by_bic(shared_demo):
     files = shared_demo(20_000, DEMO_SEED)
     frame, truth = demo_view_frame(files), planted(files)
-    fit = fit_personas(frame, seed=0, n_init=2)
-    assert 5 <= fit.k <= 8
+    fit = fit_personas(frame, k_range=(5, 8), seed=0, n_init=1)  # one start per k: under 2 minutes on 2 busy cores
+    assert fit.k >= 6, fit.bic  # 6 planted; BIC may add a class for a split segment (measured: 7)
     assert adjusted_rand(truth.loc[frame.customer_id], fit.classes.labels) >= PLANTED_ARI
     found = traits(frame, fit.classes.labels, int(pd.Series(fit.classes.labels[
         truth.loc[frame.customer_id].to_numpy() == "traditional_seniors"]).mode()[0]), ["segment"], ["age"])
