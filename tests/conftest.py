@@ -275,14 +275,23 @@ def shared_demo(tmp_path_factory):
     return get
 
 
-def _demo_store_in(folder: Path, files, kinds: tuple[str, ...]) -> Store:
-    """A new DuckDB store in `folder` with the demo's journey map and `kinds` loaded through `load` (opened)."""
+def demo_identity():
+    """Identity resolution's keys and settings for the demo stores: a fixed test secret, GB phones (as the demo
+    workspace's cxlens.toml sets `[identity] phone_region`)."""
+    from cxlens.ingest.identity import Identity, IdentityKeys
+
+    return Identity(IdentityKeys(b"demo-identity-test-key-32-bytes!"), phone_region="GB")
+
+
+def _demo_store_in(folder: Path, files, kinds: tuple[str, ...], identity=None) -> Store:
+    """A new DuckDB store in `folder` with the demo's journey map and `kinds` loaded through `load` (opened);
+    `identity`: customers also write the identity index (needed to load the per-aspect survey)."""
     folder.mkdir(parents=True)
     store = Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
     try:
         sync_journey(store, read_journey(files.journey))
         for kind in kinds:
-            load(store, files.tables()[kind], kind)
+            load(store, files.tables()[kind], kind, identity=identity if kind == "customers" else None)
     except BaseException:
         store.close()
         raise
@@ -302,9 +311,10 @@ def _build_demo_store(folder: Path, files) -> None:
     from cxlens.ingest import read_mapping
     from cxlens.text.stored import analyze_store
 
-    store = _demo_store_in(folder, files, DEMO_STORE_KINDS)
-    try:
-        load(store, files.aspect_survey, "responses", read_mapping(files.aspect_mapping))
+    identity = demo_identity()
+    store = _demo_store_in(folder, files, DEMO_STORE_KINDS, identity)
+    try:  # the survey export has no customer id: its respondents are resolved by identity
+        load(store, files.aspect_survey, "responses", read_mapping(files.aspect_mapping), identity=identity)
         report = analyze_store(store)
     finally:
         store.close()

@@ -4,6 +4,8 @@ The generator (`cxlens.demo`) is only a data source: it writes the files a real 
 and `truth.json`. This module is an application like the CLI: it creates a workspace, loads every file
 (the wide per-aspect survey through its mapping), analyses the texts and writes the report, the way a
 user would. It is the product's smoke test as much as a showcase: nothing here takes a shortcut a user could not.
+The survey export carries no CRM id, so its respondents reach their customers through identity resolution, with
+the operator's phone region set in cxlens.toml as a user would set it.
 """
 
 from __future__ import annotations
@@ -15,12 +17,18 @@ from pathlib import Path
 from typing import Callable
 
 from cxlens.ingest import LoadReport
-from cxlens.workspace import JOURNEY_FILE, Workspace
+from cxlens.workspace import CONFIG_FILE, JOURNEY_FILE, Workspace
 
 Step = Callable[[str], None]
 
 # The demo operator's initiatives (an example initiatives.yaml, see docs/value.md "Roadmap").
 _DEMO_INITIATIVES = Path(__file__).parent / "demo" / "resources" / "initiatives.yaml"
+# What a user adds to cxlens.toml for this operator: its customers' phones are GB numbers written without +44.
+_DEMO_IDENTITY = """
+[identity]
+# Local phone numbers (07700 900123) are read as numbers of this region (ISO 3166 code).
+phone_region = "GB"
+"""
 
 
 @dataclass
@@ -52,6 +60,9 @@ def run_demo(directory: str | Path, customers: int = 20_000, seed: int = 7, step
     for stale in root.glob("cx.duckdb*"):
         stale.unlink()
     ws = Workspace.create(root, force=True)
+    config = root / CONFIG_FILE
+    config.write_text(config.read_text(encoding="utf-8") + _DEMO_IDENTITY, encoding="utf-8")
+    ws = Workspace.open(root)
     seconds: dict[str, float] = {}
 
     t = time.perf_counter()

@@ -168,8 +168,8 @@ def generate(out_dir: Path, customers: int = 20_000, seed: int = 7, progress: Ca
     say("writing the per-aspect survey")
     aspects = build_aspect_survey(np.random.default_rng([seed, P.ASPECT_RNG_STREAM]), ev)
     respondents = draw_respondents(identity_rng, people, aspects["cust"].to_numpy())
-    write_aspect_survey(aspects, cid, _ts(aspects["ts"].to_numpy()).to_numpy(zero_copy_only=False),
-                        respondents.columns, files.aspect_survey, files.aspect_mapping)
+    write_aspect_survey(aspects, _ts(aspects["ts"].to_numpy()).to_numpy(zero_copy_only=False), respondents.columns,
+                        files.aspect_survey, files.aspect_mapping)
 
     say("writing truth.json")
     counts = {"customers": pop.n, "events": len(ev["ts"]), "responses": len(responses), "tickets": len(tk),

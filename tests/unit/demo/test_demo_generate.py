@@ -286,7 +286,8 @@ def test_the_per_aspect_survey_export_carries_the_planted_aspect_gaps(demo: Demo
     wide = pd.read_csv(demo.aspect_survey)
     questions = read_mapping(demo.aspect_mapping).wide.questions
     assert len(wide) == truth["respondents"] and wide[[q.column for q in questions]].notna().sum().sum() == truth["answers"]
-    assert set(wide["ExternalRef"]) <= set(data["customers"]["customer_id"])
+    # no CRM id: respondents are resolved to customers from what they typed (test_demo_identities)
+    assert "ExternalRef" not in wide and read_mapping(demo.aspect_mapping).identity.record == "ResponseId"
     for tp, gaps in truth["expected_gap"].items():
         for aspect, planted in gaps.items():
             csat, exp = (wide[f"{tp}_{aspect}_{m}"].dropna() for m in ("csat", "expectation"))
