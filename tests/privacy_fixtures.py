@@ -17,6 +17,7 @@ import pyarrow as pa
 from conftest import PLAIN_JOURNEY
 from cxlens.ingest import load, sync_journey
 from cxlens.model.journey import read_journey
+from cxlens.ingest.identity import Identity, IdentityKeys
 from cxlens.store import Store
 
 FORGOTTEN = "C1"
@@ -24,10 +25,10 @@ PHRASE = "zebra-marmalade-quartz"       # only in C1's texts
 OTHER_PHRASE = "walrus-tangerine-opal"  # only in C10's texts
 JOURNEY = PLAIN_JOURNEY  # the three-touchpoint journey of the loading tests
 FILES = {
-    "customers": """customer_id,signup_date,segment,region,language,plan,loyalty_card
-C1,2024-01-01,family,north,en,basic,LC-C1-778
-C10,2024-01-02,value,south,en,pro,LC-C10-912
-C2,2024-02-01,value,south,de,pro,
+    "customers": """customer_id,signup_date,segment,region,language,plan,loyalty_card,email
+C1,2024-01-01,family,north,en,basic,LC-C1-778,ann@example.com
+C10,2024-01-02,value,south,en,pro,LC-C10-912,bob@example.com
+C2,2024-02-01,value,south,de,pro,,
 """,
     "responses": f"""response_id,customer_id,ts,touchpoint_id,metric,score,comment,language
 R1,C1,2022-01-05 12:00:00,relationship,nps,3,The {PHRASE} bill was wrong,en
@@ -62,10 +63,14 @@ C2,2025-01,true,30
 # rows each customer has per table once built (quarantine: the refused R5 / R6)
 ROWS = {
     "C1": {"customers": 1, "responses": 2, "tickets": 1, "notes": 1, "events": 2, "outcomes": 2,
-           "journey_steps": 2, "comment_analysis": 3, "quarantine": 1},
+           "journey_steps": 2, "comment_analysis": 3, "quarantine": 1, "identity_keys": 1, "identity_links": 0,
+           "personas": 0},
 }
 TOTALS = {"customers": 3, "responses": 4, "tickets": 2, "notes": 2, "events": 5, "outcomes": 4,
-          "journey_steps": 5, "comment_analysis": 6, "quarantine": 2}
+          "journey_steps": 5, "comment_analysis": 6, "quarantine": 2, "identity_keys": 2, "identity_links": 0,
+          "personas": 0}
+# identity resolution's keys for the customers load: the e-mails go into `identity_keys` (keyed)
+IDENTITY = Identity(IdentityKeys(b"privacy-fixture-identity-key-32b"))
 
 
 def build(url: str, folder: Path) -> Store:
@@ -80,7 +85,7 @@ def build(url: str, folder: Path) -> Store:
     for kind, text in FILES.items():
         path = folder / f"{kind}.csv"
         path.write_text(text, encoding="utf-8")
-        load(store, path, kind)
+        load(store, path, kind, identity=IDENTITY if kind == "customers" else None)
     refresh_steps(store)
     write_analyses(store)
     return store
