@@ -21,6 +21,7 @@ from cxlens.privacy.suppress import smallest_group, suppress, suppress_series
 from cxlens.report.published import published_scorecard
 from cxlens.query import Scope
 from cxlens.report.components import Block, Card, Cards, Heading, Paragraph, Section, interval_chart, table
+from cxlens.report.persona_sections import persona_section
 from cxlens.report.value_sections import value_section
 from cxlens.report.journey_sections import (breakpoints_section, journey_map_section, moments_section, paths_section,
                                            sankey_section)
@@ -291,6 +292,9 @@ def measurement_contents(store, min_n: int, min_group: int = 5) -> ReportContent
     left_out: list[Missing] = []
     for title, needs, build, empty in _MEASUREMENTS:
         _built(store, title, needs, lambda build=build: build(store, min_n, min_group), empty, made, left_out)
+    personas = persona_section(store, min_n, min_group)  # only once `cxlens personas fit` ran: never listed as missing
+    if personas is not None:
+        made.append(personas)
     return ReportContents(made, left_out)
 
 
