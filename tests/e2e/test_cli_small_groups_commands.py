@@ -52,6 +52,8 @@ DECISIONS = {
     "init": "creates a workspace: no figures",
     "migrate": "upgrades the store's schema: no figures",
     "load": "counts rows read/inserted/quarantined of one file: a data-handling receipt for the operator, not customers",
+    "identities": "counts the records of each source by how identity resolution decided, and lists the records to "
+                  "review: a data-handling receipt and work list for the operator (as load, quarantine), no group figures",
     "quarantine": "lists rejected source rows to fix them: an operator's work list (identifiers redacted by ingest)",
     "demo": "generates a fictional company: no real customers",
     "export-customer": "one customer's own data, for that customer (an access request), not a group figure",

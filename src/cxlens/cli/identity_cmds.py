@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, handles_errors, render
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, handles_errors, nothing_to_show, render
 from cxlens.errors import UsageError
 
 VIEWS = ("summary", "review")
@@ -36,13 +36,16 @@ def identities_cmd(
     if view not in VIEWS:
         raise UsageError("view", view, VIEWS)
     ws = Workspace.open(workspace)
+    sources = ws.identities(truth)["sources"]
+    if not sources:
+        nothing_to_show("no file was loaded through a mapping's identity: block; load one with `cxlens load FILE "
+                        "--kind responses --mapping MAPPING.yaml` (docs/people.md, identity resolution)")
     if view == "review":
         rows = ws.identity_review()
+        if not rows and fmt == "table":
+            console.print("No record is waiting for review.")
+            return
         render(rows, fmt, title="Records listed for review (not linked)",
                columns=["source", "row", "record", "candidate_customer_id", "match_probability", "match_weight", "conflict"])
         return
-    sources = ws.identities(truth)["sources"]
-    columns = _TABLE_COLUMNS + (_TRUTH_COLUMNS if truth else [])
-    render(sources, fmt, title="Identity resolution per source", columns=columns)
-    if fmt == "table" and not sources:
-        console.print("No file was loaded through a mapping's identity: block yet (docs/people.md).")
+    render(sources, fmt, title="Identity resolution per source", columns=_TABLE_COLUMNS + (_TRUTH_COLUMNS if truth else []))
