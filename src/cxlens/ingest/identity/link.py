@@ -29,6 +29,7 @@ import pyarrow as pa
 
 from cxlens.ingest.identity.index import Identity, encode, gram_list
 from cxlens.ingest.identity.keys import dice
+from cxlens.ingest.identity.normalise import KINDS
 
 NAME_RULE_DICE = 0.8  # rule:phone+name: family members share a phone, so the name must agree this closely
 HOUSEHOLD_NAME_DICE = 0.75  # a probabilistic link with names less alike and no e-mail agreement goes to review
@@ -115,7 +116,7 @@ def _household_check(decision: dict, i: int, recs: _Side, customers: _Side, pos:
         return decision
     c = pos[decision["customer_id"]]
     name = dice(recs.grams["name"][i], customers.grams["name"][c])
-    email = bool(recs.keys.get("email", [set()] * (i + 1))[i] & customers.keys.get("email", [set()] * (c + 1))[c]) or \
+    email = bool(recs.keys["email"][i] & customers.keys["email"][c]) or \
         dice(recs.grams["email"][i], customers.grams["email"][c]) >= 0.8
     if name >= HOUSEHOLD_NAME_DICE or email:
         return decision
@@ -134,7 +135,7 @@ def _mark_conflicts(rows: list[int], recs: _Side, decisions: dict[int, dict]) ->
         d = decisions[row]
         if d["status"] == "linked":
             for kind in ("email", "phone"):
-                seen[d["customer_id"]][kind] |= recs.keys.get(kind, [set()] * len(rows))[i]
+                seen[d["customer_id"]][kind] |= recs.keys[kind][i]
     clashing = {c for c, kinds in seen.items() if any(len(keys) > 1 for keys in kinds.values())}
     for d in decisions.values():
         d["conflict"] = bool(d.get("conflict")) or (d["status"] == "linked" and d["customer_id"] in clashing)
@@ -148,8 +149,7 @@ def _customer_side(index: pa.Table) -> _Side:
         if text and kind not in grams[customer]:
             grams[customer][kind] = gram_list(text)
     ids = sorted(by_customer)
-    kinds = {k for c in by_customer.values() for k in c}
-    return _Side(ids, {k: [by_customer[c].get(k, set()) for c in ids] for k in kinds},
+    return _Side(ids, {k: [by_customer[c].get(k, set()) for c in ids] for k in KINDS},
                  {k: [grams[c].get(k, []) for c in ids] for k in ("name", "email")})
 
 
@@ -161,6 +161,8 @@ def _record_side(rows: list[int], values: dict[str, list], identity: Identity) -
         if kind in ("name", "email"):
             grams[kind] = [g or [] for g in encoded.grams]
         unreadable[kind] = encoded.unreadable
+    for kind in KINDS:
+        keys.setdefault(kind, [set() for _ in rows])
     for kind in ("name", "email"):
         grams.setdefault(kind, [[] for _ in rows])
     return _Side([str(r) for r in rows], keys, grams), unreadable
@@ -169,11 +171,11 @@ def _record_side(rows: list[int], values: dict[str, list], identity: Identity) -
 def _by_rule(i: int, recs: _Side, customers: _Side, lookup: dict) -> tuple[str, str] | None:
     """(rule, customer) when a deterministic rule names exactly one customer; None otherwise."""
     for kind, rule in (("email", "rule:email"), ("external_id", "rule:external_id")):
-        for key in recs.keys.get(kind, [set()] * (i + 1))[i]:
+        for key in recs.keys[kind][i]:
             found = lookup[kind].get(key, set())
             if len(found) == 1:
                 return rule, next(iter(found))
-    phone_keys = recs.keys.get("phone", [set()] * (i + 1))[i]
+    phone_keys = recs.keys["phone"][i]
     name = recs.grams["name"][i]
     if phone_keys and name:
         sharing = set().union(*(lookup["phone"].get(k, set()) for k in phone_keys))
@@ -188,7 +190,7 @@ def _lookups(customers: _Side) -> dict:
     lookup: dict = {"_pos": {c: i for i, c in enumerate(customers.ids)}}
     for kind in ("email", "external_id", "phone"):
         table: dict[str, set[str]] = defaultdict(set)
-        for customer, keys in zip(customers.ids, customers.keys.get(kind, [])):
+        for customer, keys in zip(customers.ids, customers.keys[kind]):
             for key in keys:
                 table[key].add(customer)
         lookup[kind] = table
