@@ -48,6 +48,8 @@ DECISIONS = {
     "value drivers": "covered", "value survival": "covered",
     "value scenario": "covered", "value trend": "covered",  # tests/e2e/test_cli_value_scenario.py
     "value risk": "covered",  # reliability deciles (tests/e2e/test_cli_value_risk.py); scores: each customer's own risk
+    "personas show": "covered", "personas cards": "covered",  # under min_group not shown (tests/e2e/test_cli_personas.py)
+    "personas fit": "fits and stores personas: prints BIC per k and stability (ARI) of the whole base, no group figures",
     "value roadmap": "values the user's initiatives from model slopes and the value of an NPS point: no group figures",
     "init": "creates a workspace: no figures",
     "migrate": "upgrades the store's schema: no figures",
