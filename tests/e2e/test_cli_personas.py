@@ -79,4 +79,10 @@ def test_erasure_removes_the_customer_from_table_personas(fitted):
 def test_show_before_any_fit_says_what_to_run(tmp_path):
     assert cxlens("init", str(tmp_path)).returncode == 0
     proc = cxlens("personas", "show", "-w", str(tmp_path))
-    assert proc.returncode != 0 and "cxlens personas fit" in proc.stderr
+    assert proc.returncode == 3 and "no customers in the store" in proc.stderr
+    (tmp_path / "c.csv").write_text("customer_id,segment\nC1,a\nC2,b\n")
+    assert cxlens("load", str(tmp_path / "c.csv"), "--kind", "customers", "-w", str(tmp_path)).returncode == 0
+    for command in ("show", "cards"):
+        proc = cxlens("personas", command, "-w", str(tmp_path))
+        assert proc.returncode == 3 and proc.stderr.strip() == ("nothing to show: no personas were fitted in this store "
+                                                                "yet: run `cxlens personas fit`")

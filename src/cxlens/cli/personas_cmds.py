@@ -16,7 +16,7 @@ import typer
 from rich.panel import Panel
 from rich.text import Text
 
-from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, handles_errors, render, say
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, handles_errors, nothing_to_show, render, require, say
 from cxlens.cli._lazy import lazy_typer
 
 personas_app = lazy_typer(
@@ -35,9 +35,8 @@ def fit_cmd(k: Annotated[int | None, typer.Option("--k", help="Number of persona
             resamples: Annotated[int, typer.Option(help="Bootstrap refits for the stability check.")] = 3,
             fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
     """Fit personas on the customer view and store them (table `personas`); prints BIC per k and stability."""
-    from cxlens.workspace import Workspace
-
-    summary = Workspace.open(workspace).fit_personas(
+    ws = _checked(workspace, fitted=False)
+    summary = ws.fit_personas(
         k=k, seed=seed, seeds=seeds, resamples=resamples, progress=lambda step: say(("fitting ", "dim"), step, err=True))
     for note in summary["notes"]:
         say(("warning: ", "bold yellow"), note, err=True)
@@ -56,6 +55,19 @@ def fit_cmd(k: Annotated[int | None, typer.Option("--k", help="Number of persona
                 if s["n"]:
                     say(f"Stability, ARI with {s['n']} {label}: mean {s['mean']:.2f}, min {s['min']:.2f}")
         say(f"{summary['k']} personas of {summary['customers']} customers stored; `cxlens personas cards` shows them.")
+
+
+def _checked(workspace: Path, fitted: bool) -> Any:
+    """The workspace, once its store has customers (and, with `fitted`, stored personas); else one line and exit 3."""
+    from cxlens.personas.stored import META_KEY
+    from cxlens.workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    with ws.store() as store:
+        require(store, "customers")
+        if fitted and store.meta(META_KEY) is None:
+            nothing_to_show("no personas were fitted in this store yet: run `cxlens personas fit`")
+    return ws
 
 
 def _rows(shown: dict) -> list[dict[str, Any]]:
@@ -85,9 +97,7 @@ def _hidden_note(shown: dict) -> list[str]:
 @handles_errors
 def show_cmd(fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
     """The stored personas: size (95% Wilson interval), NPS (interval), value, needs, channels, weakest touchpoints."""
-    from cxlens.workspace import Workspace
-
-    shown = Workspace.open(workspace).personas()
+    shown = _checked(workspace, fitted=True).personas()
     columns = None if fmt != "table" else ["persona_id", "persona", "customers", "share", "nps", "revenue_month",
                                             "needs", "channels", "least_satisfied"]
     render(_rows(shown), fmt, title="Personas", columns=columns, notes=_hidden_note(shown))
@@ -97,9 +107,7 @@ def show_cmd(fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> N
 @handles_errors
 def cards_cmd(workspace: WorkspaceOpt = Path(".")) -> None:
     """One card per persona in the terminal: name, description, size, NPS, value, needs, channels, weakest touchpoints."""
-    from cxlens.workspace import Workspace
-
-    shown = Workspace.open(workspace).personas()
+    shown = _checked(workspace, fitted=True).personas()
     for p in shown["profiles"]:
         console.print(Panel(card_text(p), title=Text(f"{p['persona_id']} · {p['name']}", style="bold"), expand=False))
     for note in _hidden_note(shown):
