@@ -108,3 +108,27 @@ def test_bootstrap_nps_interval_is_reproducible_and_contains_the_estimate():
 def test_unknown_nps_interval_method_is_refused():
     with pytest.raises(ValueError, match="adjusted-wald"):
         st.nps_interval(10, 5, 2, "exact")
+
+
+def test_paired_difference_matches_fagerland_2017_worked_example():
+    # Fagerland, Lydersen & Laake (2017), Statistical Analysis of Contingency Tables, ch. 8: complete response
+    # before and after consolidation therapy (Cavo et al. 2012), Newcombe square-and-add: -0.0621 (-0.1186 to -0.0046)
+    from cxlens.stats.intervals import paired_difference
+
+    lo, hi = paired_difference(59, 6, 16, 80)
+    assert (lo[0], hi[0]) == pytest.approx((-0.1186, -0.0046), abs=5e-5)
+
+
+def test_paired_difference_covers_about_95_percent_of_correlated_pairs():
+    from cxlens.stats.intervals import paired_difference
+
+    rng = np.random.default_rng(11)
+    n, reps = 300, 4000
+    first = rng.random((reps, n)) < 0.80
+    second = np.where(rng.random((reps, n)) < 0.7, first, rng.random((reps, n)) < 0.76)  # correlated with first
+    truth = 0.80 - (0.7 * 0.80 + 0.3 * 0.76)
+    a, b = (first & second).sum(1), (first & ~second).sum(1)
+    c, d = (~first & second).sum(1), (~first & ~second).sum(1)
+    lo, hi = paired_difference(a, b, c, d)
+    assert 0.93 <= np.mean((lo <= truth) & (truth <= hi)) <= 0.975
+    assert np.all(hi - lo < 2 * 1.96 * np.sqrt(0.5 / n))  # narrower than two independent samples would give
