@@ -2,7 +2,7 @@
 
 Fits on a frame built from the files with the customer view's column names (the data set has no events,
 answers or outcomes to load, so the view would be mostly empty): segment = Contract, plan = Internet Type,
-age, tenure_months = Tenure in Months, revenue_month = Monthly Charge, csat_mean = Satisfaction Score (1-5),
+age (in bands), tenure_months = Tenure in Months, revenue_month = Monthly Charge, csat_mean = Satisfaction Score (1-5),
 active = not churned, themes = Churn Category (lowercased; only churned customers have one).
 Run: .venv/bin/python docs/examples/telco_churn_ibm_v11_1_3/personas.py [DATA_FOLDER]
 """
@@ -27,7 +27,7 @@ frame = pd.DataFrame({
     "active": df["Customer Status"] != "Churned",
     "themes": df["Churn Category"].str.lower().str.replace(" ", "_"),
 })
-features = Features(categorical=("segment", "plan"), numeric=("age", "tenure_months", "revenue_month", "csat_mean"))
+features = Features(categorical=("segment", "plan"), numeric=("tenure_months", "revenue_month", "csat_mean"), banded=("age",))
 fit = fit_personas(frame, features=features, seed=0)
 stable = stability(fit, seeds=3, resamples=3)
 summary = summarise(frame, fit, stable)

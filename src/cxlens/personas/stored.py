@@ -17,10 +17,15 @@ import pyarrow as pa
 
 from cxlens.errors import AnalysisError
 from cxlens.personas.describe import describe, short_name, traits
+from cxlens.personas.features import band_name
 from cxlens.personas.fit import PersonaFit
 from cxlens.personas.stability import Stability
 
 TABLE = "personas"
+# Columns of the customer view a description may name besides the model's (what sets a persona apart in behaviour
+# and value, even where the model did not use it).
+DESCRIBE_CATEGORICAL = ("plan", "top_channel")
+DESCRIBE_NUMERIC = ("digital_share", "tenure_months", "revenue_month", "tickets_per_month")
 META_KEY = "personas"
 
 
@@ -33,9 +38,14 @@ def summarise(frame: pd.DataFrame, fit: PersonaFit, stable: Stability | None) ->
     """The fit's summary: features, BIC per k, stability, and per persona its name, description and traits."""
     d, labels = fit.design, fit.classes.labels
     taken: set[str] = set()
+    plain = [c for c in d.categorical if c not in {band_name(b) for b in d.banded}]  # bands are described as numbers
+    modelled = {*plain, *d.numeric, *d.banded, "themes"}
     personas = []
     for label in range(fit.k):
-        found = traits(frame, labels, label, d.categorical, d.numeric, themes=bool(d.themes))
+        found = traits(frame, labels, label, [*plain, *[c for c in DESCRIBE_CATEGORICAL if c in frame and c not in plain]],
+                       [*d.numeric, *d.banded, *[c for c in DESCRIBE_NUMERIC if c in frame and c not in d.numeric]],
+                       themes=bool(d.themes))
+        found.sort(key=lambda t: t.column not in modelled)  # the model's own columns first (stable: strength within)
         personas.append({
             "persona_id": persona_id(label), "name": short_name(found, taken, persona_id(label)),
             "description": describe(found), "customers": int((labels == label).sum()),
@@ -45,7 +55,7 @@ def summarise(frame: pd.DataFrame, fit: PersonaFit, stable: Stability | None) ->
         "fitted_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "customers": len(frame),
         "k": fit.k, "seed": fit.seed, "criterion": "BIC",
         "bic": {str(k): round(v, 1) for k, v in fit.bic.items()},
-        "features": {"categorical": d.categorical, "numeric": d.numeric, "log1p": d.logged, "themes": d.themes},
+        "features": {"categorical": plain, "banded": d.banded, "numeric": d.numeric, "log1p": d.logged, "themes": d.themes},
         "notes": d.notes, "stability": stable.as_dict() if stable else None, "personas": personas,
     }
 

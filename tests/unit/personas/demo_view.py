@@ -25,11 +25,13 @@ def demo_view_frame(files) -> pd.DataFrame:
     by = events.groupby("customer_id")
     view["events"] = view.customer_id.map(by.size()).fillna(0).astype(int)
     view["channels_used"] = view.customer_id.map(by.channel.nunique()).fillna(0).astype(int)
-    view["top_channel"] = view.customer_id.map(by.channel.agg(lambda c: c.value_counts().index[0]))
+    pairs = events.groupby(["customer_id", "channel"]).size().rename("n").reset_index()
+    top = pairs.sort_values(["customer_id", "n", "channel"], ascending=[True, False, True]).drop_duplicates("customer_id")
+    view["top_channel"] = view.customer_id.map(top.set_index("customer_id").channel)  # most used; ties: first by name
     view["digital_share"] = view.customer_id.map(events.channel.isin(DIGITAL).groupby(events.customer_id).mean())
     t = tickets.groupby("customer_id")
     view["tickets"] = view.customer_id.map(t.size()).fillna(0).astype(int)
-    view["tickets_unresolved"] = view.customer_id.map(t.resolved_at.apply(lambda r: r.isna().sum())).fillna(0).astype(int)
+    view["tickets_unresolved"] = view.customer_id.map(tickets.resolved_at.isna().groupby(tickets.customer_id).sum()).fillna(0).astype(int)
     months = view.customer_id.map(outcomes.groupby("customer_id").size()).fillna(1).clip(lower=1)
     view["tickets_per_month"] = view.tickets / months
     nps = responses[responses.metric == "nps"].sort_values("ts").groupby("customer_id").score
