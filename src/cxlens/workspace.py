@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from cxlens.privacy import Pseudonymiser
     from cxlens.store import Store
     from cxlens.query import Scope
+    from cxlens.text.calibrate import CalibrationReport
+    from cxlens.text.sentiment import SentimentModel
     from cxlens.text.stored import AnalyzeReport
     from cxlens.text.themes import ThemeSet
     from cxlens.privacy.erase import ErasureReport
@@ -384,10 +386,36 @@ class Workspace:
         from cxlens.text.stored import analyze_store, check_sources
 
         check_sources(source)  # before any model loads
+        sentiment = self.sentiment_model()
         if store is not None:
-            return analyze_store(store, source, full=full, themes=self.themes(), on_progress=on_progress)
+            return analyze_store(store, source, full=full, themes=self.themes(), sentiment=sentiment,
+                                 on_progress=on_progress)
         with self.store(migrate=True) as opened:
-            return analyze_store(opened, source, full=full, themes=self.themes(), on_progress=on_progress)
+            return analyze_store(opened, source, full=full, themes=self.themes(), sentiment=sentiment,
+                                 on_progress=on_progress)
+
+    @property
+    def text_models_dir(self) -> Path:
+        """The workspace's own text models (`.cxlens/text`): `cxlens text calibrate` saves calibrated heads here."""
+        return self.root / ".cxlens" / "text"
+
+    def sentiment_model(self) -> "SentimentModel":
+        """The sentiment models the workspace's text analysis uses: the default ones, with the workspace's
+        calibrated heads (`cxlens text calibrate`) in front for their languages."""
+        from cxlens.text.calibrate import with_calibrated
+        from cxlens.text.pipeline import default_sentiment_model
+
+        return with_calibrated(default_sentiment_model(), self.text_models_dir)
+
+    def calibrate_text(self, seed: int = 0, save: bool = True, max_rows: int | None = None) -> "CalibrationReport":
+        """Fit a sentiment head per language on the store's comments weakly labelled by their NPS/CSAT answer and
+        keep it where it beats the default model on held-out comments (`text.calibrate`); returns the table."""
+        from cxlens.text.calibrate import MAX_ROWS, calibrate
+        from cxlens.text.pipeline import default_sentiment_model
+
+        with self.store() as store:
+            return calibrate(store, self.text_models_dir, default_sentiment_model(), seed=seed, save=save,
+                             max_rows=max_rows or MAX_ROWS)
 
     def theme_mentions(self, theme_ids: list[str]) -> dict[str, int] | None:
         """Analysed texts mentioning each theme; None before any text was analysed (nothing to count)."""

@@ -67,6 +67,9 @@ DECISIONS = {
     "text score": "scores the texts of a file the user gives: per-text results of the user's own file",
     "text themes": "lists theme definitions and keyword matches of the user's texts, no customer groups",
     "text train": "trains a sentiment model from a labelled corpus: no customer figures",
+    "text models": "lists the sentiment model per language with its recorded accuracy: no customer figures",
+    "text calibrate": "fits sentiment heads on the user's comments and prints their accuracy per language (fitted only "
+                      "with >= 30 labelled answers of each class): model quality, no customer-group figures",
 }
 
 

@@ -10,6 +10,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, console, err_console, handles_errors, render, require, say
+from cxlens.cli import text_models_cmds
 from cxlens.cli.publish import MinGroupOpt
 
 text_app = typer.Typer(help="Language, sentiment, themes and emotions of comments, tickets and call notes (offline).",
@@ -27,7 +28,8 @@ def score(
     """Score every row of FILE: language, sentiment, score in [-1, 1], themes; rows stay in file order."""
     import pandas as pd
 
-    from cxlens.text.pipeline import analyze_file
+    from cxlens.text.models import model_for, model_line
+    from cxlens.text.pipeline import analyze_file, default_sentiment_model
 
     frames = []
     with Progress(TextColumn("scoring"), BarColumn(), TextColumn("{task.completed} rows"), TimeElapsedColumn(),
@@ -37,9 +39,11 @@ def score(
             frames.append(frame)
             progress.advance(task, len(frame))
     result = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["row"])
-    records = [_record(r) for r in result.to_dict("records")]
-    render(records, fmt, title=f"{file.name}: {len(records)} rows",
-           columns=["row", "language", "sentiment", "sentiment_score", "themes", "emotions"])
+    sentiment = default_sentiment_model()  # the model analyze_file scored with (loaded once per process)
+    records = [{**_record(r), "model": model_for(sentiment, r["language"])} for r in result.to_dict("records")]
+    columns = ["row", "language", "sentiment", "sentiment_score", "themes", "emotions"]
+    render(records, fmt, title=f"{file.name}: {len(records)} rows", columns=columns + (["model"] if fmt != "table" else []),
+           notes=[model_line(sentiment, [r["language"] for r in records])])
 
 
 def _record(row: dict) -> dict:
@@ -130,9 +134,16 @@ def analyze_cmd(
 
             default_sentiment_model()
         result = ws.analyze_texts(source, full=full, on_progress=on_progress)
-    render(result.rows(), fmt, title=f"comment_analysis ({result.seconds:.1f}s)",
-           columns=["source", "texts", "analysed", "skipped", "removed"],
+    from cxlens.text.models import model_line, source_models, stored_languages
+
+    sentiment = ws.sentiment_model()
+    with ws.store() as store:
+        languages = stored_languages(store)
+    rows = [{**r, "model": source_models(sentiment, languages.get(r["source"], []))} for r in result.rows()]
+    render(rows, fmt, title=f"comment_analysis ({result.seconds:.1f}s)",
+           columns=["source", "texts", "analysed", "skipped", "removed"] + (["model"] if fmt != "table" else []),
            notes=["skipped: text and analysis version unchanged since the last run; removed: the text's row left the store.",
+                  model_line(sentiment, [lang for src in languages.values() for lang in src]),
                   f"analysis version: {result.model}"])
 
 
@@ -190,3 +201,7 @@ def impact(
         render(view.to_dict("records"), fmt, title="theme impact on NPS", notes=notes)
     else:
         render(result.round(4).to_dict("records"), fmt)
+
+
+text_app.command("models")(text_models_cmds.models_cmd)
+text_app.command("calibrate")(text_models_cmds.calibrate_cmd)
