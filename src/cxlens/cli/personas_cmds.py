@@ -80,6 +80,8 @@ def _rows(shown: dict) -> list[dict[str, Any]]:
             "revenue_month": _r(p["revenue_month"], 2), "cost_to_serve_month": _r(p["cost_to_serve_month"], 2),
             "needs": ", ".join(n["theme"] for n in p["needs"]), "channels": ", ".join(c["channel"] for c in p["channels"]),
             "least_satisfied": ", ".join(f"{t['touchpoint']} ({t['csat']:.2f})" for t in p["least_satisfied"]),
+            "top_need": p["needs"][0]["theme"] if p["needs"] else None,
+            "weakest": p["least_satisfied"][0]["touchpoint"] if p["least_satisfied"] else None,
             "description": p["description"]})
     return rows
 
@@ -98,8 +100,9 @@ def _hidden_note(shown: dict) -> list[str]:
 def show_cmd(fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
     """The stored personas: size (95% Wilson interval), NPS (interval), value, needs, channels, weakest touchpoints."""
     shown = _checked(workspace, fitted=True).personas()
+    # the terminal keeps one need and one touchpoint so the table reads in a 100-column window; `cards` has them all
     columns = None if fmt != "table" else ["persona_id", "persona", "customers", "share", "nps", "revenue_month",
-                                            "needs", "channels", "least_satisfied"]
+                                            "top_need", "weakest"]
     render(_rows(shown), fmt, title="Personas", columns=columns, notes=_hidden_note(shown))
 
 
