@@ -91,6 +91,8 @@ def _base_args(name: str, root: Path, tmp: Path) -> list[str]:
         args += ["--out", str(tmp / "answers.parquet")]
     elif name == "export-customer":
         args += ["C1", "--out", str(tmp / "c1.json")]
+    elif name == "customer":
+        args += ["C1"]
     elif name == "forget":
         args += ["C404", "--yes"]  # no such customer: nothing to erase if an option were wrongly accepted
     if any(o.opts[0] == "--workspace" for o in _valued_options(dict(COMMANDS)[name])):

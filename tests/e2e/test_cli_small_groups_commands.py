@@ -58,6 +58,8 @@ DECISIONS = {
                   "review: a data-handling receipt and work list for the operator (as load, quarantine), no group figures",
     "quarantine": "lists rejected source rows to fix them: an operator's work list (identifiers redacted by ingest)",
     "demo": "generates a fictional company: no real customers",
+    "customer": "one customer's own record (view, answers, tickets, journey, comments), not a group figure",
+    "customers": "the per-customer view, like value dataset: customer-level rows for the analyst, no group figures",
     "export-customer": "one customer's own data, for that customer (an access request), not a group figure",
     "forget": "erases one customer: prints what was deleted, no group figures",
     "retention apply": "deletes rows past retention: prints rows deleted per table, no group figures",

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 import typer
 
-from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, handles_errors, render, say
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, handles_errors, render, require, say
 from cxlens.cli.metrics_cmds import FilterOpt, SinceOpt, UntilOpt, parse_scope
 from cxlens.errors import UsageError
 
@@ -57,11 +57,9 @@ def customer_cmd(customer_id: Annotated[str, typer.Argument(help="The customer t
     """One customer: who, behaviour, experience, value, needs and persona, then answers, tickets, journey and comments.
 
     The comments carry the themes and sentiment stored by `cxlens text analyze`."""
-    from cxlens.workspace import Workspace
-
     if fmt == "csv":
         raise UsageError("format", fmt, ["table", "json"], message="--format csv: one customer is a nested record; use table or json")
-    record = Workspace.open(workspace).customer(customer_id)
+    record = _with_customers(workspace).customer(customer_id)
     if fmt == "json":
         sys.stdout.write(json.dumps(record, ensure_ascii=False, indent=1, default=str) + "\n")
         return
@@ -72,6 +70,16 @@ def customer_cmd(customer_id: Annotated[str, typer.Argument(help="The customer t
     _section(record["journey"], f"Journey ({len(record['journey'])} events)", ["ts", "stage", "touchpoint_id", "channel"])
     _section([c | {"themes": ", ".join(c["themes"])} for c in record["comments"]], f"Comments ({len(record['comments'])})",
              ["ts", "source", "sentiment", "themes", "text"])
+
+
+def _with_customers(workspace: Path):
+    """The workspace, once its store is known to hold customers (else one `nothing to show` line, exit 3)."""
+    from cxlens.workspace import Workspace
+
+    ws = Workspace.open(workspace)
+    with ws.store() as store:
+        require(store, "customers")
+    return ws
 
 
 def _section(rows: list[dict], title: str, columns: list[str]) -> None:
@@ -91,14 +99,13 @@ def customers_cmd(out: Annotated[Path | None, typer.Option("--out", "-o", help="
     Behaviour per journey stage and channel, experience (NPS, CSAT, CES, tickets), value (revenue, cost to serve,
     active), themes and persona. A per-customer export: run it only where people may see customer-level data
     (docs/people.md)."""
-    from cxlens.workspace import Workspace
 
     scope = parse_scope("", None, since, until, filter)
     if out is not None and out.suffix.lower() not in OUT_SUFFIXES:
         raise UsageError("out", str(out), message=f"--out {out}: name a *.parquet or *.csv file")
     if out is not None and not out.parent.is_dir():
         raise UsageError("out", str(out), message=f"--out {out}: the folder {out.parent} does not exist")
-    frame = Workspace.open(workspace).customer_view(scope)
+    frame = _with_customers(workspace).customer_view(scope)
     if out is not None:
         if out.suffix.lower() == ".parquet":
             frame.to_parquet(out, index=False)

@@ -14,6 +14,7 @@ import pytest
 
 from conftest import PLAIN_JOURNEY
 from cxlens.ingest import load, sync_journey
+from cxlens.model import SCHEMA_VERSION
 from cxlens.model.journey import read_journey
 from cxlens.store import Store
 
@@ -122,7 +123,7 @@ def test_a_version_3_store_gains_the_loads_columns_and_keeps_its_loads(tmp_path,
                 "INSERT INTO loads (load_id, kind, file, rows_read) VALUES ('old1', 'customers', '/x.csv', 3)")
             assert "mode" not in s.table("loads").columns
     with Store.open(url) as s:
-        assert s.backend.read_version() == 4 and {"mode", "columns", "skipped", "not_selected"} <= set(s.table("loads").columns)
+        assert s.backend.read_version() == SCHEMA_VERSION and {"mode", "columns", "skipped", "not_selected"} <= set(s.table("loads").columns)
         (tmp_path / "journey.yaml").write_text(PLAIN_JOURNEY, encoding="utf-8")
         sync_journey(s, read_journey(tmp_path / "journey.yaml"))
         (tmp_path / "d.csv").write_text(DEMOGRAPHICS, encoding="utf-8")
