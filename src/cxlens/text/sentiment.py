@@ -12,12 +12,16 @@ rows. Measured figures are in docs/text.md and bench/text_accuracy.py.
 Licences decide where a model comes from: only the English model is shipped (trained on CC0 and
 CC BY 4.0 corpora). The Arabic, Chinese and Russian corpora state no licence and the German one is
 CC BY-NC, so those models are trained on the user's machine at first use (or by
-`cxlens text train`) into the cache folder. Without a corpus a language falls back to the shipped
-word lists and says so in `SentimentModel.sources`.
+`cxlens text train`) into the cache folder. Without a corpus, a language is scored by the shipped
+multilingual encoder head (`text.encoder` + `text.head`, trained on the English CC0 / CC BY rows only by
+scripts/train_sentiment_head.py); with one, the better on held-out rows of the char model and the
+encoder head is used and recorded (`SentimentModel.choice`). Only when the encoder package is missing do
+languages fall back to the shipped word lists, with a warning naming the fix.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
@@ -32,6 +36,8 @@ import numpy as np
 
 from cxlens.errors import UsageError
 from cxlens.text.corpus import CorpusError, corpus_file, load_corpus, split_indices
+from cxlens.text.encoder import ENCODER, encode, encoder_available
+from cxlens.text.head import SentimentHead
 from cxlens.text.language import ANALYSIS_CHARS, SUPPORTED, text_head
 from cxlens.text.lexicon import lexicon_scores
 
@@ -41,6 +47,9 @@ MODEL_VERSION = 2  # 2: normalised text, per-language settings, refit on train +
 NEUTRAL_BAND = 0.2  # |score| below this is neutral for models trained without neutral rows (zh)
 SHIPPED = {"en": "Women's E-Commerce Clothing Reviews (CC0) and UCI Sentiment Labelled Sentences "
                  "(CC BY 4.0, Kotzias et al. 2015)"}
+SHIPPED_HEAD = "resources/sentiment-head.npz"
+HEAD_NAME = f"encoder head ({ENCODER['short_name']}, shipped)"
+HEAD_CHECK_ROWS = 2000  # test rows the shipped head is scored on when a char model is trained (bounds the time)
 CORPUS_LICENCE = {"ar": "not stated (ElSahar & El-Beltagy 2015)", "zh": "not stated (ChnSentiCorp et al.)",
                   "ru": "not stated (SentiRuEval 2015/2016)", "de": "CC BY-NC 4.0 (GermEval 2017)",
                   "en": SHIPPED["en"]}
@@ -169,12 +178,17 @@ def evaluate(pipeline, texts: Sequence[str], labels: Sequence[str]) -> dict[str,
     Binary: the larger of P(positive) and P(negative) decides, so a neutral-heavy model is not
     penalised for its neutral class on a two-class question.
     """
+    proba = pipeline.predict_proba(list(texts))
+    pred3, score = scores_and_labels(proba, list(pipeline.classes_))
+    return label_metrics(labels, pred3, score)
+
+
+def label_metrics(labels: Sequence[str], pred3: Sequence[str], score: np.ndarray) -> dict[str, float]:
+    """`evaluate`'s figures from predicted labels and scores (any model: char n-gram, encoder head, word lists)."""
     from sklearn.metrics import accuracy_score, f1_score
 
     y = np.asarray(labels)
-    proba = pipeline.predict_proba(list(texts))
-    classes = list(pipeline.classes_)
-    pred3, score = scores_and_labels(proba, classes)
+    pred3, score = np.asarray(pred3), np.asarray(score)
     binary = np.isin(y, ["negative", "positive"])
     pred2 = np.where(score[binary] >= 0, "positive", "negative")
     out = {"n": int(len(y)), "binary_accuracy": float(accuracy_score(y[binary], pred2)),
@@ -198,7 +212,54 @@ def train_language(language: str, corpus_dir: str | Path | None = None, max_rows
     metrics = evaluate(pipeline, frame["text"].iloc[split.test].tolist(), frame["label"].iloc[split.test])
     return {"version": MODEL_VERSION, "language": language, "pipeline": pipeline, "metrics": metrics,
             "trained_on": f"{corpus_file(language, corpus_dir)} ({len(train)} train + dev rows)",
-            "licence": CORPUS_LICENCE.get(language, "unknown")}
+            "licence": CORPUS_LICENCE.get(language, "unknown"),
+            "encoder_head_metrics": _head_metrics(frame, split.test, language)}
+
+
+def _head_metrics(frame, test: np.ndarray, language: str) -> dict | None:
+    """The shipped encoder head's figures on (up to HEAD_CHECK_ROWS of) the same test rows, so the better
+    of the two models can be chosen on held-out rows; None without the encoder."""
+    head = shipped_head()
+    if head is None or not encoder_available():
+        return None
+    rows = np.sort(np.random.default_rng(0).permutation(test)[:HEAD_CHECK_ROWS])
+    texts = frame["text"].iloc[rows].tolist()
+    lexicon = np.asarray(lexicon_scores(texts, [language] * len(texts)))
+    labels, score = head.labels_and_scores(encode(texts), lexicon)
+    out = label_metrics(frame["label"].iloc[rows], labels, score)
+    out["rows"] = "all test rows" if len(rows) == len(test) else f"{len(rows)} of {len(test)} test rows"
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_head() -> SentimentHead | None:
+    """The shipped multilingual sentiment head (trained by scripts/train_sentiment_head.py), or None."""
+    ref = resources.files("cxlens.text").joinpath(SHIPPED_HEAD)
+    return SentimentHead.from_npz(Path(str(ref))) if ref.is_file() else None
+
+
+def char_model_name(source: str, model: dict) -> str:
+    """Human-readable name of a char n-gram model: shipped, or trained on which corpus folder."""
+    if source == "shipped":
+        return "char n-gram (shipped)"
+    return f"char n-gram (trained on {Path(str(model.get('trained_on', '?')).split(' (')[0]).parent})"
+
+
+def prefer_head(source: str, model: dict, head: SentimentHead, language: str) -> tuple[bool, dict]:
+    """Whether the encoder head beats a char n-gram model on held-out rows, and the figures compared.
+
+    A trained model carries the head's binary accuracy on its own test rows (`encoder_head_metrics`);
+    the shipped English model is compared with the head's figures on the same corpus' test rows, stored
+    in the head file. Without a comparison the char model (trained on in-language labels) stays.
+    """
+    char = model.get("metrics", {}).get("binary_accuracy")
+    if source == "shipped":
+        theirs = head.info.get("test_metrics", {}).get(language, {})
+    else:
+        theirs = model.get("encoder_head_metrics") or {}
+    head_acc = theirs.get("binary_accuracy")
+    figures = {"char n-gram": char, "encoder head": head_acc, "on": "held-out test rows"}
+    return bool(char is not None and head_acc is not None and head_acc > char), figures
 
 
 def save_model(model: dict, folder: str | Path) -> Path:
@@ -275,19 +336,28 @@ def _train_all(languages: Sequence[str], corpus_dir: str | Path | None) -> dict[
 
 @dataclass
 class SentimentModel:
-    """Per-language sentiment models; languages without one use the shipped word lists.
+    """Per-language sentiment models: a char n-gram model, the multilingual encoder head, or word lists.
 
     `sources[lang]` says where each language's model came from ("shipped", "cache", "trained",
-    "lexicon"), so reports can state how far to trust the figures.
+    "encoder", "lexicon"; G adds "calibrated"), `model_names[lang]` names it for people ("char n-gram
+    (shipped)", "encoder head (USE-m3, shipped)", "word lists"), and `choice[lang]` holds the held-out
+    figures a char model and the encoder head were compared on, so reports can state how far to trust
+    the figures. Languages in `heads` are scored by a SentimentHead on `encode`d text.
     """
 
     models: dict[str, dict] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+    heads: dict[str, SentimentHead] = field(default_factory=dict)
+    model_names: dict[str, str] = field(default_factory=dict)
+    choice: dict[str, dict] = field(default_factory=dict)
 
     @classmethod
     def load(cls, corpus_dir: str | Path | None = None, cache: str | Path | None = None,
-             train_missing: bool = True, languages: Sequence[str] = SUPPORTED) -> "SentimentModel":
-        """Shipped model, else cached model, else train from the corpus (first use), else lexicon."""
+             train_missing: bool = True, languages: Sequence[str] = SUPPORTED,
+             encoder: bool = True) -> "SentimentModel":
+        """Per language the better (on held-out rows) of a char n-gram model (shipped, cached, or trained
+        from the corpus at first use) and the shipped encoder head; the encoder head alone where there is
+        no char model; word lists only when the encoder package is missing (or `encoder=False`)."""
         folder = Path(cache) if cache else cache_dir() / "text"
         self = cls()
         for lang in languages:
@@ -303,16 +373,39 @@ class SentimentModel:
         missing = [lang for lang in languages if lang not in self.models and corpus_file(lang, corpus_dir) is not None]
         if train_missing and missing:
             self._train_and_cache(missing, corpus_dir, folder)
+        head = shipped_head() if encoder and encoder_available() else None
+        for lang in languages:
+            if lang in self.models:
+                self.model_names[lang] = char_model_name(self.sources[lang], self.models[lang])
+                if head is not None:
+                    better, self.choice[lang] = prefer_head(self.sources[lang], self.models[lang], head, lang)
+                    self.choice[lang]["chosen"] = "encoder head" if better else "char n-gram"
+                    if better:
+                        self.use_head(lang, head, "encoder", HEAD_NAME)
+            elif head is not None:
+                self.use_head(lang, head, "encoder", HEAD_NAME)
+            else:
+                self.model_names[lang] = "word lists"
         self._warn_word_lists()
         return self
+
+    def use_head(self, language: str, head: SentimentHead, source: str, name: str) -> None:
+        """Score `language` with `head` on encoder embeddings from now on (e.g. a company's calibrated head)."""
+        self.heads[language] = head
+        self.sources[language] = source
+        self.model_names[language] = name
 
     def _warn_word_lists(self) -> None:
         """Say so when a language is scored by word lists only: never a silent fallback."""
         fallback = sorted(lang for lang, source in self.sources.items() if source == "lexicon")
-        if fallback:
+        if fallback and not encoder_available():
+            log.warning("sentiment for %s uses word lists only (much less accurate): the multilingual encoder "
+                        "is not installed. Fix: `%s` (or `cxlens text train --corpus DIR` with labelled reviews "
+                        "per language), see docs/text.md", ", ".join(fallback), ENCODER["install"])
+        elif fallback:
             log.warning("sentiment for %s uses word lists only (no trained model; much less accurate). Fix: "
-                        "`cxlens text train --corpus DIR` with labelled reviews (text,label) per language, "
-                        "see docs/text.md", ", ".join(fallback))
+                        "load without encoder=False, or `cxlens text train --corpus DIR` with labelled reviews "
+                        "(text,label) per language, see docs/text.md", ", ".join(fallback))
 
     def _train_and_cache(self, missing: list[str], corpus_dir: str | Path | None, folder: Path) -> None:
         with _training_lock(folder):
@@ -344,7 +437,12 @@ class SentimentModel:
                 by_lang.setdefault(lang, []).append(i)
         for lang, idx in by_lang.items():
             batch = [text_head(str(texts[i]), ANALYSIS_CHARS) for i in idx]
-            if lang in self.models:
+            if lang in self.heads:
+                head = self.heads[lang]
+                vectors = encode(batch)
+                lexicon = np.asarray(lexicon_scores(batch, [lang] * len(batch))) if head.lexicon_weight else None
+                got_labels, got_scores = head.labels_and_scores(vectors, lexicon)
+            elif lang in self.models:
                 pipe = self.models[lang]["pipeline"]
                 got_labels, got_scores = scores_and_labels(pipe.predict_proba(batch), pipe.classes_)
             elif lang in SUPPORTED:

@@ -72,6 +72,8 @@ def analysis_version(sentiment: SentimentModel, themes: ThemeSet) -> str:
     models = {lang: [sentiment.sources.get(lang), m.get("version"), m.get("metrics")]
               for lang, m in sorted(sentiment.models.items())}
     models["_lexicon"] = sorted(lang for lang, src in sentiment.sources.items() if src == "lexicon")
+    models["_heads"] = {lang: [sentiment.sources.get(lang), head.info.get("id"), head.temperature]
+                        for lang, head in sorted(sentiment.heads.items())}
     s = hashlib.sha1(json.dumps(models, sort_keys=True, default=str).encode()).hexdigest()[:10]
     t = hashlib.sha1(themes.model_dump_json().encode()).hexdigest()[:10]
     return f"cxlens-text/{PIPELINE_VERSION} sentiment:{s} themes:{t}"

