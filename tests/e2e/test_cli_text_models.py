@@ -56,7 +56,7 @@ def test_text_models_lists_every_language_with_source_licence_size_and_recorded_
     en = rows["en"]
     assert en["model"] == "char n-gram (shipped)" and en["source"] == "shipped"
     assert en["accuracy"] == round(light_model.models["en"]["metrics"]["binary_accuracy"], 3)
-    assert "CC0" in en["licence"] and en["size_mb"] > 0 and en["file"].endswith("sentiment-en.joblib")
+    assert "CC0" in en["licence"] and en["size_kb"] > 1000 and en["file"].endswith("sentiment-en.joblib")
     assert rows["de"]["model"] == "word lists" and rows["de"]["accuracy"] is None
     assert "not measured" in rows["de"]["accuracy_on"]
     table = " ".join(invoke("text", "models", "-w", "/nonexistent-workspace").stdout.split())

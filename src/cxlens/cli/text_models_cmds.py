@@ -40,7 +40,7 @@ def models_cmd(workspace: WorkspaceOpt = Path("."), fmt: FormatOpt = "table") ->
             notes.append(f"stored analyses: {current:,} of {total:,} made with these models and themes"
                          + ("" if current == total else "; `cxlens text analyze` brings the rest up to date"))
     title = f"sentiment models ({ws.root})" if ws else "sentiment models (no workspace: the defaults)"
-    columns = ["language", "model", "source", "licence", "size_mb", "accuracy", "accuracy_on"]
+    columns = ["language", "model", "source", "licence", "size_kb", "accuracy", "accuracy_on"]
     render(records, fmt, title=title, columns=columns if fmt == "table" else [*columns, "file"], notes=notes)
 
 

@@ -58,8 +58,8 @@ def _resource(name: str) -> Path | None:
     return Path(str(ref)) if ref.is_file() else None
 
 
-def _size_mb(path: Path | None) -> float | None:
-    return round(path.stat().st_size / 1e6, 2) if path is not None and path.is_file() else None
+def _size_kb(path: Path | None) -> float | None:
+    return round(path.stat().st_size / 1e3, 1) if path is not None and path.is_file() else None
 
 
 def _char_model_file(sentiment: SentimentModel, language: str) -> Path | None:
@@ -81,12 +81,13 @@ def describe(sentiment: SentimentModel, language: str) -> dict:
     """One language's model: name, source, file, licence, size on disk, recorded held-out accuracy and on what."""
     source = sentiment.sources.get(language, "none")
     row = {"language": language, "model": model_for(sentiment, language), "source": source, "file": None,
-           "licence": None, "size_mb": None, "accuracy": None, "accuracy_on": "not measured"}
+           "licence": None, "size_kb": None, "accuracy": None, "accuracy_on": "not measured",
+           "choice": getattr(sentiment, "choice", {}).get(language)}  # held-out figures a char model and the head were compared on
     head = sentiment.heads.get(language)
     if head is not None:
         info = head.info
         path = Path(info["path"]) if info.get("path") else _resource("sentiment-head.npz")
-        row.update(file=str(path) if path else None, size_mb=_size_mb(path))
+        row.update(file=str(path) if path else None, size_kb=_size_kb(path))
         if source == "calibrated":
             held = info.get("heldout", {})
             row.update(licence=info.get("licence"), accuracy=_accuracy(held),
@@ -102,14 +103,14 @@ def describe(sentiment: SentimentModel, language: str) -> dict:
         model = sentiment.models[language]
         path = _char_model_file(sentiment, language)
         metrics = model.get("metrics")
-        row.update(file=str(path) if path else None, size_mb=_size_mb(path),
+        row.update(file=str(path) if path else None, size_kb=_size_kb(path),
                    licence=f"training data: {model.get('licence') or CORPUS_LICENCE.get(language, 'unknown')}",
                    accuracy=_accuracy(metrics),
                    accuracy_on=(f"{metrics.get('n')} held-out test rows of {model.get('trained_on', 'its corpus')}"
                                 if metrics else "not recorded"))
     elif language in sentiment.model_names:  # word lists
         path = _resource("lexicon.yaml")
-        row.update(file=str(path) if path else None, size_mb=_size_mb(path), licence=LEXICON_LICENCE,
+        row.update(file=str(path) if path else None, size_kb=_size_kb(path), licence=LEXICON_LICENCE,
                    accuracy_on="not measured (a fallback: most comments score exactly 0)")
     return row
 
