@@ -30,7 +30,7 @@ import pandas as pd
 
 from cxlens.demo.params import NEGATIVE_THEMES
 from cxlens.stats.intervals import paired_difference, wilson
-from cxlens.text.calibrate import calibrate
+from cxlens.text.calibrate import calibrate, head_scores
 from cxlens.text.encoder import encode
 from cxlens.text.sentiment import SentimentModel, shipped_head
 from cxlens.text.stored import store_texts
@@ -103,15 +103,16 @@ def main() -> int:
         def right(scores: np.ndarray) -> np.ndarray:
             return np.where(y_pos, scores > 0, scores < 0)
 
-        mine = right(cal.head.labels_and_scores(X)[1])
-        default_scores = (default.heads[lang].labels_and_scores(X)[1] if lang in default.heads else
-                          np.asarray(default.predict([text_of[r] for r in sel["response_id"]], [lang] * len(sel))[1]))
+        texts_sel = [text_of[r] for r in sel["response_id"]]
+        mine = right(head_scores(cal.head, texts_sel, lang, X))
+        default_scores = (head_scores(default.heads[lang], texts_sel, lang, X) if lang in default.heads else
+                          np.asarray(default.predict(texts_sel, [lang] * len(sel))[1]))
         row = {"language": lang, "planted_comments": len(sel), "weak_train": cal.train, "weak_heldout": cal.heldout,
                "weak_current": round(cal.current_accuracy, 4), "weak_calibrated": round(cal.calibrated_accuracy, 4),
                "used": cal.used, "default_model": default.model_names.get(lang), "calibrated": accuracy(mine),
                "default": accuracy(right(default_scores))}
         if shipped is not None:
-            theirs = right(shipped.labels_and_scores(X)[1])
+            theirs = right(head_scores(shipped, texts_sel, lang, X))
             low, high = paired_difference((mine & theirs).sum(), (mine & ~theirs).sum(), (~mine & theirs).sum(),
                                           (~mine & ~theirs).sum())
             row["shipped_head"] = accuracy(theirs)

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import copy
 import hashlib
-import logging
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -34,9 +33,9 @@ import pandas as pd
 from cxlens.errors import AnalysisError, InputFileError
 from cxlens.stats.intervals import paired_difference, wilson
 from cxlens.text.head import SentimentHead, fit_head
+from cxlens.text.language import ANALYSIS_CHARS, text_head
+from cxlens.text.lexicon import lexicon_scores
 from cxlens.text.sentiment import SentimentModel
-
-log = logging.getLogger(__name__)
 
 CALIBRATED_NAME = "calibrated head (workspace)"
 CALIBRATED_SOURCE = "calibrated"
@@ -176,9 +175,19 @@ def _binary_correct(scores: np.ndarray, labels: np.ndarray) -> np.ndarray:
     return np.where(labels == "positive", scores > 0, scores < 0)
 
 
+def head_scores(head: SentimentHead, texts: Sequence[str], language: str, X: np.ndarray) -> np.ndarray:
+    """Scores of a head on the embeddings `X` of `texts`, as `SentimentModel.predict` gives them (with the word
+    lists' score added where the head has a `lexicon_weight`, as the shipped head does)."""
+    lexicon = None
+    if head.lexicon_weight:
+        batch = [text_head(str(t), ANALYSIS_CHARS) for t in texts]
+        lexicon = np.asarray(lexicon_scores(batch, [language] * len(batch)))
+    return np.asarray(head.labels_and_scores(X, lexicon)[1], dtype=float)
+
+
 def _current_scores(sentiment: SentimentModel, language: str, texts: list[str], X: np.ndarray) -> np.ndarray:
     if language in sentiment.heads:  # an encoder head: reuse the embeddings instead of encoding again
-        return sentiment.heads[language].labels_and_scores(X)[1]
+        return head_scores(sentiment.heads[language], texts, language, X)
     return np.asarray(sentiment.predict(texts, [language] * len(texts))[1], dtype=float)
 
 
