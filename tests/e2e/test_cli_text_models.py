@@ -88,6 +88,9 @@ def test_calibrate_then_models_and_analyze_name_the_calibrated_head(tmp_path, li
     assert f"de: {CALIBRATED_NAME}" in survey["model"] and "en: " in survey["model"]
     table = " ".join(invoke("text", "analyze", "-w", str(root), "-s", "survey").stdout.split())
     assert f"de {CALIBRATED_NAME}" in table and "sentiment: " in table
+    impact = invoke("text", "impact", "-w", str(root))
+    assert impact.exit_code == 0, impact.output
+    assert f"de {CALIBRATED_NAME}" in " ".join(impact.stdout.split())
     listing = " ".join(invoke("text", "models", "-w", str(root)).stdout.split())
     assert "stored analyses:" in listing and "made with these models and themes" in listing
 

@@ -192,6 +192,10 @@ def impact(
     notes += privacy
     if done.newly_analysed:
         notes.append(f"{done.newly_analysed} new or changed comments were analysed first.")
+    from cxlens.text.models import model_line, stored_languages
+
+    with ws.store() as store:
+        notes.append(model_line(ws.sentiment_model(), stored_languages(store).get("survey", [])))
     if fmt == "table":
         view = result.drop(columns=["months", "trend", "nps_with", "nps_without", "score_effect", "score_effect_low",
                                     "score_effect_high", "n_with", "n_without", "customers", "customers_without",
