@@ -225,3 +225,18 @@ def test_a_failed_write_leaves_comment_analysis_as_it_was(pair, monkeypatch):
     if store.engine == "spark":
         staging = Path(store.url.split("warehouse=")[1].split("&")[0]) / "_staging"
         assert not any(p.is_file() and p.suffix == ".parquet" for p in staging.rglob("*")), "staged files left behind"
+
+
+def test_calibration_reads_the_same_labelled_comments_and_stored_languages_as_on_duckdb(pair, lexicon_model):
+    from cxlens.text.calibrate import labelled_comments
+    from cxlens.text.models import stored_current, stored_languages
+
+    store, reference, *_ = pair
+    got, want = (labelled_comments(s).sort_values("response_id", kind="stable").reset_index(drop=True)
+                 for s in (store, reference))
+    assert len(want) > 100 and set(want["label"]) == {"negative", "positive"}
+    assert_same_frame(got, want, f"weakly labelled comments on {store.engine}")
+    assert stored_languages(store) == stored_languages(reference)
+    themes = ThemeSet.load()
+    assert stored_current(store, lexicon_model, themes) == stored_current(reference, lexicon_model, themes)
+    assert stored_current(store, lexicon_model, themes)[1] == store.count(TABLE)
