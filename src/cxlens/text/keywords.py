@@ -90,6 +90,16 @@ class KeywordMatcher:
         norm = normalize(text, language)
         return [label for label, pattern in patterns if pattern.search(norm)]
 
+    def spans(self, text: str, language: str) -> tuple[str, list[tuple[str, int, int]]]:
+        """(normalised text, (label, start, end) of every keyword occurrence in it), for callers that
+        look around a hit (emotions check for a negator just before it)."""
+        patterns = self._patterns.get(language)
+        norm = normalize(text, language) if text else ""
+        if not patterns or not norm:
+            return norm, []
+        return norm, sorted(((label, m.start(), m.end()) for label, pattern in patterns for m in pattern.finditer(norm)),
+                           key=lambda hit: hit[1])
+
     def languages(self) -> set[str]:
         return set(self._compiled)
 

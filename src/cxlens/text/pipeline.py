@@ -13,6 +13,7 @@ so stored analyses read the same head.
 from __future__ import annotations
 
 import functools
+import logging
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -23,9 +24,11 @@ from cxlens.errors import InputFileError, UsageError
 from cxlens.text.language import detect_language
 from cxlens.text.lexicon import detect_emotions
 from cxlens.text.sentiment import SentimentModel
-from cxlens.text.themes import ThemeSet, assign_themes
+from cxlens.text.theme_similarity import assign_themes_with_sources
+from cxlens.text.themes import ThemeSet
 
-COLUMNS = ("source", "language", "sentiment", "sentiment_score", "themes", "emotions")
+COLUMNS = ("source", "language", "sentiment", "sentiment_score", "themes", "theme_sources", "emotions")
+log = logging.getLogger(__name__)
 SOURCES = ("survey", "ticket", "interview", "call_note", "other")
 
 
@@ -53,16 +56,41 @@ def analyze(texts: Sequence[str | None], languages: Sequence[str | None] | None 
     langs = [(lang if lang else detected[i]) if languages is not None else detected[i]
              for i, lang in enumerate(languages if languages is not None else [None] * len(texts))]
     model = sentiment or default_sentiment_model()
-    labels, scores = model.predict(texts, langs)
+    themes = themes or ThemeSet.load()
+    vectors = shared_embeddings(texts, model, themes)  # one encoder pass for sentiment and themes
+    labels, scores = model.predict(texts, langs, embeddings=vectors)
+    found, how = assign_themes_with_sources(texts, langs, themes, vectors)
     sources = [source] * len(texts) if isinstance(source, str) else list(source)
     return pd.DataFrame({
         "source": sources,
         "language": langs,
         "sentiment": labels,
         "sentiment_score": scores,
-        "themes": assign_themes(texts, langs, themes or ThemeSet.load()),
+        "themes": found,
+        "theme_sources": how,  # per theme: "keyword", "embedding" or "keyword+embedding" (not stored)
         "emotions": detect_emotions(texts, langs),
     })
+
+
+def shared_embeddings(texts: Sequence[str], sentiment: SentimentModel, themes: ThemeSet):
+    """`encode(texts)` once for every stage that reads embeddings (sentiment heads, theme examples), or
+    None when none does; without the encoder installed, themes fall back to keywords with a warning."""
+    from cxlens.text.encoder import ENCODER, encode, encoder_available
+
+    wants_themes = any(t.examples and t.pinned for t in themes.themes)
+    if not (wants_themes or getattr(sentiment, "heads", None)):
+        return None
+    if not encoder_available():
+        if wants_themes:
+            _warn_keywords_only(ENCODER["install"])
+        return None
+    return encode(texts)
+
+
+@functools.lru_cache(maxsize=1)
+def _warn_keywords_only(install: str) -> None:
+    log.warning("themes are found by keywords only (a theme's examples: are not used, so a theme without keywords "
+                "in a comment's language is missed): the multilingual encoder is not installed. Fix: `%s`", install)
 
 
 def read_text_batches(path: str | Path, text_column: str, batch_size: int = 2000) -> Iterator[list]:

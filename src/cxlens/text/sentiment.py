@@ -422,8 +422,11 @@ class SentimentModel:
                     log.warning("could not cache the %s sentiment model in %s: %s", lang, folder, exc)
                 self.models[lang], self.sources[lang] = model, "trained"
 
-    def predict(self, texts: Sequence[str], languages: Sequence[str]) -> tuple[list[str], list[float]]:
+    def predict(self, texts: Sequence[str], languages: Sequence[str],
+                embeddings: np.ndarray | None = None) -> tuple[list[str], list[float]]:
         """(labels, scores) per text; texts in unsupported languages get 'neutral' and 0.0.
+        `embeddings`: `encode(texts)` when the caller already has them (pipeline.analyze encodes once
+        for sentiment and themes); else the head languages are encoded here.
 
         Only the first ANALYSIS_CHARS characters of a text are scored (`text_head`, docs/text.md).
         """
@@ -439,7 +442,7 @@ class SentimentModel:
             batch = [text_head(str(texts[i]), ANALYSIS_CHARS) for i in idx]
             if lang in self.heads:
                 head = self.heads[lang]
-                vectors = encode(batch)
+                vectors = embeddings[idx] if embeddings is not None else encode(batch)
                 lexicon = np.asarray(lexicon_scores(batch, [lang] * len(batch))) if head.lexicon_weight else None
                 got_labels, got_scores = head.labels_and_scores(vectors, lexicon)
             elif lang in self.models:

@@ -51,11 +51,25 @@ class Theme(BaseModel):
         return self
 
 
+class ThemeSimilarity(BaseModel):
+    """When a comment's embedding is close enough to a theme's examples (cxlens.text.theme_similarity):
+    cosine to the closest example >= `cosine` and within `margin` of the comment's closest theme (0: only
+    the closest theme), or, where
+    the theme has no keywords in the comment's language, z-score of that cosine among the comment's
+    cosines to all themes >= `z`. Chosen on one demo seed's planted themes and measured on another
+    (docs/text.md, "Themes across languages")."""
+
+    cosine: float = 0.46
+    margin: float = 0.0
+    z: float = 1.3
+
+
 class ThemeSet(BaseModel):
     """The themes of a workspace, as in its `themes.yaml` (or the shipped default)."""
 
     version: int = 1
     themes: list[Theme]
+    similarity: ThemeSimilarity = Field(default_factory=ThemeSimilarity)
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "ThemeSet":
@@ -99,7 +113,7 @@ class ThemeSet(BaseModel):
     def rename(self, theme_id: str, name: str) -> "ThemeSet":
         """Copy with the theme's readable name changed (its id, hence its history, stays)."""
         themes = [t.model_copy(update={"name": name}) if t.id == self.get(theme_id).id else t for t in self.themes]
-        return ThemeSet(version=self.version, themes=themes)
+        return ThemeSet(version=self.version, themes=themes, similarity=self.similarity)
 
     def merge(self, ids: Sequence[str], into: str) -> "ThemeSet":
         """Copy where the themes `ids` are folded into `into`: keywords united, ids kept as aliases."""
@@ -117,11 +131,11 @@ class ThemeSet(BaseModel):
         merged = target.model_copy(update={"keywords": keywords, "aliases": aliases, "examples": examples})
         gone = {t.id for t in absorbed}
         themes = [merged if t.id == target.id else t for t in self.themes if t.id not in gone]
-        return ThemeSet(version=self.version, themes=themes)
+        return ThemeSet(version=self.version, themes=themes, similarity=self.similarity)
 
     def add(self, theme: Theme) -> "ThemeSet":
         """Copy with one more theme (e.g. a discovered one the user pins)."""
-        return ThemeSet(version=self.version, themes=[*self.themes, theme])
+        return ThemeSet(version=self.version, themes=[*self.themes, theme], similarity=self.similarity)
 
     def matcher(self) -> KeywordMatcher:
         return _matcher(self.model_dump_json())
