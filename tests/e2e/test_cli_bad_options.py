@@ -27,6 +27,7 @@ ANY_VALUE = {
     ("report", "--title"): "any text is a title",
     ("text train", "--output"): "a new folder is created; only known after training every language (slow)",
     ("text themes", "--workspace"): "outside a workspace it lists the shipped default themes",
+    ("text models", "--workspace"): "outside a workspace it lists the default sentiment models",
     ("journey map", "--title"): "any text is a title",
     ("forget", "--by"): "any text names who asked for the erasure",
 }
