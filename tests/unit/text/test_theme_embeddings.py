@@ -84,15 +84,21 @@ def test_similarity_rules_on_constructed_vectors():
 
 def test_analyze_encodes_each_batch_once_for_sentiment_and_themes(monkeypatch):
     import cxlens.text.encoder as encoder
+    import cxlens.text.sentiment as sentiment
     from cxlens.text.pipeline import analyze
 
-    ThemeSet.load().model_dump_json()
-    analyze(["warm up"])  # example vectors cached, models loaded
+    from cxlens.text.sentiment import SentimentModel
+
+    model = SentimentModel.load(train_missing=False, cache="/nonexistent-cxlens-cache")  # ar/zh/ru/de: encoder head
+    assert {"ar", "zh", "ru", "de"} <= set(model.heads)
+    analyze(["warm up"], sentiment=model)  # example vectors cached, models loaded
     calls = []
     real = encoder.encode
-    monkeypatch.setattr(encoder, "encode", lambda texts, *a, **k: calls.append(len(texts)) or real(texts, *a, **k))
+    counting = lambda texts, *a, **k: calls.append(len(texts)) or real(texts, *a, **k)  # noqa: E731
+    monkeypatch.setattr(encoder, "encode", counting)
+    monkeypatch.setattr(sentiment, "encode", counting)  # the heads would encode here without shared embeddings
     texts = ["Mir wurde doppelt abgebucht", "تم خصم المبلغ مرتين", "客服态度很好", "Связь пропадает", "The app crashed"]
-    frame = analyze(texts)
+    frame = analyze(texts, sentiment=model)
     assert calls == [len(texts)]
     assert list(frame["theme_sources"].map(len)) == list(frame["themes"].map(len))
     assert all(frame["themes"].map(len) > 0)
