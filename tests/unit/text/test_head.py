@@ -143,3 +143,16 @@ def test_the_better_model_on_held_out_rows_is_chosen_and_recorded():
     assert prefer_head("cache", {"metrics": {"binary_accuracy": 0.80}}, head, "de")[0] is False  # not compared: char stays
     assert prefer_head("shipped", {"metrics": {"binary_accuracy": 0.93}}, head, "en")[0] is False
     assert prefer_head("shipped", {"metrics": {"binary_accuracy": 0.88}}, head, "en")[0] is True
+
+
+def test_shipped_head_records_its_shippable_training_data_licence_and_held_out_figures():
+    from cxlens.text.sentiment import shipped_head
+
+    head = shipped_head()
+    if head is None:
+        pytest.skip("no shipped head")
+    assert set(head.info["training_rows_by_source"]) <= {"womens-clothing-reviews", "uci-amazon", "uci-yelp", "uci-imdb"}
+    assert "CC0" in head.info["licence"] and "CC BY 4.0" in head.info["licence"]
+    assert head.weights.shape == (512, 3) and head.trained_classes == ("negative", "positive")
+    assert set(head.info["test_metrics"]) == {"en", "ar", "zh", "ru", "de"}
+    assert all(0.7 < m["binary_accuracy"] <= 1 for m in head.info["test_metrics"].values())
