@@ -473,14 +473,16 @@ class Workspace:
             return customer_record(store, customer_id)
 
     def fit_personas(self, k: int | None = None, seed: int = 0, seeds: int = 3, resamples: int = 3,
-                     progress: Callable[[str], None] | None = None) -> dict:
-        """Fit personas on the customer view and store them (`cxlens personas fit`); returns the fit's summary."""
+                     progress: Callable[[str], None] | None = None, **fit_options) -> dict:
+        """Fit personas on the customer view and store them (`cxlens personas fit`); returns the fit's summary.
+        `fit_options` go to `cxlens.personas.fit_personas` (k_range, n_init, sample)."""
         from cxlens.people import customer_view_frame
         from cxlens.personas import fit_summary, save
 
         with self.store() as store:
             frame = customer_view_frame(store)
-        summary, rows = fit_summary(frame, k=k, seed=seed, seeds=seeds, resamples=resamples, progress=progress)
+        summary, rows = fit_summary(frame, k=k, seed=seed, seeds=seeds, resamples=resamples, progress=progress,
+                                    **fit_options)
         with self.store(migrate=True) as store:
             save(store, rows, summary)
         return summary

@@ -71,6 +71,7 @@ def test_demo_writes_a_report_truth_and_a_loaded_store(demo):
     assert "<svg" in html and "http://" not in html.replace("http://www.w3.org", "")  # self-contained
     assert "&lt;NA&gt;" not in html and ">nan<" not in html.lower()  # missing figures are empty cells
     assert 'class="status-meets"' in html and 'class="status-below_target' in html  # targets both met and missed
+    assert "personas (by BIC)" in html and "P1 · " in html  # the demo fits personas: their cards are in the report
 
 
 def test_nps_by_touchpoint_json_matches_brute_force(demo):

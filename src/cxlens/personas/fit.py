@@ -113,10 +113,13 @@ class PersonaFit:
 
 @one_thread
 def fit_personas(frame: pd.DataFrame, *, k: int | None = None, k_range: tuple[int, int] = K_RANGE, seed: int = 0,
-                 features: Features = Features(), n_init: int = N_INIT, progress: Progress | None = None) -> PersonaFit:
+                 features: Features = Features(), n_init: int = N_INIT, sample: int | None = None,
+                 progress: Progress | None = None) -> PersonaFit:
     """Fit personas on `frame` (the customer view): every k of `k_range` (or just `k`), the lowest BIC kept.
 
-    Raises UsageError for a bad k, AnalysisError when there are too few customers for the model."""
+    `sample`: fit (and compute BIC) on that many customers drawn at random (seeded), then label every customer
+    with the fitted model; the fit's time no longer grows with the base (the demo: 5,000 of 20,000).
+    Raises UsageError for a bad k or sample, AnalysisError when there are too few customers for the model."""
     low, high = (k, k) if k is not None else k_range
     if low < 2 or high < low:
         raise UsageError("k", k if k is not None else k_range, message="the number of personas must be 2 or more")
@@ -124,11 +127,18 @@ def fit_personas(frame: pd.DataFrame, *, k: int | None = None, k_range: tuple[in
     if len(frame) < 10 * high:
         raise AnalysisError(f"{len(frame)} customers are too few for {high} personas: the model needs at least "
                             f"{10 * high}; lower --k")
+    rows = None
+    if sample is not None:
+        if sample < 10 * high:
+            raise UsageError("sample", sample, message=f"a sample of {sample} customers is too small for {high} "
+                             f"personas: use at least {10 * high}")
+        if sample < len(frame):
+            rows = np.sort(np.random.default_rng(seed).choice(len(frame), sample, replace=False))
     fits: dict[int, LatentClasses] = {}
     for kk in range(low, high + 1):
         if progress:
             progress(f"k={kk}")
-        fits[kk] = fit_classes(d, kk, seed, n_init=n_init)
+        fits[kk] = fit_classes(d, kk, seed, rows=rows, n_init=n_init)
     bic = {kk: f.bic for kk, f in fits.items()}
     best = min(bic, key=lambda kk: (bic[kk], kk))
     return PersonaFit(fits[best], d, bic, seed)

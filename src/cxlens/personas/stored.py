@@ -84,14 +84,15 @@ def load_summary(store) -> dict:
 
 
 def fit_summary(frame: pd.DataFrame, *, k: int | None = None, seed: int = 0, seeds: int = 3, resamples: int = 3,
-                features=None, progress=None) -> tuple[dict, pd.DataFrame]:
+                features=None, progress=None, **fit_options) -> tuple[dict, pd.DataFrame]:
     """Fit personas on `frame` (the customer view) and check their stability: (summary, rows of table `personas`),
-    for `save`. Fitting needs no write access, so a store is held for writing only while saving."""
+    for `save`. Fitting needs no write access, so a store is held for writing only while saving. `fit_options`
+    go to `fit_personas` (k_range, n_init, sample)."""
     from cxlens.personas.features import Features
     from cxlens.personas.fit import fit_personas
     from cxlens.personas.stability import stability
 
-    fit = fit_personas(frame, k=k, seed=seed, features=features or Features(), progress=progress)
+    fit = fit_personas(frame, k=k, seed=seed, features=features or Features(), progress=progress, **fit_options)
     stable = stability(fit, seeds=seeds, resamples=resamples, progress=progress) if seeds or resamples else None
     summary = summarise(frame, fit, stable)
     return summary, assignments(frame, fit, summary)

@@ -21,7 +21,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 from demo_view import demo_view_frame, planted  # noqa: E402
 
 DEMO_SEED = 11
-PLANTED_ARI = 0.8  # the issue's goal; measured 0.82 at 5,000 customers (k = 6 by BIC), see docs/people.md "Personas"
+# Recovery of the demo's planted personas (docs/people.md "Personas"). From the files with the PLANTED comment themes
+# (the model's ceiling): the issue's 0.8, measured 0.82 at 5,000 customers and 0.83 at 20,000 (k = 6). Through the
+# product (store, `text analyze`, customer view, k by BIC): measured 0.49 on the 3,500-customer test store (seed 11,
+# k = 5) and 0.70 on the 5,000-customer demo workspace (seed 7, k = 5): the analysed themes are noisier than the
+# planted ones, and BIC merges premium loyalists with connected families. The test holds what is reached.
+PLANTED_ARI = 0.8
+PRODUCT_ARI = 0.45
 
 
 def brute_force_ari(a, b) -> float:
@@ -138,13 +144,51 @@ def test_small_personas_are_not_shown_and_figures_match_direct_computation():
     assert p.needs[0] == ("app_experience", 1.0) or p.needs[0] == ("price_value", 1.0)
 
 
+def test_a_fit_on_a_sample_labels_every_customer():
+    frame, truth = mixture(n=2000, k=4)
+    fit = fit_personas(frame, k=4, seed=1, features=GAUSSIAN, sample=600)
+    assert len(fit.classes.labels) == 2000 and adjusted_rand(truth, fit.classes.labels) > 0.9
+    whole = fit_personas(frame, k=4, seed=1, features=GAUSSIAN)
+    assert fit.bic[4] < whole.bic[4] / 2  # BIC of the 600 fitted rows, not of all 2,000
+    with pytest.raises(UsageError, match="too small"):
+        fit_personas(frame, k=4, features=GAUSSIAN, sample=30)
+
+
+@pytest.fixture(scope="module")
+def demo_product_view(demo_store_copy):
+    """The customer view of the loaded, text-analysed 3,500-customer demo store (seed 11): the product's own path."""
+    from cxlens.people import customer_view_frame
+
+    store, files, _ = demo_store_copy()
+    try:
+        frame = customer_view_frame(store)
+    finally:
+        store.close()
+    return frame, planted(files)
+
+
+def test_planted_demo_personas_through_the_product_pipeline(demo_product_view):
+    frame, truth = demo_product_view
+    fit = fit_personas(frame, seed=0)  # k = 3..8 by BIC, the defaults `cxlens personas fit` uses
+    labels, planted_labels = fit.classes.labels, truth.loc[frame.customer_id].to_numpy()
+    assert 5 <= fit.k <= 6, fit.bic
+    assert adjusted_rand(planted_labels, labels) >= PRODUCT_ARI
+    summary = summarise(frame, fit, None)
+    # the personas planted with their own segment and age are found and described by them
+    for name, words in {"traditional_seniors": ("older", "senior"), "digital_natives": ("younger",)}.items():
+        home = pd.Series(labels[planted_labels == name]).value_counts()
+        assert home.iloc[0] >= 0.8 * home.sum(), (name, home)
+        text = summary["personas"][int(home.index[0])]["description"].lower()
+        assert all(w in text for w in words), (name, text)
+
+
 @pytest.fixture(scope="module")
 def demo_5000(shared_demo):
     files = shared_demo(5000, DEMO_SEED)
     return demo_view_frame(files), planted(files)
 
 
-def test_planted_demo_personas_are_recovered_and_described(demo_5000):
+def test_planted_demo_personas_are_recovered_from_the_planted_themes(demo_5000):
     frame, truth = demo_5000
     fit = fit_personas(frame, k=6, seed=0)
     labels = fit.classes.labels
