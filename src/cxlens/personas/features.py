@@ -82,7 +82,10 @@ def theme_lists(frame: pd.DataFrame) -> pd.Series:
     """Each customer's themes as a list ([] when none); the view's `themes` is comma-separated."""
     if THEMES_COLUMN not in frame:
         return pd.Series([[]] * len(frame), index=frame.index)
-    return frame[THEMES_COLUMN].astype("string").fillna("").map(lambda s: [t for t in s.split(",") if t])
+    # Built as plain lists (object dtype): pandas 3.1 infers an Arrow list dtype for a string column's map, whose
+    # elements then come back as numpy arrays (no truth value), which broke `map(bool)` and `t in ts` downstream.
+    texts = frame[THEMES_COLUMN].astype("string").fillna("")
+    return pd.Series([[t for t in s.split(",") if t] for s in texts], index=frame.index, dtype=object)
 
 
 def design(frame: pd.DataFrame, features: Features = Features()) -> Design:
