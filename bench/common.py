@@ -97,3 +97,25 @@ def _fmt(v) -> str:
     if isinstance(v, int):
         return f"{v:,}"
     return str(v)
+
+
+def negative_tweets():
+    """The airline tweets' negative rows with an annotated reason: (DataFrame, reasons, k), or None without the corpus.
+
+    The reference for theme discovery (AMI against `negativereason`) in text_accuracy.py and text_themes.py."""
+    import pandas as pd
+
+    from cxlens.text.corpus import default_corpus_dir
+
+    path = Path(default_corpus_dir() or ".").parent / "twitter_airline_sentiment" / "Tweets.csv"
+    if not path.is_file():
+        return None
+    d = pd.read_csv(path)
+    d = d[d.airline_sentiment == "negative"].dropna(subset=["negativereason"])
+    return d, d.negativereason.to_numpy(), d.negativereason.nunique()
+
+
+def without_mentions(texts) -> list[str]:
+    """Tweets without @mentions and links (they name airlines, not reasons)."""
+    return texts.str.replace(r"@\w+|http\S+", " ", regex=True).tolist()
+

@@ -37,10 +37,13 @@ import numpy as np
 import pandas as pd
 
 from cxlens.text import SentimentModel, analyze
-from cxlens.text.corpus import corpus_file, default_corpus_dir, load_corpus, split_indices
+from cxlens.text.corpus import corpus_file, load_corpus, split_indices
 from cxlens.text.discovery import cluster_texts
 from cxlens.text.sentiment import (PREVIOUS, SETTINGS, _shipped_path, build_baseline, build_pipeline, cache_dir,
                                    evaluate)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import negative_tweets, without_mentions  # noqa: E402
 
 LANGS = ["en", "ar", "zh", "ru", "de"]
 # Binary accuracy of a char n-gram TF-IDF + LR quoted in shared/ENVIRONMENT.md (its split unknown).
@@ -136,14 +139,12 @@ def theme_ami() -> pd.DataFrame:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.metrics import adjusted_mutual_info_score
 
-    path = Path(default_corpus_dir() or ".").parent / "twitter_airline_sentiment" / "Tweets.csv"
-    if not path.is_file():
+    tweets = negative_tweets()
+    if tweets is None:
         return pd.DataFrame()
-    d = pd.read_csv(path)
-    d = d[d.airline_sentiment == "negative"].dropna(subset=["negativereason"])
-    y, k = d.negativereason.to_numpy(), d.negativereason.nunique()
+    d, y, k = tweets
     base = KMeans(k, random_state=0, n_init=10).fit_predict(TfidfVectorizer().fit_transform(d.text))
-    texts = d.text.str.replace(r"@\w+|http\S+", " ", regex=True).tolist()
+    texts = without_mentions(d.text)
     ours, _ = cluster_texts(texts, "en", k=k)
     return pd.DataFrame([{"method": "TF-IDF + k-means (baseline)", "AMI": adjusted_mutual_info_score(y, base)},
                          {"method": "cxlens discovery (LSA + k-means)", "AMI": adjusted_mutual_info_score(y, ours)}])

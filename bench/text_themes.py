@@ -25,10 +25,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from cxlens.text.corpus import default_corpus_dir
 from cxlens.text.encoder import encode
 from cxlens.text.theme_similarity import theme_similarities
 from cxlens.text.themes import ThemeSet, ThemeSimilarity, assign_themes
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import negative_tweets, without_mentions  # noqa: E402
 
 PLANTED = ["billing_errors", "network_coverage", "waiting_time", "price_value", "app_experience",
            "friendly_staff", "fast_resolution"]
@@ -180,13 +182,11 @@ def discovery(seeds: tuple[int, ...] = (0, 1, 2)) -> pd.DataFrame:
 
     from cxlens.text.discovery import cluster_texts
 
-    path = Path(default_corpus_dir() or ".").parent / "twitter_airline_sentiment" / "Tweets.csv"
-    if not path.is_file():
+    tweets = negative_tweets()
+    if tweets is None:
         return pd.DataFrame()
-    d = pd.read_csv(path)
-    d = d[d.airline_sentiment == "negative"].dropna(subset=["negativereason"])
-    y, k = d.negativereason.to_numpy(), d.negativereason.nunique()
-    texts = d.text.str.replace(r"@\w+|http\S+", " ", regex=True).tolist()
+    d, y, k = tweets
+    texts = without_mentions(d.text)
     t = time.perf_counter()
     emb = encode(texts)
     encode_s = time.perf_counter() - t
