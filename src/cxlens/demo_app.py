@@ -107,6 +107,7 @@ def run_demo(directory: str | Path, customers: int = 20_000, seed: int = 7, step
                               min_group=ws.min_group)
     seconds["measure_and_report"] = time.perf_counter() - t
     headline["comments_analysed"] = text_report.analysed
+    headline["identity"] = ws.identities(files.truth)["sources"]  # the survey export matched to customers
     return DemoRun(root, report, files.truth, loads, seconds, headline)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,13 @@ def run_demo_command(root: Path) -> None:
     proc = cxlens("demo", "--customers", "3000", "--seed", "11", "--dir", str(root))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Overall NPS" in proc.stdout and "Report:" in proc.stdout, proc.stdout
+    # the survey export without CRM ids was matched to customers, and the summary says how well (planted truth)
+    found = re.search(r"Identity \(aspect_survey.csv\): ([\d,]+) of ([\d,]+) records linked.*precision ([\d.]+), "
+                      r"recall ([\d.]+)", proc.stdout.replace("\n", " "))
+    assert found, proc.stdout
+    linked, records = (int(found.group(i).replace(",", "")) for i in (1, 2))
+    assert 0.9 * records <= linked <= records
+    assert float(found.group(3)) >= 0.99 and float(found.group(4)) >= 0.9
 
 
 @pytest.fixture(scope="module")

@@ -28,9 +28,20 @@ def demo_cmd(
             for k, r in run.loads.items()], title="Loaded through `cxlens load`")
     nps = run.headline["nps"]
     console.print(f"Overall NPS {nps['nps']:.1f} (95% interval {nps['ci_low']:.1f} to {nps['ci_high']:.1f}, n = {nps['n']:,})")
+    for source in run.headline.get("identity", []):
+        console.print(_identity_line(source))
     render(run.headline["weakest"], title="Touchpoints customers rate lowest (CSAT 1-5, 95% interval)",
            columns=["touchpoint", "n", "csat", "ci_low", "ci_high", "top2_pct"])
     console.print(f"Timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in run.seconds.items())
                   + f"; total {time.perf_counter() - start:.1f}s")
     say("Report: ", (str(run.report), "bold"), f"   Planted truth: {run.truth}   Workspace: {run.workspace}")
     say(f"Next: `{shell_command('nps', '--by', 'touchpoint,segment', '-w', run.workspace)}`")
+
+
+def _identity_line(source: dict) -> str:
+    """One line per matched source: how many records found their customer, and how well against the planted truth."""
+    line = (f"Identity ({source['source']}): {source['linked']:,} of {source['records']:,} records linked to "
+            f"{source['customers']:,} customers, {source['review']:,} for review, {source['unmatched']:,} unmatched")
+    if source.get("precision") is not None:
+        line += f"; against the planted truth precision {source['precision']:.4f}, recall {source['recall']:.3f}"
+    return line + " (`cxlens identities`)"
