@@ -1,8 +1,11 @@
-"""Shared benchmark plumbing: synthetic data at scale, subprocess timing with peak memory, tables."""
+"""Shared benchmark plumbing: synthetic data at scale, subprocess timing with peak memory (VmHWM of the measured
+process), interleaved rounds, cell checks, tables."""
 
 from __future__ import annotations
 
+import inspect
 import json
+import statistics
 import subprocess
 import sys
 import textwrap
@@ -67,17 +70,154 @@ def make_customers(con, customers: int, path: Path) -> Path:
     return path
 
 
-def run_measured(code: str, python: str | None = None) -> dict:
-    """Run Python code in a fresh interpreter (`python`, default this one); it must print a JSON dict last.
-    Adds peak RSS (MB)."""
-    wrapper = textwrap.dedent(code) + textwrap.dedent("""
-        import resource, json as _j
-        print(_j.dumps({**RESULT, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+def vm_hwm_mb(pid: int | str = "self") -> float:
+    """Peak resident memory (MB) of process `pid` so far: `VmHWM` in /proc/<pid>/status (0 once it has exited).
+
+    Read from the measured process itself. `getrusage(RUSAGE_SELF).ru_maxrss` is not: Linux carries the
+    forking parent's high-water mark across fork + exec into the child's `ru_maxrss`, so every fresh
+    interpreter started by a 600 MB benchmark driver reported the driver's 600 MB (issue 23)."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def descendants(pid: int | str = "self") -> list[int]:
+    """Live child processes of `pid`, recursively (a Spark session's JVM, say)."""
+    out: list[int] = []
+    try:
+        import os as _os
+
+        for tid in _os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{tid}/children", encoding="ascii") as f:
+                for child in f.read().split():
+                    out += [int(child), *descendants(int(child))]
+    except OSError:
+        pass
+    return out
+
+
+def process_peak_mb() -> float:
+    """Peak memory of this process plus its live child processes (each one's own VmHWM; their sum bounds the
+    combined peak from above). What `run_measured` reports as `peak_mb`."""
+    return vm_hwm_mb() + sum(vm_hwm_mb(p) for p in descendants())
+
+
+def reset_peak() -> bool:
+    """Reset this process's VmHWM to its current resident size (Linux >= 4.0: `5` into clear_refs), so a
+    benchmark run inside a long-lived driver reports its own peak, not the driver's earlier one."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as f:
+            f.write("5")
+        return True
+    except OSError:
+        return False
+
+
+_PEAK_SOURCE = "".join(textwrap.dedent(inspect.getsource(f)) + "\n" for f in (vm_hwm_mb, descendants, process_peak_mb))
+
+
+def run_measured(code: str, python: str | None = None, env: dict | None = None) -> dict:
+    """Run Python code in a fresh interpreter (`python`, default this one); it must set a dict `RESULT`.
+
+    Adds `peak_mb`: the VmHWM of that interpreter (plus its live child processes) read by itself at the end."""
+    wrapper = textwrap.dedent(code) + "\n" + _PEAK_SOURCE + textwrap.dedent("""
+        import json as _j
+        print(_j.dumps({**RESULT, "peak_mb": process_peak_mb()}, default=str))
     """)
-    proc = subprocess.run([python or sys.executable, "-c", wrapper], capture_output=True, text=True)
+    proc = subprocess.run([python or sys.executable, "-c", wrapper], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# Runs the CLI in a fresh interpreter exactly as `python -m cxlens` does, and writes its own VmHWM at exit.
+_CLI_SHIM = _PEAK_SOURCE + """
+import atexit, os, sys
+atexit.register(lambda: open(os.environ["CXLENS_BENCH_PEAK"], "w").write(str(process_peak_mb())))
+sys.argv = ["cxlens", *sys.argv[1:]]
+from cxlens.cli import app
+app()
+"""
+
+
+def run_cli(args: list[str], cwd: Path | None = None) -> dict:
+    """`cxlens ARGS` end to end in a fresh process: wall seconds seen from outside (start-up included), stdout,
+    and the process's own peak memory."""
+    import os
+    import tempfile
+    import time
+
+    with tempfile.NamedTemporaryFile(suffix=".peak") as peak:
+        env = {**os.environ, "CXLENS_BENCH_PEAK": peak.name}
+        t = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-c", _CLI_SHIM, *args], capture_output=True, text=True, env=env, cwd=cwd)
+        seconds = time.perf_counter() - t
+        if proc.returncode != 0:
+            raise RuntimeError(f"cxlens {' '.join(args)}: {proc.stderr[-3000:]}")
+        return {"seconds": seconds, "stdout": proc.stdout, "stderr": proc.stderr,
+                "peak_mb": float(Path(peak.name).read_text() or 0)}
+
+
+def interleaved(contenders: dict, rounds: int) -> dict[str, list[dict]]:
+    """Call every contender once per round, one after the other, for `rounds` rounds (the order rotates each
+    round, so none always runs first or after the same neighbour); each call returns a dict with `seconds`."""
+    names = list(contenders)
+    runs: dict[str, list[dict]] = {n: [] for n in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            runs[name].append(contenders[name]())
+    return runs
+
+
+def summarise(runs: dict[str, list[dict]], base: str, extra: dict | None = None) -> list[dict]:
+    """One row per contender: min and median seconds over the rounds, max peak memory, and `x_<base>` =
+    min seconds / the base contender's min seconds (> 1: slower than the base)."""
+    base_s = min(r["seconds"] for r in runs[base])
+    rows = []
+    for name, rs in runs.items():
+        secs = [r["seconds"] for r in rs]
+        rows.append({"method": name, "min_s": min(secs), "median_s": statistics.median(secs),
+                     "peak_mb": max(r.get("peak_mb", 0.0) for r in rs), f"x_{base}": min(secs) / base_s,
+                     **(extra or {}).get(name, {})})
+    return rows
+
+
+def same_cells(frames: dict, keys: list[str], exact: list[str], close: list[str] = (), rel: float = 1e-9) -> list[str]:
+    """Check every contender's cells against the first one's: the same keys, integers `exact` equal and floats
+    `close` within `rel` (relative). Returns the differences in words (empty: all the same)."""
+    import numpy as np
+
+    ref_name, ref = next(iter(frames.items()))
+    ref = ref.set_index(keys).sort_index()
+    problems = []
+    for name, frame in frames.items():
+        other = frame.set_index(keys).sort_index()
+        if len(other) != len(ref) or not other.index.equals(ref.index):
+            missing, extra = len(ref.index.difference(other.index)), len(other.index.difference(ref.index))
+            problems.append(f"{name}: {len(other)} cells vs {len(ref)} of {ref_name} ({missing} missing, {extra} extra)")
+            continue
+        for col in exact:
+            bad = int((other[col].astype("int64") != ref[col].astype("int64")).sum())
+            if bad:
+                problems.append(f"{name}: {col} differs from {ref_name} in {bad} cells")
+        for col in close:
+            a, b = other[col].to_numpy(float), ref[col].to_numpy(float)
+            bad = int((~np.isclose(a, b, rtol=rel, atol=0, equal_nan=True)).sum())
+            if bad:
+                problems.append(f"{name}: {col} differs from {ref_name} in {bad} cells (rel {rel:g})")
+    return problems
+
+
+def load_average() -> str:
+    """`load 3.1 on 2 cores`: the timings' context (other work on the machine makes them noisy)."""
+    import os
+
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 def print_table(title: str, rows: list[dict], columns: list[str]) -> None:
