@@ -33,6 +33,11 @@ def test_text_score_names_the_model_of_each_rows_language(tmp_path, light_model)
     path.write_text("comment\n" + "\n".join(f'"{t}"' for t in rows) + "\n", encoding="utf-8")
     out = json.loads(invoke("text", "score", str(path), "-c", "comment", "-f", "json").stdout)
     assert [r["model"] for r in out] == ["char n-gram (shipped)", "word lists", NO_TEXT]
+    # each theme says how it was found, in the order of `themes` ("bill" is a billing_errors keyword)
+    sources = dict(pair.split(":") for pair in out[0]["theme_sources"].split(";"))
+    assert list(sources) == out[0]["themes"].split(";") and "keyword" in sources["billing_errors"].split("+")
+    assert set(sources.values()) <= {"keyword", "embedding", "keyword+embedding"}
+    assert out[2]["theme_sources"] == ""
     assert light_model.model_names["en"] == "char n-gram (shipped)"
     table = invoke("text", "score", str(path), "-c", "comment").stdout
     assert "sentiment: en char n-gram (shipped), de word lists" in " ".join(table.split())

@@ -42,11 +42,13 @@ def score(
     sentiment = default_sentiment_model()  # the model analyze_file scored with (loaded once per process)
     records = [{**_record(r), "model": model_for(sentiment, r["language"])} for r in result.to_dict("records")]
     columns = ["row", "language", "sentiment", "sentiment_score", "themes", "emotions"]
-    render(records, fmt, title=f"{file.name}: {len(records)} rows", columns=columns + (["model"] if fmt != "table" else []),
+    detail = ["theme_sources", "model"] if fmt != "table" else []  # why each theme was found, and by which model
+    render(records, fmt, title=f"{file.name}: {len(records)} rows", columns=columns + detail,
            notes=[model_line(sentiment, [r["language"] for r in records])])
 
 
 def _record(row: dict) -> dict:
+    row["theme_sources"] = ";".join(f"{theme}:{how}" for theme, how in zip(row.get("themes") or [], row.get("theme_sources") or []))
     row["themes"] = ";".join(row.get("themes") or [])
     row["emotions"] = ";".join(row.get("emotions") or [])
     row["sentiment_score"] = round(float(row["sentiment_score"]), 4)
