@@ -194,10 +194,10 @@ def impact(
     notes += privacy
     if done.newly_analysed:
         notes.append(f"{done.newly_analysed} new or changed comments were analysed first.")
-    from cxlens.text.models import model_line, stored_languages
+    from cxlens.text.models import analysed_models, model_line, stored_languages
 
-    with ws.store() as store:
-        notes.append(model_line(ws.sentiment_model(), stored_languages(store).get("survey", [])))
+    with ws.store() as store:  # the models that scored the stored comments (today's, for older analyses)
+        notes.append(model_line(analysed_models(store) or ws.sentiment_model(), stored_languages(store).get("survey", [])))
     if fmt == "table":
         view = result.drop(columns=["months", "trend", "nps_with", "nps_without", "score_effect", "score_effect_low",
                                     "score_effect_high", "n_with", "n_without", "customers", "customers_without",

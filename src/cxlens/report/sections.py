@@ -25,6 +25,7 @@ from cxlens.report.persona_sections import persona_section
 from cxlens.report.value_sections import value_section
 from cxlens.report.journey_sections import (breakpoints_section, journey_map_section, moments_section, paths_section,
                                            sankey_section)
+from cxlens.text.models import analysed_models, model_line, stored_languages
 from cxlens.text.store_impact import store_theme_impact
 from cxlens.query.needs import missing
 from cxlens.value.drivers import csat_drivers
@@ -126,9 +127,18 @@ def themes_section(store, min_n: int, min_group: int = 5) -> Section | None:
                    intro="Each theme's effect on NPS (points of NPS, OLS of the NPS contribution on all theme indicators "
                          "at once, HC1 95% interval), with its volume, share of commented NPS answers (%), mean sentiment "
                          "and the plain gap between answers that mention it and those that do not.",
-                   note="Themes come from keyword lexicons (themes.yaml): a comment that merely names the bill counts as a "
-                        "billing mention, which pulls effects towards zero. Read the ranking and signs first."
-                        + (f" {note}" if note else ""))
+                   note="Themes come from keyword lexicons and example similarity (themes.yaml): a comment that merely "
+                        "names the bill counts as a billing mention, which pulls effects towards zero. Read the ranking "
+                        "and signs first." + _sentiment_models(store) + (f" {note}" if note else ""))
+
+
+def _sentiment_models(store) -> str:
+    """" Sentiment: en ..., ar ...": the model that scored each language of the stored comments (no silent model)."""
+    models = analysed_models(store)
+    if models is None:
+        return " The models that scored these comments were not recorded: re-run `cxlens text analyze --full`."
+    line = model_line(models, stored_languages(store).get("survey", []))
+    return f" {line[0].upper()}{line[1:]}."
 
 
 # The comparison columns of a cell, emptied in the period after a suppressed one (its change gives it away).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from importlib import resources
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from cxlens.text.language import SUPPORTED
 from cxlens.text.sentiment import CORPUS_LICENCE, SentimentModel, cache_dir
@@ -21,17 +21,30 @@ NO_TEXT = "none (no text)"
 LEXICON_LICENCE = "cxlens's own word lists (Apache-2.0)"
 
 
-def model_for(sentiment: SentimentModel, language: str | None) -> str:
+def model_for(sentiment: SentimentModel | Mapping[str, str], language: str | None) -> str:
     """The name of the model that scores `language` ("char n-gram (shipped)", "word lists", ...).
 
+    `sentiment`: a loaded model, or its names per language as `analysed_models` reads them back.
     A language without a model says so: its texts get `neutral` and 0, which is not a measurement.
     """
     if not language or language == "und":
         return NO_TEXT
-    return sentiment.model_names.get(language, NOT_SCORED)
+    names = sentiment.model_names if isinstance(sentiment, SentimentModel) else sentiment
+    return names.get(language, NOT_SCORED)
 
 
-def model_line(sentiment: SentimentModel, languages: Iterable[str | None]) -> str:
+def analysed_models(store) -> dict[str, str] | None:
+    """{language: model name} of the models that scored the stored analyses (recorded by `analyze_store`);
+    None for analyses made before cxlens recorded them (re-run `cxlens text analyze --full`)."""
+    import json
+
+    from cxlens.text.stored import MODELS_META
+
+    recorded = store.meta(MODELS_META)
+    return json.loads(recorded)["models"] if recorded else None
+
+
+def model_line(sentiment: SentimentModel | Mapping[str, str], languages: Iterable[str | None]) -> str:
     """One line for under a table: "sentiment: en char n-gram (shipped), ar encoder head (USE-m3, shipped)".
 
     Languages in the order given (duplicates dropped), texts without a language left out.

@@ -63,6 +63,9 @@ def sha1(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
 
+MODELS_META = "text_models"  # cxlens_meta key: {"version": analysis version, "models": {language: model name}}
+
+
 def analysis_version(sentiment: SentimentModel, themes: ThemeSet) -> str:
     """Fingerprint of what decides an analysis: pipeline version, each language's model, the theme set.
 
@@ -179,6 +182,9 @@ def analyze_store(store, source: str | Sequence[str] = "all", full: bool = False
             table = pa.concat_tables(rows) if rows else _rows(src, chunk, None, version)
             store.write_keyed(TABLE, KEY, table, pending)
             pending = None
+    # which model scored each language, for outputs that read the stored analyses (report, `text themes`): the
+    # workspace's model may have changed since (a calibration), and these rows say what scored them
+    store.set_meta(MODELS_META, json.dumps({"version": version, "models": dict(sentiment.model_names)}))
     report.seconds = time.perf_counter() - started
     return report
 

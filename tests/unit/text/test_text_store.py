@@ -94,6 +94,19 @@ def test_analyze_store_records_every_source_with_its_themes(text_store, lexicon_
     assert rows["model"].nunique() == 1 and rows["text_sha1"].str.len().eq(40).all()
 
 
+def test_the_models_that_scored_the_stored_comments_are_recorded_and_named_by_the_report(text_store, lexicon_model):
+    from cxlens.report.sections import _sentiment_models
+    from cxlens.text.models import analysed_models
+
+    store, _ = text_store
+    assert analysed_models(store) is None and "were not recorded" in _sentiment_models(store)
+    analyze_store(store, sentiment=lexicon_model)
+    assert analysed_models(store) == lexicon_model.model_names
+    # the survey comments' languages, most comments first, each with the model that scored it
+    en, ar, de = (lexicon_model.model_names[lang] for lang in ("en", "ar", "de"))
+    assert _sentiment_models(store) == f" Sentiment: en {en}, ar {ar}, de {de}."
+
+
 def test_analyze_store_is_incremental(text_store, lexicon_model):
     store, folder = text_store
     analyze_store(store, sentiment=lexicon_model)
