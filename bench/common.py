@@ -145,7 +145,7 @@ app()
 """
 
 
-def run_cli(args: list[str], cwd: Path | None = None) -> dict:
+def run_cli(args: list[str], cwd: Path | None = None, env: dict | None = None) -> dict:
     """`cxlens ARGS` end to end in a fresh process: wall seconds seen from outside (start-up included), stdout,
     and the process's own peak memory."""
     import os
@@ -153,7 +153,7 @@ def run_cli(args: list[str], cwd: Path | None = None) -> dict:
     import time
 
     with tempfile.NamedTemporaryFile(suffix=".peak") as peak:
-        env = {**os.environ, "CXLENS_BENCH_PEAK": peak.name}
+        env = {**os.environ, **(env or {}), "CXLENS_BENCH_PEAK": peak.name}
         t = time.perf_counter()
         proc = subprocess.run([sys.executable, "-c", _CLI_SHIM, *args], capture_output=True, text=True, env=env, cwd=cwd)
         seconds = time.perf_counter() - t
