@@ -159,6 +159,33 @@ ERASURES = Table(
     ),
 )
 
+# Sufficient statistics of every answer per day and cell (cxlens.metrics.rollup, architecture D45): experience metrics
+# sum these rows instead of scanning every answer. Holds no customer id: erasure and retention recompute the days of
+# the answers they delete. `cxlens_meta` key `response_rollup` records which answers it reflects; a stale table is
+# never read.
+RESPONSE_ROLLUP = Table(
+    "response_rollup",
+    "Sufficient statistics of the answers, one row per day, metric, touchpoint, the customer's current segment, "
+    "region, language and plan, and aspect (NULLs kept as NULL: NULL aspect = the overall question). Derived from "
+    "`responses` and `customers`; kept current by every load, `cxlens forget`, retention and `cxlens rollup rebuild`.",
+    (
+        Column("day", "DATE", "Day of the answers (the date of `responses.ts`).", "2024-06-30", True),
+        Column("metric", "VARCHAR", "nps, csat, ces or expectation.", "nps", True),
+        Column("touchpoint_id", "VARCHAR", "Touchpoint asked about (`responses.touchpoint_id`).", "support_call"),
+        Column("segment", "VARCHAR", "The customer's current segment.", "family"),
+        Column("region", "VARCHAR", "The customer's current region.", "north"),
+        Column("language", "VARCHAR", "The customer's current language.", "de"),
+        Column("plan", "VARCHAR", "The customer's current plan.", "unlimited"),
+        Column("aspect", "VARCHAR", "functional, emotional or experiential; NULL for the overall question.", "emotional"),
+        Column("n", "BIGINT", "Answers.", "12", True),
+        Column("customers", "BIGINT", "Distinct customers among them (not additive across rows).", "11", True),
+        Column("total", "DOUBLE", "Sum of the scores.", "97"),
+        Column("total_sq", "DOUBLE", "Sum of the squared scores.", "811"),
+        Column("high", "BIGINT", "Answers at or above the metric's high threshold (promoters, top-2-box, low effort).", "7"),
+        Column("low", "BIGINT", "Answers at or below the metric's low threshold (detractors, bottom-2-box).", "2"),
+    ),
+)
+
 META = Table(
     "cxlens_meta",
     "Facts about the store itself, such as `schema_version`.",
@@ -170,7 +197,7 @@ META = Table(
 
 # Created with the canonical tables by the first migration.
 SYSTEM_TABLES: dict[str, Table] = {t.name: t for t in (LOADS, QUARANTINE, COMMENT_ANALYSIS, JOURNEY_STEPS, ERASURES,
-                                                      PERSONAS, IDENTITY_KEYS, IDENTITY_LINKS)}
+                                                      PERSONAS, IDENTITY_KEYS, IDENTITY_LINKS, RESPONSE_ROLLUP)}
 
 
 def table(name: str) -> Table:

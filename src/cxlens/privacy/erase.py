@@ -50,6 +50,9 @@ WITHOUT_CUSTOMER_DATA: dict[str, str] = {
 }
 # Tables without a customer key whose customer rows erasure finds another way (see the module docstring).
 FOUND_OTHERWISE = (ANALYSIS_TABLE, QUARANTINE_TABLE)
+# Aggregates without a customer id that sum customers' rows: the caller's `on_deleted` recomputes the days of the
+# erased answers before the purge (Workspace.forget passes cxlens.metrics.rollup's).
+RECOMPUTED = {"response_rollup": "sums of answers per day and cell; the days of the erased answers are recomputed"}
 # A second column naming a customer, beside the table's customer key: its rows go too (identity resolution's
 # best candidate of a record it did not link).
 SECOND_CUSTOMER_COLUMNS: dict[str, str] = {"identity_links": "candidate_customer_id"}
@@ -81,7 +84,8 @@ def unhandled_tables() -> list[str]:
     """Stored tables erasure would not know how to search (no customer key, no finder, not declared free of
     customer data); must be empty (`forget` refuses to run otherwise)."""
     return [t.name for t in stored_tables()
-            if not t.customer_key and t.name not in FOUND_OTHERWISE and t.name not in WITHOUT_CUSTOMER_DATA]
+            if not t.customer_key and t.name not in FOUND_OTHERWISE and t.name not in WITHOUT_CUSTOMER_DATA
+            and t.name not in RECOMPUTED]
 
 
 def clean_ids(customer_ids: Iterable[str]) -> list[str]:

@@ -34,6 +34,7 @@ NO_RETENTION: dict[str, str] = {
     "cxlens_meta": "the store's own facts",
     ANALYSIS_TABLE: "text analyses follow their texts: set a period for responses, tickets or notes",
     "journey_steps": "journey steps follow their events: set a period for events",
+    "response_rollup": "the rollup follows its answers: set a period for responses",
 }
 _PERIOD = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
 

@@ -69,9 +69,17 @@ def _customer_view_tables_v5(backend: Backend, external: Collection[str]) -> Non
             backend.create_table(table(name))
 
 
+def _response_rollup_v6(backend: Backend, external: Collection[str]) -> None:
+    """Version 6: `response_rollup` (sufficient statistics of the answers per day and cell, cxlens.metrics.rollup),
+    created empty: it reads as stale until the next responses or customers load or `cxlens rollup rebuild` fills
+    it, so metrics read the raw answers meanwhile."""
+    if "response_rollup" not in external and not backend.has_table("response_rollup"):
+        backend.create_table(table("response_rollup"))
+
+
 # version reached -> step; append a step (never edit an old one) when the model changes.
 MIGRATIONS: dict[int, Step] = {1: _create_v1, 2: _create_v2, 3: _add_aspect_v3, 4: _load_columns_and_journey_steps_v4,
-                               5: _customer_view_tables_v5}
+                               5: _customer_view_tables_v5, 6: _response_rollup_v6}
 
 
 def _refuse_newer(backend: Backend, version: int) -> None:

@@ -1,0 +1,229 @@
+"""The stored rollup of sufficient statistics (`response_rollup`): every answer summed per day and cell.
+
+Experience metrics need, per cell, the answers' count, sum, sum of squares and counts of high and low answers
+(`cxlens.metrics.experience.cells`); those add up over days and cells, so one row per (day, metric,
+touchpoint_id, segment, region, language, plan, aspect) answers any cut by those dimensions, whole-day dates and
+periods without reading the answers again (architecture D45). Customer attributes are the customer's CURRENT
+values, NULLs kept as NULL (the planner reads them as `query.rows` does: "(unknown)", and a NULL aspect is the
+overall question). `customers` is the number of distinct customers in the row: kept for diagnostics, it does not
+add up across rows.
+
+The table is kept current where the answers change: a responses load refreshes the days of the rows it wrote
+(their old and new days), a customers load the days of the answers of customers whose segment, region,
+language or plan changed, both inside the load's transaction on DuckDB and PostgreSQL (`LoadMaintenance`, the
+hook `Workspace.load` gives `cxlens.ingest.load`); erasure and retention refresh the days of the answers they
+delete. Spark has no transactions: every Spark load, erasure and retention rebuilds the table after its write.
+
+`cxlens_meta` key `response_rollup` records which answers the table reflects (`rollup_fingerprint`: the answers'
+count and first and last time, the latest responses and customers loads, the thresholds); readers use the table
+only while that record matches (`rollup_is_current`), so it is never read stale.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from datetime import date
+from typing import Collection
+
+import ibis
+import ibis.expr.types as ir
+
+from cxlens.metrics.scales import THRESHOLDS
+from cxlens.model import table
+from cxlens.store.sql import ident, literal
+
+log = logging.getLogger(__name__)
+
+TABLE = "response_rollup"
+META_KEY = "response_rollup"
+# Bump when what a row holds changes: a table built by an older rule then reads as stale.
+VERSION = 1
+GRAIN = ("day", "metric", "touchpoint_id", "segment", "region", "language", "plan", "aspect")
+ATTRIBUTES = ("segment", "region", "language", "plan")  # the customer's columns the rollup keeps
+REBUILD_HINT = "run `cxlens rollup rebuild -w DIR` (DIR: the workspace folder) to rebuild it"
+# A customers load that changes more customers than this refreshes every day (one pass) instead of listing them.
+MAX_LISTED_CUSTOMERS = 20_000
+
+
+# ------------------------------------------------------------------------------------------------ what it reflects
+
+def rollup_fingerprint(store) -> dict:
+    """What the answers look like now: count, first and last time, the latest responses and customers loads and the
+    thresholds (two small queries). The rollup is current while the recorded fingerprint equals this one."""
+    r = store.table("responses")
+    row = r.aggregate(n=r.count(), lo=r.ts.min(), hi=r.ts.max()).execute().iloc[0]
+    loads = store.table("loads")
+    last = {}
+    for kind in ("responses", "customers"):  # the load that started last (ties broken by id)
+        mine = loads.filter(loads.kind == kind)
+        top = mine.order_by([mine.started_at.desc(), mine.load_id.desc()]).limit(1).load_id.execute()
+        last[kind] = str(top.iloc[0]) if len(top) else None
+    thresholds = hashlib.sha1(json.dumps(sorted(THRESHOLDS.items())).encode()).hexdigest()[:12]
+    return {"version": VERSION, "answers": int(row.n), "first": _text(row.lo), "last": _text(row.hi),
+            "responses_load": last["responses"], "customers_load": last["customers"], "thresholds": thresholds}
+
+
+def _text(value) -> str | None:
+    return None if value is None or value != value else str(value)
+
+
+def recorded(store) -> dict | None:
+    """The fingerprint the rollup was built from; None when it was never built (or a rebuild did not finish)."""
+    value = store.meta(META_KEY)
+    return None if value is None else json.loads(value)
+
+
+def rollup_staleness(store) -> str | None:
+    """Why the rollup cannot be read, in words (None: it is current). For `--explain` and `cxlens rollup status`."""
+    if TABLE in store.external_tables or not store.backend.has_table(TABLE):
+        return f"{TABLE} is missing from this store (schema older than version 6?); run `cxlens migrate`, then rebuild"
+    built = recorded(store)
+    if built is None:
+        return f"{TABLE} was never built (or its last rebuild did not finish); {REBUILD_HINT}"
+    now = rollup_fingerprint(store)
+    if built == now:
+        return None
+    changed = [k for k in now if built.get(k) != now[k]]
+    words = {"version": "the rollup's rule changed", "answers": "the number of answers changed",
+             "first": "the first answer's time changed", "last": "the last answer's time changed",
+             "responses_load": "a responses load came after it", "customers_load": "a customers load came after it",
+             "thresholds": "the metrics' thresholds changed"}
+    return f"{TABLE} is out of date ({'; '.join(words[k] for k in changed)}); {REBUILD_HINT}"
+
+
+def rollup_is_current(store) -> bool:
+    """Whether `response_rollup` reflects the answers and customers as they are now (never read it otherwise)."""
+    return rollup_staleness(store) is None
+
+
+# ------------------------------------------------------------------------------------------------ rows
+
+def rollup_rows(store, days: Collection[date] | None = None) -> ir.Table:
+    """The rollup's rows computed from `responses` joined to `customers` (those `days` only; None: all), with exactly
+    the columns and types of `response_rollup`. Same answers and cells as `cxlens.query.rows.responses`."""
+    r = store.table("responses")
+    day = r.ts.cast("date")
+    if days is not None:
+        r = r.filter(day.isin(sorted(set(days))))
+        day = r.ts.cast("date")
+    c = store.table("customers")
+    c = c.select(customer_id=c.customer_id, **{f"_c_{a}": c[a] for a in ATTRIBUTES})
+    j = r.left_join(c, r.customer_id == c.customer_id)
+    score = r.score.cast("float64")
+    high, low = _thresholds(r.metric, score)
+    keys = {"day": day, "metric": r.metric.cast("string"), "touchpoint_id": r.touchpoint_id.cast("string"),
+            **{a: j[f"_c_{a}"].cast("string") for a in ATTRIBUTES},
+            "aspect": r.aspect.cast("string") if "aspect" in r.columns else ibis.null("string")}
+    rows = j.select(**keys, _customer=r.customer_id, _score=score, _high=high, _low=low)
+    stats = rows.group_by(list(GRAIN)).aggregate(
+        n=rows.count(), customers=rows._customer.nunique(), total=rows._score.sum(),
+        total_sq=(rows._score * rows._score).sum(), high=rows._high.sum(), low=rows._low.sum())
+    types = dict(zip(table(TABLE).names, ("date", "string", "string", "string", "string", "string", "string", "string",
+                                          "int64", "int64", "float64", "float64", "int64", "int64")))
+    return stats.select(**{name: stats[name].cast(types[name]) for name in table(TABLE).names})
+
+
+def _thresholds(metric: ir.StringColumn, score: ir.FloatingColumn) -> tuple[ir.IntegerColumn, ir.IntegerColumn]:
+    """1/0 per answer: at or above the metric's high threshold, at or below its low one (NULL: a metric without)."""
+    high = ibis.cases(*[(metric == m, (score >= hi).ifelse(1, 0)) for m, (hi, _) in THRESHOLDS.items()],
+                      else_=ibis.null("int64"))
+    low = ibis.cases(*[(metric == m, (score <= lo).ifelse(1, 0)) for m, (_, lo) in THRESHOLDS.items()],
+                     else_=ibis.null("int64"))
+    return high.cast("int64"), low.cast("int64")
+
+
+# ------------------------------------------------------------------------------------------------ refresh
+
+def refresh_rollup(store, days: Collection[date] | None = None, *, in_transaction: bool = False) -> dict:
+    """Rebuild `response_rollup` from the raw answers in the engine and record what it reflects.
+
+    `days` None: the whole table (`Backend.replace_from_query`). `days` given: those days' rows are deleted and
+    recomputed, the rest kept, which is right only when the rollup was current apart from those days (the load,
+    erasure and retention hooks make sure); a rollup never built is rebuilt whole instead. `in_transaction`: the
+    caller holds an open transaction on the store's connection (a load, DuckDB and PostgreSQL): the rows and the
+    record are written in it, so a failed load leaves the rollup as it was. Spark rebuilds the whole table.
+    Returns {"rows": rows stored, "days": days refreshed (None: all), "seconds": time taken}.
+    """
+    started = time.perf_counter()
+    backend = store.backend
+    if backend.name == "spark" or (days is not None and recorded(store) is None):
+        days = None
+    if in_transaction:
+        _write_in_transaction(store, days)
+    elif days is None:
+        backend.create_table(table(TABLE))  # no-op when present
+        store.set_meta(META_KEY, None)  # removed first, written last: an interrupted rebuild reads as stale
+        now = rollup_fingerprint(store)
+        backend.replace_from_query(table(TABLE), rollup_rows(store))
+        store.set_meta(META_KEY, json.dumps(now))
+    else:
+        with backend.transaction():
+            _write_in_transaction(store, days)
+    rows = int(store.table(TABLE).count().execute())
+    return {"rows": rows, "days": None if days is None else len(set(days)), "seconds": time.perf_counter() - started}
+
+
+def _write_in_transaction(store, days: Collection[date] | None) -> None:
+    """DELETE the days' rows (all rows: None), INSERT them recomputed, write the record: SQL on the open transaction."""
+    backend = store.backend
+    name = ident(TABLE)
+    if days is not None and not days:
+        _record(store)
+        return
+    if days is None:
+        backend.raw_sql(f"DELETE FROM {name}")
+    else:
+        listed = ", ".join(f"CAST({literal(d.isoformat())} AS DATE)" for d in sorted(set(days)))
+        backend.raw_sql(f"DELETE FROM {name} WHERE {ident('day')} IN ({listed})")
+    sql = backend.ibis.compile(rollup_rows(store, days))
+    backend.raw_sql(f"INSERT INTO {name} ({', '.join(map(ident, table(TABLE).names))}) {sql}")
+    _record(store)
+
+
+def _record(store) -> None:
+    """Write the fingerprint into `cxlens_meta` with plain SQL (inside the caller's transaction)."""
+    value = json.dumps(rollup_fingerprint(store))
+    meta = ident("cxlens_meta")
+    store.backend.raw_sql(f"DELETE FROM {meta} WHERE {ident('key')} = {literal(META_KEY)}")
+    store.backend.raw_sql(f"INSERT INTO {meta} ({ident('key')}, {ident('value')}) VALUES ({literal(META_KEY)}, {literal(value)})")
+
+
+# ------------------------------------------------------------------------------------------------ status
+
+def rollup_status(store) -> dict:
+    """What the rollup holds and whether it can be read: rows, days, first and last day, answers summed, size in
+    bytes where the engine says, current (bool) and why not (`stale`)."""
+    if TABLE in store.external_tables or not store.backend.has_table(TABLE):
+        return {"table": TABLE, "rows": 0, "days": 0, "first_day": None, "last_day": None, "answers": 0,
+                "bytes": None, "current": False, "stale": rollup_staleness(store)}
+    t = store.table(TABLE)
+    row = t.aggregate(rows=t.count(), days=t.day.nunique(), first=t.day.min(), last=t.day.max(),
+                      answers=t.n.sum()).execute().iloc[0]
+    stale = rollup_staleness(store)
+    return {"table": TABLE, "rows": int(row.rows), "days": int(row.days), "first_day": _text(row["first"]),
+            "last_day": _text(row["last"]), "answers": int(row.answers) if row.answers == row.answers else 0,
+            "bytes": _size(store), "current": stale is None, "stale": stale}
+
+
+def _size(store) -> int | None:
+    """Bytes the table takes where the engine says (DuckDB: blocks of its columns; PostgreSQL: the relation)."""
+    backend = store.backend
+    try:
+        if backend.name == "duckdb":
+            blocks = backend.con.execute(
+                "SELECT count(DISTINCT block_id) FROM pragma_storage_info(?) WHERE block_id IS NOT NULL",
+                [TABLE]).fetchone()[0]
+            size = backend.con.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0]
+            return int(blocks) * int(size)
+        if backend.name == "postgres":
+            return int(backend.pg.execute("SELECT pg_total_relation_size(%s)", (TABLE,)).fetchone()[0])
+    except Exception:  # noqa: BLE001  (a size is a nicety: a status without one is still right)
+        return None
+    return None
+
+
+__all__ = ["GRAIN", "TABLE", "recorded", "refresh_rollup", "rollup_fingerprint", "rollup_is_current", "rollup_rows",
+           "rollup_staleness", "rollup_status"]
