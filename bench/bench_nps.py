@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from common import (JOURNEY_YAML, OUT, console, interleaved, load_average, make_customers, make_responses,
-                    print_table, run_cli, run_measured, same_cells, summarise)
+                    make_tickets, print_table, run_cli, run_measured, same_cells, summarise)
 
 KEYS = ["touchpoint", "segment", "period"]
 EXACT = ["n", "promoters", "detractors", "customers"]
@@ -238,32 +238,40 @@ def workspace(db, folder) -> str:
     return str(folder)
 
 
+def cells_path(cells_dir, mode: str, name: str) -> str:
+    """Where contender `name` writes its cells in `mode` (for the check after the rounds)."""
+    return str(cells_dir / f"{mode}_{name.replace(' ', '_')}.parquet")
+
+
+def measured(template: Template, fmt: dict, cells: str, columns: list[str], finish: str = FINISH, **parts: str):
+    """A callable running `template` (its $parts filled, then the paths in `fmt`) once in a fresh process."""
+    parts = {k: Template(v).safe_substitute(**fmt) for k, v in parts.items()}
+    done = Template(finish).substitute(columns=repr(columns), cells=cells)
+    code = template.substitute(**fmt, **parts, finish=done, columns=repr(columns), cells=cells)
+    return lambda: run_measured(code)
+
+
+def cxlens_open(mode: str, query: str, tables: tuple[str, ...]) -> str:
+    """How the cxlens contender opens its store in `mode` (then times from `t`)."""
+    return Template(CXLENS_OPEN[mode]).safe_substitute(query=query, tables=repr(tables))
+
+
 def contenders(mode: str, fmt: dict, cells_dir, chdb: bool) -> dict:
     """name -> a callable that runs one round of that contender in a fresh process and returns its timing."""
-    columns = repr(KEYS + EXACT)
-    finish = Template(FINISH)
+    def one(template: Template, name: str, **parts: str):
+        return measured(template, fmt, cells_path(cells_dir, mode, name), KEYS + EXACT, **parts)
 
-    def cells(name: str) -> str:
-        return str(cells_dir / f"{mode}_{name.replace(' ', '_')}.parquet")
-
-    def measured(template: Template, name: str, **parts) -> callable:
-        parts = {k: Template(v).safe_substitute(**fmt) for k, v in parts.items()}
-        code = template.substitute(**fmt, **parts, finish=finish.substitute(columns=columns, cells=cells(name)),
-                                   columns=columns, cells=cells(name))
-        return lambda: run_measured(code)
-
-    query = "nps_by(s, SCOPE)"
-    out = {"cxlens": measured(CXLENS, "cxlens", open=Template(CXLENS_OPEN[mode]).safe_substitute(
-        query=query, tables=repr(("customers", "touchpoints", "responses"))))}
-    if mode == "e2e":
+    e2e = mode == "e2e"
+    out = {"cxlens": one(CXLENS, "cxlens", open=cxlens_open(mode, "nps_by(s, SCOPE)", ("customers", "touchpoints", "responses")))}
+    if e2e:
         ws = workspace(fmt["db"], cells_dir / "workspace")
         explain = cli_has_explain()
-        out["cxlens CLI"] = lambda: cli_nps(ws, cells("cxlens CLI"), explain)
-    out["duckdb SQL"] = measured(DUCKDB_SQL, "duckdb SQL", mode="" if mode == "e2e" else DUCKDB_MEM)
-    out["polars"] = measured(POLARS, "polars", mode=E2E if mode == "e2e" else MEM)
-    out["pandas"] = measured(PANDAS, "pandas", mode=E2E if mode == "e2e" else MEM)
+        out["cxlens CLI"] = lambda: cli_nps(ws, cells_path(cells_dir, mode, "cxlens CLI"), explain)
+    out["duckdb SQL"] = one(DUCKDB_SQL, "duckdb SQL", mode="" if e2e else DUCKDB_MEM)
+    out["polars"] = one(POLARS, "polars", mode=E2E if e2e else MEM)
+    out["pandas"] = one(PANDAS, "pandas", mode=E2E if e2e else MEM)
     if chdb:
-        out["chdb"] = measured(CHDB, "chdb", mode=CHDB_E2E if mode == "e2e" else CHDB_MEM)
+        out["chdb"] = one(CHDB, "chdb", mode=CHDB_E2E if e2e else CHDB_MEM)
     return out
 
 
@@ -285,29 +293,39 @@ def cli_nps(ws: str, cells: str, explain: bool) -> dict:
             "path": " ".join(said[-3:]) if explain and said else "(no --explain in this tree)"}
 
 
-def setup(rows: int, extra: str = "", folder: str = "nps") -> dict:
-    """The data files and the loaded store (rollup refreshed) for `rows` responses; returns paths and setup times."""
+def setup(rows: int, folder: str = "nps", n_tickets: int = 0) -> dict:
+    """The data files and the loaded store (rollup refreshed) for `rows` responses (and `n_tickets` tickets);
+    returns the paths and the setup's timings."""
     work = OUT / folder
     work.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     customers = make_customers(con, 100_000, work / "customers.csv")
     parquet = make_responses(con, rows, 100_000, work / f"responses_{rows}.parquet", "parquet")
+    fmt = dict(parquet=str(parquet), customers=str(customers))
+    if n_tickets:
+        fmt["tickets"] = str(make_tickets(con, n_tickets, 100_000, work / f"tickets_{n_tickets}.parquet"))
     con.close()
-    db = work / f"store_{rows}.duckdb"
-    fmt = dict(db=str(db), parquet=str(parquet), customers=str(customers))
+    fmt["db"] = str(work / (f"store_{rows}_{n_tickets}.duckdb" if n_tickets else f"store_{rows}.duckdb"))
+    extra = f"tickets={fmt['tickets']}" if n_tickets else ""
     done = run_measured(SETUP_STORE.substitute(**fmt, journey=JOURNEY_YAML, extra=extra))
     return {**fmt, "setup": done, "cells_dir": work / "cells"}
 
 
-def run_mode(mode: str, fmt: dict, rounds: int, chdb: bool) -> tuple[list[dict], list[str]]:
-    """Interleaved rounds of every contender in one mode; the summary rows and the cell check's differences."""
-    cells_dir = fmt["cells_dir"]
-    cells_dir.mkdir(parents=True, exist_ok=True)
-    runs = interleaved(contenders(mode, {k: v for k, v in fmt.items() if isinstance(v, str)}, cells_dir, chdb), rounds)
-    frames = {name: pd.read_parquet(cells_dir / f"{mode}_{name.replace(' ', '_')}.parquet") for name in runs}
-    problems = same_cells(frames, KEYS, EXACT)
+def run_mode(mode: str, made: dict, cells_dir, rounds: int, keys: list[str], exact: list[str],
+             close: list[str] = (), rel: float = 1e-9) -> tuple[list[dict], list[str]]:
+    """Interleaved rounds of the contenders `made` in one mode; the summary rows and the cell check's differences."""
+    runs = interleaved(made, rounds)
+    frames = {name: pd.read_parquet(cells_path(cells_dir, mode, name)) for name in runs}
+    problems = same_cells(frames, keys, exact, close, rel)
     extra = {name: {"cells": rs[-1]["cells"], "path": rs[-1].get("path", "")} for name, rs in runs.items()}
     return summarise(runs, "cxlens", extra), problems
+
+
+def check_line(label: str, problems: list[str], rows: list[dict], what: str) -> str:
+    """The cell check in words."""
+    if problems:
+        return f"cells check, {label}: DIFFERENT: " + "; ".join(problems)
+    return f"cells check, {label}: all {len(rows)} contenders give the same {rows[0]['cells']:,} cells ({what})"
 
 
 def main(rows: int, rounds: int = 3) -> list[dict]:
@@ -318,12 +336,12 @@ def main(rows: int, rounds: int = 3) -> list[dict]:
     fmt = setup(rows)
     setup_info = fmt.pop("setup")
     results, checks = [], []
+    cells_dir = fmt.pop("cells_dir")
+    cells_dir.mkdir(parents=True, exist_ok=True)
     for mode, label in (("e2e", "end to end"), ("mem", "in memory")):
-        rows_, problems = run_mode(mode, fmt, rounds, chdb)
+        rows_, problems = run_mode(mode, contenders(mode, fmt, cells_dir, chdb), cells_dir, rounds, KEYS, EXACT)
         results += [{"mode": label, **r, "rows_per_s": rows / r["min_s"]} for r in rows_]
-        checks.append(f"{label}: " + ("; ".join(problems) if problems else
-                                      f"all {len(rows_)} contenders give the same {rows_[0]['cells']:,} cells "
-                                      f"({', '.join(EXACT)} equal)"))
+        checks.append(check_line(label, problems, rows_, f"{', '.join(EXACT)} equal"))
     gb_s = bandwidth_gb_s()
     # At least: score (8 B) + ts (8 B) + metric code (1 B) + touchpoint code (4 B) + customer key (8 B) per response.
     floor_bytes = rows * 29
@@ -333,7 +351,7 @@ def main(rows: int, rounds: int = 3) -> list[dict]:
                 [{**r, "answered": r["path"].split(":")[0]} for r in results],
                 ["mode", "method", "min_s", "median_s", "rows_per_s", "peak_mb", "cells", "x_cxlens", "answered"])
     for line in checks:
-        console.print(f"cells check, {line}")
+        console.print(line)
     paths = {r["mode"]: r["path"] for r in results if r["method"] == "cxlens"}
     console.print("cxlens answered from (its planner, cxlens.metrics.plan): "
                   + "; ".join(f"{m}: {p}" for m, p in paths.items()))

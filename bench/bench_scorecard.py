@@ -1,192 +1,306 @@
 """Benchmark: the full scorecard by touchpoint x segment x month on 10M responses and 2M tickets.
 
-"Full scorecard" = every figure the scorecard shows, per touchpoint x segment x month:
-NPS (n, promoters, detractors), CSAT (mean, % top-2), CES (mean, % low effort), and ticket
-outcomes (tickets, resolution rate, first-contact resolution, reopen rate, median and 90th
-percentile hours to first response and to resolution). cxlens also returns every interval; the
-pandas and polars contenders compute the point figures only (less work than cxlens does).
+"Full scorecard" = per touchpoint x segment x month: NPS (n, promoters, detractors), CSAT (mean, top-2 count),
+CES (mean, low-effort count), each with its DISTINCT customers (cxlens needs them for the small-group rule,
+D24, so every peer computes them too), and the ticket outcomes (tickets, customers, resolved, first-contact
+resolved, reopened; median and 90th percentile hours to first response and to resolution, linearly
+interpolated). Every contender computes these cells and they are checked equal (counts exactly, means and
+hours to 1e-9 relative); cxlens also returns every interval, backlog ages and open tickets (more work).
 
-Same data, same run, each contender in a fresh process:
-  end to end  cxlens opens its DuckDB store file; pandas and polars read the same tables from
-              Parquet/CSV (their idiomatic storage), join customers, group and aggregate
-  in memory   the data already loaded: cxlens on an in-memory DuckDB store, pandas/polars on frames
-The memory-bandwidth floor = bytes the query must read at least / bandwidth measured now.
-Goals (issue #5): faster than polars, >= 10x pandas end to end.
+Contenders, each in a fresh process, interleaved rounds (min and median seconds; peak memory = VmHWM of the
+measured process itself):
+  end to end  cxlens opens its DuckDB store file; one hand-written DuckDB script reads the same store file;
+              pandas, polars and chdb (in-process ClickHouse) read the same tables from Parquet/CSV
+  in memory   the data already loaded: cxlens on an in-memory DuckDB store (its rollup refreshed there),
+              DuckDB on in-memory tables, pandas/polars on frames, chdb on Memory-engine tables
+The store is set up as `cxlens load` leaves it (the rollup refreshed), so cxlens's NPS/CSAT/CES come from the
+rollup when its planner allows (the table says which path answered); ticket percentiles read raw rows.
+Goals (issues #5, #23): at least 5x faster than polars on raw rows, in memory and end to end; <= 10x the floor.
 
-    .venv/bin/python bench/bench_scorecard.py [--rows 10000000 --tickets 2000000]
+    .venv/bin/python bench/bench_scorecard.py [--rows 10000000 --tickets 2000000] [--rounds 3]
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
+from string import Template
 
-import duckdb
+from bench_nps import (ANSWERED_BY, CHDB_MISSING, bandwidth_gb_s, cells_path, check_line, cxlens_open, have_chdb,
+                       measured, run_mode, setup)
+from common import console, load_average, print_table
 
-from bench_nps import SETUP_STORE, bandwidth_gb_s
-from common import JOURNEY_YAML, OUT, make_customers, make_responses, make_tickets, print_table, run_measured
+KEYS = ["part", "touchpoint", "segment", "period"]
+EXACT = ["n", "customers", "high", "low", "resolved", "fcr", "reopened"]
+CLOSE = ["mean", "frt_p50", "frt_p90", "res_p50", "res_p90"]
 
-CUSTOMERS = 100_000
-
-LOAD_TICKETS = """
-from cxlens.store import Store
-from cxlens.ingest import load
-s = Store.open("duckdb:///{db}")
-load(s, "{tickets}", "tickets")
-s.close()
-RESULT = {{}}
-"""
-CXLENS_QUERY = """
+CXLENS = Template("""
+import time
+import numpy as np
+import pandas as pd
 from cxlens.metrics import ces_by, csat_by, nps_by, outcomes_by
+from cxlens.store import Store
 from cxlens.query import Scope
+SCOPE = Scope(by=("touchpoint", "segment"), period="month")
 def scorecard(s):
-    scope = Scope(by=("touchpoint", "segment"), period="month")
-    return {{"nps": nps_by(s, scope), "csat": csat_by(s, scope), "ces": ces_by(s, scope), "tickets": outcomes_by(s, scope)}}
-def check(out):
-    return {{"cells": sum(len(v) for v in out.values()), "nps_n": int(out["nps"]["n"].sum()),
-            "tickets": int(out["tickets"]["tickets"].sum())}}
-"""
-CXLENS_E2E = CXLENS_QUERY + """
-import time
-from cxlens.store import Store
-t = time.perf_counter()
-out = scorecard(Store.open("duckdb:///{db}", migrate=False))
-RESULT = {{"seconds": time.perf_counter() - t, **check(out)}}
-"""
-CXLENS_MEM = CXLENS_QUERY + """
-import time
-from cxlens.store import Store
-s = Store.open("duckdb:///:memory:")
-con = s.duckdb
-con.execute("ATTACH '{db}' AS disk (READ_ONLY)")
-for t in ("customers", "touchpoints", "responses", "tickets"):
-    con.execute(f"INSERT INTO main.{{t}} SELECT * FROM disk.{{t}}")
-con.execute("DETACH disk")
-scorecard(s)  # warm
-t = time.perf_counter()
+    return {"nps": nps_by(s, SCOPE), "csat": csat_by(s, SCOPE), "ces": ces_by(s, SCOPE), "tickets": outcomes_by(s, SCOPE)}
+""" + ANSWERED_BY + """
+$open
 out = scorecard(s)
-RESULT = {{"seconds": time.perf_counter() - t, **check(out)}}
+seconds = time.perf_counter() - t
+path = "; ".join(f"{m} {answered_by(s, m, SCOPE)}" for m in ("nps", "csat", "ces"))
+def count(pct, n):
+    return (pct.fillna(0) * n / 100).round().astype("int64")
+parts = []
+for m, share in (("nps", "promoters_pct"), ("csat", "top2_pct"), ("ces", "low_effort_pct")):
+    f = out[m]
+    parts.append(f.assign(part=m, high=count(f[share], f["n"]), mean=f[m] if m != "nps" else np.nan,
+                          low=count(f["detractors_pct"], f["n"]) if m == "nps" else -1))
+k = out["tickets"]
+resolved = count(k["resolution_rate"], k["tickets"])
+fcr, reopened = count(k["fcr_rate"], resolved), count(k["reopen_rate"], resolved)
+parts.append(k.assign(part="tickets", n=k["tickets"], resolved=resolved, fcr=fcr, reopened=reopened,
+                      frt_p50=k["frt_p50_h"], frt_p90=k["frt_p90_h"], res_p50=k["resolution_p50_h"],
+                      res_p90=k["resolution_p90_h"]))
+cells = pd.concat(parts, ignore_index=True)
+""" + "$finish" + """
+RESULT["path"] = path
+""")
+# NPS mean is not a scorecard figure: left NaN by everyone. Missing counts are -1, missing floats NaN.
+FINISH = """
+import numpy as _np
+import pandas as _pd
+if "period" not in cells:
+    cells["period"] = _pd.to_datetime(cells["month"].astype(str)).dt.strftime("%Y-%m")
+for col in $columns:
+    if col not in cells:
+        cells[col] = _np.nan if col in $close else -1
+    elif col not in $close and col not in ("part", "touchpoint", "segment", "period"):
+        cells[col] = cells[col].fillna(-1).astype("int64")
+cells.loc[cells["part"] == "nps", "mean"] = _np.nan
+cells[$columns].to_parquet("$cells")
+RESULT = {"seconds": seconds, "cells": len(cells)}
 """
-PANDAS = """
+# Response cells of a peer (one frame: part = metric) and ticket cells (another) into one long frame.
+PEER_CELLS = """
+import pandas as pd
+resp, tick = out
+if not isinstance(resp, pd.DataFrame):
+    resp, tick = resp.to_pandas(), tick.to_pandas()
+resp = resp.assign(low=resp["low"].where(resp["part"] == "nps", -1))
+cells = pd.concat([resp, tick.assign(part="tickets")], ignore_index=True)
+"""
+DUCKDB_SQL = Template("""
+import time, duckdb
+RESPONSES = '''SELECT r.metric AS part, r.touchpoint_id AS touchpoint, c.segment, date_trunc('month', r.ts) AS month,
+  count(*) AS n, count(DISTINCT r.customer_id) AS customers,
+  count(*) FILTER (r.score >= CASE r.metric WHEN 'nps' THEN 9 WHEN 'csat' THEN 4 ELSE 5 END) AS high,
+  count(*) FILTER (r.score <= 6) AS low, avg(r.score) AS mean
+  FROM responses r JOIN customers c USING (customer_id) WHERE r.metric IN ('nps', 'csat', 'ces') GROUP BY ALL'''
+TICKETS = '''SELECT k.touchpoint_id AS touchpoint, c.segment, date_trunc('month', k.opened_at) AS month,
+  count(*) AS n, count(DISTINCT k.customer_id) AS customers,
+  count(*) FILTER (k.resolved_at IS NOT NULL) AS resolved,
+  count(*) FILTER (k.resolved_at IS NOT NULL AND coalesce(k.contacts, 1) = 1 AND NOT coalesce(k.reopened, false)) AS fcr,
+  count(*) FILTER (k.resolved_at IS NOT NULL AND coalesce(k.reopened, false)) AS reopened,
+  quantile_cont(epoch(k.first_response_at) - epoch(k.opened_at), [0.5, 0.9]) AS frt,
+  quantile_cont(epoch(k.resolved_at) - epoch(k.opened_at), [0.5, 0.9]) AS res
+  FROM tickets k JOIN customers c USING (customer_id) GROUP BY ALL'''
+def run(con):
+    resp = con.execute(RESPONSES).df()
+    tick = con.execute(TICKETS).df()
+    for name in ("frt", "res"):
+        q = tick.pop(name)
+        tick[name + "_p50"] = q.str[0] / 3600
+        tick[name + "_p90"] = q.str[1] / 3600
+    return resp, tick
+t = time.perf_counter()
+con = duckdb.connect("$db", read_only=True)
+$mode
+out = run(con)
+seconds = time.perf_counter() - t
+""" + PEER_CELLS + "$finish")
+DUCKDB_MEM = """mem = duckdb.connect()
+for name in ("customers", "responses", "tickets"):
+    mem.register(name + "_disk", con.execute("SELECT * FROM " + name).to_arrow_table())
+    mem.execute("CREATE TABLE " + name + " AS SELECT * FROM " + name + "_disk")
+    mem.unregister(name + "_disk")
+con = mem
+run(con)
+t = time.perf_counter()"""
+PANDAS = Template("""
 import time
 import pandas as pd
 def read():
-    r = pd.read_parquet("{parquet}", columns=["customer_id", "ts", "touchpoint_id", "metric", "score"])
-    k = pd.read_parquet("{tickets}", columns=["customer_id", "touchpoint_id", "opened_at", "first_response_at",
-                                             "resolved_at", "reopened", "contacts"])
-    c = pd.read_csv("{customers}", usecols=["customer_id", "segment"])
-    return r, k, c
+    r = pd.read_parquet("$parquet", columns=["customer_id", "ts", "touchpoint_id", "metric", "score"])
+    k = pd.read_parquet("$tickets", columns=["customer_id", "touchpoint_id", "opened_at", "first_response_at",
+                                            "resolved_at", "reopened", "contacts"])
+    c = pd.read_csv("$customers", usecols=["customer_id", "segment"])
+    return (r, k), c
 def scorecard(r, k, c):
-    r = r.merge(c, on="customer_id").assign(month=lambda f: f["ts"].dt.to_period("M"))
     keys = ["touchpoint_id", "segment", "month"]
-    out = {{}}
-    for metric, high, low in (("nps", 9, 6), ("csat", 4, 2), ("ces", 5, 3)):
-        m = r[r["metric"] == metric].assign(high=lambda f: f["score"] >= high, low=lambda f: f["score"] <= low)
-        out[metric] = m.groupby(keys).agg(n=("score", "size"), mean=("score", "mean"), high=("high", "mean"),
-                                          low=("low", "mean"))
-    k = k.merge(c, on="customer_id").assign(month=lambda f: f["opened_at"].dt.to_period("M"))
+    r = r[r["metric"].isin(["nps", "csat", "ces"])].merge(c, on="customer_id")
+    high_min = r["metric"].map({"nps": 9, "csat": 4, "ces": 5})
+    r = r.assign(month=r["ts"].dt.to_period("M"), high=r["score"] >= high_min, low=r["score"] <= 6)
+    resp = (r.groupby(["metric"] + keys, observed=True)
+            .agg(n=("score", "size"), customers=("customer_id", "nunique"), high=("high", "sum"), low=("low", "sum"),
+                 mean=("score", "mean")).reset_index().rename(columns={"metric": "part"}))
+    k = k.merge(c, on="customer_id")
     resolved = k["resolved_at"].notna()
-    k = k.assign(resolved=resolved, fcr=resolved & (k["contacts"] == 1) & ~k["reopened"],
-                 reopen=resolved & k["reopened"],
-                 frt_h=(k["first_response_at"] - k["opened_at"]).dt.total_seconds() / 3600,
-                 res_h=(k["resolved_at"] - k["opened_at"]).dt.total_seconds() / 3600)
-    g = k.groupby(keys)
-    t = g.agg(tickets=("resolved", "size"), resolved=("resolved", "sum"), fcr=("fcr", "sum"), reopen=("reopen", "sum"))
-    t["resolution_rate"] = t["resolved"] / t["tickets"]
-    t["fcr_rate"] = t["fcr"] / t["resolved"]
-    t["reopen_rate"] = t["reopen"] / t["resolved"]
-    q = g[["frt_h", "res_h"]].quantile([0.5, 0.9]).unstack()
-    q.columns = [a + "_p" + str(int(b * 100)) for a, b in q.columns]
-    out["tickets"] = t.join(q)
-    return out
-{mode}
-"""
-POLARS = """
+    reopened = k["reopened"].fillna(False).astype(bool)
+    k = k.assign(month=k["opened_at"].dt.to_period("M"), resolved=resolved,
+                 fcr=resolved & (k["contacts"].fillna(1) == 1) & ~reopened, reopened=resolved & reopened,
+                 frt=(k["first_response_at"] - k["opened_at"]).dt.total_seconds() / 3600,
+                 res=(k["resolved_at"] - k["opened_at"]).dt.total_seconds() / 3600)
+    g = k.groupby(keys, observed=True)
+    tick = g.agg(n=("resolved", "size"), customers=("customer_id", "nunique"), resolved=("resolved", "sum"),
+                 fcr=("fcr", "sum"), reopened=("reopened", "sum"))
+    q = g[["frt", "res"]].quantile([0.5, 0.9]).unstack()
+    q.columns = [a + "_p" + str(int(round(b * 100))) for a, b in q.columns]
+    tick = tick.join(q).reset_index()
+    return (resp.rename(columns={"touchpoint_id": "touchpoint"}), tick.rename(columns={"touchpoint_id": "touchpoint"}))
+$mode
+""" + PEER_CELLS + "$finish")
+POLARS = Template("""
 import time
 import polars as pl
 def read():
-    r = pl.read_parquet("{parquet}", columns=["customer_id", "ts", "touchpoint_id", "metric", "score"])
-    k = pl.read_parquet("{tickets}", columns=["customer_id", "touchpoint_id", "opened_at", "first_response_at",
-                                             "resolved_at", "reopened", "contacts"])
-    c = pl.read_csv("{customers}", columns=["customer_id", "segment"])
-    return r, k, c
+    r = pl.read_parquet("$parquet", columns=["customer_id", "ts", "touchpoint_id", "metric", "score"])
+    k = pl.read_parquet("$tickets", columns=["customer_id", "touchpoint_id", "opened_at", "first_response_at",
+                                            "resolved_at", "reopened", "contacts"])
+    c = pl.read_csv("$customers", columns=["customer_id", "segment"])
+    return (r, k), c
 def scorecard(r, k, c):
-    keys = ["touchpoint_id", "segment", "month"]
-    rl = r.lazy().join(c.lazy(), on="customer_id").with_columns(month=pl.col("ts").dt.truncate("1mo"))
-    frames = []
-    for metric, high, low in (("nps", 9, 6), ("csat", 4, 2), ("ces", 5, 3)):
-        frames.append(rl.filter(pl.col("metric") == metric).group_by(keys).agg(
-            n=pl.len(), mean=pl.col("score").mean(), high=(pl.col("score") >= high).mean(),
-            low=(pl.col("score") <= low).mean()))
+    keys = [pl.col("touchpoint_id").alias("touchpoint"), "segment"]
+    score = pl.col("score")
+    high_min = pl.when(pl.col("metric") == "nps").then(9).when(pl.col("metric") == "csat").then(4).otherwise(5)
+    resp = (r.lazy().filter(pl.col("metric").is_in(["nps", "csat", "ces"])).join(c.lazy(), on="customer_id")
+            .group_by(pl.col("metric").alias("part"), *keys, pl.col("ts").dt.truncate("1mo").alias("month"))
+            .agg(n=pl.len(), customers=pl.col("customer_id").n_unique(), high=(score >= high_min).sum(),
+                 low=(score <= 6).sum(), mean=score.mean()))
     resolved = pl.col("resolved_at").is_not_null()
+    reopened = pl.col("reopened").fill_null(False)
     frt = (pl.col("first_response_at") - pl.col("opened_at")).dt.total_seconds() / 3600
     res = (pl.col("resolved_at") - pl.col("opened_at")).dt.total_seconds() / 3600
-    frames.append(k.lazy().join(c.lazy(), on="customer_id").with_columns(month=pl.col("opened_at").dt.truncate("1mo"))
-        .group_by(keys).agg(
-            tickets=pl.len(), resolution_rate=resolved.mean(),
-            fcr_rate=(resolved & (pl.col("contacts") == 1) & ~pl.col("reopened")).sum() / resolved.sum(),
-            reopen_rate=(resolved & pl.col("reopened")).sum() / resolved.sum(),
-            frt_p50=frt.median(), frt_p90=frt.quantile(0.9), res_p50=res.median(), res_p90=res.quantile(0.9)))
-    return dict(zip(("nps", "csat", "ces", "tickets"), pl.collect_all(frames)))
-{mode}
-"""
-E2E = """t = time.perf_counter(); out = scorecard(*read())
-RESULT = {"seconds": time.perf_counter() - t, "cells": sum(len(v) for v in out.values())}"""
-MEM = """data = read(); scorecard(*data)
-t = time.perf_counter(); out = scorecard(*data)
-RESULT = {"seconds": time.perf_counter() - t, "cells": sum(len(v) for v in out.values())}"""
+    tick = (k.lazy().join(c.lazy(), on="customer_id")
+            .group_by(*keys, pl.col("opened_at").dt.truncate("1mo").alias("month"))
+            .agg(n=pl.len(), customers=pl.col("customer_id").n_unique(), resolved=resolved.sum(),
+                 fcr=(resolved & (pl.col("contacts").fill_null(1) == 1) & ~reopened).sum(),
+                 reopened=(resolved & reopened).sum(),
+                 frt_p50=frt.quantile(0.5, "linear"), frt_p90=frt.quantile(0.9, "linear"),
+                 res_p50=res.quantile(0.5, "linear"), res_p90=res.quantile(0.9, "linear")))
+    return tuple(pl.collect_all([resp, tick]))
+$mode
+""" + PEER_CELLS + "$finish")
+CHDB = Template("""
+import time
+import chdb
+RESPONSES = '''SELECT r.metric AS part, r.touchpoint_id AS touchpoint, c.segment AS segment, toStartOfMonth(r.ts) AS month,
+  count() AS n, uniqExact(r.customer_id) AS customers,
+  countIf(r.score >= multiIf(r.metric = 'nps', 9, r.metric = 'csat', 4, 5)) AS high, countIf(r.score <= 6) AS low,
+  avg(r.score) AS mean
+  FROM {r} AS r INNER JOIN {c} AS c ON r.customer_id = c.customer_id
+  WHERE r.metric IN ('nps', 'csat', 'ces') GROUP BY part, touchpoint, segment, month SETTINGS session_timezone = 'UTC' '''
+TICKETS = '''SELECT k.touchpoint_id AS touchpoint, c.segment AS segment, toStartOfMonth(k.opened_at) AS month,
+  count() AS n, uniqExact(k.customer_id) AS customers, countIf(k.resolved_at IS NOT NULL) AS resolved,
+  countIf(k.resolved_at IS NOT NULL AND ifNull(k.contacts, 1) = 1 AND NOT ifNull(k.reopened, false)) AS fcr,
+  countIf(k.resolved_at IS NOT NULL AND ifNull(k.reopened, false)) AS reopened,
+  quantilesExactInclusive(0.5, 0.9)(dateDiff('second', k.opened_at, k.first_response_at) / 3600) AS frt,
+  quantilesExactInclusive(0.5, 0.9)(dateDiff('second', k.opened_at, k.resolved_at) / 3600) AS res
+  FROM {k} AS k INNER JOIN {c} AS c ON k.customer_id = c.customer_id
+  GROUP BY touchpoint, segment, month SETTINGS session_timezone = 'UTC' '''
+FILES = {"r": "file('$parquet', Parquet)", "k": "file('$tickets', Parquet)", "c": "file('$customers', CSVWithNames)"}
+def run(query, tables):
+    resp = query(RESPONSES.format(**tables), "DataFrame")
+    tick = query(TICKETS.format(**tables), "DataFrame")
+    for name in ("frt", "res"):
+        q = tick.pop(name)
+        tick[name + "_p50"] = q.str[0]
+        tick[name + "_p90"] = q.str[1]
+    return resp, tick
+$mode
+out = run(query, TABLES)
+seconds = time.perf_counter() - t
+""" + PEER_CELLS + "$finish")
+CHDB_E2E = """t = time.perf_counter()
+query, TABLES = chdb.query, FILES"""
+CHDB_MEM = """conn = chdb.connect(":memory:")
+query = conn.query
+query("CREATE TABLE r ENGINE = Memory AS SELECT customer_id, ts, touchpoint_id, metric, score FROM " + FILES["r"])
+query("CREATE TABLE k ENGINE = Memory AS SELECT customer_id, touchpoint_id, opened_at, first_response_at, resolved_at, "
+      "reopened, contacts FROM " + FILES["k"])
+query("CREATE TABLE c ENGINE = Memory AS SELECT customer_id, segment FROM " + FILES["c"])
+TABLES = {"r": "r", "k": "k", "c": "c"}
+run(query, TABLES)
+t = time.perf_counter()"""
+E2E = """t = time.perf_counter()
+data, c = read(); out = scorecard(*data, c)
+seconds = time.perf_counter() - t"""
+MEM = """data, c = read(); scorecard(*data, c)
+t = time.perf_counter(); out = scorecard(*data, c)
+seconds = time.perf_counter() - t"""
 
 
-def main(rows: int, n_tickets: int) -> list[dict]:
-    work = OUT / "scorecard"
-    work.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    customers = make_customers(con, CUSTOMERS, work / "customers.csv")
-    parquet = make_responses(con, rows, CUSTOMERS, work / f"responses_{rows}.parquet", "parquet")
-    tickets = work / f"tickets_{n_tickets}.parquet"
-    make_tickets(con, n_tickets, CUSTOMERS, tickets)
-    db = work / f"store_{rows}_{n_tickets}.duckdb"
-    if not db.exists():
-        tmp = db.with_suffix(".tmp.duckdb")
-        tmp.unlink(missing_ok=True)
-        run_measured(SETUP_STORE.format(db=tmp, journey=JOURNEY_YAML, customers=customers, parquet=parquet))
-        run_measured(LOAD_TICKETS.format(db=tmp, tickets=tickets))
-        shutil.move(tmp, db)
-    fmt = dict(db=db, parquet=parquet, customers=customers, tickets=tickets)
-    results = []
+def contenders(mode: str, fmt: dict, cells_dir, chdb: bool) -> dict:
+    """name -> a callable that runs one round of that contender in a fresh process and returns its timing."""
+    finish = Template(FINISH).safe_substitute(close=repr(CLOSE))
+
+    def one(template: Template, name: str, **parts: str):
+        return measured(template, fmt, cells_path(cells_dir, mode, name), KEYS + EXACT + CLOSE, finish, **parts)
+
+    e2e = mode == "e2e"
+    out = {"cxlens": one(CXLENS, "cxlens", open=cxlens_open(mode, "scorecard(s)",
+                                                              ("customers", "touchpoints", "responses", "tickets")))}
+    out["duckdb SQL"] = one(DUCKDB_SQL, "duckdb SQL", mode="" if e2e else DUCKDB_MEM)
+    out["polars"] = one(POLARS, "polars", mode=E2E if e2e else MEM)
+    out["pandas"] = one(PANDAS, "pandas", mode=E2E if e2e else MEM)
+    if chdb:
+        out["chdb"] = one(CHDB, "chdb", mode=CHDB_E2E if e2e else CHDB_MEM)
+    return out
+
+
+def main(rows: int, n_tickets: int, rounds: int = 3) -> list[dict]:
+    console.width = max(console.width, 160)  # wide tables: never wrap or truncate figures
+    chdb = have_chdb()
+    if not chdb:
+        console.print(CHDB_MISSING)
+    fmt = setup(rows, "scorecard", n_tickets)
+    setup_info = fmt.pop("setup")
+    cells_dir = fmt.pop("cells_dir")
+    cells_dir.mkdir(parents=True, exist_ok=True)
+    results, checks = [], []
     for mode, label in (("e2e", "end to end"), ("mem", "in memory")):
-        timings = {
-            "cxlens": run_measured((CXLENS_E2E if mode == "e2e" else CXLENS_MEM).format(**fmt)),
-            "polars": run_measured(POLARS.format(**fmt, mode=E2E if mode == "e2e" else MEM)),
-            "pandas": run_measured(PANDAS.format(**fmt, mode=E2E if mode == "e2e" else MEM)),
-        }
-        base = timings["cxlens"]["seconds"]
-        for name, t in timings.items():
-            results.append({"mode": label, "method": name, "seconds": t["seconds"],
-                            "rows_per_s": (rows + n_tickets) / t["seconds"], "peak_mb": t["peak_mb"],
-                            "cells": t["cells"], "x_cxlens": t["seconds"] / base})
+        rows_, problems = run_mode(mode, contenders(mode, fmt, cells_dir, chdb), cells_dir, rounds, KEYS, EXACT,
+                                   CLOSE, 1e-9)
+        results += [{"mode": label, **r, "rows_per_s": (rows + n_tickets) / r["min_s"]} for r in rows_]
+        checks.append(check_line(label, problems, rows_, "counts equal, means and hours to 1e-9"))
     gb_s = bandwidth_gb_s()
     # At least per response: score 8 + ts 8 + metric code 1 + touchpoint code 4 + customer key 8 bytes;
     # per ticket: 3 timestamps 24 + reopened 1 + contacts 8 + touchpoint 4 + customer key 8 bytes.
     floor_bytes = rows * 29 + n_tickets * 45
     floor_s = floor_bytes / (gb_s * 1e9)
-    print_table(f"Full scorecard by touchpoint x segment x month: {rows:,} responses + {n_tickets:,} tickets "
-                f"(x_cxlens = time / cxlens time; load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)",
-                results, ["mode", "method", "seconds", "rows_per_s", "peak_mb", "cells", "x_cxlens"])
-    e2e = {r["method"]: r["seconds"] for r in results if r["mode"] == "end to end"}
-    mem = {r["method"]: r["seconds"] for r in results if r["mode"] == "in memory"}
-    print(f"bandwidth {gb_s:.1f} GB/s; floor {floor_bytes / 1e6:.0f} MB -> {floor_s * 1000:.0f} ms; "
-          f"cxlens in memory = {mem['cxlens'] / floor_s:.1f}x the floor")
-    print(f"end to end: pandas/cxlens {e2e['pandas'] / e2e['cxlens']:.1f}x (goal >= 10x), "
-          f"polars/cxlens {e2e['polars'] / e2e['cxlens']:.1f}x (goal > 1); in memory: pandas/cxlens "
-          f"{mem['pandas'] / mem['cxlens']:.1f}x, polars/cxlens {mem['polars'] / mem['cxlens']:.1f}x")
+    print_table(f"Full scorecard by touchpoint x segment x month: {rows:,} responses + {n_tickets:,} tickets, "
+                f"{rounds} interleaved rounds (x_cxlens = min time / cxlens min time; {load_average()})",
+                [{**r, "answered": r["path"].split(" ")[1].rstrip(":") if r["path"] else ""} for r in results],
+                ["mode", "method", "min_s", "median_s", "rows_per_s", "peak_mb", "cells", "x_cxlens", "answered"])
+    for line in checks:
+        console.print(line)
+    said = dict.fromkeys(p for r in results if r["method"] == "cxlens" for p in r["path"].split("; nps ")[0].split("; "))
+    console.print("cxlens answered (its planner, cxlens.metrics.plan): " + " | ".join(said)
+                  + "; tickets: raw rows (percentiles)")
+    console.print(f"store setup: {setup_info}")
+    mins = {(r["mode"], r["method"]): r["min_s"] for r in results}
+    mem_cx, e2e_cx = mins[("in memory", "cxlens")], mins[("end to end", "cxlens")]
+    console.print(f"bandwidth {gb_s:.1f} GB/s; floor {floor_bytes / 1e6:.0f} MB -> {floor_s * 1000:.0f} ms; "
+                  f"cxlens in memory = {mem_cx / floor_s:.1f}x the floor (goal <= 10x)")
+    console.print(f"polars/cxlens end to end {mins[('end to end', 'polars')] / e2e_cx:.1f}x, in memory "
+                  f"{mins[('in memory', 'polars')] / mem_cx:.1f}x (goal >= 5x); pandas/cxlens end to end "
+                  f"{mins[('end to end', 'pandas')] / e2e_cx:.1f}x (goal >= 10x)")
     return results
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--tickets", type=int, default=2_000_000)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    main(args.rows, args.tickets)
+    main(args.rows, args.tickets, args.rounds)
