@@ -220,6 +220,7 @@ class Workspace:
         `allow_orphans`.
         """
         from cxlens.ingest import Mapping, load, read_mapping, sync_journey
+        from cxlens.metrics.rollup import LoadMaintenance
         from cxlens.privacy.keys import KEY_CHECK, key_check
 
         _check_kind(kind)
@@ -232,8 +233,11 @@ class Workspace:
             identity = self._identity(secret) if secret else None
             if mapping.identity and identity is None:
                 raise ConfigError(self._no_identity_key)
+            rollup = LoadMaintenance(store, kind)  # response_rollup kept current in the load's transaction
             report = load(store, path, kind, mapping, encoding, on_progress=on_progress, replace=replace,
-                          redact=self.redact_comments, pseudonymiser=pseudonymiser, identity=identity)
+                          redact=self.redact_comments, pseudonymiser=pseudonymiser, identity=identity,
+                          derived=rollup.apply)
+            rollup.after_load()  # Spark: rebuilt once the load's files are in
             if (report.keyed or report.identity) and store.meta(KEY_CHECK) is None:  # the first keyed values
                 store.set_meta(KEY_CHECK, key_check(pseudonymiser.key if pseudonymiser else secret))
             if kind == "customers" and identity is None:
@@ -290,6 +294,22 @@ class Workspace:
             return refresh_steps(store)
         with self.store(migrate=True) as opened:
             return refresh_steps(opened)
+
+    def refresh_rollup(self) -> dict:
+        """Rebuild the stored rollup of the answers' sufficient statistics (`response_rollup`, `cxlens rollup
+        rebuild`) from the raw answers; loads, erasure and retention keep it current otherwise. Returns
+        {"rows", "days", "seconds"}."""
+        from cxlens.metrics.rollup import refresh_rollup
+
+        with self.store(migrate=True) as store:
+            return refresh_rollup(store)
+
+    def rollup_status(self) -> dict:
+        """What the stored rollup holds and whether metrics can read it (`cxlens rollup status`)."""
+        from cxlens.metrics.rollup import rollup_status
+
+        with self.store() as store:
+            return rollup_status(store)
 
     def pseudonymiser(self, create: bool = False) -> "Pseudonymiser | None":
         """What keys identifier columns at load (docs/privacy.md); None when `allow_raw_identifiers` or no identifiers.
@@ -442,10 +462,12 @@ class Workspace:
     def forget(self, customer_ids: "list[str]", by: str) -> "ErasureReport":
         """Erase these customers from every table of the store and purge the bytes (`cxlens forget`); the stored
         journey numbering is rebuilt when events went, so it stays current. Returns rows removed per table."""
-        from cxlens.privacy.erase import forget
+        from cxlens.metrics.rollup import DeletionMaintenance
+        from cxlens.privacy.erase import clean_ids, forget
 
         with self.store(migrate=True) as store:
-            report = forget(store, customer_ids, by)
+            ids = clean_ids(customer_ids)
+            report = forget(store, ids, by, on_deleted=DeletionMaintenance(store, ids))
             if report.rows_removed.get("events"):
                 self.refresh_journey(store)
             return report
@@ -498,12 +520,14 @@ class Workspace:
     def apply_retention(self, dry_run: bool = False) -> "RetentionReport":
         """Delete rows older than `[privacy] retention` per table (`cxlens retention apply`); `dry_run` only counts."""
         from cxlens.model.config import WorkspaceConfig, read_config
+        from cxlens.metrics.rollup import DeletionMaintenance
         from cxlens.privacy.retention import apply_retention, check_retention
 
         retention = read_config(self.root / CONFIG_FILE, WorkspaceConfig).privacy.retention
         check_retention(retention)
         with self.store(migrate=not dry_run) as store:
-            report = apply_retention(store, retention, dry_run=dry_run)
+            on_deleted = None if dry_run else DeletionMaintenance(store)
+            report = apply_retention(store, retention, dry_run=dry_run, on_deleted=on_deleted)
             if not dry_run and any(i.table == "events" and i.rows for i in report.items):
                 self.refresh_journey(store)
             return report

@@ -26,7 +26,7 @@ from cxlens.ingest.identity.loading import (RESOLVED_COLUMN, IdentityWrites, ide
 from cxlens.ingest.mapping import Mapping, template_columns
 from cxlens.ingest.readers import read_source
 from cxlens.ingest.redaction import redact_stage
-from cxlens.ingest.validate import native_columns, source_expressions, stage_sql
+from cxlens.ingest.validate import native_columns, source_expressions, stage_sql, typed_sql
 from cxlens.ingest.wide import number_rows
 from cxlens.model import KINDS, TABLES, Table
 from cxlens.privacy.pseudonymise import Pseudonymiser
@@ -73,7 +73,8 @@ class LoadReport:
 def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, encoding: str = "utf-8",
          on_progress: Callable[[float], None] | None = None, replace: bool = False,
          _before_commit: Callable[[], None] | None = None, redact: bool = False,
-         pseudonymiser: Pseudonymiser | None = None, identity: Identity | None = None) -> LoadReport:
+         pseudonymiser: Pseudonymiser | None = None, identity: Identity | None = None,
+         derived: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> LoadReport:
     """Load `path` into the canonical table `kind` of `store`; returns counts. Raises InputFileError.
 
     A row whose key is stored already is merged column-wise: the columns the file (or its mapping)
@@ -85,6 +86,9 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     `identity` (the workspace's keys and `[identity]`) writes the identity index from a customers file's raw
     identifiers, and resolves each row of a file whose mapping has an `identity:` block to a customer
     (cxlens.ingest.identity); the index and the decisions are written with the load.
+    `derived(con)` keeps derived tables current inside the transaction, after the rows are written and before
+    COMMIT, given the load's DuckDB connection (where `_cx_class` classifies the rows, old values in `_old_*`):
+    Workspace.load passes the rollup's (cxlens.metrics.rollup.LoadMaintenance; ingest does not import metrics).
     """
     if kind not in KINDS:
         raise UsageError("kind", kind, KINDS)
@@ -137,7 +141,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
                 elif kind == "customers" and identity is not None:
                     report.identity = index_customers(con, writes, identity, SOURCE_VIEW, "_cx_stage", source_cols)
                 _record_load(con, report, _sha256(path), started)
-                session.publish(con, load_id, str(path), _before_commit)
+                session.publish(con, load_id, str(path), _then(derived, con, _before_commit))
                 con.execute("COMMIT")
                 writes.after_commit()
             except BaseException as exc:  # KeyboardInterrupt included: nothing half-written survives
@@ -147,13 +151,25 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
                     raise KeyboardInterrupt(f"load of {path} interrupted; the store is unchanged") from exc
                 raise
             finally:
-                for name in ("_cx_stage", "_cx_dupes"):
-                    con.execute(f"DROP TABLE IF EXISTS {name}")
+                _drop_staged(con)
     finally:
         if keyed_functions:
             Pseudonymiser.unregister(con, keyed_functions)
         session.close()
     return report
+
+
+def _then(derived: Callable[[duckdb.DuckDBPyConnection], None] | None, con: duckdb.DuckDBPyConnection,
+          before_commit: Callable[[], None] | None) -> Callable[[], None] | None:
+    """What runs just before COMMIT: the derived tables' upkeep, then the test hook."""
+    if derived is None:
+        return before_commit
+
+    def both() -> None:
+        derived(con)
+        if before_commit:
+            before_commit()
+    return both
 
 
 def _targets(mapping: Mapping) -> dict[str, list[str]]:
@@ -178,49 +194,71 @@ def _numbered_columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping, load_id: str, file: str,
                       raw_columns: list[str], native: set[str],
                       upsert: Callable[[duckdb.DuckDBPyConnection, str], UpsertCounts], redact: bool = False) -> dict:
-    """Stage + validate in one pass, quarantine bad rows, upsert good ones; returns the counts.
+    """Check every row, quarantine bad rows, upsert good ones; returns the counts.
 
     Counts are staged rows (answers, for a wide file): a quarantined row may have several reasons in
     `quarantine`, and in a wide file several answers share one source row number, so neither is counted.
     `upsert(con, good)` is the store backend's: it upserts the rows `FROM {good}` by key.
+
+    Streamed (see docs/architecture.md, D on the streamed load): `_cx_stage` is a view (typed columns, `_row`,
+    `_errors`, `_raw`); one pass keeps only the failing rows (`_cx_bad`), one groups the typed keys, and the
+    write reads the typed rows (`_cx_typed`) less those two sets, so no checked copy of every row is made.
+    Redaction rewrites staged rows in place, so a redacting load materialises `_cx_stage` first.
     """
     stage = stage_sql(table, exprs, mapping, NUMBERED_VIEW, raw_columns, native)
-    con.execute(f"CREATE TEMP TABLE _cx_stage AS {stage}")
-    redactions = redact_stage(con, table) if redact else {}  # before any row is copied anywhere
-    rows_read = con.execute("SELECT count(*) FROM _cx_stage").fetchone()[0]
+    redactions = {}
+    if redact:
+        con.execute(f"CREATE TEMP TABLE _cx_stage AS {stage}")
+        redactions = redact_stage(con, table)  # before any row is copied anywhere
+        canonical = ", ".join(ident(c.name) for c in table.columns)
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _cx_typed AS SELECT {canonical}, _row FROM _cx_stage")
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _cx_stage AS {stage}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _cx_typed AS {typed_sql(table, exprs, mapping, NUMBERED_VIEW, native)}")
+    first = ident(table.key[0])
+    # One pass evaluates every check; only the failing rows are kept.
+    con.execute(f"CREATE TEMP TABLE _cx_bad AS SELECT _row, {first}, _errors, _raw FROM _cx_stage WHERE _errors IS NOT NULL")
     meta = f"{literal(load_id)}, {literal(table.name)}, {literal(file)}"
     # Quarantine shows each file's latest load: reloading a file re-examines all its rows.
     con.execute(f"DELETE FROM quarantine WHERE kind = {literal(table.name)} AND file = {literal(file)}")
     con.execute(f"""
         INSERT INTO quarantine
         SELECT {meta}, _row, e.field, e.value, e.reason, _raw, now()::TIMESTAMP
-        FROM (SELECT _row, _raw, unnest(_errors) AS e FROM _cx_stage WHERE _errors IS NOT NULL)
+        FROM (SELECT _row, _raw, unnest(_errors) AS e FROM _cx_bad)
     """)
-    _find_duplicates(con, table, meta, quarantine=mapping.duplicates == "quarantine")
-    # Duplicates are taken from rows without errors, so the two sets do not overlap.
-    errors, duplicates = con.execute("SELECT (SELECT count(*) FROM _cx_stage WHERE _errors IS NOT NULL), "
-                                     "(SELECT count(*) FROM _cx_dupes)").fetchone()
-    quarantined, skipped = (errors + duplicates, 0) if mapping.duplicates == "quarantine" else (errors, duplicates)
     # Row number and key name one staged row (a wide file's answers share the row number, not the key).
-    good = (f"_cx_stage s WHERE s._errors IS NULL AND NOT EXISTS (SELECT 1 FROM _cx_dupes d WHERE d._row = s._row "
-            f"AND d._key IS NOT DISTINCT FROM CAST(s.{ident(table.key[0])} AS VARCHAR))")
+    not_bad = f"NOT EXISTS (SELECT 1 FROM _cx_bad b WHERE b._row = s._row AND b.{first} IS NOT DISTINCT FROM s.{first})"
+    _find_duplicates(con, table, meta, not_bad, quarantine=mapping.duplicates == "quarantine")
+    # Duplicates are taken from rows without errors, so the two sets do not overlap.
+    errors, duplicates = con.execute("SELECT (SELECT count(*) FROM _cx_bad), (SELECT count(*) FROM _cx_dupes)").fetchone()
+    quarantined, skipped = (errors + duplicates, 0) if mapping.duplicates == "quarantine" else (errors, duplicates)
+    good = (f"_cx_typed s WHERE {not_bad} AND NOT EXISTS (SELECT 1 FROM _cx_dupes d WHERE d._row = s._row "
+            f"AND d._key IS NOT DISTINCT FROM CAST(s.{first} AS VARCHAR))")
     done = upsert(con, good)
+    # Every staged row is good (upserted: inserted, updated or unchanged), failed a check, or repeats a key.
+    rows_read = done.inserted + done.updated + done.unchanged + errors + duplicates
     return {"rows_read": rows_read, "inserted": done.inserted, "updated": done.updated, "unchanged": done.unchanged,
             "quarantined": quarantined, "changed": done.changed, "skipped": skipped, "redactions": redactions}
 
 
-def _find_duplicates(con, table: Table, meta: str, quarantine: bool) -> None:
+def _find_duplicates(con, table: Table, meta: str, not_bad: str, quarantine: bool) -> None:
     """The last row with a key wins; earlier ones (table `_cx_dupes`) are quarantined rather than silently
     dropped, unless the mapping says the file repeats keys on purpose (`duplicates: last`: counted as skipped).
 
-    A GROUP BY finds the (rare) repeated keys; a window over every row cost as much as the whole read.
+    One GROUP BY over the typed keys of every row finds the keys that repeat (a window over every row cost as
+    much as the whole read); only those keys' rows are then checked against the failing rows (`not_bad`), as
+    a key repeated by a refused row is no duplicate. Most files repeat none, and stop after the GROUP BY.
     """
     key = ", ".join(ident(k) for k in table.key)
+    con.execute(f"CREATE TEMP TABLE _cx_repeated AS SELECT {key} FROM _cx_typed GROUP BY {key} HAVING count(*) > 1")
+    if con.execute("SELECT count(*) FROM _cx_repeated").fetchone()[0] == 0:
+        con.execute("CREATE TEMP TABLE _cx_dupes (_row BIGINT, _raw VARCHAR, _key VARCHAR, _src_json VARCHAR)")
+        return
     con.execute(f"""
         CREATE TEMP TABLE _cx_dupes AS
-        WITH repeated AS (SELECT {key}, max(_row) AS _last FROM _cx_stage WHERE _errors IS NULL
-                          GROUP BY {key} HAVING count(*) > 1),
-        earlier AS (SELECT s.* FROM _cx_stage s JOIN repeated r USING ({key}) WHERE s._row < r._last)
+        WITH good AS (SELECT s.* FROM _cx_typed s SEMI JOIN _cx_repeated USING ({key}) WHERE {not_bad}),
+        repeated AS (SELECT {key}, max(_row) AS _last FROM good GROUP BY {key} HAVING count(*) > 1),
+        earlier AS (SELECT s.*, NULL AS _errors, NULL AS _raw FROM good s JOIN repeated r USING ({key}) WHERE s._row < r._last)
         SELECT _row, _raw, CAST({ident(table.key[0])} AS VARCHAR) AS _key, to_json(earlier)::VARCHAR AS _src_json
         FROM earlier
     """)
@@ -232,6 +270,15 @@ def _find_duplicates(con, table: Table, meta: str, quarantine: bool) -> None:
                'duplicate key in this file; a later row with the same key was loaded', _src_json, now()::TIMESTAMP
         FROM _cx_dupes
     """)
+
+
+def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the load's temporary views and tables (`_cx_stage` is a table in a redacting load, else a view)."""
+    staged = con.execute("SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' "
+                         "AND table_catalog = 'temp' AND table_name IN ('_cx_stage', '_cx_typed', '_cx_bad', "
+                         "'_cx_repeated', '_cx_dupes', '_cx_class')").fetchall()
+    for name, kind in sorted(staged, key=lambda s: s[1] != "VIEW"):  # views first: they read the tables
+        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
 
 
 def _record_load(con, report: LoadReport, sha256: str, started: datetime) -> None:

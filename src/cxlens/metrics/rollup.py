@@ -33,6 +33,7 @@ import ibis.expr.types as ir
 
 from cxlens.metrics.scales import THRESHOLDS
 from cxlens.model import table
+from cxlens.store.backends.staging import UPSERTS
 from cxlens.store.sql import ident, literal
 
 log = logging.getLogger(__name__)
@@ -191,6 +192,125 @@ def _record(store) -> None:
     store.backend.raw_sql(f"INSERT INTO {meta} ({ident('key')}, {ident('value')}) VALUES ({literal(META_KEY)}, {literal(value)})")
 
 
+# ------------------------------------------------------------------------------------------------ maintenance
+
+CLASSIFIED = "_cx_class"  # the load's classification of its rows (cxlens.store.backends.duckdb.upsert), old values in _old_*
+
+
+class LoadMaintenance:
+    """Keeps `response_rollup` current through one load (`Workspace.load` passes `apply` to `cxlens.ingest.load`).
+
+    Made before the load, it notes whether the rollup is current; `apply(con)` runs inside the load's transaction
+    after the rows are written (DuckDB: the store's connection; PostgreSQL: the staging connection, the store's
+    transaction still open) and refreshes the days the load touched, read from the load's classification of its rows:
+    a responses load the old and new days of every inserted or changed answer; a customers load the days of the
+    answers of customers whose segment, region, language or plan changed. A rollup that was not current, or a load
+    into an empty table, rebuilds it whole in the same transaction. Spark stages its writes and renames them in after
+    this hook: `after_load()` rebuilds the rollup there.
+    """
+
+    def __init__(self, store, kind: str):
+        self.store, self.kind = store, kind
+        self.applies = kind in ("responses", "customers") and TABLE not in store.external_tables \
+            and store.backend.has_table(TABLE)
+        self.was_current = self.applies and rollup_is_current(store)
+        self.done: dict | None = None
+
+    def apply(self, con) -> None:
+        """Refresh the touched days inside the load's transaction (nothing on Spark: see `after_load`)."""
+        if not self.applies or self.store.backend.name == "spark":
+            return
+        if hasattr(con, "complete"):
+            con.complete()  # the loader's last statement may have left a result open on this connection
+        days = self.touched_days(con) if self.was_current else None
+        self.done = refresh_rollup(self.store, days, in_transaction=True)
+
+    def after_load(self) -> dict | None:
+        """Spark: rebuild the whole rollup once the load's files are in (its writes have no transaction)."""
+        if self.applies and self.store.backend.name == "spark":
+            self.done = refresh_rollup(self.store)
+        return self.done
+
+    def touched_days(self, con) -> set[date] | None:
+        """The days whose rows the load changed (None: every day, when the table was empty before the load)."""
+        staged = self.store.backend.name != "duckdb"
+        if _has_temp_table(con, CLASSIFIED):
+            new = f"SELECT * FROM {CLASSIFIED} WHERE NOT _same"
+            old = f"SELECT * FROM {CLASSIFIED} WHERE _exists AND NOT _same"
+            changed = " OR ".join(f"{ident(a)} IS DISTINCT FROM {ident('_old_' + a)}" for a in ATTRIBUTES)
+            who = f"SELECT customer_id FROM {CLASSIFIED} WHERE NOT _same AND (NOT _exists OR {changed})"
+        elif staged:  # no stored row shared a key with the file: every row written is new (the staging's upserts)
+            new, old, who = f"SELECT * FROM {UPSERTS}", None, f"SELECT customer_id FROM {UPSERTS}"
+        else:
+            return None  # the target was empty: every row is new (and a customers load has no answers yet)
+        if self.kind == "responses":
+            parts = [f"SELECT CAST(ts AS DATE) AS d FROM ({new})"]
+            if old is not None:
+                parts.append(f"SELECT CAST(_old_ts AS DATE) FROM ({old})")
+            rows = con.execute(f"SELECT DISTINCT d FROM ({' UNION ALL '.join(parts)}) WHERE d IS NOT NULL").fetchall()
+            return {r[0] for r in rows}
+        if self.store.backend.name == "duckdb":  # the store's own connection: one join
+            rows = con.execute(f"SELECT DISTINCT CAST(ts AS DATE) FROM responses WHERE customer_id IN ({who})").fetchall()
+            return {r[0] for r in rows if r[0] is not None}
+        ids = [r[0] for r in con.execute(who).fetchall()]
+        if not ids:
+            return set()
+        if len(ids) > MAX_LISTED_CUSTOMERS:
+            return None
+        r = self.store.table("responses")
+        days = r.filter(r.customer_id.isin(ids)).select(d=r.ts.cast("date")).distinct().execute()["d"]
+        return {_as_date(d) for d in days if d == d and d is not None}
+
+
+def _has_temp_table(con, name: str) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_catalog = 'temp' "
+                            "AND table_name = ?", [name]).fetchall()[0][0])
+
+
+def _as_date(value) -> date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def days_of_customers(store, customer_ids: Collection[str]) -> set[date]:
+    """The days on which these customers answered (before an erasure deletes the answers)."""
+    r = store.table("responses")
+    days = r.filter(r.customer_id.isin(list(customer_ids))).select(d=r.ts.cast("date")).distinct().execute()["d"]
+    return {_as_date(d) for d in days if d == d and d is not None}
+
+
+class DeletionMaintenance:
+    """Keeps `response_rollup` current through an erasure or a retention run (`on_deleted` of cxlens.privacy).
+
+    Made before the deletion (it notes whether the rollup is current, and for an erasure the days the customers
+    answered on); called after the rows are deleted and before the purge, it refreshes those days (retention: every
+    day up to the responses' cutoff) and returns the table to purge with the others.
+    """
+
+    def __init__(self, store, customer_ids: Collection[str] | None = None):
+        self.store = store
+        self.applies = TABLE not in store.external_tables and store.backend.has_table(TABLE)
+        self.was_current = self.applies and rollup_is_current(store)
+        self.days = days_of_customers(store, customer_ids) if self.applies and self.was_current and customer_ids else set()
+        self.done: dict | None = None
+
+    def __call__(self, deletions) -> list[str]:
+        if not self.applies:
+            return []
+        days: set[date] | None = set(self.days)
+        for d in deletions:
+            if d.table.name == "responses" and d.keys is None and d.cutoff:  # retention: rows before the cutoff
+                t = self.store.table(TABLE)
+                bound = date.fromisoformat(d.cutoff[:10])
+                found = t.filter(t.day <= bound).select("day").distinct().execute()["day"]
+                days |= {_as_date(v) for v in found}
+        if not self.was_current:
+            days = None
+        elif not days:
+            return []
+        self.done = refresh_rollup(self.store, days)
+        return [TABLE]
+
+
 # ------------------------------------------------------------------------------------------------ status
 
 def rollup_status(store) -> dict:
@@ -215,15 +335,15 @@ def _size(store) -> int | None:
         if backend.name == "duckdb":
             blocks = backend.con.execute(
                 "SELECT count(DISTINCT block_id) FROM pragma_storage_info(?) WHERE block_id IS NOT NULL",
-                [TABLE]).fetchone()[0]
-            size = backend.con.execute("SELECT block_size FROM pragma_database_size()").fetchone()[0]
+                [TABLE]).fetchall()[0][0]
+            size = backend.con.execute("SELECT block_size FROM pragma_database_size()").fetchall()[0][0]
             return int(blocks) * int(size)
         if backend.name == "postgres":
-            return int(backend.pg.execute("SELECT pg_total_relation_size(%s)", (TABLE,)).fetchone()[0])
+            return int(backend.pg.execute("SELECT pg_total_relation_size(%s)", (TABLE,)).fetchall()[0][0])
     except Exception:  # noqa: BLE001  (a size is a nicety: a status without one is still right)
         return None
     return None
 
 
-__all__ = ["GRAIN", "TABLE", "recorded", "refresh_rollup", "rollup_fingerprint", "rollup_is_current", "rollup_rows",
+__all__ = ["GRAIN", "TABLE", "DeletionMaintenance", "LoadMaintenance", "days_of_customers", "recorded", "refresh_rollup", "rollup_fingerprint", "rollup_is_current", "rollup_rows",
            "rollup_staleness", "rollup_status"]

@@ -21,7 +21,7 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Iterable
+from typing import Callable, Iterable
 
 import pyarrow as pa
 
@@ -128,13 +128,16 @@ def quarantine_rows(store: Store, ids: list[str]) -> pa.Table | None:
     return candidates.filter(pa.array(keep, pa.bool_()))
 
 
-def forget(store: Store, customer_ids: Iterable[str], by: str) -> ErasureReport:
+def forget(store: Store, customer_ids: Iterable[str], by: str,
+           on_deleted: Callable[[list[Deletion]], list[str]] | None = None) -> ErasureReport:
     """Remove every row of these customers from every table of `store`, make the bytes physically gone and
     record the erasure in `erasures`; returns rows removed per table.
 
     Why one would call it: a data subject's erasure request (GDPR art. 17). Ids unknown to the store remove
     nothing and are not an error (a repeated request is answered the same way). Tables read in place from a
     lake (external tables) are not changed: the report names them, their own pipeline must erase there.
+    `on_deleted(deletions)` runs after the rows are deleted and before the purge: it recomputes aggregates that
+    summed them (`RECOMPUTED`) and returns the tables it rewrote, purged with the others.
     """
     if store.read_only:
         raise StoreError(f"the store {store.url} was opened read-only; erasure needs Store.open(..., read_only=False)")
@@ -148,7 +151,8 @@ def forget(store: Store, customer_ids: Iterable[str], by: str) -> ErasureReport:
     deletions = erasure_plan(store, ids)
     removed = store.backend.delete_rows(deletions) if deletions else {}
     removed = {d.table.name: int(removed.get(d.table.name, 0)) for d in deletions}
-    purge = store.backend.purge_deleted(sorted(removed))
+    recomputed = on_deleted(deletions) if on_deleted else []
+    purge = store.backend.purge_deleted(sorted(set(removed) | set(recomputed)))
     done_at = _utc_now()
     erasure_id = uuid.uuid4().hex[:12]
     store.write_keyed(AUDIT_TABLE, ["erasure_id"], pa.table({

@@ -13,6 +13,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Callable
 
 import pyarrow as pa
 
@@ -96,9 +97,11 @@ def check_retention(retention: dict[str, str]) -> None:
 
 
 def apply_retention(store: Store, retention: dict[str, str], now: datetime | None = None,
-                    dry_run: bool = False) -> RetentionReport:
+                    dry_run: bool = False,
+                    on_deleted: Callable[[list[Deletion]], list[str]] | None = None) -> RetentionReport:
     """Delete (or, with `dry_run`, count) each configured table's rows older than its period, with the text
-    analyses and journey steps derived from them; returns the rows per table."""
+    analyses and journey steps derived from them; returns the rows per table. `on_deleted(deletions)` runs after
+    the deletion and before the purge (it recomputes aggregates of the deleted rows; returns the tables it rewrote)."""
     check_retention(retention)
     now = now or datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
     items, deletions = [], []
@@ -120,7 +123,9 @@ def apply_retention(store: Store, retention: dict[str, str], now: datetime | Non
     derived_counts = {k: v for k, v in removed.items() if k not in retention}
     items = [RetentionItem(i.table, i.period, i.column, i.cutoff, int(removed.get(i.table, 0))) for i in items]
     items += [RetentionItem(k, "follows its source", "", "", int(v)) for k, v in sorted(derived_counts.items())]
-    purge = store.backend.purge_deleted(sorted(k for k, v in removed.items() if v)) if removed else "nothing deleted"
+    recomputed = on_deleted(deletions) if on_deleted and any(removed.values()) else []
+    purged = sorted({k for k, v in removed.items() if v} | set(recomputed))
+    purge = store.backend.purge_deleted(purged) if removed else "nothing deleted"
     return RetentionReport(items, False, purge)
 
 

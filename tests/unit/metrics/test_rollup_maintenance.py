@@ -136,3 +136,97 @@ def test_full_rebuild_on_the_demo_store_equals_the_brute_force_aggregation(demo_
         assert rollup.rollup_is_current(store)
     finally:
         store.close()
+
+
+# ------------------------------------------------------------------------------------------------ maintenance
+
+def load_kept(store: Store, path: Path, kind: str, **options) -> rollup.LoadMaintenance:
+    """Load as `Workspace.load` does: the rollup kept current inside the load's transaction."""
+    upkeep = rollup.LoadMaintenance(store, kind)
+    load(store, path, kind, derived=upkeep.apply, **options)
+    upkeep.after_load()
+    return upkeep
+
+
+def assert_equals_a_rebuild(store: Store) -> None:
+    assert rollup.rollup_is_current(store), rollup.rollup_staleness(store)
+    assert_same(stored(store), brute(store))
+
+
+def test_after_any_sequence_of_loads_and_deletions_the_maintained_rollup_equals_a_rebuild(small):
+    from cxlens.privacy.erase import forget
+    from cxlens.privacy.retention import apply_retention
+
+    store, rng, folder = small
+    rollup.refresh_rollup(store)
+    all_days = stored(store)["day"].nunique()
+    # new answers: two days inside the range, one day after it
+    path = responses_csv(folder / "more.csv", rng, range(5000, 5040), 30, days=2, start=START + timedelta(days=4))
+    upkeep = load_kept(store, path, "responses")
+    assert upkeep.done["days"] == 2 < all_days  # only the touched days were recomputed
+    assert_equals_a_rebuild(store)
+    load_kept(store, responses_csv(folder / "later.csv", rng, range(6000, 6010), 30, days=1,
+                                   start=START + timedelta(days=40)), "responses")
+    assert_equals_a_rebuild(store)
+    # a customers load moving some customers to another segment, region, language and plan
+    upkeep = load_kept(store, customers_csv(folder / "customers2.csv", rng, 30, changed={1, 2, 9}), "customers")
+    assert 0 < upkeep.done["days"] <= all_days + 1
+    assert_equals_a_rebuild(store)
+    # a re-load updating scores and moving answers to other days (their old days lose them)
+    frame = pd.read_csv(folder / "responses.csv", keep_default_na=False).head(60)
+    frame["score"] = [SCALES[m][0] for m in frame["metric"]]
+    frame.loc[:19, "ts"] = "2024-03-25 10:00:00"
+    frame.to_csv(folder / "reload.csv", index=False)
+    upkeep = load_kept(store, folder / "reload.csv", "responses")
+    assert upkeep.done["days"] < all_days + 3
+    assert_equals_a_rebuild(store)
+    # an unchanged re-load touches no day
+    assert load_kept(store, folder / "reload.csv", "responses").done["days"] == 0
+    assert_equals_a_rebuild(store)
+    # an erasure, then retention: the days of the deleted answers are recomputed before the purge
+    report = forget(store, ["C4", "C7"], "test", on_deleted=rollup.DeletionMaintenance(store, ["C4", "C7"]))
+    assert report.rows_removed["responses"] > 0
+    assert_equals_a_rebuild(store)
+    assert not {"C4", "C7"} & set(store.table("responses").customer_id.execute())
+    apply_retention(store, {"responses": "30 days"}, now=datetime(2024, 4, 5), on_deleted=rollup.DeletionMaintenance(store))
+    assert store.table("responses").ts.min().execute() >= datetime(2024, 3, 6)
+    assert_equals_a_rebuild(store)
+
+
+def test_a_failed_load_leaves_the_rollup_as_it_was(small):
+    store, rng, folder = small
+    rollup.refresh_rollup(store)
+    before, record = stored(store), rollup.recorded(store)
+
+    def fail():
+        raise RuntimeError("disk full")
+
+    path = responses_csv(folder / "more.csv", rng, range(7000, 7100), 30, days=3)
+    with pytest.raises(RuntimeError, match="disk full"):
+        load_kept(store, path, "responses", _before_commit=fail)
+    assert_same(stored(store), before)
+    assert rollup.recorded(store) == record and rollup.rollup_is_current(store)
+
+
+def test_a_load_without_upkeep_makes_the_rollup_stale_and_the_next_kept_load_rebuilds_it(small):
+    store, rng, folder = small
+    rollup.refresh_rollup(store)
+    load(store, responses_csv(folder / "more.csv", rng, range(8000, 8020), 30), "responses")
+    assert not rollup.rollup_is_current(store)
+    assert "a responses load came after it" in rollup.rollup_staleness(store)
+    upkeep = load_kept(store, responses_csv(folder / "again.csv", rng, range(8100, 8110), 30, days=1), "responses")
+    assert upkeep.done["days"] is None  # not current before: rebuilt whole, in the load's transaction
+    assert_equals_a_rebuild(store)
+
+
+def test_a_never_built_rollup_is_built_by_the_first_kept_load(tmp_path):
+    rng = random.Random(5)
+    (tmp_path / "journey.yaml").write_text(TINY_JOURNEY)
+    with Store.open(f"duckdb:///{tmp_path / 'cx.duckdb'}") as store:
+        sync_journey(store, read_journey(tmp_path / "journey.yaml"))
+        assert "never built" in rollup.rollup_staleness(store)
+        load_kept(store, customers_csv(tmp_path / "c.csv", rng, 20), "customers")
+        load_kept(store, responses_csv(tmp_path / "r.csv", rng, range(300), 20), "responses")
+        assert_equals_a_rebuild(store)
+        status = rollup.rollup_status(store)
+        assert status["current"] and status["answers"] == 300 and status["rows"] == len(brute(store))

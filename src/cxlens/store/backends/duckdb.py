@@ -69,6 +69,7 @@ def upsert(con: duckdb.DuckDBPyConnection, table: Table, good: str, columns: Col
     cols = ", ".join(ident(c.name) for c in table.columns)
     written = [c.name for c in table.columns if c.name not in table.key and (columns is None or c.name in columns)]
     if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
+        con.execute("DROP TABLE IF EXISTS _cx_class")  # no classification: every row is new
         inserted = con.execute(f"INSERT INTO {name} SELECT {cols} FROM {good}").fetchone()[0]
         return UpsertCounts(inserted, 0, 0, dict.fromkeys(written, 0))
     join = keys_match(list(table.key), "g", "o")
@@ -91,7 +92,7 @@ def upsert(con: duckdb.DuckDBPyConnection, table: Table, good: str, columns: Col
         key = ", ".join(ident(k) for k in table.key)
         con.execute(f"DELETE FROM {name} o USING (SELECT {key} FROM _cx_class WHERE _exists AND NOT _same) g WHERE {join}")
     con.execute(f"INSERT INTO {name} SELECT {cols} FROM _cx_class WHERE NOT _same")
-    con.execute("DROP TABLE _cx_class")
+    # `_cx_class` stays for the load's hooks (the rollup reads the old and new values); the loader drops it.
     return UpsertCounts(inserted, updated, unchanged, dict(zip(written, changed)))
 
 
