@@ -25,23 +25,35 @@ from cxlens.query import Scope
 from cxlens.query.dimensions import RESPONSE_DIMENSIONS, check_dimensions, group_keys, label_periods, sort_cells
 from cxlens.query.rows import responses, with_period
 from cxlens.metrics.weighting import add_weights
+from cxlens.metrics.plan import RAW, ROLLUP, plan, rollup_cells
 from cxlens.stats.nps import NPS_METHODS
 from cxlens.stats import kish_effective_n, nps_interval, t_interval, wilson
 
 
-def cells(store, metric: str, scope: Scope = Scope()) -> pd.DataFrame:
+def cells(store, metric: str, scope: Scope = Scope(), *, source: str | None = None) -> pd.DataFrame:
     """Per cell of `scope.by` (and period): the sufficient statistics of one metric.
 
     Columns: keys (+ period_start), n (answers), customers (distinct customers: what small-group suppression
     counts, cxlens.privacy), n_eff (Kish effective n; = n unweighted),
     high, low (effective counts of high/low answers), mean, sd. Everything an interval needs.
+    `source`: None lets the planner choose (cxlens.metrics.plan: the rollup when it covers the scope and is
+    current, else the raw answers; the same cells either way); "raw" forces the raw answers; "rollup" raises
+    AnalysisError, with the planner's reason, when the rollup cannot answer.
     """
     by = check_dimensions(scope.by, RESPONSE_DIMENSIONS)
     period, weighted = scope.period, scope.weighting is not None
     if metric not in THRESHOLDS:
         raise AnalysisError(f"unknown metric '{metric}'; use one of {', '.join(THRESHOLDS)}")
+    if source not in (None, ROLLUP, RAW):
+        raise UsageError("source", source, (ROLLUP, RAW))
+    chosen = plan(store, metric, scope) if source != RAW else None
+    if source == ROLLUP and chosen.source != ROLLUP:
+        raise AnalysisError(f"the rollup cannot answer {metric} for {scope!r}: {chosen.reason}")
+    if chosen is not None and chosen.source == ROLLUP:
+        return _sufficient(rollup_cells(store, metric, scope), group_keys(by, period), False)
     hi, lo = THRESHOLDS[metric]
-    rows = responses(store, metric, scope)
+    # only the joins the cells read (weights read segment x region: all of them)
+    rows = responses(store, metric, scope, dimensions=None if weighted else by)
     rows = add_weights(store, rows, scope.weighting) if weighted else rows.mutate(weight=ibis.literal(1.0))
     rows = with_period(rows, period)
     w, s = rows.weight, rows.score

@@ -1,0 +1,165 @@
+"""The planner: answer a metric's cells from the rollup of sufficient statistics or from the raw answers.
+
+`plan(store, metric, scope)` decides, in words, which source answers a Scope. The rollup (`response_rollup`,
+cxlens.metrics.rollup: one row per day x metric x touchpoint x segment x region x language x plan x aspect)
+answers every unweighted Scope whose dimensions, filters and dates it covers, while it is current; anything
+else (weighting, a theme filter, `account`, a stale or missing rollup) reads the raw answers. Either way the
+cells are the same (tests compare both paths on random scopes on every engine).
+
+What sums cannot give: the number of distinct customers behind a cell (the small-group rule, D24) is not
+additive over days or groups, so `rollup_cells` counts it exactly with a narrow COUNT DISTINCT over the raw
+answers of the same cells (only the joins the Scope's dimensions need). `--explain` says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Sequence
+
+import ibis
+import ibis.expr.types as ir
+import pandas as pd
+
+from cxlens.errors import AnalysisError
+from cxlens.metrics.rollup import REBUILD_HINT, TABLE, rollup_staleness
+from cxlens.metrics.scales import THRESHOLDS
+from cxlens.query import Scope
+from cxlens.query.dimensions import ASPECT, OVERALL, RESPONSE_DIMENSIONS, THEME, UNKNOWN, group_keys
+from cxlens.query.rows import apply_filters, responses, with_period
+from cxlens.store.functions import period_start
+
+log = logging.getLogger(__name__)
+
+ROLLUP, RAW = "rollup", "raw"
+# Dimensions the rollup can group and filter by: its own columns, and stage/channel through its touchpoint.
+ROLLUP_DIMENSIONS = ("touchpoint", "stage", "channel", "segment", "region", "language", "plan", "aspect")
+CUSTOMERS_NOTE = ("customers (distinct respondents, for the small-group rule) counted exactly from the raw answers: "
+                  "sums cannot give them")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which source answers a metric's cells: "rollup" or "raw", and why, in words (shown by `--explain`)."""
+
+    source: str
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.reason}"
+
+
+def plan(store, metric: str, scope: Scope = Scope()) -> Plan:
+    """Whether `response_rollup` can answer `metric`'s cells for `scope` (Plan.source "rollup") or the raw answers
+    must ("raw"), with the reason. The checks that need no query come first; a stale rollup is never read (a warning
+    names `cxlens rollup rebuild`)."""
+    if scope.weighting is not None:
+        return Plan(RAW, f"weighted ({scope.weighting}): weights belong to single answers, the rollup holds unweighted sums")
+    if THEME in scope.filters:
+        return Plan(RAW, "theme filter: who mentioned a theme is known per customer, not in the rollup")
+    outside = [d for d in [*scope.by, *scope.filters] if d not in ROLLUP_DIMENSIONS]
+    if outside:
+        return Plan(RAW, f"{', '.join(dict.fromkeys(outside))} is not in the rollup (it has {', '.join(ROLLUP_DIMENSIONS)})")
+    if metric not in THRESHOLDS:
+        return Plan(RAW, f"the rollup holds no '{metric}' statistics")
+    current, why = _current(store)
+    if not current:
+        return Plan(RAW, why)
+    return Plan(ROLLUP, "the rollup covers every dimension, filter and date of the scope (day x touchpoint x "
+                        f"segment x region x language x plan x aspect); {CUSTOMERS_NOTE}")
+
+
+def _current(store) -> tuple[bool, str]:
+    """(whether the rollup is current, why not in words naming the fix). A rollup that would have answered but is
+    stale is never read: the raw answers do, and a warning (once per store and reason) names the fix."""
+    why = rollup_staleness(store)
+    if why is None:
+        return True, ""
+    key = (store.backend.url, why)
+    if key not in _WARNED and store.backend.has_table("responses") and store.count("responses") > 0:
+        _WARNED.add(key)
+        log.warning("metrics read every answer instead of the rollup: %s", why)
+    return False, why
+
+
+_WARNED: set[tuple[str, str]] = set()
+
+
+def rollup_cells(store, metric: str, scope: Scope) -> pd.DataFrame:
+    """The raw aggregates `cells` needs (keys, n, customers, w, w2, wh, wl, ws, wss) for `scope`, read from the
+    rollup: sums of its statistics per cell (unweighted: w = w2 = n), and the exact distinct customers from the
+    raw answers of the same cells. Only call it when `plan(...)` says "rollup"."""
+    keys = group_keys(scope.by, scope.period)
+    rows = rollup_rows(store, metric, scope)
+    aggs = dict(n=rows.n.sum(), wh=rows.high.sum(), wl=rows.low.sum(), ws=rows.total.sum(), wss=rows.total_sq.sum())
+    sums = (rows.group_by(keys).aggregate(**aggs) if keys else rows.aggregate(**aggs)).execute()
+    sums = sums[sums["n"].notna() & (sums["n"] > 0)]
+    counted = distinct_customers(store, metric, scope).execute()
+    counted = counted[counted["customers"] > 0]
+    if not keys:  # one cell (or none, when no answer is in the scope)
+        sums, counted = sums.assign(_all=0), counted.assign(_all=0)
+    if sums.empty or counted.empty:  # (pandas cannot merge empty Arrow-typed keys)
+        merged = sums.assign(customers=counted["customers"].iloc[:0], _merge="both") if sums.empty and counted.empty \
+            else pd.DataFrame({"_merge": ["left_only"]})
+    else:
+        merged = sums.merge(counted, on=keys or ["_all"], how="outer", indicator=True)
+    if (merged["_merge"] != "both").any():  # the fingerprint said current: the two sources must agree cell for cell
+        raise AnalysisError(f"{TABLE} and the raw answers disagree on the cells of {scope!r}; {REBUILD_HINT}")
+    n = merged["n"].astype("int64")
+    out = merged[keys].copy()
+    out["n"] = n.to_numpy()
+    out["customers"] = merged["customers"].astype("int64").to_numpy()
+    out["w"] = out["w2"] = n.to_numpy(float)
+    for col in ("wh", "wl", "ws", "wss"):
+        out[col] = merged[col].astype(float).to_numpy()
+    return out
+
+
+def rollup_rows(store, metric: str, scope: Scope) -> ir.Table:
+    """The rollup's rows for `metric` within `scope`'s days, aspect rule and filters, with one column per dimension
+    read as `query.rows.responses` reads it ("(unknown)" for a missing value, "overall" for no aspect) and
+    `period_start` when a period is asked for. Columns n, high, low, total, total_sq are the statistics."""
+    ro = store.table(TABLE)
+    ro = ro.filter(ro.metric == metric)
+    if scope.since is not None:
+        ro = ro.filter(ro.day >= ibis.literal(scope.since))
+    if scope.until is not None:
+        ro = ro.filter(ro.day <= ibis.literal(scope.until))
+    if ASPECT not in scope.by and ASPECT not in scope.filters:
+        ro = ro.filter(ro.aspect.isnull())  # overall answers only, as query.rows does
+    wanted = {*scope.by, *scope.filters}
+    cols = {"day": ro.day, **{c: ro[c] for c in ("n", "high", "low", "total", "total_sq")}}
+    joined = ro
+    if wanted & {"touchpoint", "stage", "channel"}:
+        t = store.table("touchpoints")
+        joined = ro.left_join(t, ro.touchpoint_id == t.touchpoint_id)
+        for dim in ("touchpoint", "stage", "channel"):
+            if dim in wanted:  # the map's value: an answer at a touchpoint the map lacks reads "(unknown)", as raw
+                cols[dim] = t[RESPONSE_DIMENSIONS[dim][1]].cast("string").fill_null(UNKNOWN)
+    for dim in ("segment", "region", "language", "plan"):
+        if dim in wanted:
+            cols[dim] = ro[dim].cast("string").fill_null(UNKNOWN)
+    if ASPECT in wanted:
+        cols[ASPECT] = ro.aspect.cast("string").fill_null(OVERALL)
+    rows = apply_filters(joined.select(**cols), scope.filters, RESPONSE_DIMENSIONS)
+    if scope.period:
+        rows = rows.mutate(period_start=period_start(rows.day.cast("timestamp"), scope.period))
+    return rows
+
+
+def distinct_customers(store, metric: str, scope: Scope) -> ir.Table:
+    """Distinct customers per cell of `scope`, counted from the raw answers with only the joins its dimensions need
+    (the small-group rule needs the exact count; no sum of the rollup gives it)."""
+    keys = group_keys(scope.by, scope.period)
+    rows = with_period(responses(store, metric, scope, dimensions=scope.by), scope.period)
+    agg = dict(customers=rows.customer_id.nunique())
+    return rows.group_by(keys).aggregate(**agg) if keys else rows.aggregate(**agg)
+
+
+def explain(store, metrics: Sequence[str], scope: Scope) -> list[str]:
+    """One line per metric: which source answers its cells for `scope` and why (for `--explain`)."""
+    return [f"{m}: {plan(store, m, scope)}" for m in metrics]
+
+
+__all__ = ["Plan", "ROLLUP", "RAW", "ROLLUP_DIMENSIONS", "distinct_customers", "explain", "plan", "rollup_cells",
+           "rollup_rows"]

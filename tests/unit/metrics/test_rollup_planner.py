@@ -1,0 +1,210 @@
+"""The planner (cxlens.metrics.plan): the rollup answers a Scope it covers with the very cells the raw answers give,
+and a stale rollup is never read.
+
+The store: the demo company (3,500 customers, seed 11) with its customers, answers and per-aspect survey loaded,
+plus answers the demo never has: at a touchpoint the map lacks, from a customer the store lacks, and from customers
+whose segment and plan are empty, so "(unknown)" cells are compared too.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import shutil
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from conftest import _demo_store_in, build_once, demo_identity
+
+from cxlens.errors import AnalysisError
+from cxlens.ingest import load, read_mapping
+from cxlens.metrics import ces_by, csat_by, nps_by, scorecard
+from cxlens.metrics import experience
+from cxlens.metrics.experience import cells
+from cxlens.metrics.plan import RAW, ROLLUP, ROLLUP_DIMENSIONS, Plan, plan
+from cxlens.metrics.rollup import refresh_rollup
+from cxlens.metrics.scales import THRESHOLDS
+from cxlens.query import Scope
+from cxlens.query.dimensions import group_keys
+from cxlens.query.rows import responses
+from cxlens.store import Store
+
+CUSTOMERS, SEED = 3500, 11
+INTEGERS = ("n", "customers")
+FLOATS = ("n_eff", "high", "low", "mean", "sd")
+
+
+def _build(folder, files) -> None:
+    identity = demo_identity()
+    store = _demo_store_in(folder, files, ("customers", "responses"), identity)
+    try:
+        load(store, files.aspect_survey, "responses", read_mapping(files.aspect_mapping), identity=identity)
+        con = store.duckdb
+        # what the demo never has: a touchpoint the map lacks, a customer the store lacks, empty segments and plans
+        con.execute("UPDATE customers SET segment = NULL WHERE customer_id IN (SELECT customer_id FROM customers "
+                    "ORDER BY customer_id LIMIT 300)")
+        con.execute("UPDATE customers SET plan = NULL WHERE customer_id IN (SELECT customer_id FROM customers "
+                    "ORDER BY customer_id DESC LIMIT 200)")
+        con.execute("INSERT INTO responses (response_id, customer_id, ts, touchpoint_id, metric, score) "
+                    "SELECT 'X' || response_id, customer_id, ts, 'not_on_the_map', metric, score FROM responses "
+                    "WHERE aspect IS NULL ORDER BY response_id LIMIT 400")
+        con.execute("INSERT INTO responses (response_id, customer_id, ts, touchpoint_id, metric, score) "
+                    "SELECT 'Y' || response_id, 'nobody-' || customer_id, ts, touchpoint_id, metric, score FROM responses "
+                    "WHERE aspect IS NULL ORDER BY response_id DESC LIMIT 400")
+        refresh_rollup(store)
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="module")
+def planner_source(shared_demo, tmp_path_factory):
+    """Folder of the planner's demo store with a current rollup (built once per run). Never open it: copy it."""
+    files = shared_demo(CUSTOMERS, SEED)
+    return build_once(tmp_path_factory, f"planner-demo-store-{CUSTOMERS}-{SEED}", lambda out: _build(out, files))
+
+
+def _copy(source, tmp_path_factory) -> Store:
+    folder = tmp_path_factory.mktemp("planner-store")
+    for path in source.glob("cx.duckdb*"):
+        shutil.copy(path, folder / path.name)
+    return Store.open(f"duckdb:///{folder / 'cx.duckdb'}")
+
+
+@pytest.fixture(scope="module")
+def planner_store(planner_source, tmp_path_factory):
+    """A copy of the planner's store, shared by this module's tests that only read."""
+    store = _copy(planner_source, tmp_path_factory)
+    yield store
+    store.close()
+
+
+def _values(store) -> dict[str, list[str]]:
+    """Every value each dimension takes in the answers (as the raw rows read them, "(unknown)" included)."""
+    rows = responses(store, list(THRESHOLDS), Scope(by=("aspect",)))
+    frame = rows.select(*ROLLUP_DIMENSIONS).distinct().execute()
+    return {d: sorted(frame[d].dropna().unique().tolist()) for d in ROLLUP_DIMENSIONS}
+
+
+def random_scopes(store, count: int, seed: int) -> list[tuple[str, Scope]]:
+    """`count` seeded (metric, Scope) pairs over everything the rollup covers: 0-3 dimensions (stage, channel and
+    aspect included), 0-2 filters with 1-2 values each, any period, since/until days inside or at the data's ends."""
+    rng = random.Random(seed)
+    values = _values(store)
+    r = store.table("responses")
+    span = r.aggregate(lo=r.ts.min(), hi=r.ts.max()).execute().iloc[0]
+    first, last = span.lo.date(), span.hi.date()
+    days = (last - first).days
+    out = []
+    for _ in range(count):
+        by = tuple(rng.sample(ROLLUP_DIMENSIONS, rng.randint(0, 3)))
+        filters = {}
+        for dim in rng.sample(ROLLUP_DIMENSIONS, rng.choice([0, 0, 1, 1, 2])):
+            filters[dim] = tuple(rng.sample(values[dim], min(len(values[dim]), rng.randint(1, 2))))
+        since = first + timedelta(days=rng.randint(-3, days)) if rng.random() < 0.5 else None
+        until = (since or first) + timedelta(days=rng.randint(0, days)) if rng.random() < 0.5 else None
+        out.append((rng.choice(list(THRESHOLDS)), Scope(by=by, period=rng.choice([None, "week", "month", "quarter", "year"]),
+                                                         since=since, until=until, filters=filters)))
+    return out
+
+
+def assert_same_cells(a: pd.DataFrame, b: pd.DataFrame, keys: list[str], what: str) -> None:
+    """Same keys in the same order, integers equal, floats equal to 1e-9 relative (NaN where the other is NaN)."""
+    assert list(a.columns) == list(b.columns), what
+    assert len(a) == len(b), f"{what}: {len(a)} cells vs {len(b)}"
+    for k in keys:
+        assert a[k].tolist() == b[k].tolist(), f"{what}: key {k}"
+    for col in INTEGERS:
+        assert a[col].tolist() == b[col].tolist(), f"{what}: {col}"
+    for col in FLOATS:
+        np.testing.assert_allclose(a[col].to_numpy(float), b[col].to_numpy(float), rtol=1e-9, atol=0, equal_nan=True,
+                                   err_msg=f"{what}: {col}")
+
+
+def test_rollup_and_raw_answers_give_the_same_cells_on_random_scopes(planner_store):
+    scopes = random_scopes(planner_store, 60, seed=23)
+    nonempty = 0
+    for metric, scope in scopes:
+        chosen = plan(planner_store, metric, scope)
+        assert chosen.source == ROLLUP, (scope, chosen)
+        from_rollup = cells(planner_store, metric, scope)
+        from_raw = cells(planner_store, metric, scope, source=RAW)
+        assert_same_cells(from_rollup, from_raw, group_keys(scope.by, scope.period), f"{metric} {scope!r}")
+        nonempty += len(from_raw) > 0
+    assert nonempty >= 45  # the scopes are not all empty: the comparison compares something
+
+
+def test_the_unknown_and_overall_cells_come_out_the_same_both_ways(planner_store):
+    scope = Scope(by=("touchpoint", "segment", "plan", "aspect"))
+    a, b = cells(planner_store, "csat", scope), cells(planner_store, "csat", scope, source=RAW)
+    assert_same_cells(a, b, list(scope.by), "unknown cells")
+    assert {"(unknown)"} <= set(a["touchpoint"]) and {"(unknown)"} <= set(a["segment"]) and {"(unknown)"} <= set(a["plan"])
+    assert {"overall", "functional", "emotional", "experiential"} <= set(a["aspect"])
+    # without aspect among the dimensions or filters only overall answers count, on both paths
+    overall = cells(planner_store, "csat", Scope(by=("touchpoint",)))
+    assert overall["n"].sum() == a.loc[a["aspect"] == "overall", "n"].sum()
+
+
+def test_the_metric_tables_and_the_scorecard_are_the_same_from_the_rollup(planner_store, monkeypatch):
+    scope = Scope(by=("stage",), period="month", filters={"region": ("north", "south")})
+    answers = {"nps": nps_by(planner_store, scope, compare="previous"), "csat": csat_by(planner_store, scope),
+               "ces": ces_by(planner_store, scope, compare="rest"), "scorecard": scorecard(planner_store, Scope())}
+    with monkeypatch.context() as m:
+        m.setattr(experience, "plan", lambda store, metric, scope: Plan(RAW, "forced by the test"))
+        raw = {"nps": nps_by(planner_store, scope, compare="previous"), "csat": csat_by(planner_store, scope),
+               "ces": ces_by(planner_store, scope, compare="rest"), "scorecard": scorecard(planner_store, Scope())}
+    for name, frame in answers.items():
+        pd.testing.assert_frame_equal(frame, raw[name], check_exact=False, rtol=1e-9, obj=name)
+
+
+def test_scopes_the_rollup_does_not_cover_read_the_raw_answers_and_say_why(planner_store):
+    cases = {Scope(weighting="poststratify"): "weighted", Scope(filters={"theme": ("billing",)}): "theme",
+             Scope(by=("account",)): "account", Scope(filters={"account": ("A1",)}): "account"}
+    for scope, word in cases.items():
+        chosen = plan(planner_store, "nps", scope)
+        assert chosen.source == RAW and word in chosen.reason, (scope, chosen)
+    with pytest.raises(AnalysisError, match="weighted"):
+        cells(planner_store, "nps", Scope(weighting="poststratify"), source=ROLLUP)
+    assert plan(planner_store, "nps", Scope(by=("touchpoint", "stage", "channel"))).source == ROLLUP
+
+
+def test_a_stale_rollup_is_never_read_and_the_warning_names_the_rebuild(planner_source, tmp_path_factory, tmp_path,
+                                                                         caplog):
+    store = _copy(planner_source, tmp_path_factory)
+    try:
+        _stale_rollup_checks(store, tmp_path, caplog)
+    finally:
+        store.close()
+
+
+def _stale_rollup_checks(store, tmp_path, caplog) -> None:
+    ids = store.table("customers").customer_id.execute().sort_values().tolist()[:100]
+    tps = store.table("touchpoints").touchpoint_id.execute().tolist()
+    lines = ["response_id,customer_id,ts,touchpoint_id,metric,score"]
+    lines += [f"NEW{i},{c},2099-01-0{1 + i % 5} 12:00:00,{tps[i % len(tps)]},nps,{i % 11}" for i, c in enumerate(ids)]
+    (tmp_path / "more.csv").write_text("\n".join(lines) + "\n")
+    scope = Scope(by=("touchpoint",), period="year")
+    before = cells(store, "nps", scope)
+    load(store, tmp_path / "more.csv", "responses")  # a load without the workspace's hook: the rollup is not touched
+    with caplog.at_level(logging.WARNING, logger="cxlens.metrics.plan"):
+        chosen = plan(store, "nps", scope)
+        after = cells(store, "nps", scope)
+    assert chosen.source == RAW and "cxlens rollup rebuild" in chosen.reason
+    assert any("cxlens rollup rebuild" in r.getMessage() for r in caplog.records)
+    assert after["n"].sum() == before["n"].sum() + 100  # the new answers count: nothing was read from the stale rollup
+    assert_same_cells(after, cells(store, "nps", scope, source=RAW), group_keys(scope.by, scope.period), "stale")
+    refresh_rollup(store)
+    assert plan(store, "nps", scope).source == ROLLUP
+    assert_same_cells(cells(store, "nps", scope), after, group_keys(scope.by, scope.period), "rebuilt")
+    # edited behind the rollup's back: answers deleted, a customer's segment moved by a customers load
+    store.duckdb.execute("DELETE FROM responses WHERE response_id IN ('NEW1', 'NEW2')")
+    assert plan(store, "nps", scope).source == RAW
+    refresh_rollup(store)
+    (tmp_path / "customers.csv").write_text("customer_id,segment\n" + "\n".join(f"{c},moved" for c in ids[:20]) + "\n")
+    load(store, tmp_path / "customers.csv", "customers")
+    by_segment = Scope(by=("segment",))
+    assert plan(store, "nps", by_segment).source == RAW
+    moved = cells(store, "nps", by_segment).set_index("segment")
+    assert moved.loc["moved", "n"] > 0  # the raw answers see the customers' new segment at once
