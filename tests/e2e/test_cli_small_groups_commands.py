@@ -65,6 +65,9 @@ DECISIONS = {
     "retention apply": "deletes rows past retention: prints rows deleted per table, no group figures",
     "journey map": "draws the journey map as designed (touchpoints, stages, owners): no customer figures",
     "journey refresh": "rebuilds the stored journey steps table: prints rows written, no group figures",
+    "rollup rebuild": "rebuilds the stored rollup of the answers: prints rows written, no group figures",
+    "rollup status": "what the stored rollup holds (rows, days, answers in all, size, current or why not): store-wide "
+                     "counts, no group figures",
     "text analyze": "analyses comments into the store: prints texts analysed per source, no group figures",
     "text score": "scores the texts of a file the user gives: per-text results of the user's own file",
     "text themes": "lists theme definitions and keyword matches of the user's texts, no customer groups",

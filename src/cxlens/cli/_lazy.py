@@ -134,7 +134,7 @@ MODULES = ["workspace_cmds", "load_cmds", "metrics_cmds", "text_cmds", "report_c
            "journey_map_cmds", "journey_funnel_cmds", "journey_paths_cmds", "journey_steps_cmds", "journey_moments_cmds",
            "privacy_cmds", "value_cmds", "value_drivers_cmds", "value_survival_cmds", "value_scenario_cmds",
            "value_dataset_cmds", "value_risk_cmds", "people_cmds", "identity_cmds", "personas_cmds",
-           "text_models_cmds"]
+           "text_models_cmds", "rollup_cmds"]
 
 
 def command_modules() -> list[str]:

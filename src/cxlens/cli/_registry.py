@@ -46,6 +46,8 @@ COMMANDS: dict[str, dict[str, tuple[str, str]]] = {
             'Link experience to value: outcomes by NPS group, survival, the money value of moving customers, trend, key drivers, churn risk and a roadmap of early wins.'),
         'personas': ('cxlens.cli.personas_cmds',
             'Personas: a few customer types found in the customer view (latent class model, number by BIC), described in plain words, with size, NPS, value, needs, channels and weakest touchpoints.'),
+        'rollup': ('cxlens.cli.rollup_cmds',
+            'The stored rollup experience metrics read instead of every answer: rebuild it, or see what it holds and whether it is current.'),
     },
     'journey': {
         'map': ('cxlens.cli.journey_map_cmds',

@@ -323,9 +323,18 @@ def rollup_status(store) -> dict:
     row = t.aggregate(rows=t.count(), days=t.day.nunique(), first=t.day.min(), last=t.day.max(),
                       answers=t.n.sum()).execute().iloc[0]
     stale = rollup_staleness(store)
-    return {"table": TABLE, "rows": int(row.rows), "days": int(row.days), "first_day": _text(row["first"]),
-            "last_day": _text(row["last"]), "answers": int(row.answers) if row.answers == row.answers else 0,
-            "bytes": _size(store), "current": stale is None, "stale": stale}
+    return {"table": TABLE, "rows": _int(row.rows), "days": _int(row.days), "first_day": _day(row["first"]),
+            "last_day": _day(row["last"]), "answers": _int(row.answers), "bytes": _size(store),
+            "current": stale is None, "stale": stale}
+
+
+def _int(value) -> int:
+    """An engine's count or sum as int (0 for the NULL of an empty table)."""
+    return 0 if value is None or value != value else int(value)
+
+
+def _day(value) -> str | None:
+    return None if value is None or value != value else _as_date(value).isoformat()
 
 
 def _size(store) -> int | None:
