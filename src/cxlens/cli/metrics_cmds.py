@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Callable, Sequence
 
 import typer
 
-from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, handles_errors, render, require
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, app, handles_errors, render, require, say
 from cxlens.cli.publish import MinGroupOpt, publish
 from cxlens.errors import UsageError
 from cxlens.workspace import Workspace
@@ -26,6 +26,7 @@ FilterOpt = Annotated[list[str] | None, typer.Option("--filter", help="DIM=VALUE
 WeightedOpt = Annotated[bool, typer.Option("--weighted", help="Weight answers to the customer base's segment x region mix.")]
 CompareOpt = Annotated[str | None, typer.Option("--compare", help="previous (period over period) or rest (each group vs the others).")]
 MinNOpt = Annotated[int | None, typer.Option("--min-n", help="Flag cells with fewer answers (default: workspace min_n).")]
+ExplainOpt = Annotated[bool, typer.Option("--explain", help="Say on stderr which source answered each metric (the rollup of sufficient statistics or the raw answers) and why.")]
 
 
 def parse_scope(by: str | None = "", period: str | None = None, since: str | None = None, until: str | None = None,
@@ -82,13 +83,27 @@ def show(frame: pd.DataFrame, fmt: str, title: str, notes: list[str] | None = No
         render(rows, fmt, columns=list(frame.columns))
 
 
+def explain_plan(store, metrics: Sequence[str], scope: Scope) -> list[str]:
+    """`--explain`: one line per metric saying which source answers its cells for `scope` and why."""
+    from cxlens.metrics.plan import explain
+
+    return explain(store, metrics, scope)
+
+
+def print_explained(lines: list[str]) -> None:
+    """Print `--explain`'s lines on stderr, so JSON and CSV on stdout stay valid."""
+    for line in lines:
+        say(("explain:", "bold"), " ", line, err=True)
+
+
 def _experience(fn: Callable, metric: str, by: str, period, since, until, filters, weighted, compare, min_n,
-                min_group, fmt, workspace, **extra) -> None:
+                min_group, fmt, workspace, explain: bool = False, **extra) -> None:
     scope = parse_scope(by, period, since, until, filters, weighted)
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
     with ws.store() as store:
         require(store, metric, *(("customers",) if weighted else ()))
+        explained = explain_plan(store, [metric], scope) if explain else []
         frame = fn(store, scope, min_n=min_n, compare=compare, **extra)
     notes = low_n_note(frame, f"⚠ low n: fewer than {min_n} {'effective ' if weighted else ''}answers; the interval is wide, read with care.")
     if compare:
@@ -100,6 +115,7 @@ def _experience(fn: Callable, metric: str, by: str, period, since, until, filter
                            previous=("vs", "change", "change_ci_low", "change_ci_high", "p_value", "q_value",
                                      "significant", "direction") if compare == "previous" else ())
     show(frame, fmt, f"{metric.upper()} by {by or 'all'}" + (f" per {period}" if period else ""), notes)
+    print_explained(explained)
 
 
 @app.command("nps")
@@ -108,11 +124,12 @@ def nps_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, un
             filter: FilterOpt = None, weighted: WeightedOpt = False, compare: CompareOpt = None,
             ci: Annotated[str, typer.Option("--ci", help="adjusted-wald (default), wald or bootstrap.")] = "adjusted-wald",
             min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
-            workspace: WorkspaceOpt = Path(".")) -> None:
+            explain: ExplainOpt = False, workspace: WorkspaceOpt = Path(".")) -> None:
     """Net Promoter Score (-100..100) per group and period, with n and a 95% interval."""
     from cxlens.metrics import nps_by
 
-    _experience(nps_by, "nps", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace, ci=ci)
+    _experience(nps_by, "nps", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace,
+                explain, ci=ci)
 
 
 @app.command("csat")
@@ -120,11 +137,12 @@ def nps_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, un
 def csat_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, until: UntilOpt = None,
              filter: FilterOpt = None, weighted: WeightedOpt = False, compare: CompareOpt = None,
              min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
-             workspace: WorkspaceOpt = Path(".")) -> None:
+             explain: ExplainOpt = False, workspace: WorkspaceOpt = Path(".")) -> None:
     """CSAT (1-5): mean with a t interval and % top-2-box with a Wilson interval."""
     from cxlens.metrics import csat_by
 
-    _experience(csat_by, "csat", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace)
+    _experience(csat_by, "csat", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace,
+                explain)
 
 
 @app.command("ces")
@@ -132,11 +150,12 @@ def csat_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, u
 def ces_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, until: UntilOpt = None,
             filter: FilterOpt = None, weighted: WeightedOpt = False, compare: CompareOpt = None,
             min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
-            workspace: WorkspaceOpt = Path(".")) -> None:
+            explain: ExplainOpt = False, workspace: WorkspaceOpt = Path(".")) -> None:
     """CES (1-7, higher = easier): mean with a t interval and % low effort (5-7) with a Wilson interval."""
     from cxlens.metrics import ces_by
 
-    _experience(ces_by, "ces", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace)
+    _experience(ces_by, "ces", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace,
+                explain)
 
 
 def _no_weighting(weighted: bool, what: str) -> None:
@@ -229,13 +248,26 @@ def sparkline(values: list) -> str:
     return "".join(" " if v is None else SPARK[int((v - lo) / span * (len(SPARK) - 1))] for v in values)
 
 
+def scorecard_explained(store, scope: Scope) -> list[str]:
+    """`--explain` for the scorecard: the source of NPS, CSAT and CES (weighted as asked), of the unweighted trends and
+    expectation gap, and of the ticket outcomes."""
+    from cxlens.metrics.plan import plan
+
+    lines = explain_plan(store, ["nps", "csat", "ces"], scope)
+    unweighted = scope.replace(weighting=None)
+    lines.append(f"expectation gap (expectation and csat, unweighted): {plan(store, 'expectation', unweighted)}")
+    if scope.weighting:
+        lines.append(f"nps and csat trends (unweighted): {plan(store, 'nps', unweighted)}")
+    return lines + ["ticket outcomes: raw: tickets are not survey answers (the rollup holds answers only)"]
+
+
 @app.command("scorecard")
 @handles_errors
 def scorecard_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint or stage.")] = "touchpoint",
                   period: Annotated[str, typer.Option("--period", "-p", help="Period of the trend series.")] = "month",
                   since: SinceOpt = None, until: UntilOpt = None, filter: FilterOpt = None, weighted: WeightedOpt = False,
                   min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
-                  workspace: WorkspaceOpt = Path(".")) -> None:
+                  explain: ExplainOpt = False, workspace: WorkspaceOpt = Path(".")) -> None:
     """One row per touchpoint (or stage): NPS, CSAT, CES, ticket outcomes, gap, target and status, with trends."""
     from cxlens.metrics.scorecard import LEVELS, scorecard
     from cxlens.privacy.suppress import min_group_for
@@ -249,6 +281,7 @@ def scorecard_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint
     with ws.store() as store:
         require(store, "touchpoints", "answers_or_tickets")
         frame = scorecard(store, scope.replace(period=None), level=by, min_n=min_n, trend_period=scope.period)
+        explained = scorecard_explained(store, scope.replace(by=(by,), period=None)) if explain else []
     frame, privacy = published_scorecard(frame, by, min_group_for(ws.min_group, min_group))
     if fmt == "table":
         cols = [c for c in ("stage", "touchpoint", "n_nps", "nps", "n_csat", "csat", "ces", "tickets", "resolution_rate",
@@ -266,4 +299,5 @@ def scorecard_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint
                                     for c in ("periods", "nps_trend", "csat_trend")})
         frame = frame.assign(targets=frame["targets"].map(lambda t: t if fmt == "json" else json.dumps(t))) if "targets" in frame else frame
         show(frame, fmt, "")
+    print_explained(explained)
 
