@@ -26,7 +26,7 @@ from cxlens.ingest.identity.loading import (RESOLVED_COLUMN, IdentityWrites, ide
 from cxlens.ingest.mapping import Mapping, template_columns
 from cxlens.ingest.readers import read_source
 from cxlens.ingest.redaction import redact_stage
-from cxlens.ingest.validate import native_columns, source_expressions, stage_sql, typed_sql
+from cxlens.ingest.validate import native_columns, source_expressions, stage_sql
 from cxlens.ingest.wide import number_rows
 from cxlens.model import KINDS, TABLES, Table
 from cxlens.privacy.pseudonymise import Pseudonymiser
@@ -194,71 +194,49 @@ def _numbered_columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping, load_id: str, file: str,
                       raw_columns: list[str], native: set[str],
                       upsert: Callable[[duckdb.DuckDBPyConnection, str], UpsertCounts], redact: bool = False) -> dict:
-    """Check every row, quarantine bad rows, upsert good ones; returns the counts.
+    """Stage + validate in one pass, quarantine bad rows, upsert good ones; returns the counts.
 
     Counts are staged rows (answers, for a wide file): a quarantined row may have several reasons in
     `quarantine`, and in a wide file several answers share one source row number, so neither is counted.
     `upsert(con, good)` is the store backend's: it upserts the rows `FROM {good}` by key.
-
-    Streamed (see docs/architecture.md, D on the streamed load): `_cx_stage` is a view (typed columns, `_row`,
-    `_errors`, `_raw`); one pass keeps only the failing rows (`_cx_bad`), one groups the typed keys, and the
-    write reads the typed rows (`_cx_typed`) less those two sets, so no checked copy of every row is made.
-    Redaction rewrites staged rows in place, so a redacting load materialises `_cx_stage` first.
     """
     stage = stage_sql(table, exprs, mapping, NUMBERED_VIEW, raw_columns, native)
-    redactions = {}
-    if redact:
-        con.execute(f"CREATE TEMP TABLE _cx_stage AS {stage}")
-        redactions = redact_stage(con, table)  # before any row is copied anywhere
-        canonical = ", ".join(ident(c.name) for c in table.columns)
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _cx_typed AS SELECT {canonical}, _row FROM _cx_stage")
-    else:
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _cx_stage AS {stage}")
-        con.execute(f"CREATE OR REPLACE TEMP VIEW _cx_typed AS {typed_sql(table, exprs, mapping, NUMBERED_VIEW, native)}")
-    first = ident(table.key[0])
-    # One pass evaluates every check; only the failing rows are kept.
-    con.execute(f"CREATE TEMP TABLE _cx_bad AS SELECT _row, {first}, _errors, _raw FROM _cx_stage WHERE _errors IS NOT NULL")
+    con.execute(f"CREATE TEMP TABLE _cx_stage AS {stage}")
+    redactions = redact_stage(con, table) if redact else {}  # before any row is copied anywhere
+    rows_read = con.execute("SELECT count(*) FROM _cx_stage").fetchone()[0]
     meta = f"{literal(load_id)}, {literal(table.name)}, {literal(file)}"
     # Quarantine shows each file's latest load: reloading a file re-examines all its rows.
     con.execute(f"DELETE FROM quarantine WHERE kind = {literal(table.name)} AND file = {literal(file)}")
     con.execute(f"""
         INSERT INTO quarantine
         SELECT {meta}, _row, e.field, e.value, e.reason, _raw, now()::TIMESTAMP
-        FROM (SELECT _row, _raw, unnest(_errors) AS e FROM _cx_bad)
+        FROM (SELECT _row, _raw, unnest(_errors) AS e FROM _cx_stage WHERE _errors IS NOT NULL)
     """)
-    # Row number and key name one staged row (a wide file's answers share the row number, not the key).
-    not_bad = f"NOT EXISTS (SELECT 1 FROM _cx_bad b WHERE b._row = s._row AND b.{first} IS NOT DISTINCT FROM s.{first})"
-    _find_duplicates(con, table, meta, not_bad, quarantine=mapping.duplicates == "quarantine")
+    _find_duplicates(con, table, meta, quarantine=mapping.duplicates == "quarantine")
     # Duplicates are taken from rows without errors, so the two sets do not overlap.
-    errors, duplicates = con.execute("SELECT (SELECT count(*) FROM _cx_bad), (SELECT count(*) FROM _cx_dupes)").fetchone()
+    errors, duplicates = con.execute("SELECT (SELECT count(*) FROM _cx_stage WHERE _errors IS NOT NULL), "
+                                     "(SELECT count(*) FROM _cx_dupes)").fetchone()
     quarantined, skipped = (errors + duplicates, 0) if mapping.duplicates == "quarantine" else (errors, duplicates)
-    good = (f"_cx_typed s WHERE {not_bad} AND NOT EXISTS (SELECT 1 FROM _cx_dupes d WHERE d._row = s._row "
-            f"AND d._key IS NOT DISTINCT FROM CAST(s.{first} AS VARCHAR))")
+    # Row number and key name one staged row (a wide file's answers share the row number, not the key).
+    good = (f"_cx_stage s WHERE s._errors IS NULL AND NOT EXISTS (SELECT 1 FROM _cx_dupes d WHERE d._row = s._row "
+            f"AND d._key IS NOT DISTINCT FROM CAST(s.{ident(table.key[0])} AS VARCHAR))")
     done = upsert(con, good)
-    # Every staged row is good (upserted: inserted, updated or unchanged), failed a check, or repeats a key.
-    rows_read = done.inserted + done.updated + done.unchanged + errors + duplicates
     return {"rows_read": rows_read, "inserted": done.inserted, "updated": done.updated, "unchanged": done.unchanged,
             "quarantined": quarantined, "changed": done.changed, "skipped": skipped, "redactions": redactions}
 
 
-def _find_duplicates(con, table: Table, meta: str, not_bad: str, quarantine: bool) -> None:
+def _find_duplicates(con, table: Table, meta: str, quarantine: bool) -> None:
     """The last row with a key wins; earlier ones (table `_cx_dupes`) are quarantined rather than silently
     dropped, unless the mapping says the file repeats keys on purpose (`duplicates: last`: counted as skipped).
 
-    One GROUP BY over the typed keys of every row finds the keys that repeat (a window over every row cost as
-    much as the whole read); only those keys' rows are then checked against the failing rows (`not_bad`), as
-    a key repeated by a refused row is no duplicate. Most files repeat none, and stop after the GROUP BY.
+    A GROUP BY finds the (rare) repeated keys; a window over every row cost as much as the whole read.
     """
     key = ", ".join(ident(k) for k in table.key)
-    con.execute(f"CREATE TEMP TABLE _cx_repeated AS SELECT {key} FROM _cx_typed GROUP BY {key} HAVING count(*) > 1")
-    if con.execute("SELECT count(*) FROM _cx_repeated").fetchone()[0] == 0:
-        con.execute("CREATE TEMP TABLE _cx_dupes (_row BIGINT, _raw VARCHAR, _key VARCHAR, _src_json VARCHAR)")
-        return
     con.execute(f"""
         CREATE TEMP TABLE _cx_dupes AS
-        WITH good AS (SELECT s.* FROM _cx_typed s SEMI JOIN _cx_repeated USING ({key}) WHERE {not_bad}),
-        repeated AS (SELECT {key}, max(_row) AS _last FROM good GROUP BY {key} HAVING count(*) > 1),
-        earlier AS (SELECT s.*, NULL AS _errors, NULL AS _raw FROM good s JOIN repeated r USING ({key}) WHERE s._row < r._last)
+        WITH repeated AS (SELECT {key}, max(_row) AS _last FROM _cx_stage WHERE _errors IS NULL
+                          GROUP BY {key} HAVING count(*) > 1),
+        earlier AS (SELECT s.* FROM _cx_stage s JOIN repeated r USING ({key}) WHERE s._row < r._last)
         SELECT _row, _raw, CAST({ident(table.key[0])} AS VARCHAR) AS _key, to_json(earlier)::VARCHAR AS _src_json
         FROM earlier
     """)
@@ -273,12 +251,9 @@ def _find_duplicates(con, table: Table, meta: str, not_bad: str, quarantine: boo
 
 
 def _drop_staged(con: duckdb.DuckDBPyConnection) -> None:
-    """Drop the load's temporary views and tables (`_cx_stage` is a table in a redacting load, else a view)."""
-    staged = con.execute("SELECT table_name, table_type FROM information_schema.tables WHERE table_schema = 'main' "
-                         "AND table_catalog = 'temp' AND table_name IN ('_cx_stage', '_cx_typed', '_cx_bad', "
-                         "'_cx_repeated', '_cx_dupes', '_cx_class')").fetchall()
-    for name, kind in sorted(staged, key=lambda s: s[1] != "VIEW"):  # views first: they read the tables
-        con.execute(f"DROP {'VIEW' if kind == 'VIEW' else 'TABLE'} IF EXISTS {name}")
+    """Drop the load's temporary tables (the staged rows, the repeated keys, the upsert's classification)."""
+    for name in ("_cx_stage", "_cx_dupes", "_cx_class"):
+        con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
 def _record_load(con, report: LoadReport, sha256: str, started: datetime) -> None:
