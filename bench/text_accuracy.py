@@ -38,8 +38,8 @@ import pandas as pd
 from cxlens.text import SentimentModel, analyze
 from cxlens.text.corpus import corpus_file, load_corpus, split_indices
 from cxlens.text.discovery import cluster_texts
-from cxlens.text.sentiment import (PREVIOUS, SETTINGS, _shipped_path, build_baseline, build_pipeline, cache_dir,
-                                   evaluate)
+from cxlens.text.sentiment import _shipped_path, cache_dir
+from cxlens.text.sentiment_training import PREVIOUS, SETTINGS, build_baseline, build_pipeline, evaluate
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import negative_tweets, reset_peak, vm_hwm_mb, without_mentions  # noqa: E402
@@ -111,7 +111,7 @@ def out_of_the_box() -> pd.DataFrame:
     """Binary accuracy and 3-class macro-F1 on each language's test rows: word lists, encoder head, with corpus."""
     import tempfile
 
-    from cxlens.text.sentiment import label_metrics
+    from cxlens.text.sentiment_training import label_metrics
 
     with tempfile.TemporaryDirectory() as empty:
         setups = {"word lists (before)": SentimentModel.load(corpus_dir=empty, cache=empty, encoder=False),

@@ -27,7 +27,7 @@ from cxlens.text.corpus import corpus_file, default_corpus_dir, load_corpus, spl
 from cxlens.text.encoder import ENCODER, encode
 from cxlens.text.head import fit_head
 from cxlens.text.lexicon import lexicon_scores
-from cxlens.text.sentiment import label_metrics
+from cxlens.text.sentiment_training import label_metrics
 
 SHIPPABLE_SOURCES = {"womens-clothing-reviews": "CC0 1.0 (Women's E-Commerce Clothing Reviews)",
                      "uci-amazon": "CC BY 4.0 (UCI Sentiment Labelled Sentences, Kotzias et al. 2015)",

@@ -64,7 +64,8 @@ def train(
     fmt: FormatOpt = "table",
 ) -> None:
     """Train the sentiment models whose corpora cannot ship with cxlens; prints held-out accuracy."""
-    from cxlens.text.sentiment import cache_dir, save_model, train_language
+    from cxlens.text.sentiment import cache_dir
+    from cxlens.text.sentiment_training import save_model, train_language
 
     folder = output or cache_dir() / "text"
     records = []

@@ -11,7 +11,8 @@ from cxlens.text.impact import nps_gap, theme_impact, theme_trend
 from cxlens.text.language import SUPPORTED, detect_language
 from cxlens.text.lexicon import EMOTIONS, detect_emotions
 from cxlens.text.pipeline import analyze, analyze_file
-from cxlens.text.sentiment import SentimentModel, train_language
+from cxlens.text.sentiment import SentimentModel
+from cxlens.text.sentiment_training import train_language
 from cxlens.text.themes import Theme, ThemeSet, assign_themes
 
 __all__ = [

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from cxlens.text.corpus import corpus_file, load_corpus, split_indices
-from cxlens.text.sentiment import SentimentModel, build_baseline, build_pipeline, evaluate
+from cxlens.text.sentiment import SentimentModel
+from cxlens.text.sentiment_training import build_baseline, build_pipeline, evaluate
 
 LANGS = ["en", "ar", "zh", "ru", "de"]
 MAX_TRAIN, MAX_TEST = 1500, 800  # keeps the whole module well under a minute on 2 cores
@@ -58,7 +59,7 @@ def test_normalisation_folds_spelling_variants_and_placeholders():
 
 
 def test_train_language_refits_on_train_and_dev_and_scores_only_test_rows(tmp_path):
-    from cxlens.text.sentiment import train_language
+    from cxlens.text.sentiment_training import train_language
 
     rng = np.random.default_rng(1)
     good, bad = ["great", "lovely", "excellent", "perfect"], ["awful", "broken", "terrible", "rude"]
