@@ -40,6 +40,18 @@ def test_fit_prints_the_bic_table_and_stability_and_stores_every_customer(fitted
     assert fit["k"] == 4 and list(fit["bic"]) == ["4"] and fit["stability"] is None
 
 
+def test_fit_on_a_sample_labels_every_customer(fitted):
+    root, _ = fitted
+    proc = cxlens("personas", "fit", "--k", "4", "--seeds", "0", "--resamples", "0", "--sample", "1000", "-w", str(root))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "4 personas of 3000 customers (fitted on a sample of 1000) stored" in " ".join(proc.stdout.split())
+    rows = _stored(root)
+    assert len(rows) == 3000 and {r[1] for r in rows} == {"P1", "P2", "P3", "P4"}
+    too_small = cxlens("personas", "fit", "--k", "4", "--sample", "20", "-w", str(root))
+    assert too_small.returncode != 0 and "use at least 40" in too_small.stdout + too_small.stderr
+    assert len(_stored(root)) == 3000  # the refused fit changed nothing
+
+
 def test_show_and_cards_give_the_profiles(fitted):
     root, _ = fitted
     shown = json.loads(cxlens("personas", "show", "--format", "json", "-w", str(root)).stdout)

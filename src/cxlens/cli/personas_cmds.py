@@ -33,11 +33,12 @@ def fit_cmd(k: Annotated[int | None, typer.Option("--k", help="Number of persona
             seed: Annotated[int, typer.Option(help="Random seed of the fit.")] = 0,
             seeds: Annotated[int, typer.Option(help="Refits with other seeds for the stability check.")] = 3,
             resamples: Annotated[int, typer.Option(help="Bootstrap refits for the stability check.")] = 3,
+            sample: Annotated[int | None, typer.Option(help="Fit on this many customers drawn at random (seeded), then label everyone: minutes become seconds on a big base.")] = None,
             fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
     """Fit personas on the customer view and store them (table `personas`); prints BIC per k and stability."""
     ws = _checked(workspace, fitted=False)
-    summary = ws.fit_personas(
-        k=k, seed=seed, seeds=seeds, resamples=resamples, progress=lambda step: say(("fitting ", "dim"), step, err=True))
+    summary = ws.fit_personas(k=k, seed=seed, seeds=seeds, resamples=resamples, sample=sample,
+                              progress=lambda step: say(("fitting ", "dim"), step, err=True))
     for note in summary["notes"]:
         say(("warning: ", "bold yellow"), note, err=True)
     if fmt == "json":
@@ -54,7 +55,9 @@ def fit_cmd(k: Annotated[int | None, typer.Option("--k", help="Number of persona
                 s = stab[what]
                 if s["n"]:
                     say(f"Stability, ARI with {s['n']} {label}: mean {s['mean']:.2f}, min {s['min']:.2f}")
-        say(f"{summary['k']} personas of {summary['customers']} customers stored; `cxlens personas cards` shows them.")
+        fitted = "" if summary["fitted_on"] == summary["customers"] else f" (fitted on a sample of {summary['fitted_on']})"
+        say(f"{summary['k']} personas of {summary['customers']} customers{fitted} stored; "
+            "`cxlens personas cards` shows them.")
 
 
 def _checked(workspace: Path, fitted: bool) -> Any:

@@ -95,6 +95,7 @@ def fit_summary(frame: pd.DataFrame, *, k: int | None = None, seed: int = 0, see
     fit = fit_personas(frame, k=k, seed=seed, features=features or Features(), progress=progress, **fit_options)
     stable = stability(fit, seeds=seeds, resamples=resamples, progress=progress) if seeds or resamples else None
     summary = summarise(frame, fit, stable)
+    summary["fitted_on"] = min(fit_options.get("sample") or len(frame), len(frame))  # the rest are labelled by the fit
     return summary, assignments(frame, fit, summary)
 
 
