@@ -25,7 +25,7 @@ import hashlib
 import json
 import logging
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Collection
 
 import ibis
@@ -47,24 +47,22 @@ ATTRIBUTES = ("segment", "region", "language", "plan")  # the customer's columns
 REBUILD_HINT = "run `cxlens rollup rebuild -w DIR` (DIR: the workspace folder) to rebuild it"
 # A customers load that changes more customers than this refreshes every day (one pass) instead of listing them.
 MAX_LISTED_CUSTOMERS = 20_000
+# Refreshing more than this share of the days the rollup spans rebuilds it whole instead (cheaper, measured).
+WHOLE_SHARE = 0.25
 
 
 # ------------------------------------------------------------------------------------------------ what it reflects
 
 def rollup_fingerprint(store) -> dict:
     """What the answers look like now: count, first and last time, the latest responses and customers loads and the
-    thresholds (two small queries). The rollup is current while the recorded fingerprint equals this one."""
-    r = store.table("responses")
-    row = r.aggregate(n=r.count(), lo=r.ts.min(), hi=r.ts.max()).execute().iloc[0]
-    loads = store.table("loads")
-    last = {}
-    for kind in ("responses", "customers"):  # the load that started last (ties broken by id)
-        mine = loads.filter(loads.kind == kind)
-        top = mine.order_by([mine.started_at.desc(), mine.load_id.desc()]).limit(1).load_id.execute()
-        last[kind] = str(top.iloc[0]) if len(top) else None
+    thresholds (one small query). The rollup is current while the recorded fingerprint equals this one."""
+    r, loads = store.table("responses"), store.table("loads")
+    latest = {kind: loads.load_id.argmax(loads.started_at, where=loads.kind == kind) for kind in ("responses", "customers")}
+    row = (r.aggregate(n=r.count(), lo=r.ts.min(), hi=r.ts.max())
+           .cross_join(loads.aggregate(**latest)).execute().iloc[0])
     thresholds = hashlib.sha1(json.dumps(sorted(THRESHOLDS.items())).encode()).hexdigest()[:12]
     return {"version": VERSION, "answers": int(row.n), "first": _text(row.lo), "last": _text(row.hi),
-            "responses_load": last["responses"], "customers_load": last["customers"], "thresholds": thresholds}
+            "responses_load": _text(row.responses), "customers_load": _text(row.customers), "thresholds": thresholds}
 
 
 def _text(value) -> str | None:
@@ -108,7 +106,9 @@ def rollup_rows(store, days: Collection[date] | None = None) -> ir.Table:
     r = store.table("responses")
     day = r.ts.cast("date")
     if days is not None:
-        r = r.filter(day.isin(sorted(set(days))))
+        wanted = sorted(set(days))
+        # the range first: engines skip the blocks of answers outside it (zone maps), then the days themselves
+        r = r.filter(r.ts >= _start(wanted[0]), r.ts < _start(wanted[-1] + timedelta(days=1)), day.isin(wanted))
         day = r.ts.cast("date")
     c = store.table("customers")
     c = c.select(customer_id=c.customer_id, **{f"_c_{a}": c[a] for a in ATTRIBUTES})
@@ -125,6 +125,10 @@ def rollup_rows(store, days: Collection[date] | None = None) -> ir.Table:
     types = dict(zip(table(TABLE).names, ("date", "string", "string", "string", "string", "string", "string", "string",
                                           "int64", "int64", "float64", "float64", "int64", "int64")))
     return stats.select(**{name: stats[name].cast(types[name]) for name in table(TABLE).names})
+
+
+def _start(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day)
 
 
 def _thresholds(metric: ir.StringColumn, score: ir.FloatingColumn) -> tuple[ir.IntegerColumn, ir.IntegerColumn]:
@@ -150,7 +154,7 @@ def refresh_rollup(store, days: Collection[date] | None = None, *, in_transactio
     """
     started = time.perf_counter()
     backend = store.backend
-    if backend.name == "spark" or (days is not None and recorded(store) is None):
+    if days is not None and (backend.name == "spark" or _cheaper_whole(recorded(store), days)):
         days = None
     if in_transaction:
         _write_in_transaction(store, days)
@@ -165,6 +169,17 @@ def refresh_rollup(store, days: Collection[date] | None = None, *, in_transactio
             _write_in_transaction(store, days)
     rows = int(store.table(TABLE).count().execute())
     return {"rows": rows, "days": None if days is None else len(set(days)), "seconds": time.perf_counter() - started}
+
+
+def _cheaper_whole(built: dict | None, days: Collection[date]) -> bool:
+    """Whether rebuilding every day beats refreshing `days`: never built, or the days are over a quarter of the
+    span the rollup covered (a day's refresh reads every answer to find that day's: measured in docs/scale.md)."""
+    if built is None:
+        return True
+    if not days or not built.get("first") or not built.get("last"):
+        return False
+    span = (date.fromisoformat(built["last"][:10]) - date.fromisoformat(built["first"][:10])).days + 1
+    return len(set(days)) > WHOLE_SHARE * span
 
 
 def _write_in_transaction(store, days: Collection[date] | None) -> None:
@@ -338,7 +353,8 @@ def _day(value) -> str | None:
 
 
 def _size(store) -> int | None:
-    """Bytes the table takes where the engine says (DuckDB: blocks of its columns; PostgreSQL: the relation)."""
+    """Bytes the table takes where the engine says (DuckDB: the blocks its columns occupy once checkpointed, None
+    while its rows are still only in the write-ahead log; PostgreSQL: the relation with its indexes)."""
     backend = store.backend
     try:
         if backend.name == "duckdb":
@@ -346,7 +362,7 @@ def _size(store) -> int | None:
                 "SELECT count(DISTINCT block_id) FROM pragma_storage_info(?) WHERE block_id IS NOT NULL",
                 [TABLE]).fetchall()[0][0]
             size = backend.con.execute("SELECT block_size FROM pragma_database_size()").fetchall()[0][0]
-            return int(blocks) * int(size)
+            return int(blocks) * int(size) or None
         if backend.name == "postgres":
             return int(backend.pg.execute("SELECT pg_total_relation_size(%s)", (TABLE,)).fetchall()[0][0])
     except Exception:  # noqa: BLE001  (a size is a nicety: a status without one is still right)

@@ -53,10 +53,11 @@ def test_full_rebuild_on_the_demo_store_equals_the_brute_force_aggregation(demo_
 
 # ------------------------------------------------------------------------------------------------ maintenance
 
-def test_after_any_sequence_of_loads_and_deletions_the_maintained_rollup_equals_a_rebuild(small):
+def test_after_any_sequence_of_loads_and_deletions_the_maintained_rollup_equals_a_rebuild(small, monkeypatch):
     from cxlens.privacy.erase import forget
     from cxlens.privacy.retention import apply_retention
 
+    monkeypatch.setattr(rollup, "WHOLE_SHARE", 1.0)  # every refresh by days here, however many days it touches
     store, rng, folder = small
     rollup.refresh_rollup(store)
     all_days = stored(store)["day"].nunique()
@@ -130,3 +131,13 @@ def test_a_never_built_rollup_is_built_by_the_first_kept_load(tmp_path):
         assert_equals_a_rebuild(store)
         status = rollup.rollup_status(store)
         assert status["current"] and status["answers"] == 300 and status["rows"] == len(brute(store))
+
+
+def test_touching_over_a_quarter_of_the_days_rebuilds_the_whole_rollup(small):
+    store, rng, folder = small
+    rollup.refresh_rollup(store)
+    spread = load_kept(store, responses_csv(folder / "spread.csv", rng, range(9000, 9060), 30, days=12), "responses")
+    assert spread.done["days"] is None  # 12 of 12 days: one whole rebuild is cheaper
+    few = load_kept(store, responses_csv(folder / "few.csv", rng, range(9100, 9110), 30, days=1), "responses")
+    assert few.done["days"] == 1
+    assert_equals_a_rebuild(store)
