@@ -288,9 +288,10 @@ def cli_nps(ws: str, cells: str, explain: bool) -> dict:
     out = out.assign(promoters=(out["promoters_pct"] * out["n"] / 100).round().astype("int64"),
                      detractors=(out["detractors_pct"] * out["n"] / 100).round().astype("int64"))
     out[KEYS + EXACT].to_parquet(cells)
-    said = [line for line in r["stderr"].splitlines() if line.strip()]
+    said = [line.removeprefix("explain:").strip().removeprefix("nps:").strip()
+            for line in r["stderr"].splitlines() if line.startswith("explain:")]
     return {"seconds": r["seconds"], "peak_mb": r["peak_mb"], "cells": len(out),
-            "path": " ".join(said[-3:]) if explain and said else "(no --explain in this tree)"}
+            "path": said[-1] if said else "(no --explain in this tree)" if not explain else "(--explain said nothing)"}
 
 
 def setup(rows: int, folder: str = "nps", n_tickets: int = 0) -> dict:

@@ -63,6 +63,7 @@ RESULT = {"seconds": seconds, "rollup_s": done.get("seconds"), "days": done.get(
           "inserted": report.inserted, "current": "yes" if rollup_is_current(s) else "no"}
 if $maintain:  # the maintained rollup against a full rebuild, row for row
     con = s.duckdb
+    con.execute("SET enable_progress_bar = false")
     con.execute("CREATE TEMP TABLE maintained AS SELECT * FROM response_rollup")
     refresh_rollup(s)
     diff = con.execute('''SELECT count(*) FROM ((SELECT * FROM maintained EXCEPT ALL SELECT * FROM response_rollup)

@@ -122,17 +122,17 @@ _PEAK_SOURCE = "".join(textwrap.dedent(inspect.getsource(f)) + "\n" for f in (vm
 
 
 def run_measured(code: str, python: str | None = None, env: dict | None = None) -> dict:
-    """Run Python code in a fresh interpreter (`python`, default this one); it must set a dict `RESULT`.
+    """Run Python code in a fresh interpreter (`python`, default this one); it must set a dict `RESULT` (JSON-able).
 
     Adds `peak_mb`: the VmHWM of that interpreter (plus its live child processes) read by itself at the end."""
     wrapper = textwrap.dedent(code) + "\n" + _PEAK_SOURCE + textwrap.dedent("""
         import json as _j
-        print(_j.dumps({**RESULT, "peak_mb": process_peak_mb()}, default=str))
+        print("\\n@@RESULT@@" + _j.dumps({**RESULT, "peak_mb": process_peak_mb()}, default=str))
     """)
     proc = subprocess.run([python or sys.executable, "-c", wrapper], capture_output=True, text=True, env=env)
     if proc.returncode != 0:
         raise RuntimeError(proc.stderr[-3000:])
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+    return json.loads(proc.stdout.rsplit("@@RESULT@@", 1)[-1])  # after whatever the code printed (progress bars)
 
 
 # Runs the CLI in a fresh interpreter exactly as `python -m cxlens` does, and writes its own VmHWM at exit.
