@@ -27,6 +27,14 @@ CASES = {
     "import cxlens.cli": ["-c", "import cxlens.cli"],
     "cxlens --help": ["-m", "cxlens", "--help"],
     "cxlens nps --format json": ["-m", "cxlens", "nps", "--format", "json", "-w", "{ws}"],
+    "cxlens csat --format json": ["-m", "cxlens", "csat", "--format", "json", "-w", "{ws}"],
+}
+# Floors, run once per round beside the contenders (the same for both): what any Python command pays, and what the
+# libraries `cxlens nps` cannot do without cost to import and open the store with (no cxlens code at all).
+FLOORS = {
+    "floor: python -c pass": ["-c", "pass"],
+    "floor: typer+pydantic+pandas+ibis, open the store": ["-c", "import typer, pydantic, pandas, ibis; "
+                                                          "ibis.duckdb.connect('{ws}/cx.duckdb', read_only=True)"],
 }
 
 
@@ -48,14 +56,19 @@ def run(workspace: Path, rounds: int, before: Path | None) -> list[dict]:
         for case, args in CASES.items():
             for who, env in contenders.items():
                 times.setdefault((case, who), []).append(_seconds([a.format(ws=workspace) for a in args], env))
+        for case, args in FLOORS.items():
+            times.setdefault((case, "libraries only"), []).append(
+                _seconds([a.format(ws=workspace) for a in args], dict(os.environ)))
     return [{"case": case, "contender": who, "min_s": min(t), "median_s": statistics.median(t), "rounds": len(t)}
             for (case, who), t in times.items()]
 
 
 def main(workspace: Path = Path("/tmp/fastdemo"), rounds: int = 7, before: Path | None = None) -> None:
     """Print the start-up table (see the module docstring)."""
+    print(f"load average before: {os.getloadavg()[0]:.2f}")
     print_table("CLI start-up, wall seconds per fresh process", run(workspace, rounds, before),
                 ["case", "contender", "min_s", "median_s", "rounds"])
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@ the library; every registered command still loads and shows its help (cxlens.cli
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -79,3 +80,56 @@ def test_lazy_help_lists_the_same_as_the_fully_loaded_app(group):
     """The registry's names and help lines print exactly what the loaded commands print."""
     lazy, full = _help([*group, "--help"], preload=False), _help([*group, "--help"], preload=True)
     assert "Commands" in lazy and lazy == full
+
+
+# What the experience commands must not import on a DuckDB store (D37, issue 23 item 3): scipy.stats loads every
+# distribution (0.6 s), the other engines' drivers and scikit-learn are never needed there.
+NEVER_ON_DUCKDB = ("scipy.stats", "pyspark", "psycopg", "psycopg2", "sklearn")
+# And what `cxlens nps` in particular no longer imports: all of SciPy (its normal critical values are constants,
+# cxlens.stats.distributions), the SQL compilers of Ibis' other dialects (cxlens.store.backends.compilers),
+# phone-number parsing (cxlens.privacy's names are imported on first use) and the YAML parser.
+NOT_FOR_NPS = ("scipy", "ibis.backends.sql.compilers.trino", "ibis.backends.sql.compilers.bigquery", "phonenumbers",
+               "yaml", "cxlens.metrics.outcomes", "cxlens.privacy.redact")
+
+
+@pytest.fixture(scope="module")
+def tiny_workspace(tmp_path_factory):
+    """A workspace whose DuckDB store holds the tiny customers, answers and tickets (tests/conftest.py)."""
+    from conftest import allow_small_groups, build_tiny_store
+
+    root = tmp_path_factory.mktemp("lazy-nps")
+    subprocess.run([sys.executable, "-m", "cxlens", "init", str(root)], check=True, capture_output=True)
+    build_tiny_store(f"duckdb:///{root / 'cx.duckdb'}", root / "data").close()
+    allow_small_groups(root)
+    return root
+
+
+def _imports_of_command(args: list[str], root) -> set[str]:
+    """Every module in sys.modules when a fresh `python -m cxlens ARGS --format json -w ROOT` exits (sys.modules, not
+    `-X importtime`: the latter leaves out what importlib.import_module imports)."""
+    code = ("import atexit, json, runpy, sys\n"
+            "atexit.register(lambda: sys.__stderr__.write('MODULES ' + json.dumps(sorted(sys.modules)) + '\\n'))\n"
+            f"sys.argv = ['cxlens', *{[*args, '--format', 'json', '-w', str(root)]!r}]\n"
+            "runpy.run_module('cxlens', run_name='__main__')")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert isinstance(json.loads(proc.stdout), list)
+    return set(json.loads(proc.stderr.rsplit("MODULES ", 1)[1]))
+
+
+def _under(modules: set[str], roots: tuple[str, ...]) -> set[str]:
+    return {m for m in modules if any(m == r or m.startswith(r + ".") for r in roots)}
+
+
+@pytest.mark.parametrize("args", [["nps"], ["nps", "--by", "touchpoint"], ["csat", "--by", "touchpoint"], ["ces"],
+                                  ["scorecard"]], ids=" ".join)
+def test_experience_commands_on_duckdb_import_no_scipy_stats_spark_postgres_or_sklearn(tiny_workspace, args):
+    imported = _imports_of_command(args, tiny_workspace)
+    assert "cxlens.metrics.experience" in imported  # the check reads the real import list
+    assert _under(imported, NEVER_ON_DUCKDB) == set()
+
+
+def test_nps_imports_no_scipy_no_other_sql_dialects_and_no_redaction(tiny_workspace):
+    imported = _imports_of_command(["nps"], tiny_workspace)
+    assert "ibis.backends.sql.compilers.duckdb" in imported
+    assert _under(imported, NOT_FOR_NPS) == set()

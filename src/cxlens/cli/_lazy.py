@@ -83,7 +83,7 @@ class LazyGroup(TyperGroup):
         module, help_text = self.lazy[cmd_name]
         if self._listing:
             return _Listed(cmd_name, help=help_text)
-        importlib.import_module(module)
+        __import__(module)  # not importlib.import_module, so `python -X importtime` lists the command's module
         self.commands[cmd_name] = _build(self.name or "", cmd_name)
         return self.commands[cmd_name]
 

@@ -11,7 +11,6 @@ import tomllib
 from pathlib import Path
 from typing import Literal, TypeVar, get_args
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from cxlens.errors import ConfigError
@@ -24,12 +23,18 @@ DEFAULT_STORE_URL = "duckdb:///cx.duckdb"
 
 def parse_config(text: str, model_class: type[M], where: str, fmt: str = "yaml") -> M:
     """Validate config `text` (YAML or TOML) as `model_class`; `where` names it in errors (a file, "default themes")."""
-    try:
-        data = tomllib.loads(text) if fmt == "toml" else yaml.safe_load(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{where}: not valid TOML: {exc}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{where}: not valid YAML: {exc}") from None
+    if fmt == "toml":
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+    else:
+        import yaml  # here, not at the top: commands reading only cxlens.toml skip its import (architecture D37)
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{where}: not valid YAML: {exc}") from None
     try:
         return model_class.model_validate(data if data is not None else {})
     except ValidationError as exc:

@@ -11,7 +11,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from cxlens.stats.distributions import normal_quantile, t_quantile
+from cxlens.stats.distributions import normal_critical, t_quantile
 
 
 class Interval(NamedTuple):
@@ -35,7 +35,7 @@ def check_level(level: float) -> None:
 def z_value(level: float = 0.95) -> float:
     """Two-sided standard normal critical value: 1.96 for level 0.95."""
     check_level(level)
-    return float(normal_quantile(0.5 + level / 2))
+    return normal_critical(level)
 
 
 def wilson(k, n, level: float = 0.95) -> Interval:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from cxlens.stats.distributions import chi2_sf, normal_quantile, normal_sf, t_quantile, t_sf
+from cxlens.stats.distributions import NORMAL_CRITICAL, chi2_sf, normal_critical, normal_quantile, normal_sf, t_quantile, t_sf
 
 X = np.array([-4.0, -1.96, -0.3, 0.0, 0.5, 1.2816, 2.5, 7.0])
 P = np.array([1e-6, 0.025, 0.3, 0.5, 0.9, 0.975, 0.999])
@@ -34,3 +34,17 @@ def test_chi_square(df):
     x = np.array([0.0, 0.5, 3.84, 12.0, 80.0])
     assert chi2_sf(x, df) == pytest.approx(stats.chi2.sf(x, df), rel=1e-9)
     assert chi2_sf(3.841458820694124, 1) == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize("level", sorted(NORMAL_CRITICAL))
+def test_normal_critical_constants_are_ndtri_bit_for_bit(level):
+    from scipy.special import ndtri
+
+    assert normal_critical(level) == float(ndtri(0.5 + level / 2))  # exact: the constant replaces the call
+
+
+def test_normal_critical_other_levels_computed():
+    from scipy.special import ndtri
+
+    assert normal_critical(0.93) == float(ndtri(0.5 + 0.93 / 2))
+    assert normal_critical(0.93) == pytest.approx(1.811910673)  # z table, two-sided 93%

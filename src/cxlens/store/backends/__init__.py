@@ -23,6 +23,7 @@ from cxlens.model import Table
 from cxlens.store import external
 from cxlens.store.backends import duckdb, postgres, spark
 from cxlens.store.backends.base import Backend, Deletion, LoadSession, SqlBackend, read_only
+from cxlens.store.backends.compilers import defer_dialect_compilers
 from cxlens.store.backends.postgres import hide_password
 
 # Ibis backends cxlens runs on, and how much we vouch for each (docs/scale.md repeats this).
@@ -34,6 +35,7 @@ def connect(url: str, read_only: bool = False) -> Backend:
 
     `read_only`: the caller only reads (a DuckDB file then admits other readers at the same time).
     """
+    defer_dialect_compilers()  # before Ibis loads the backend: only its own dialect's compiler is imported (D37)
     if url.startswith("duckdb://"):
         return duckdb.connect(url, read_only)
     if url.startswith("spark://"):
