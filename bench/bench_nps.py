@@ -7,7 +7,8 @@ interleaved rounds (min and median seconds; peak memory = VmHWM of the measured 
   end to end  from the stored data: cxlens opens its DuckDB store file (library call, and the CLI as a user
               runs it, Python start-up included); the hand-written DuckDB query reads the same store file;
               pandas, polars and chdb (in-process ClickHouse) read the same tables from Parquet and CSV
-  in memory   the data already loaded: cxlens on an in-memory DuckDB store (its rollup refreshed there),
+  in memory   the data already loaded: cxlens on an in-memory DuckDB store (its rollup refreshed there; and
+              "cxlens raw rows" without it, so its planner reads the raw answers: what the rollup buys),
               DuckDB on in-memory tables, pandas/polars on frames, chdb on Memory-engine tables
 The store is set up as `cxlens load` leaves it: loaded, then the rollup of sufficient statistics refreshed
 (`cxlens.metrics.rollup.refresh_rollup`), so cxlens answers from it when its planner allows; the table says
@@ -92,11 +93,12 @@ for t in $tables:
     cols = ", ".join(c[0] for c in con.execute(f"SELECT name FROM pragma_table_info('{t}')").fetchall())
     con.execute(f"INSERT INTO main.{t} ({cols}) SELECT {cols} FROM disk.{t}")
 con.execute("DETACH disk")
-try:
-    from cxlens.metrics.rollup import refresh_rollup
-    refresh_rollup(s)
-except ImportError:
-    pass
+if $rollup:
+    try:
+        from cxlens.metrics.rollup import refresh_rollup
+        refresh_rollup(s)
+    except ImportError:
+        pass
 $query  # warm
 t = time.perf_counter()
 """,
@@ -251,9 +253,10 @@ def measured(template: Template, fmt: dict, cells: str, columns: list[str], fini
     return lambda: run_measured(code)
 
 
-def cxlens_open(mode: str, query: str, tables: tuple[str, ...]) -> str:
-    """How the cxlens contender opens its store in `mode` (then times from `t`)."""
-    return Template(CXLENS_OPEN[mode]).safe_substitute(query=query, tables=repr(tables))
+def cxlens_open(mode: str, query: str, tables: tuple[str, ...], rollup: bool = True) -> str:
+    """How the cxlens contender opens its store in `mode` (then times from `t`); `rollup` False: in memory without
+    the rollup, so the planner reads the raw rows (what the rollup buys, in the same run)."""
+    return Template(CXLENS_OPEN[mode]).safe_substitute(query=query, tables=repr(tables), rollup=rollup)
 
 
 def contenders(mode: str, fmt: dict, cells_dir, chdb: bool) -> dict:
@@ -263,6 +266,9 @@ def contenders(mode: str, fmt: dict, cells_dir, chdb: bool) -> dict:
 
     e2e = mode == "e2e"
     out = {"cxlens": one(CXLENS, "cxlens", open=cxlens_open(mode, "nps_by(s, SCOPE)", ("customers", "touchpoints", "responses")))}
+    if not e2e:
+        out["cxlens raw rows"] = one(CXLENS, "cxlens raw rows", open=cxlens_open(
+            mode, "nps_by(s, SCOPE)", ("customers", "touchpoints", "responses"), rollup=False))
     if e2e:
         ws = workspace(fmt["db"], cells_dir / "workspace")
         explain = cli_has_explain()

@@ -11,7 +11,8 @@ Contenders, each in a fresh process, interleaved rounds (min and median seconds;
 measured process itself):
   end to end  cxlens opens its DuckDB store file; one hand-written DuckDB script reads the same store file;
               pandas, polars and chdb (in-process ClickHouse) read the same tables from Parquet/CSV
-  in memory   the data already loaded: cxlens on an in-memory DuckDB store (its rollup refreshed there),
+  in memory   the data already loaded: cxlens on an in-memory DuckDB store (its rollup refreshed there; and
+              "cxlens raw rows" without it, so its planner reads the raw answers: what the rollup buys),
               DuckDB on in-memory tables, pandas/polars on frames, chdb on Memory-engine tables
 The store is set up as `cxlens load` leaves it (the rollup refreshed), so cxlens's NPS/CSAT/CES come from the
 rollup when its planner allows (the table says which path answered); ticket percentiles read raw rows.
@@ -249,6 +250,9 @@ def contenders(mode: str, fmt: dict, cells_dir, chdb: bool) -> dict:
     e2e = mode == "e2e"
     out = {"cxlens": one(CXLENS, "cxlens", open=cxlens_open(mode, "scorecard(s)",
                                                               ("customers", "touchpoints", "responses", "tickets")))}
+    if not e2e:
+        out["cxlens raw rows"] = one(CXLENS, "cxlens raw rows", open=cxlens_open(
+            mode, "scorecard(s)", ("customers", "touchpoints", "responses", "tickets"), rollup=False))
     out["duckdb SQL"] = one(DUCKDB_SQL, "duckdb SQL", mode="" if e2e else DUCKDB_MEM)
     out["polars"] = one(POLARS, "polars", mode=E2E if e2e else MEM)
     out["pandas"] = one(PANDAS, "pandas", mode=E2E if e2e else MEM)

@@ -34,7 +34,7 @@ import text_accuracy  # noqa: E402
 from common import load_average, print_table  # noqa: E402
 
 ALL = ("cli", "load", "nps", "scorecard", "rollup", "engines", "journey", "value", "text")
-PEERS = ("cxlens CLI", "duckdb SQL", "polars", "pandas", "chdb")
+PEERS = ("cxlens CLI", "cxlens raw rows", "duckdb SQL", "polars", "pandas", "chdb")
 
 
 def peer_summary(results: dict[str, list[dict]]) -> list[dict]:
