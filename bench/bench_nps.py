@@ -46,8 +46,9 @@ from cxlens.store import Store
 from cxlens.ingest import load, sync_journey
 from cxlens.model.journey import JourneyMap
 RESULT = {}
+fresh = not (Path("$db").exists() and Path("$db.loaded").exists())  # the marker: every file of the store loaded
 s = Store.open("duckdb:///$db")
-if not Path("$db.loaded").exists():
+if fresh:
     sync_journey(s, JourneyMap.model_validate(yaml.safe_load('''$journey''')))
     load(s, "$customers", "customers")
     t = time.perf_counter()
