@@ -8,8 +8,9 @@
                transaction): the load's seconds, the rollup's share of them, the days refreshed, and that share
                as a fraction of a full rebuild. Two shapes of "1% more": a week of new answers after the last day
                (a daily or weekly load, the usual case) and the same number spread over all 730 days (the worst
-               case for a day-level rollup: every day is touched). The goal: upkeep proportional to the new rows,
-               not to the store. After each load the maintained rollup is checked equal to a full rebuild.
+               case for a day-level rollup: every day is touched); and a customers load moving 1% of the customers
+               to another segment (their answers' days are refreshed). The goal: upkeep proportional to the new
+               rows, not to the store. After each load the maintained rollup is checked equal to a full rebuild.
 Each measurement runs in a fresh process on a copy of the store (peak memory = VmHWM of that process).
 
     .venv/bin/python bench/bench_rollup.py [--rows 10000000] [--sizes 1000000,10000000]
@@ -25,7 +26,7 @@ from string import Template
 import duckdb
 
 from bench_nps import setup
-from common import OUT, console, load_average, print_table, run_measured
+from common import OUT, SEGMENTS, console, load_average, print_table, run_measured
 
 BUILD = Template("""
 import time
@@ -53,14 +54,14 @@ from cxlens.ingest import load
 from cxlens.metrics.rollup import LoadMaintenance, refresh_rollup, rollup_is_current, rollup_rows
 s = Store.open("duckdb:///$db", migrate=False)
 assert rollup_is_current(s), "the copied store's rollup should be current"
-maintenance = LoadMaintenance(s, "responses")
+maintenance = LoadMaintenance(s, "$kind")
 t = time.perf_counter()
-report = load(s, "$new", "responses", derived=maintenance.apply if $maintain else None)
+report = load(s, "$new", "$kind", derived=maintenance.apply if $maintain else None)
 seconds = time.perf_counter() - t
 peak = [int(x.split()[1]) / 1024 for x in open("/proc/self/status") if x.startswith("VmHWM:")][0]  # before the check
 done = maintenance.done or {}
 RESULT = {"seconds": seconds, "rollup_s": done.get("seconds"), "days": done.get("days"), "load_peak_mb": peak,
-          "inserted": report.inserted, "current": "yes" if rollup_is_current(s) else "no"}
+          "written": report.inserted + report.updated, "current": "yes" if rollup_is_current(s) else "no"}
 if $maintain:  # the maintained rollup against a full rebuild, row for row
     con = s.duckdb
     con.execute("SET enable_progress_bar = false")
@@ -116,26 +117,49 @@ def build(sizes: list[int]) -> list[dict]:
     return out
 
 
+def make_segment_changes(customers: int, changed: int, path: Path) -> Path:
+    """A customers file (customer_id, segment) moving `changed` customers, spread over the ids, to another segment."""
+    if not path.exists():
+        segs = "[" + ", ".join(f"'{x}'" for x in SEGMENTS) + "]"
+        step = max(1, customers // changed)
+        duckdb.connect().execute(f"""COPY (SELECT 'C' || i AS customer_id, {segs}[(1 + (i + 3) % 8)::BIGINT] AS segment
+            FROM range(0, {customers}, {step}) t(i) LIMIT {changed}) TO '{path}' (HEADER)""")
+    return path
+
+
 def incremental(rows: int, full_s: float) -> list[dict]:
-    """Load 1% more answers into a copy of the `rows` store, with and without the rollup's upkeep."""
+    """Load 1% more answers (and move 1% of the customers to another segment) in a copy of the `rows` store, with
+    and without the rollup's upkeep."""
     db = Path(store(rows))
     work = OUT / "rollup"
     work.mkdir(parents=True, exist_ok=True)
     new = max(1, rows // 100)
+    cases = [("responses", new, "1% more answers, a week after the last day",
+              make_new_answers(new, 100_000, work / f"new_{new}_week.parquet", spread=False)),
+             ("responses", new, "1% more answers, spread over all 730 days",
+              make_new_answers(new, 100_000, work / f"new_{new}_spread.parquet", spread=True)),
+             ("customers", 1_000, "1% of the customers change segment",
+              make_segment_changes(100_000, 1_000, work / "segment_changes_1000.csv"))]
     out = []
-    for spread, shape in ((False, "a week after the last day"), (True, "spread over all 730 days")):
-        path = make_new_answers(new, 100_000, work / f"new_{new}_{'spread' if spread else 'week'}.parquet", spread)
+    for kind, count, shape, path in cases:
         for maintain in (True, False):
             copy = work / "copy.duckdb"
             copy.unlink(missing_ok=True)
             shutil.copyfile(db, copy)
-            r = run_measured(INCREMENTAL.substitute(db=copy, new=path, maintain=maintain))
-            copy.unlink(missing_ok=True)
-            row = {"store": rows, "new answers": new, "shape": shape,
+            try:
+                r = run_measured(INCREMENTAL.substitute(db=copy, new=path, kind=kind, maintain=maintain))
+            except RuntimeError as failed:  # say which case failed and why, and measure the others
+                last = str(failed).strip().splitlines()[-1]
+                out.append({"shape": shape, "upkeep": "rollup kept current" if maintain else "none", "current": f"FAILED: {last}"})
+                continue
+            finally:
+                copy.unlink(missing_ok=True)
+            row = {"store": rows, "rows loaded": count, "shape": shape, "written": r["written"],
                    "upkeep": "rollup kept current" if maintain else "none (rollup left stale)",
                    "load_s": r["seconds"], "peak_mb": r["load_peak_mb"], "current": r["current"]}
             if maintain:
-                row.update(rollup_s=r["rollup_s"], days=r["days"], vs_full=(r["rollup_s"] or 0) / full_s,
+                row.update(rollup_s=r["rollup_s"], days="all" if r["days"] is None else r["days"],
+                           vs_full=(r["rollup_s"] or 0) / full_s,
                            same_as_rebuild="yes" if r.get("differs_from_rebuild") == 0
                            else f"NO ({r.get('differs_from_rebuild')} rows differ)")
             out.append(row)
@@ -155,9 +179,9 @@ def main(rows: int, sizes: list[int]) -> dict:
                  "peak_mb", "current"])
     full_s = next(b["build_s"] for b in built if b["answers"] >= rows)
     upkeep = incremental(rows, full_s)
-    print_table(f"Loading 1% more answers into the {rows:,}-answer store (vs_full = rollup upkeep / full rebuild "
+    print_table(f"Loads of 1% more into the {rows:,}-answer store (vs_full = rollup upkeep / full rebuild "
                 f"{full_s:.2f} s; {load_average()})", upkeep,
-                ["shape", "upkeep", "new answers", "load_s", "rollup_s", "days", "vs_full", "same_as_rebuild",
+                ["shape", "upkeep", "rows loaded", "written", "load_s", "rollup_s", "days", "vs_full", "same_as_rebuild",
                  "current", "peak_mb"])
     return {"build": built, "incremental": upkeep}
 
