@@ -30,10 +30,11 @@ from typing import Collection
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from cxlens.metrics.scales import THRESHOLDS
 from cxlens.model import table
-from cxlens.store.backends.staging import UPSERTS
+from cxlens.store.backends.staging import UPSERTS, arrow
 from cxlens.store.sql import ident, literal
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,9 @@ ATTRIBUTES = ("segment", "region", "language", "plan")  # the customer's columns
 REBUILD_HINT = "run `cxlens rollup rebuild -w DIR` (DIR: the workspace folder) to rebuild it"
 # A customers load that changes more customers than this refreshes every day (one pass) instead of listing them.
 MAX_LISTED_CUSTOMERS = 20_000
+# A customers load that moves more customers than this refreshes by days instead of by difference.
+MAX_MOVED_CUSTOMERS = 200_000
+MOVED, MOVED_ROWS = "_cx_rollup_moved", "_cx_rollup_moved_rows"  # temporary tables of `move_customers`
 # Refreshing more than this share of the days the rollup spans rebuilds it whole instead (cheaper, measured).
 WHOLE_SHARE = 0.25
 
@@ -104,27 +108,54 @@ def rollup_rows(store, days: Collection[date] | None = None) -> ir.Table:
     """The rollup's rows computed from `responses` joined to `customers` (those `days` only; None: all), with exactly
     the columns and types of `response_rollup`. Same answers and cells as `cxlens.query.rows.responses`."""
     r = store.table("responses")
-    day = r.ts.cast("date")
     if days is not None:
         wanted = sorted(set(days))
         # the range first: engines skip the blocks of answers outside it (zone maps), then the days themselves
-        r = r.filter(r.ts >= _start(wanted[0]), r.ts < _start(wanted[-1] + timedelta(days=1)), day.isin(wanted))
-        day = r.ts.cast("date")
-    c = store.table("customers")
-    c = c.select(customer_id=c.customer_id, **{f"_c_{a}": c[a] for a in ATTRIBUTES})
-    j = r.left_join(c, r.customer_id == c.customer_id)
+        r = r.filter(r.ts >= _start(wanted[0]), r.ts < _start(wanted[-1] + timedelta(days=1)),
+                     r.ts.cast("date").isin(wanted))
+    return _summed(r, store.table("customers"))
+
+
+def _summed(r: ir.Table, attributes: ir.Table, inner: bool = False) -> ir.Table:
+    """Answers `r` summed per rollup cell, the customer's attributes read from `attributes` (customer_id and
+    ATTRIBUTES; `inner`: only answers of the customers it lists)."""
+    c = attributes.select(customer_id=attributes.customer_id, **{f"_c_{a}": attributes[a] for a in ATTRIBUTES})
+    j = (r.inner_join if inner else r.left_join)(c, r.customer_id == c.customer_id)
     score = r.score.cast("float64")
     high, low = _thresholds(r.metric, score)
-    keys = {"day": day, "metric": r.metric.cast("string"), "touchpoint_id": r.touchpoint_id.cast("string"),
+    keys = {"day": r.ts.cast("date"), "metric": r.metric.cast("string"), "touchpoint_id": r.touchpoint_id.cast("string"),
             **{a: j[f"_c_{a}"].cast("string") for a in ATTRIBUTES},
             "aspect": r.aspect.cast("string") if "aspect" in r.columns else ibis.null("string")}
     rows = j.select(**keys, _customer=r.customer_id, _score=score, _high=high, _low=low)
     stats = rows.group_by(list(GRAIN)).aggregate(
         n=rows.count(), customers=rows._customer.nunique(), total=rows._score.sum(),
         total_sq=(rows._score * rows._score).sum(), high=rows._high.sum(), low=rows._low.sum())
+    return _typed(stats)
+
+
+def _typed(stats: ir.Table) -> ir.Table:
     types = dict(zip(table(TABLE).names, ("date", "string", "string", "string", "string", "string", "string", "string",
                                           "int64", "int64", "float64", "float64", "int64", "int64")))
     return stats.select(**{name: stats[name].cast(types[name]) for name in table(TABLE).names})
+
+
+STATS = ("n", "customers", "total", "total_sq", "high", "low")
+
+
+def moved_rows(store, moved: ir.Table) -> ir.Table:
+    """The rollup's rows of every cell the moved customers leave or join, recomputed by difference: the stored row,
+    less the customers' answers under their old attributes (`moved`: customer_id and the old ATTRIBUTES), plus them
+    under their current ones. Exact: a customer's answers all leave their old cells and none of them was in a new one,
+    so even the distinct customers subtract and add; integer scores keep the float sums exact."""
+    r = store.table("responses")
+    old = _summed(r, moved, inner=True)
+    new = _summed(r.semi_join(moved, r.customer_id == moved.customer_id), store.table("customers"))
+    cells = old.select(*GRAIN).union(new.select(*GRAIN))
+    t = store.table(TABLE)
+    stored = t.semi_join(cells, [t[g].identical_to(cells[g]) for g in GRAIN])
+    parts = stored.union(old.mutate(**{k: -old[k] for k in STATS}), distinct=False).union(new, distinct=False)
+    summed = parts.group_by(list(GRAIN)).aggregate(**{k: parts[k].sum() for k in STATS})
+    return _typed(summed)
 
 
 def _start(day: date) -> datetime:
@@ -237,8 +268,27 @@ class LoadMaintenance:
             return
         if hasattr(con, "complete"):
             con.complete()  # the loader's last statement may have left a result open on this connection
+        if self.was_current and self.kind == "customers":
+            moved = self.moved_customers(con)
+            if moved is not None and moved.num_rows <= MAX_MOVED_CUSTOMERS:
+                self.done = move_customers(self.store, moved)
+                return
         days = self.touched_days(con) if self.was_current else None
         self.done = refresh_rollup(self.store, days, in_transaction=True)
+
+    def moved_customers(self, con) -> pa.Table | None:
+        """Customers the load moved to another segment, region, language or plan, with their old values (new
+        customers: NULL, as their answers read before); None when the table was empty before the load."""
+        old = ", ".join(f"CAST({ident('_old_' + a)} AS VARCHAR) AS {ident(a)}" for a in ATTRIBUTES)
+        if _has_temp_table(con, CLASSIFIED):
+            changed = " OR ".join(f"{ident(a)} IS DISTINCT FROM {ident('_old_' + a)}" for a in ATTRIBUTES)
+            sql = f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {old} FROM {CLASSIFIED} WHERE NOT _same AND ({changed})"
+        elif self.store.backend.name != "duckdb":  # staged, no stored row shared a key: every customer is new
+            nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {ident(a)}" for a in ATTRIBUTES)
+            sql = f"SELECT CAST(customer_id AS VARCHAR) AS customer_id, {nulls} FROM {UPSERTS}"
+        else:
+            return None
+        return arrow(con, sql)
 
     def after_load(self) -> dict | None:
         """Spark: rebuild the whole rollup once the load's files are in (its writes have no transaction)."""
@@ -275,6 +325,44 @@ class LoadMaintenance:
         r = self.store.table("responses")
         days = r.filter(r.customer_id.isin(ids)).select(d=r.ts.cast("date")).distinct().execute()["d"]
         return {_as_date(d) for d in days if d == d and d is not None}
+
+
+def move_customers(store, moved: pa.Table) -> dict:
+    """Inside the load's transaction: the cells the `moved` customers (customer_id, old ATTRIBUTES) leave or join
+    recomputed by difference (`moved_rows`), the record written. Returns {"rows", "moved", "seconds"}."""
+    started = time.perf_counter()
+    if moved.num_rows:
+        backend = store.backend
+        _temp_table(backend, MOVED, moved)
+        sql = backend.ibis.compile(moved_rows(store, backend.ibis.table(MOVED)))
+        backend.raw_sql(f"CREATE TEMP TABLE {MOVED_ROWS} AS {sql}")
+        same = " AND ".join(f"t.{ident(g)} IS NOT DISTINCT FROM d.{ident(g)}" for g in GRAIN)
+        backend.raw_sql(f"DELETE FROM {ident(TABLE)} t WHERE EXISTS (SELECT 1 FROM {MOVED_ROWS} d WHERE {same})")
+        names = ", ".join(map(ident, table(TABLE).names))
+        backend.raw_sql(f"INSERT INTO {ident(TABLE)} ({names}) SELECT {names} FROM {MOVED_ROWS} WHERE n > 0")
+        for name in (MOVED_ROWS, MOVED):
+            backend.raw_sql(f"DROP TABLE IF EXISTS {name}")
+    _record(store)
+    return {"rows": int(store.table(TABLE).count().execute()), "moved": moved.num_rows,
+            "seconds": time.perf_counter() - started}
+
+
+def _temp_table(backend, name: str, rows: pa.Table) -> None:
+    """A temporary table of text columns holding `rows`, written on the open transaction (the Backend's own writers
+    open their own transaction, which DuckDB refuses inside one and PostgreSQL would commit)."""
+    columns = ", ".join(f"{ident(c)} VARCHAR" for c in rows.column_names)
+    backend.raw_sql(f"DROP TABLE IF EXISTS {name}")
+    backend.raw_sql(f"CREATE TEMP TABLE {name} ({columns})")
+    if backend.name == "duckdb":
+        backend.con.register("_cx_rollup_rows", rows)
+        try:
+            backend.con.execute(f"INSERT INTO {name} SELECT * FROM _cx_rollup_rows")
+        finally:
+            backend.con.unregister("_cx_rollup_rows")
+        return
+    with backend.pg.cursor() as cur, cur.copy(f"COPY {name} FROM STDIN") as copy:  # PostgreSQL
+        for row in zip(*(rows.column(c).to_pylist() for c in rows.column_names)):
+            copy.write_row(row)
 
 
 def _has_temp_table(con, name: str) -> bool:
