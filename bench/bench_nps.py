@@ -85,19 +85,28 @@ CXLENS_OPEN = {
 t = time.perf_counter()
 s = Store.open("duckdb:///$db", migrate=False)
 """,
-    # A copy of the store's tables in an in-memory store, its rollup refreshed there (as a load would have).
+    # A copy of the store's tables in an in-memory store; with `rollup`, its rollup too (the stored table, the loads
+    # and the rollup's record, so the copy is current as the store file is; refreshed there when it is not).
     "mem": """
 s = Store.open("duckdb:///:memory:")
 con = s.duckdb
 con.execute("ATTACH '$db' AS disk (READ_ONLY)")
-for t in $tables:
+tables = list($tables)
+if $rollup:
+    tables += [t for t in ("loads", "response_rollup")
+               if con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE database_name = 'disk' AND table_name = '{t}'").fetchall()[0][0]]
+for t in tables:
     cols = ", ".join(c[0] for c in con.execute(f"SELECT name FROM pragma_table_info('{t}')").fetchall())
     con.execute(f"INSERT INTO main.{t} ({cols}) SELECT {cols} FROM disk.{t}")
+if $rollup and "response_rollup" in tables:
+    con.execute("DELETE FROM main.cxlens_meta WHERE key = 'response_rollup'")
+    con.execute("INSERT INTO main.cxlens_meta SELECT * FROM disk.cxlens_meta WHERE key = 'response_rollup'")
 con.execute("DETACH disk")
 if $rollup:
     try:
-        from cxlens.metrics.rollup import refresh_rollup
-        refresh_rollup(s)
+        from cxlens.metrics.rollup import refresh_rollup, rollup_is_current
+        if not rollup_is_current(s):
+            refresh_rollup(s)
     except ImportError:
         pass
 $query  # warm
