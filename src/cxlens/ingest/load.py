@@ -12,6 +12,7 @@ import hashlib
 import json
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +25,7 @@ from cxlens.ingest.identity.index import Identity
 from cxlens.ingest.identity.loading import (RESOLVED_COLUMN, IdentityWrites, identity_keyed_columns, index_customers,
                                             record_links, resolve_rows)
 from cxlens.ingest.mapping import Mapping, template_columns
-from cxlens.ingest.readers import read_source
+from cxlens.ingest.readers import number_source, read_source
 from cxlens.ingest.redaction import redact_stage
 from cxlens.ingest.validate import native_columns, source_expressions, stage_sql
 from cxlens.ingest.wide import number_rows
@@ -113,12 +114,16 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
             resolution = resolve_rows(store, con, path, mapping, source_cols, SOURCE_VIEW, identity)
         if pseudonymiser is not None:
             keyed = {**pseudonymiser.columns(source_cols, _targets(mapping)), **identity_keyed_columns(mapping)}
+        # Rows numbered in parallel where the format allows (identity resolution and wide files number their own).
+        numbered = number_source(con, path, SOURCE_VIEW) if resolution is None and not mapping.wide else None
+        source_view = numbered or SOURCE_VIEW
         if keyed:
-            keyed_functions = pseudonymiser.keyed_view(con, SOURCE_VIEW, KEYED_VIEW, keyed)
+            keyed_functions = pseudonymiser.keyed_view(con, source_view, KEYED_VIEW, keyed)
             source_view = KEYED_VIEW
         if resolution is not None:
             source_view, source_cols, mapping = resolution.attach(con, source_view, source_cols, mapping)
-        respondents = number_rows(con, path, table, mapping, source_cols, source_view, NUMBERED_VIEW)
+        respondents = number_rows(con, path, table, mapping, source_cols, source_view, NUMBERED_VIEW,
+                                  numbered=numbered is not None)
         not_selected = _not_selected(con, mapping)
         source_types = _numbered_columns(con)
         exprs = source_expressions(table, list(source_types), mapping, str(path))
@@ -126,6 +131,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
         native = native_columns(table, exprs, source_types)
         load_id = uuid.uuid4().hex[:12]
         path = path.resolve()  # quarantine and the load log record where the file really was
+        digest = _HASHING.submit(_sha256, path)  # read beside the load's statements, not after them
         started = datetime.now(timezone.utc).replace(tzinfo=None)
         with _progress(con, on_progress):
             con.execute("BEGIN TRANSACTION")
@@ -140,7 +146,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
                     report.identity = record_links(con, writes, resolution, load_id, str(path))
                 elif kind == "customers" and identity is not None:
                     report.identity = index_customers(con, writes, identity, SOURCE_VIEW, "_cx_stage", source_cols)
-                _record_load(con, report, _sha256(path), started)
+                _record_load(con, report, digest.result(), started)
                 session.publish(con, load_id, str(path), _then(derived, con, _before_commit))
                 con.execute("COMMIT")
                 writes.after_commit()
@@ -274,6 +280,9 @@ def _not_selected(con: duckdb.DuckDBPyConnection, mapping: Mapping) -> int:
     total = con.execute(f"SELECT count(*) FROM {SOURCE_VIEW}").fetchone()[0]
     kept = f"{NUMBERED_VIEW}_respondents" if mapping.wide else f"{NUMBERED_VIEW}_rows"
     return total - con.execute(f"SELECT count(*) FROM {kept}").fetchone()[0]
+
+
+_HASHING = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxlens-sha256")
 
 
 def _sha256(path: Path) -> str:

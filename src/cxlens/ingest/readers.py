@@ -5,9 +5,10 @@ read; Parquet keeps its types. Errors name the file.
 
 CSV follows RFC 4180 exactly: fields quoted with `"`, a quote inside a quoted field doubled (`""`),
 delimiters and newlines inside quotes kept; the delimiter (`,` `;` tab `|`) is taken from the header
-line. The whole file is parsed before the load starts, so an unbalanced quote or a ragged row is
-refused naming its line. Encodings DuckDB reads natively (UTF-8 with or without BOM, Latin-1) are
-read in place; the others real exports use (cp1256 Arabic, gb18030/gbk Chinese, cp1251 Cyrillic,
+line. The whole file is parsed (in parallel) into a temporary table before the load starts, so an
+unbalanced quote or a ragged row is refused naming its line, and the load numbers its rows in file
+order without a window (`number_source`). Encodings DuckDB reads natively (UTF-8 with or without BOM,
+Latin-1) are parsed by DuckDB directly; the others real exports use (cp1256 Arabic, gb18030/gbk Chinese, cp1251 Cyrillic,
 cp1252, UTF-16) are transcoded to UTF-8 in Python, streamed through a temporary file. A file that
 is not in the stated encoding is refused naming the line of its first undecodable byte and, when
 its encoding can be recognised, the `--encoding` that reads it.
@@ -43,7 +44,8 @@ def file_format(path: Path) -> str:
 
 
 def read_source(con: duckdb.DuckDBPyConnection, path: str | Path, view: str, encoding: str = "utf-8") -> list[str]:
-    """Create temp view `view` over the file; return its column names. Raises InputFileError.
+    """Create temp view `view` over the file (a CSV file's parsed text: temp table `<view>_text`); return its column
+    names. Raises InputFileError.
 
     `encoding` applies to CSV files: any name Python knows (see ENCODINGS for those real exports use).
     """
@@ -71,6 +73,30 @@ def read_source(con: duckdb.DuckDBPyConnection, path: str | Path, view: str, enc
         raise InputFileError(str(path), f"cannot be read as {fmt}: {first_line(exc)}") from exc
 
 
+def number_source(con: duckdb.DuckDBPyConnection, path: str | Path, view: str) -> str | None:
+    """Create temp view `<view>_numbered`: `view`'s rows with their 1-based file row number `_row` first, numbered
+    without `row_number() OVER ()`; returns its name, or None for a format that has no such number.
+
+    DuckDB runs every operator after a `row_number() OVER ()` on one thread (the streaming window is not a
+    parallel operator), so typing and checking a whole file used one core. A CSV file's parsed rows are kept in
+    file order (`rowid`), and Parquet numbers its own rows (`file_row_number`), both read in parallel.
+    """
+    path, numbered = Path(path), ident(view + "_numbered")
+    fmt = file_format(path)
+    if fmt == "csv":
+        sql = f"SELECT rowid + 1 AS _row, * FROM {ident(view + '_text')}"
+    elif fmt == "parquet":
+        quoted = literal(str(path))
+        names = [d[0] for d in con.execute(f"SELECT * FROM {ident(view)} LIMIT 0").description]
+        if "file_row_number" in names:  # the option would clash with the file's own column
+            return None
+        sql = f"SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number) FROM read_parquet({quoted}, file_row_number=true)"
+    else:
+        return None
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {numbered} AS {sql}")
+    return view + "_numbered"
+
+
 def _is_empty(path: Path, probe: int = 1 << 16) -> bool:
     """Whether the file holds nothing but white space and byte-order marks (a 0-byte export, a few blank lines)."""
     if path.stat().st_size > probe:
@@ -89,9 +115,8 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, view: str, encoding: s
             _check_utf8(path)
         text_encoding = "utf-8" if NATIVE_ENCODINGS[codec] == "utf-8" else codec
         sql = _csv_sql(path, NATIVE_ENCODINGS[codec], _delimiter(path, text_encoding))
-        try:
-            con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS {sql}")
-            con.execute(f"SELECT count(*) FROM {ident(view)}").fetchone()  # parse it all now: errors before the load
+        try:  # parsed whole now (errors before the load), in parallel, and kept: the load reads it once more
+            con.execute(f"CREATE TEMP TABLE {ident(view + '_text')} AS {sql}")
         except duckdb.Error as exc:
             raise _csv_error(path, path, text_encoding, exc) from exc
     else:
@@ -103,7 +128,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, view: str, encoding: s
                 con.execute(f"CREATE TEMP TABLE {ident(view + '_text')} AS {sql}")
             except duckdb.Error as exc:
                 raise _csv_error(path, text, "utf-8", exc) from exc
-        con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT * FROM {ident(view + '_text')}")
+    con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT * FROM {ident(view + '_text')}")
     return [d[0] for d in con.execute(f"SELECT * FROM {ident(view)} LIMIT 0").description]
 
 

@@ -20,16 +20,18 @@ from cxlens.store.sql import ident, literal
 
 
 def number_rows(con: duckdb.DuckDBPyConnection, path: Path, table: Table, mapping: Mapping, source_cols: list[str],
-                source_view: str, numbered_view: str) -> int | None:
+                source_view: str, numbered_view: str, numbered: bool = False) -> int | None:
     """Create `numbered_view`: every source row with its 1-based data-row number `_row` (header excluded),
     the mapping's generated ids, and for wide files one row per answer. Returns the respondents of a wide file.
 
     Wide files keep each respondent's whole row as the struct `_src`, so a quarantined answer shows it.
+    `numbered`: `source_view` has `_row` already, first (cxlens.ingest.readers.number_source; not for wide files).
     """
     rows = f"{numbered_view}_rows"
     src = "s AS _src, " if mapping.wide else ""
     ids = _generated_ids(mapping, path, source_cols)
-    numbered = f"SELECT row_number() OVER () AS _row, {src}s.* FROM {source_view} s"
+    numbered = (f"SELECT s.* FROM {source_view} s" if numbered and not mapping.wide
+                else f"SELECT row_number() OVER () AS _row, {src}s.* FROM {source_view} s")
     selected = selection_sql(mapping.where, source_cols, str(path))
     if selected:  # numbered first, so row numbers stay the file's
         numbered = f"SELECT * FROM ({numbered}) WHERE coalesce({selected}, false)"
