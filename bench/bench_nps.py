@@ -301,8 +301,9 @@ def cli_nps(ws: str, cells: str, explain: bool) -> dict:
     args = ["nps", "--by", "touchpoint,segment", "--period", "month", "--format", "json", "-w", ws]
     r = run_cli(args + (["--explain"] if explain else []))
     out = pd.DataFrame(json.loads(r["stdout"]))
-    out = out.assign(promoters=(out["promoters_pct"] * out["n"] / 100).round().astype("int64"),
-                     detractors=(out["detractors_pct"] * out["n"] / 100).round().astype("int64"))
+    # -1 in a cell the CLI suppressed (fewer customers than the workspace's min_group): the check then says so
+    out = out.assign(promoters=(out["promoters_pct"] * out["n"] / 100).round().fillna(-1).astype("int64"),
+                     detractors=(out["detractors_pct"] * out["n"] / 100).round().fillna(-1).astype("int64"))
     out[KEYS + EXACT].to_parquet(cells)
     said = [line.removeprefix("explain:").strip().removeprefix("nps:").strip()
             for line in r["stderr"].splitlines() if line.startswith("explain:")]
@@ -349,7 +350,7 @@ def main(rows: int, rounds: int = 3) -> list[dict]:
     console.width = max(console.width, 160)  # wide tables: never wrap or truncate figures
     chdb = have_chdb()
     if not chdb:
-        console.print(CHDB_MISSING)
+        console.print(CHDB_MISSING, markup=False)
     fmt = setup(rows)
     setup_info = fmt.pop("setup")
     results, checks = [], []

@@ -265,7 +265,7 @@ def main(rows: int, n_tickets: int, rounds: int = 3) -> list[dict]:
     console.width = max(console.width, 160)  # wide tables: never wrap or truncate figures
     chdb = have_chdb()
     if not chdb:
-        console.print(CHDB_MISSING)
+        console.print(CHDB_MISSING, markup=False)
     fmt = setup(rows, "scorecard", n_tickets)
     setup_info = fmt.pop("setup")
     cells_dir = fmt.pop("cells_dir")

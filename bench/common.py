@@ -202,7 +202,7 @@ def same_cells(frames: dict, keys: list[str], exact: list[str], close: list[str]
             problems.append(f"{name}: {len(other)} cells vs {len(ref)} of {ref_name} ({missing} missing, {extra} extra)")
             continue
         for col in exact:
-            bad = int((other[col].astype("int64") != ref[col].astype("int64")).sum())
+            bad = int((other[col].fillna(-1).astype("int64") != ref[col].fillna(-1).astype("int64")).sum())
             if bad:
                 problems.append(f"{name}: {col} differs from {ref_name} in {bad} cells")
         for col in close:
