@@ -198,7 +198,14 @@ def _stale_rollup_checks(store, tmp_path, caplog) -> None:
     refresh_rollup(store)
     assert plan(store, "nps", scope).source == ROLLUP
     assert_same_cells(cells(store, "nps", scope), after, group_keys(scope.by, scope.period), "rebuilt")
-    # edited behind the rollup's back: answers deleted, a customer's segment moved by a customers load
+    # edited behind the rollup's back: scores changed by a re-load of the same answers, answers deleted, a
+    # customer's segment moved by a customers load
+    (tmp_path / "edited.csv").write_text("\n".join(lines[:1] + [line.rsplit(",", 1)[0] + ",10" for line in lines[1:]]) + "\n")
+    load(store, tmp_path / "edited.csv", "responses")
+    assert plan(store, "nps", scope).source == RAW
+    edited = cells(store, "nps", scope)
+    assert edited["high"].sum() > after["high"].sum() and edited["n"].sum() == after["n"].sum()
+    refresh_rollup(store)
     store.duckdb.execute("DELETE FROM responses WHERE response_id IN ('NEW1', 'NEW2')")
     assert plan(store, "nps", scope).source == RAW
     refresh_rollup(store)
