@@ -275,10 +275,11 @@ def contenders(mode: str, fmt: dict, cells_dir, chdb: bool) -> dict:
         return measured(template, fmt, cells_path(cells_dir, mode, name), KEYS + EXACT, **parts)
 
     e2e = mode == "e2e"
-    out = {"cxlens": one(CXLENS, "cxlens", open=cxlens_open(mode, "nps_by(s, SCOPE)", ("customers", "touchpoints", "responses")))}
+    tables = ("customers", "touchpoints", "responses")
+    out = {"cxlens": one(CXLENS, "cxlens", open=cxlens_open(mode, "nps_by(s, SCOPE)", tables))}
     if not e2e:
-        out["cxlens raw rows"] = one(CXLENS, "cxlens raw rows", open=cxlens_open(
-            mode, "nps_by(s, SCOPE)", ("customers", "touchpoints", "responses"), rollup=False))
+        out["cxlens raw rows"] = one(CXLENS, "cxlens raw rows",
+                                     open=cxlens_open(mode, "nps_by(s, SCOPE)", tables, rollup=False))
     if e2e:
         ws = workspace(fmt["db"], cells_dir / "workspace")
         explain = cli_has_explain()

@@ -150,7 +150,8 @@ def incremental(rows: int, full_s: float) -> list[dict]:
                 r = run_measured(INCREMENTAL.substitute(db=copy, new=path, kind=kind, maintain=maintain))
             except RuntimeError as failed:  # say which case failed and why, and measure the others
                 last = str(failed).strip().splitlines()[-1]
-                out.append({"shape": shape, "upkeep": "rollup kept current" if maintain else "none", "current": f"FAILED: {last}"})
+                out.append({"shape": shape, "upkeep": "rollup kept current" if maintain else "none",
+                            "current": f"FAILED: {last}"})
                 continue
             finally:
                 copy.unlink(missing_ok=True)
@@ -181,7 +182,8 @@ def main(rows: int, sizes: list[int]) -> dict:
     upkeep = incremental(rows, full_s)
     print_table(f"Loads of 1% more into the {rows:,}-answer store (vs_full = rollup upkeep / full rebuild "
                 f"{full_s:.2f} s; {load_average()})", upkeep,
-                ["shape", "upkeep", "rows loaded", "written", "load_s", "rollup_s", "days", "vs_full", "same_as_rebuild",
+                ["shape", "upkeep", "rows loaded", "written", "load_s", "rollup_s", "days", "vs_full",
+                 "same_as_rebuild",
                  "current", "peak_mb"])
     return {"build": built, "incremental": upkeep}
 

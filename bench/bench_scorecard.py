@@ -287,7 +287,8 @@ def main(rows: int, n_tickets: int, rounds: int = 3) -> list[dict]:
                 ["mode", "method", "min_s", "median_s", "rows_per_s", "peak_mb", "cells", "x_cxlens", "answered"])
     for line in checks:
         console.print(line)
-    said = dict.fromkeys(p for r in results if r["method"] == "cxlens" for p in r["path"].split("; nps ")[0].split("; "))
+    said = dict.fromkeys(p for r in results if r["method"] == "cxlens"
+                         for p in r["path"].split("; nps ")[0].split("; "))
     console.print("cxlens answered (its planner, cxlens.metrics.plan): " + " | ".join(said)
                   + "; tickets: raw rows (percentiles)")
     console.print(f"store setup: {setup_info}")

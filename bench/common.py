@@ -155,7 +155,8 @@ def run_cli(args: list[str], cwd: Path | None = None, env: dict | None = None) -
     with tempfile.NamedTemporaryFile(suffix=".peak") as peak:
         env = {**os.environ, **(env or {}), "CXLENS_BENCH_PEAK": peak.name}
         t = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-c", _CLI_SHIM, *args], capture_output=True, text=True, env=env, cwd=cwd)
+        proc = subprocess.run([sys.executable, "-c", _CLI_SHIM, *args], capture_output=True, text=True, env=env,
+                              cwd=cwd)
         seconds = time.perf_counter() - t
         if proc.returncode != 0:
             raise RuntimeError(f"cxlens {' '.join(args)}: {proc.stderr[-3000:]}")
@@ -199,7 +200,8 @@ def same_cells(frames: dict, keys: list[str], exact: list[str], close: list[str]
         other = frame.set_index(keys).sort_index()
         if len(other) != len(ref) or not other.index.equals(ref.index):
             missing, extra = len(ref.index.difference(other.index)), len(other.index.difference(ref.index))
-            problems.append(f"{name}: {len(other)} cells vs {len(ref)} of {ref_name} ({missing} missing, {extra} extra)")
+            problems.append(f"{name}: {len(other)} cells vs {len(ref)} of {ref_name} "
+                            f"({missing} missing, {extra} extra)")
             continue
         for col in exact:
             bad = int((other[col].fillna(-1).astype("int64") != ref[col].fillna(-1).astype("int64")).sum())

@@ -38,7 +38,8 @@ PEERS = ("cxlens CLI", "cxlens raw rows", "duckdb SQL", "polars", "pandas", "chd
 
 
 def peer_summary(results: dict[str, list[dict]]) -> list[dict]:
-    """One row per benchmark and mode: cxlens's min seconds and each peer's min seconds / cxlens's (> 1: cxlens faster)."""
+    """One row per benchmark and mode: cxlens's min seconds and each peer's min seconds / cxlens's (> 1: cxlens
+    faster)."""
     rows = []
     for bench, table in results.items():
         for mode in dict.fromkeys(r["mode"] for r in table):
