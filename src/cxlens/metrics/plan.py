@@ -8,7 +8,9 @@ cells are the same (tests compare both paths on random scopes on every engine).
 
 What sums cannot give: the number of distinct customers behind a cell (the small-group rule, D24) is not
 additive over days or groups, so `rollup_cells` counts it exactly with a narrow COUNT DISTINCT over the raw
-answers of the same cells (only the joins the Scope's dimensions need). `--explain` says so.
+answers of the same cells (only the joins the Scope's dimensions need). `--explain` says so. Measured, that count
+is most of a cell's cost: the rollup path is 0.98-1.55x as fast as the raw one at 10M answers and slower on small
+stores (architecture D46, docs/scale.md).
 """
 
 from __future__ import annotations
