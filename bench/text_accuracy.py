@@ -246,7 +246,7 @@ def speed(repeats: int = 2) -> pd.DataFrame:
         p = _shipped_path(lang) if model.sources.get(lang) == "shipped" else cache_dir() / "text" / f"sentiment-{lang}.joblib"
         size = p.stat().st_size / 1e6 if p is not None and p.is_file() else 0.0
         rows.append({"what": f"sentiment-{lang}.joblib on disk, MB ({model.sources.get(lang, '?')})", "value": size})
-    from cxlens.text.sentiment import SHIPPED_HEAD
+    from cxlens.text.head import SHIPPED_HEAD
 
     head_file = Path(str(_shipped_path("en"))).parent.parent / SHIPPED_HEAD
     rows.append({"what": "sentiment-head.npz on disk, MB (shipped encoder head)",

@@ -32,7 +32,8 @@ from cxlens.demo.params import NEGATIVE_THEMES
 from cxlens.stats.intervals import paired_difference, wilson
 from cxlens.text.calibrate import calibrate, head_scores
 from cxlens.text.encoder import encode
-from cxlens.text.sentiment import SentimentModel, shipped_head
+from cxlens.text.head import shipped_head
+from cxlens.text.sentiment import SentimentModel
 from cxlens.text.stored import store_texts
 from cxlens.workspace import Workspace
 

@@ -19,8 +19,10 @@ the dev rows this combination was better than either alone in Arabic (docs/text.
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Sequence
 
@@ -164,3 +166,13 @@ def fit_head(X: np.ndarray, y: Sequence[str], *, seed: int = 0, c: float = 1.0,
     head.info.setdefault("c", c)
     head.info.setdefault("class_weight", class_weight)
     return head
+
+
+SHIPPED_HEAD = "resources/sentiment-head.npz"
+
+
+@functools.lru_cache(maxsize=1)
+def shipped_head() -> SentimentHead | None:
+    """The shipped multilingual sentiment head (trained by scripts/train_sentiment_head.py), or None."""
+    ref = resources.files("cxlens.text").joinpath(SHIPPED_HEAD)
+    return SentimentHead.from_npz(Path(str(ref))) if ref.is_file() else None

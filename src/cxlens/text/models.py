@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
 from cxlens.text.language import SUPPORTED
-from cxlens.text.sentiment import CORPUS_LICENCE, SentimentModel, cache_dir
+from cxlens.text.char_ngram import CORPUS_LICENCE
+from cxlens.text.sentiment import SentimentModel, cache_dir
 
 NOT_SCORED = "none (language not scored: neutral, 0)"
 NO_TEXT = "none (no text)"

@@ -21,10 +21,8 @@ languages fall back to the shipped word lists, with a warning naming the fix.
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
-import re
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -36,21 +34,15 @@ import numpy as np
 from cxlens.errors import UsageError
 from cxlens.text.corpus import corpus_file
 from cxlens.text.encoder import ENCODER, encode, encoder_available
-from cxlens.text.head import SentimentHead
+from cxlens.text.char_ngram import (  # Normaliser: saved models pickle it under this module's name
+    MODEL_VERSION, NEUTRAL_BAND, Normaliser, scores_and_labels)
+from cxlens.text.head import SentimentHead, shipped_head
 from cxlens.text.language import ANALYSIS_CHARS, SUPPORTED, text_head
 from cxlens.text.lexicon import lexicon_scores
 
 log = logging.getLogger(__name__)
 
-MODEL_VERSION = 2  # 2: normalised text, per-language settings, refit on train + dev
-NEUTRAL_BAND = 0.2  # |score| below this is neutral for models trained without neutral rows (zh)
-SHIPPED = {"en": "Women's E-Commerce Clothing Reviews (CC0) and UCI Sentiment Labelled Sentences "
-                 "(CC BY 4.0, Kotzias et al. 2015)"}
-SHIPPED_HEAD = "resources/sentiment-head.npz"
 HEAD_NAME = f"encoder head ({ENCODER['short_name']}, shipped)"
-CORPUS_LICENCE = {"ar": "not stated (ElSahar & El-Beltagy 2015)", "zh": "not stated (ChnSentiCorp et al.)",
-                  "ru": "not stated (SentiRuEval 2015/2016)", "de": "CC BY-NC 4.0 (GermEval 2017)",
-                  "en": SHIPPED["en"]}
 
 
 def cache_dir() -> Path:
@@ -59,59 +51,6 @@ def cache_dir() -> Path:
         return Path(os.environ["CXLENS_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "cxlens"
-
-
-_URL = re.compile(r"https?://\S+|www\.\S+")
-_MENTION = re.compile(r"@\w+")
-_REPEAT = re.compile(r"(.)\1{2,}")
-_AR_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")  # harakat, Quranic marks, tatweel
-_AR_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه"})
-
-
-def normalise_for_sentiment(text: str, language: str) -> str:
-    """The text the sentiment features are built from (same at training and scoring time).
-
-    Placeholders for URLs and @mentions (tweets name banks and operators, which is not sentiment),
-    lower case, elongations cut ("soooo", "رااائع"), and the spelling variants writers mix freely
-    folded: Arabic alef forms, alef maqsura, taa marbuta, diacritics and tatweel; Russian ё.
-    On the dev rows this gained 0.5-1 point of binary accuracy in Arabic and was neutral elsewhere.
-    """
-    text = _REPEAT.sub(r"\1\1", _MENTION.sub(" @user ", _URL.sub(" url ", text)).lower())
-    if language == "ar":
-        text = _AR_MARKS.sub("", text).translate(_AR_FOLD)
-    elif language == "ru":
-        text = text.replace("ё", "е")
-    return text
-
-
-@dataclass(frozen=True)
-class Normaliser:
-    """Picklable preprocessor for one language (a saved model carries it)."""
-
-    language: str
-
-    def __call__(self, text: str) -> str:
-        return normalise_for_sentiment(text, self.language)
-
-
-def scores_and_labels(proba: np.ndarray, classes: Sequence[str]) -> tuple[list[str], np.ndarray]:
-    """Labels and score = P(positive) - P(negative) from class probabilities."""
-    classes = list(classes)
-    p_pos = proba[:, classes.index("positive")] if "positive" in classes else 0.0
-    p_neg = proba[:, classes.index("negative")] if "negative" in classes else 0.0
-    score = np.clip(p_pos - p_neg, -1.0, 1.0)
-    if "neutral" in classes:
-        labels = [classes[i] for i in proba.argmax(axis=1)]
-    else:
-        labels = ["neutral" if abs(s) < NEUTRAL_BAND else ("positive" if s > 0 else "negative") for s in score]
-    return labels, score
-
-
-@functools.lru_cache(maxsize=1)
-def shipped_head() -> SentimentHead | None:
-    """The shipped multilingual sentiment head (trained by scripts/train_sentiment_head.py), or None."""
-    ref = resources.files("cxlens.text").joinpath(SHIPPED_HEAD)
-    return SentimentHead.from_npz(Path(str(ref))) if ref.is_file() else None
 
 
 def char_model_name(source: str, model: dict) -> str:

@@ -22,7 +22,8 @@ import numpy as np
 from cxlens.text.corpus import CorpusError, corpus_file, load_corpus, split_indices
 from cxlens.text.encoder import encode, encoder_available
 from cxlens.text.lexicon import lexicon_scores
-from cxlens.text.sentiment import CORPUS_LICENCE, MODEL_VERSION, Normaliser, scores_and_labels, shipped_head
+from cxlens.text.char_ngram import CORPUS_LICENCE, MODEL_VERSION, Normaliser, scores_and_labels
+from cxlens.text.head import shipped_head
 
 log = logging.getLogger(__name__)
 

@@ -95,7 +95,7 @@ def test_fit_head_rejects_unknown_labels_and_a_single_class():
 
 def _shipped_or_skip():
     from cxlens.text.encoder import encoder_available
-    from cxlens.text.sentiment import shipped_head
+    from cxlens.text.head import shipped_head
 
     if not encoder_available() or shipped_head() is None:
         pytest.skip("encoder package or shipped head missing")
@@ -146,7 +146,7 @@ def test_the_better_model_on_held_out_rows_is_chosen_and_recorded():
 
 
 def test_shipped_head_records_its_shippable_training_data_licence_and_held_out_figures():
-    from cxlens.text.sentiment import shipped_head
+    from cxlens.text.head import shipped_head
 
     head = shipped_head()
     if head is None:

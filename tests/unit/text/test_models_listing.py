@@ -8,7 +8,8 @@ from calibration_fixtures import planted_workspace
 from cxlens.text import pipeline
 from cxlens.text.models import NO_TEXT, NOT_SCORED, describe, model_for, model_line, model_table, stored_current, \
     stored_languages
-from cxlens.text.sentiment import SentimentModel, shipped_head
+from cxlens.text.head import shipped_head
+from cxlens.text.sentiment import SentimentModel
 
 
 @pytest.fixture

@@ -48,7 +48,7 @@ def test_shipped_english_model_loads_without_corpus_and_scores_in_range():
 
 
 def test_normalisation_folds_spelling_variants_and_placeholders():
-    from cxlens.text.sentiment import normalise_for_sentiment
+    from cxlens.text.char_ngram import normalise_for_sentiment
 
     def words(text, lang):
         return normalise_for_sentiment(text, lang).split()
