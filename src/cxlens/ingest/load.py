@@ -114,7 +114,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
             resolution = resolve_rows(store, con, path, mapping, source_cols, SOURCE_VIEW, identity)
         if pseudonymiser is not None:
             keyed = {**pseudonymiser.columns(source_cols, _targets(mapping)), **identity_keyed_columns(mapping)}
-        # Rows numbered in parallel where the format allows (identity resolution and wide files number their own).
+        # Rows numbered in parallel where the source allows (identity resolution and wide files number their own).
         numbered = number_source(con, path, SOURCE_VIEW) if resolution is None and not mapping.wide else None
         source_view = numbered or SOURCE_VIEW
         if keyed:

@@ -5,10 +5,9 @@ read; Parquet keeps its types. Errors name the file.
 
 CSV follows RFC 4180 exactly: fields quoted with `"`, a quote inside a quoted field doubled (`""`),
 delimiters and newlines inside quotes kept; the delimiter (`,` `;` tab `|`) is taken from the header
-line. The whole file is parsed (in parallel) into a temporary table before the load starts, so an
-unbalanced quote or a ragged row is refused naming its line, and the load numbers its rows in file
-order without a window (`number_source`). Encodings DuckDB reads natively (UTF-8 with or without BOM,
-Latin-1) are parsed by DuckDB directly; the others real exports use (cp1256 Arabic, gb18030/gbk Chinese, cp1251 Cyrillic,
+line. The whole file is parsed before the load starts, so an unbalanced quote or a ragged row is
+refused naming its line. Encodings DuckDB reads natively (UTF-8 with or without BOM, Latin-1) are
+read in place; the others real exports use (cp1256 Arabic, gb18030/gbk Chinese, cp1251 Cyrillic,
 cp1252, UTF-16) are transcoded to UTF-8 in Python, streamed through a temporary file. A file that
 is not in the stated encoding is refused naming the line of its first undecodable byte and, when
 its encoding can be recognised, the `--encoding` that reads it.
@@ -44,8 +43,8 @@ def file_format(path: Path) -> str:
 
 
 def read_source(con: duckdb.DuckDBPyConnection, path: str | Path, view: str, encoding: str = "utf-8") -> list[str]:
-    """Create temp view `view` over the file (a CSV file's parsed text: temp table `<view>_text`); return its column
-    names. Raises InputFileError.
+    """Create temp view `view` over the file (a transcoded CSV file: over temp table `<view>_text`); return its
+    column names. Raises InputFileError.
 
     `encoding` applies to CSV files: any name Python knows (see ENCODINGS for those real exports use).
     """
@@ -75,19 +74,23 @@ def read_source(con: duckdb.DuckDBPyConnection, path: str | Path, view: str, enc
 
 def number_source(con: duckdb.DuckDBPyConnection, path: str | Path, view: str) -> str | None:
     """Create temp view `<view>_numbered`: `view`'s rows with their 1-based file row number `_row` first, numbered
-    without `row_number() OVER ()`; returns its name, or None for a format that has no such number.
+    without `row_number() OVER ()`; returns its name, or None for a source that has no such number.
 
     DuckDB runs every operator after a `row_number() OVER ()` on one thread (the streaming window is not a
-    parallel operator), so typing and checking a whole file used one core. A CSV file's parsed rows are kept in
-    file order (`rowid`), and Parquet numbers its own rows (`file_row_number`), both read in parallel.
+    parallel operator), so typing and checking a whole file used one core. Parquet numbers its own rows
+    (`file_row_number`), and a transcoded CSV file's rows are a temp table in file order (`rowid`), both read in
+    parallel. A CSV file read in place has no such number: the load numbers its staged rows instead.
     """
     path, numbered = Path(path), ident(view + "_numbered")
     fmt = file_format(path)
-    if fmt == "csv":
+    # Every result is fetched to the end: a result left open blocks registering functions on the connection.
+    text = con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'temp' "
+                       f"AND table_name = {literal(view + '_text')}").fetchall()
+    if fmt == "csv" and text:
         sql = f"SELECT rowid + 1 AS _row, * FROM {ident(view + '_text')}"
     elif fmt == "parquet":
         quoted = literal(str(path))
-        names = [d[0] for d in con.execute(f"SELECT * FROM {ident(view)} LIMIT 0").description]
+        names = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {ident(view)}").fetchall()]
         if "file_row_number" in names:  # the option would clash with the file's own column
             return None
         sql = f"SELECT file_row_number + 1 AS _row, * EXCLUDE (file_row_number) FROM read_parquet({quoted}, file_row_number=true)"
@@ -115,10 +118,12 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, view: str, encoding: s
             _check_utf8(path)
         text_encoding = "utf-8" if NATIVE_ENCODINGS[codec] == "utf-8" else codec
         sql = _csv_sql(path, NATIVE_ENCODINGS[codec], _delimiter(path, text_encoding))
-        try:  # parsed whole now (errors before the load), in parallel, and kept: the load reads it once more
-            con.execute(f"CREATE TEMP TABLE {ident(view + '_text')} AS {sql}")
+        try:
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS {sql}")
+            con.execute(f"SELECT count(*) FROM {ident(view)}").fetchone()  # parse it all now: errors before the load
         except duckdb.Error as exc:
             raise _csv_error(path, path, text_encoding, exc) from exc
+        return [d[0] for d in con.execute(f"SELECT * FROM {ident(view)} LIMIT 0").description]
     else:
         with tempfile.TemporaryDirectory(prefix="cxlens-") as tmp:
             text = Path(tmp) / "utf8.csv"
