@@ -190,7 +190,8 @@ def summarise(runs: dict[str, list[dict]], base: str, extra: dict | None = None)
 
 def same_cells(frames: dict, keys: list[str], exact: list[str], close: list[str] = (), rel: float = 1e-9) -> list[str]:
     """Check every contender's cells against the first one's: the same keys, integers `exact` equal and floats
-    `close` within `rel` (relative). Returns the differences in words (empty: all the same)."""
+    `close` within `rel` (relative). Returns the differences in words (empty: all the same); a column a contender
+    does not give is named in parentheses, not compared."""
     import numpy as np
 
     ref_name, ref = next(iter(frames.items()))
@@ -204,6 +205,9 @@ def same_cells(frames: dict, keys: list[str], exact: list[str], close: list[str]
                             f"({missing} missing, {extra} extra)")
             continue
         for col in exact:
+            if col not in other:
+                problems.append(f"({name} gives no {col}: not compared)") if name != ref_name else None
+                continue
             bad = int((other[col].fillna(-1).astype("int64") != ref[col].fillna(-1).astype("int64")).sum())
             if bad:
                 problems.append(f"{name}: {col} differs from {ref_name} in {bad} cells")
