@@ -156,3 +156,15 @@ def test_a_parquet_file_with_identifiers_is_keyed_and_numbered_in_parallel(store
     assert [r[:2] for r in reasons(store)] == [(2, "signup_date"), (3, "customer_id")]
     assert "a@example.com" not in store.duckdb.execute("SELECT attributes FROM customers WHERE customer_id = 'C7'").fetchone()[0]
     assert "c@example.com" not in store.duckdb.execute("SELECT string_agg(raw, '') FROM quarantine").fetchone()[0]
+
+
+def test_a_parquet_file_with_a_where_selection_reports_the_files_row_numbers(store, tmp_path):
+    from cxlens.ingest.mapping import Mapping
+
+    path = tmp_path / "responses.parquet"
+    frame = pd.DataFrame(ROWS, columns=COLUMNS).assign(wave=["a", "b"] * 8 + ["a"])
+    frame.to_parquet(path, index=False)
+    report = load(store, path, "responses", Mapping(where={"wave": ["a"]}))
+    odd = [r for r in EXPECTED if r[0] % 2 == 1]  # rows 1, 3, 5, ... are wave a; row 14's later twin (15) is too
+    assert (report.rows_read, report.not_selected) == (9, 8)
+    assert [r for r in reasons(store) if r[1] != "response_id"] == odd
