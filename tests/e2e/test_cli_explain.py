@@ -26,8 +26,9 @@ def cxlens(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def workspace(tmp_path_factory) -> Path:
-    """80 customers in two segments answering NPS, CSAT and CES at two touchpoints, loaded as `cxlens load` loads
-    (Workspace.load, which keeps the rollup current)."""
+    """80 customers in two segments answering NPS, CSAT and CES five times each on one day at two touchpoints, loaded
+    as `cxlens load` loads (Workspace.load, which keeps the rollup current). Five answers per rollup row: the size
+    rule (D47) lets the rollup answer where it is 4x shorter than the answers."""
     root = tmp_path_factory.mktemp("explain")
     assert cxlens("init", str(root)).returncode == 0
     allow_small_groups(root)  # the cells are small: what is tested is the source, not suppression
@@ -38,8 +39,9 @@ def workspace(tmp_path_factory) -> Path:
     for i in range(80):
         customers.append(f"C{i},2024-01-01,{'family' if i % 2 else 'value'},{'north' if i % 3 else 'south'}")
         for j, (metric, top) in enumerate((("nps", 10), ("csat", 5), ("ces", 7))):
-            answers.append(f"R{i}-{j},C{i},2024-0{1 + i % 3}-{1 + i % 27:02d} 10:00:00,{'shop' if i % 4 else 'call'},"
-                           f"{metric},{(i * 7 + j) % top + (0 if metric == 'nps' else 1)}")
+            for k in range(5):
+                answers.append(f"R{i}-{j}-{k},C{i},2024-0{1 + i % 3}-{1 + i % 27:02d} 1{k}:00:00,"
+                               f"{'shop' if i % 4 else 'call'},{metric},{(i * 7 + j + k) % top + (0 if metric == 'nps' else 1)}")
     ws = Workspace.open(root)
     for kind, lines in (("customers", customers), ("responses", answers)):
         (root / f"{kind}.csv").write_text("\n".join(lines) + "\n")
@@ -56,7 +58,7 @@ def test_nps_explain_says_the_rollup_answered_and_json_stays_valid(workspace):
                   "--workspace", str(workspace))
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
-    assert sum(r["n"] for r in rows) == 80
+    assert sum(r["n"] for r in rows) == 400
     lines = explained(proc.stderr)
     assert len(lines) == 1 and lines[0].startswith("explain: nps: rollup:"), proc.stderr
     assert "customers" in lines[0] and "exactly" in lines[0]  # the distinct customers still come from the answers
@@ -83,13 +85,30 @@ def test_an_edited_store_is_read_raw_and_the_warning_names_the_rebuild(workspace
     copy = tmp_path / "ws"
     subprocess.run(["cp", "-r", str(workspace), str(copy)], check=True)
     con = duckdb.connect(str(copy / "cx.duckdb"))
-    con.execute("DELETE FROM responses WHERE response_id = 'R0-0'")  # behind the rollup's back
+    con.execute("DELETE FROM responses WHERE response_id = 'R0-0-0'")  # behind the rollup's back
     con.close()
     proc = cxlens("nps", "--format", "json", "--explain", "--workspace", str(copy))
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout)[0]["n"] == 79  # the raw answers answered: the deleted one is gone
+    assert json.loads(proc.stdout)[0]["n"] == 399  # the raw answers answered: the deleted one is gone
     assert explained(proc.stderr)[0].startswith("explain: nps: raw:")
     assert "cxlens rollup rebuild" in proc.stderr
     assert cxlens("rollup", "rebuild", "--workspace", str(copy)).returncode == 0
     again = cxlens("nps", "--format", "json", "--explain", "--workspace", str(copy))
-    assert json.loads(again.stdout)[0]["n"] == 79 and explained(again.stderr)[0].startswith("explain: nps: rollup:")
+    assert json.loads(again.stdout)[0]["n"] == 399 and explained(again.stderr)[0].startswith("explain: nps: rollup:")
+
+
+def test_a_rollup_about_as_long_as_the_answers_is_not_read_and_explain_says_why(tmp_path):
+    root = tmp_path / "ws"
+    assert cxlens("init", str(root)).returncode == 0
+    (root / "journey.yaml").write_text("stages: [purchase]\ntouchpoints:\n  - {id: shop, name: Shop, stage: purchase}\n")
+    (root / "customers.csv").write_text("customer_id,segment\n" + "".join(f"C{i},family\n" for i in range(20)))
+    (root / "responses.csv").write_text("response_id,customer_id,ts,touchpoint_id,metric,score\n" + "".join(
+        f"R{i},C{i},2024-01-{1 + i:02d} 10:00:00,shop,nps,{i % 11}\n" for i in range(20)))
+    ws = Workspace.open(root)
+    for kind in ("customers", "responses"):
+        ws.load(root / f"{kind}.csv", kind)
+    proc = cxlens("nps", "--by", "segment", "--format", "json", "--explain", "--workspace", str(root))
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)[0]["n"] == 20 and "customers" not in json.loads(proc.stdout)[0]
+    line = explained(proc.stderr)[0]
+    assert line.startswith("explain: nps: raw: the rollup (20 rows) is not 4x smaller than the answers (20)"), line

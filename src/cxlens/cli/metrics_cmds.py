@@ -83,11 +83,17 @@ def show(frame: pd.DataFrame, fmt: str, title: str, notes: list[str] | None = No
         render(rows, fmt, columns=list(frame.columns))
 
 
-def explain_plan(store, metrics: Sequence[str], scope: Scope) -> list[str]:
+def explain_plan(store, metrics: Sequence[str], scope: Scope, customers_cap: int | None = None) -> list[str]:
     """`--explain`: one line per metric saying which source answers its cells for `scope` and why."""
     from cxlens.metrics.plan import explain
 
-    return explain(store, metrics, scope)
+    return explain(store, metrics, scope, customers_cap=customers_cap)
+
+
+# The capped distinct customers behind each published figure (the small-group rule's input, architecture D47): used by
+# `publish`, never shown.
+CAPPED_COLUMNS = ("customers", "customers_nps", "customers_csat", "customers_ces", "nps_trend_customers",
+                  "csat_trend_customers")
 
 
 def print_explained(lines: list[str]) -> None:
@@ -98,22 +104,26 @@ def print_explained(lines: list[str]) -> None:
 
 def _experience(fn: Callable, metric: str, by: str, period, since, until, filters, weighted, compare, min_n,
                 min_group, fmt, workspace, explain: bool = False, **extra) -> None:
+    from cxlens.privacy.suppress import min_group_for
+
     scope = parse_scope(by, period, since, until, filters, weighted)
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
+    floor = min_group_for(ws.min_group, min_group)  # customers counted up to it: all the rule needs (D47)
     with ws.store() as store:
         require(store, metric, *(("customers",) if weighted else ()))
-        explained = explain_plan(store, [metric], scope) if explain else []
-        frame = fn(store, scope, min_n=min_n, compare=compare, **extra)
+        explained = explain_plan(store, [metric], scope, floor) if explain else []
+        frame = fn(store, scope, min_n=min_n, compare=compare, customers_cap=floor, **extra)
     notes = low_n_note(frame, f"⚠ low n: fewer than {min_n} {'effective ' if weighted else ''}answers; the interval is wide, read with care.")
     if compare:
         notes.append("significant: Benjamini-Hochberg adjusted p (q_value) < 0.05 across all cells compared.")
     if weighted:
         notes.append("Weighted to the customer base by segment x region; n_eff is Kish's effective sample size.")
     groups = [*scope.by, *(["period"] if period else [])]
-    frame, notes = publish(frame, ws, groups, min_group, notes,
+    frame, notes = publish(frame, ws, groups, floor, notes,
                            previous=("vs", "change", "change_ci_low", "change_ci_high", "p_value", "q_value",
                                      "significant", "direction") if compare == "previous" else ())
+    frame = frame.drop(columns=[c for c in CAPPED_COLUMNS if c in frame])
     show(frame, fmt, f"{metric.upper()} by {by or 'all'}" + (f" per {period}" if period else ""), notes)
     print_explained(explained)
 
@@ -248,16 +258,16 @@ def sparkline(values: list) -> str:
     return "".join(" " if v is None else SPARK[int((v - lo) / span * (len(SPARK) - 1))] for v in values)
 
 
-def scorecard_explained(store, scope: Scope) -> list[str]:
+def scorecard_explained(store, scope: Scope, customers_cap: int | None = None) -> list[str]:
     """`--explain` for the scorecard: the source of NPS, CSAT and CES (weighted as asked), of the unweighted trends and
     expectation gap, and of the ticket outcomes."""
     from cxlens.metrics.plan import plan
 
-    lines = explain_plan(store, ["nps", "csat", "ces"], scope)
+    lines = explain_plan(store, ["nps", "csat", "ces"], scope, customers_cap)
     unweighted = scope.replace(weighting=None)
     lines.append(f"expectation gap (expectation and csat, unweighted): {plan(store, 'expectation', unweighted)}")
     if scope.weighting:
-        lines.append(f"nps and csat trends (unweighted): {plan(store, 'nps', unweighted)}")
+        lines.append(f"nps and csat trends (unweighted): {plan(store, 'nps', unweighted, customers_cap=customers_cap)}")
     return lines + ["ticket outcomes: raw: tickets are not survey answers (the rollup holds answers only)"]
 
 
@@ -278,11 +288,14 @@ def scorecard_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint
     scope = parse_scope("", period, since, until, filter, weighted)  # --period: the trend series
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
+    floor = min_group_for(ws.min_group, min_group)
     with ws.store() as store:
         require(store, "touchpoints", "answers_or_tickets")
-        frame = scorecard(store, scope.replace(period=None), level=by, min_n=min_n, trend_period=scope.period)
-        explained = scorecard_explained(store, scope.replace(by=(by,), period=None)) if explain else []
-    frame, privacy = published_scorecard(frame, by, min_group_for(ws.min_group, min_group))
+        frame = scorecard(store, scope.replace(period=None), level=by, min_n=min_n, trend_period=scope.period,
+                          customers_cap=floor)
+        explained = scorecard_explained(store, scope.replace(by=(by,), period=None), floor) if explain else []
+    frame, privacy = published_scorecard(frame, by, floor)
+    frame = frame.drop(columns=[c for c in CAPPED_COLUMNS if c in frame])
     if fmt == "table":
         cols = [c for c in ("stage", "touchpoint", "n_nps", "nps", "n_csat", "csat", "ces", "tickets", "resolution_rate",
                             "fcr_rate", "expectation_gap", "status", "low_n") if c in frame]

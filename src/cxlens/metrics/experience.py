@@ -30,7 +30,8 @@ from cxlens.stats.nps import NPS_METHODS
 from cxlens.stats import kish_effective_n, nps_interval, t_interval, wilson
 
 
-def cells(store, metric: str, scope: Scope = Scope(), *, source: str | None = None) -> pd.DataFrame:
+def cells(store, metric: str, scope: Scope = Scope(), *, source: str | None = None,
+          customers_cap: int | None = None) -> pd.DataFrame:
     """Per cell of `scope.by` (and period): the sufficient statistics of one metric.
 
     Columns: keys (+ period_start), n (answers), customers (distinct customers: what small-group suppression
@@ -39,6 +40,9 @@ def cells(store, metric: str, scope: Scope = Scope(), *, source: str | None = No
     `source`: None lets the planner choose (cxlens.metrics.plan: the rollup when it covers the scope and is
     current, else the raw answers; the same cells either way); "raw" forces the raw answers; "rollup" raises
     AnalysisError, with the planner's reason, when the rollup cannot answer.
+    `customers_cap`: None counts distinct customers exactly; an int k gives min(customers, k), the small-group
+    rule's verdict and all it needs (D47): the rollup path then counts only the cells it cannot bound, and both
+    paths give the same frame. The apps pass their min_group and do not publish the capped column.
     """
     by = check_dimensions(scope.by, RESPONSE_DIMENSIONS)
     period, weighted = scope.period, scope.weighting is not None
@@ -46,11 +50,14 @@ def cells(store, metric: str, scope: Scope = Scope(), *, source: str | None = No
         raise AnalysisError(f"unknown metric '{metric}'; use one of {', '.join(THRESHOLDS)}")
     if source not in (None, ROLLUP, RAW):
         raise UsageError("source", source, (ROLLUP, RAW))
-    chosen = plan(store, metric, scope) if source != RAW else None
+    if customers_cap is not None and customers_cap < 1:
+        raise UsageError("customers_cap", customers_cap, message=f"customers_cap={customers_cap}: use None or a count >= 1")
+    # forced onto the rollup: whenever it can answer (no size rule)
+    chosen = plan(store, metric, scope, size_rule=source != ROLLUP, customers_cap=customers_cap) if source != RAW else None
     if source == ROLLUP and chosen.source != ROLLUP:
         raise AnalysisError(f"the rollup cannot answer {metric} for {scope!r}: {chosen.reason}")
     if chosen is not None and chosen.source == ROLLUP:
-        return _sufficient(rollup_cells(store, metric, scope), group_keys(by, period), False)
+        return _sufficient(rollup_cells(store, metric, scope, customers_cap), group_keys(by, period), False)
     hi, lo = THRESHOLDS[metric]
     # only the joins the cells read (weights read segment x region: all of them)
     rows = responses(store, metric, scope, dimensions=None if weighted else by)
@@ -66,6 +73,8 @@ def cells(store, metric: str, scope: Scope = Scope(), *, source: str | None = No
     expr = rows.group_by(keys).aggregate(**aggs) if keys else rows.aggregate(**aggs)
     raw = expr.execute()
     raw = raw[raw["n"] > 0].copy()
+    if customers_cap is not None:
+        raw["customers"] = raw["customers"].clip(upper=customers_cap)
     return _sufficient(raw, keys, weighted)
 
 
@@ -89,19 +98,19 @@ def _sufficient(raw: pd.DataFrame, keys: list[str], weighted: bool) -> pd.DataFr
 
 
 def nps_by(store, scope: Scope = Scope(), *, min_n: int = 30, ci: str = "adjusted-wald", level: float = 0.95,
-           compare: str | None = None) -> pd.DataFrame:
+           compare: str | None = None, customers_cap: int | None = None) -> pd.DataFrame:
     """NPS (-100..100) per cell of `scope.by` dimensions and optional period, with n and an interval.
 
     Columns: the dims, `period` (when asked), n, nps, promoters_pct, passives_pct, detractors_pct,
     ci_low, ci_high, low_n; plus n_eff when `scope.weighting` is set. `ci`: adjusted-wald (default),
     wald or bootstrap. `low_n` marks cells with fewer than `min_n` answers (effective answers when
     weighted). `compare` ("previous" or "rest") adds the change columns of
-    :func:`cxlens.metrics.compare.compare_cells`.
+    :func:`cxlens.metrics.compare.compare_cells`. `customers_cap`: see `cells` (None: exact customers).
     """
     by, period, weighted = list(scope.by), scope.period, scope.weighting is not None
     if ci not in NPS_METHODS:  # checked before the query runs, naming the parameter
         raise UsageError("ci", ci, NPS_METHODS)
-    c = cells(store, "nps", scope)
+    c = cells(store, "nps", scope, customers_cap=customers_cap)
     n_eff = c["n_eff"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         prom, det = c["high"].to_numpy() / n_eff, c["low"].to_numpy() / n_eff
@@ -132,28 +141,28 @@ def _finish(out: pd.DataFrame, c: pd.DataFrame, metric: str, scope: Scope, compa
 
 
 def csat_by(store, scope: Scope = Scope(), *, min_n: int = 30, level: float = 0.95,
-            compare: str | None = None) -> pd.DataFrame:
+            compare: str | None = None, customers_cap: int | None = None) -> pd.DataFrame:
     """CSAT (1-5) per cell: mean with a t interval, and % top-2-box (4-5) with a Wilson interval.
 
     Columns: dims, period, n, csat, ci_low, ci_high, top2_pct, top2_ci_low, top2_ci_high, low_n.
     """
-    return _scale_metric(store, "csat", "top2", scope, min_n, level, compare)
+    return _scale_metric(store, "csat", "top2", scope, min_n, level, compare, customers_cap)
 
 
 def ces_by(store, scope: Scope = Scope(), *, min_n: int = 30, level: float = 0.95,
-           compare: str | None = None) -> pd.DataFrame:
+           compare: str | None = None, customers_cap: int | None = None) -> pd.DataFrame:
     """CES (1-7, higher = easier) per cell: mean with a t interval, and % low effort (5-7), Wilson.
 
     Columns: dims, period, n, ces, ci_low, ci_high, low_effort_pct, low_effort_ci_low,
     low_effort_ci_high, low_n.
     """
-    return _scale_metric(store, "ces", "low_effort", scope, min_n, level, compare)
+    return _scale_metric(store, "ces", "low_effort", scope, min_n, level, compare, customers_cap)
 
 
 def _scale_metric(store, metric: str, share_name: str, scope: Scope, min_n: int, level: float,
-                  compare: str | None) -> pd.DataFrame:
+                  compare: str | None, customers_cap: int | None = None) -> pd.DataFrame:
     by, period, weighted = list(scope.by), scope.period, scope.weighting is not None
-    c = cells(store, metric, scope)
+    c = cells(store, metric, scope, customers_cap=customers_cap)
     n_eff = c["n_eff"].to_numpy(float)
     mean_low, mean_high = t_interval(c["mean"], c["sd"], n_eff, level)
     share_low, share_high = wilson(c["high"], n_eff, level)

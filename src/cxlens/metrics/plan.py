@@ -21,10 +21,11 @@ from typing import Sequence
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from cxlens.errors import AnalysisError
-from cxlens.metrics.rollup import REBUILD_HINT, TABLE, rollup_staleness
+from cxlens.metrics.rollup import MOST, REBUILD_HINT, ROWS, TABLE, recorded, rollup_staleness
 from cxlens.metrics.scales import THRESHOLDS
 from cxlens.query import Scope
 from cxlens.query.dimensions import ASPECT, OVERALL, RESPONSE_DIMENSIONS, THEME, UNKNOWN, group_keys
@@ -40,6 +41,11 @@ CUSTOMER_DIMENSIONS = ("segment", "region", "language", "plan")
 ROLLUP_DIMENSIONS = (*TOUCHPOINT_DIMENSIONS, *CUSTOMER_DIMENSIONS, "aspect")
 CUSTOMERS_NOTE = ("customers (distinct respondents, for the small-group rule) counted exactly from the raw answers: "
                   "sums cannot give them")
+CAPPED_NOTE = ("customers capped at the small-group minimum (min(C, {cap})): cells with at least {cap} x the most answers "
+               "one customer gave need no count, the others are counted exactly from their raw answers")
+# The size rule: the rollup answers only when the answers are at least SHRINK times its rows (measured, D47: where it
+# shrinks the data less, reading it and counting customers costs more than one pass over the answers).
+SHRINK = 4.0
 
 
 @dataclass(frozen=True)
@@ -53,10 +59,13 @@ class Plan:
         return f"{self.source}: {self.reason}"
 
 
-def plan(store, metric: str, scope: Scope = Scope()) -> Plan:
+def plan(store, metric: str, scope: Scope = Scope(), *, size_rule: bool = True,
+         customers_cap: int | None = None) -> Plan:
     """Whether `response_rollup` can answer `metric`'s cells for `scope` (Plan.source "rollup") or the raw answers
     must ("raw"), with the reason. The checks that need no query come first; a stale rollup is never read (a warning
-    names `cxlens rollup rebuild`)."""
+    names `cxlens rollup rebuild`). `size_rule`: also read the answers when the rollup is not SHRINK times smaller
+    than them (False: whenever it can answer, as `cells(source="rollup")` forces). `customers_cap`: what the
+    caller needs of distinct customers (None: exact), for the reason's words."""
     if scope.weighting is not None:
         return Plan(RAW, f"weighted ({scope.weighting}): weights belong to single answers, the rollup holds unweighted sums")
     if THEME in scope.filters:
@@ -69,8 +78,17 @@ def plan(store, metric: str, scope: Scope = Scope()) -> Plan:
     current, why = _current(store)
     if not current:
         return Plan(RAW, why)
+    if size_rule:
+        built = recorded(store) or {}
+        rows = built.get(ROWS)
+        rows = store.count(TABLE) if rows is None else rows
+        answers = built.get("answers") or 0
+        if rows * SHRINK > answers:
+            return Plan(RAW, f"the rollup ({rows:,} rows) is not {SHRINK:g}x smaller than the answers ({answers:,}): "
+                             "one pass over the answers is faster here (architecture D47)")
+    note = CUSTOMERS_NOTE if customers_cap is None else CAPPED_NOTE.format(cap=customers_cap)
     return Plan(ROLLUP, "the rollup covers every dimension, filter and date of the scope (day x touchpoint x "
-                        f"segment x region x language x plan x aspect); {CUSTOMERS_NOTE}")
+                        f"segment x region x language x plan x aspect); {note}")
 
 
 def _current(store) -> tuple[bool, str]:
@@ -89,15 +107,22 @@ def _current(store) -> tuple[bool, str]:
 _WARNED: set[tuple[str, str]] = set()
 
 
-def rollup_cells(store, metric: str, scope: Scope) -> pd.DataFrame:
+def rollup_cells(store, metric: str, scope: Scope, customers_cap: int | None = None) -> pd.DataFrame:
     """The raw aggregates `cells` needs (keys, n, customers, w, w2, wh, wl, ws, wss) for `scope`, read from the
     rollup: sums of its statistics per cell (unweighted: w = w2 = n), and the exact distinct customers from the
-    raw answers of the same cells. Only call it when `plan(...)` says "rollup"."""
+    raw answers of the same cells. Only call it when `plan(...)` says "rollup".
+
+    `customers_cap`: `customers` is min(distinct customers, cap), all the small-group rule needs (D47). A cell of n
+    answers holds at least n / M distinct customers, M being the most answers one customer gave to the metric (the
+    rollup's record, `rollup.most_answers`), so a cell with n >= cap x M is `cap` without a count; only the others
+    are counted from the raw answers, restricted to those cells."""
     keys = group_keys(scope.by, scope.period)
     rows = rollup_rows(store, metric, scope)
     aggs = dict(n=rows.n.sum(), wh=rows.high.sum(), wl=rows.low.sum(), ws=rows.total.sum(), wss=rows.total_sq.sum())
     sums = (rows.group_by(keys).aggregate(**aggs) if keys else rows.aggregate(**aggs)).execute()
     sums = sums[sums["n"].notna() & (sums["n"] > 0)]
+    if customers_cap is not None:
+        return _capped(store, metric, scope, sums, keys, customers_cap)
     counted = distinct_customers(store, metric, scope).execute()
     counted = counted[counted["customers"] > 0]
     if not keys:  # one cell (or none, when no answer is in the scope)
@@ -116,6 +141,33 @@ def rollup_cells(store, metric: str, scope: Scope) -> pd.DataFrame:
     out["w"] = out["w2"] = n.to_numpy(float)
     for col in ("wh", "wl", "ws", "wss"):
         out[col] = merged[col].astype(float).to_numpy()
+    return out
+
+
+def _capped(store, metric: str, scope: Scope, sums: pd.DataFrame, keys: list[str], cap: int) -> pd.DataFrame:
+    """`rollup_cells` with customers = min(distinct customers, cap): counted only where n < cap x M."""
+    most = ((recorded(store) or {}).get(MOST) or {}).get(metric)
+    n = sums["n"].astype("int64").to_numpy()
+    customers = np.full(len(sums), cap, dtype="int64")
+    # n >= cap * M gives distinct >= n / M >= cap (no customer gave more than M answers); no bound recorded: count all
+    small = np.ones(len(sums), bool) if most is None else n < cap * most
+    if small.any():
+        cells = sums.loc[small, keys].reset_index(drop=True) if keys else None
+        counted = distinct_customers(store, metric, scope, cells=cells).execute()
+        counted = counted[counted["customers"] > 0]
+        if keys:
+            found = cells.merge(counted, on=keys, how="left")
+        else:
+            found = counted
+        if len(found) != int(small.sum()) or found["customers"].isna().any():
+            raise AnalysisError(f"{TABLE} and the raw answers disagree on the cells of {scope!r}; {REBUILD_HINT}")
+        customers[small] = np.minimum(found["customers"].astype("int64").to_numpy(), cap)
+    out = sums[keys].reset_index(drop=True)
+    out["n"] = n
+    out["customers"] = customers
+    out["w"] = out["w2"] = n.astype(float)
+    for col in ("wh", "wl", "ws", "wss"):
+        out[col] = sums[col].astype(float).to_numpy()
     return out
 
 
@@ -140,9 +192,11 @@ def rollup_rows(store, metric: str, scope: Scope) -> ir.Table:
     return rows
 
 
-def distinct_customers(store, metric: str, scope: Scope) -> ir.Table:
+def distinct_customers(store, metric: str, scope: Scope, cells: pd.DataFrame | None = None) -> ir.Table:
     """Distinct customers per cell of `scope` (column `customers`), counted exactly from the raw answers: no sum of
-    the rollup gives them, and the small-group rule (D24) needs the exact count.
+    the rollup gives them, and the small-group rule (D24) needs the exact count. `cells`: only these cells (a frame
+    of the scope's keys): their answers are narrowed by each key's values (and the periods' time range), then
+    semi-joined to the cells' keys.
 
     Narrow: only the columns and joins the cells need; when only the customer (and aspect) decide the cell, the
     distinct customers come first and the customers join sees that short list. Exact, because every dimension is a
@@ -152,6 +206,10 @@ def distinct_customers(store, metric: str, scope: Scope) -> ir.Table:
     wanted = {*scope.by, *scope.filters}
     if ASPECT not in wanted:
         r = overall_answers(r)
+    if scope.period and cells is not None and len(cells):  # only the listed periods' time range
+        starts = pd.to_datetime(cells["period_start"])
+        r = r.filter(r.ts >= starts.min().to_pydatetime(),
+                     r.ts < (starts.max() + _LENGTH[scope.period]).to_pydatetime())
     first = {"customer_id": r.customer_id}
     if wanted & set(TOUCHPOINT_DIMENSIONS):
         first["touchpoint_id"] = r.touchpoint_id
@@ -169,8 +227,19 @@ def distinct_customers(store, metric: str, scope: Scope) -> ir.Table:
         cols["period_start"] = d.period_start
     rows = apply_filters(joined.select(customer_id=d.customer_id, **cols), scope.filters, RESPONSE_DIMENSIONS)
     keys = group_keys(scope.by, scope.period)
+    if cells is not None and keys:
+        for k in keys:
+            if k != "period_start":
+                rows = rows.filter(rows[k].isin(sorted(set(cells[k].astype(str)))))
+        if len(keys) > 1 or scope.period:
+            wanted_cells = ibis.memtable(cells[keys].drop_duplicates().reset_index(drop=True))
+            rows = rows.semi_join(wanted_cells, [rows[k] == wanted_cells[k] for k in keys])
     agg = dict(customers=rows.customer_id.nunique())
     return rows.group_by(keys).aggregate(**agg) if keys else rows.aggregate(**agg)
+
+
+_LENGTH = {"week": pd.DateOffset(weeks=1), "month": pd.DateOffset(months=1), "quarter": pd.DateOffset(months=3),
+           "year": pd.DateOffset(years=1)}
 
 
 def _dimensions(store, base: ir.Table, wanted: set[str], attributes: ir.Table | None) -> tuple[ir.Table, dict]:
@@ -196,9 +265,9 @@ def _dimensions(store, base: ir.Table, wanted: set[str], attributes: ir.Table | 
     return joined, cols
 
 
-def explain(store, metrics: Sequence[str], scope: Scope) -> list[str]:
+def explain(store, metrics: Sequence[str], scope: Scope, customers_cap: int | None = None) -> list[str]:
     """One line per metric: which source answers its cells for `scope` and why (for `--explain`)."""
-    return [f"{m}: {plan(store, m, scope)}" for m in metrics]
+    return [f"{m}: {plan(store, m, scope, customers_cap=customers_cap)}" for m in metrics]
 
 
 __all__ = ["Plan", "ROLLUP", "RAW", "ROLLUP_DIMENSIONS", "distinct_customers", "explain", "plan", "rollup_cells",

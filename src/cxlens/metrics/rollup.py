@@ -51,6 +51,9 @@ MAX_LISTED_CUSTOMERS = 20_000
 # A customers load that moves more customers than this refreshes by days instead of by difference.
 MAX_MOVED_CUSTOMERS = 200_000
 MOVED, MOVED_ROWS = "_cx_rollup_moved", "_cx_rollup_moved_rows"  # temporary tables of `move_customers`
+# What the rollup's record holds beside the fingerprint (not compared): the most answers one customer gave per
+# metric (`most_answers`, an upper bound kept through loads and erasures) and the table's rows.
+MOST, ROWS = "most_answers", "rows"
 # Refreshing more than this share of the days the rollup spans rebuilds it whole instead (cheaper, measured).
 WHOLE_SHARE = 0.25
 
@@ -87,7 +90,7 @@ def rollup_staleness(store) -> str | None:
     if built is None:
         return f"{TABLE} was never built (or its last rebuild did not finish); {REBUILD_HINT}"
     now = rollup_fingerprint(store)
-    if built == now:
+    if all(built.get(k) == v for k, v in now.items()):  # MOST and ROWS ride along in the record: not compared
         return None
     changed = [k for k in now if built.get(k) != now[k]]
     words = {"version": "the rollup's rule changed", "answers": "the number of answers changed",
@@ -194,6 +197,8 @@ def refresh_rollup(store, days: Collection[date] | None = None, *, in_transactio
         store.set_meta(META_KEY, None)  # removed first, written last: an interrupted rebuild reads as stale
         now = rollup_fingerprint(store)
         backend.replace_from_query(table(TABLE), rollup_rows(store))
+        now[MOST] = most_answers(store)
+        now[ROWS] = int(store.table(TABLE).count().execute())
         store.set_meta(META_KEY, json.dumps(now))
     else:
         with backend.transaction():
@@ -218,7 +223,7 @@ def _write_in_transaction(store, days: Collection[date] | None) -> None:
     backend = store.backend
     name = ident(TABLE)
     if days is not None and not days:
-        _record(store)
+        _record(store, {})
         return
     if days is None:
         backend.raw_sql(f"DELETE FROM {name}")
@@ -227,12 +232,41 @@ def _write_in_transaction(store, days: Collection[date] | None) -> None:
         backend.raw_sql(f"DELETE FROM {name} WHERE {ident('day')} IN ({listed})")
     sql = backend.ibis.compile(rollup_rows(store, days))
     backend.raw_sql(f"INSERT INTO {name} ({', '.join(map(ident, table(TABLE).names))}) {sql}")
-    _record(store)
+    if days is None:
+        _record(store, most_answers(store), whole=True)
+    else:  # the customers who answered on those days may have more answers now: their counts raise the bound
+        r = store.table("responses")
+        who = r.filter(r.ts >= _start(min(days)), r.ts < _start(max(days) + timedelta(days=1)),
+                       r.ts.cast("date").isin(sorted(set(days)))).select("customer_id").distinct()
+        _record(store, most_answers(store, who))
 
 
-def _record(store) -> None:
-    """Write the fingerprint into `cxlens_meta` with plain SQL (inside the caller's transaction)."""
-    value = json.dumps(rollup_fingerprint(store))
+def most_answers(store, customers: ir.Table | None = None) -> dict[str, int]:
+    """Per metric, the most answers any one customer gave (aspect answers included), over every customer or those
+    listed in `customers` (a table with customer_id). Stored in the rollup's record as MOST: a cell of n answers
+    then holds at least n / MOST[metric] distinct customers, so the small-group rule (D24, D47) needs no raw read
+    for a cell with n >= min_group * MOST."""
+    r = store.table("responses")
+    if customers is not None:
+        r = r.semi_join(customers, r.customer_id == customers.customer_id)
+    per = r.group_by([r.metric, r.customer_id]).aggregate(k=r.count())
+    top = per.group_by("metric").aggregate(most=per.k.max()).execute()
+    return {str(m): int(v) for m, v in zip(top["metric"], top["most"]) if v == v}
+
+
+def _record(store, most: dict[str, int], whole: bool = False) -> None:
+    """Write the fingerprint into `cxlens_meta` with plain SQL (inside the caller's transaction), with MOST: `most`
+    when `whole` (counted over every customer), else the recorded bound raised where `most` says more (never
+    lowered: answers that left keep it an upper bound; no recorded bound stays none: a part is not a bound) and
+    ROWS, the table's rows (the planner's size rule)."""
+    value = rollup_fingerprint(store)
+    before = (recorded(store) or {}).get(MOST)
+    if whole:
+        value[MOST] = most
+    elif before is not None:
+        value[MOST] = {m: max(before.get(m, 0), most.get(m, 0)) for m in {*before, *most}}
+    value[ROWS] = int(store.table(TABLE).count().execute())
+    value = json.dumps(value)
     meta = ident("cxlens_meta")
     store.backend.raw_sql(f"DELETE FROM {meta} WHERE {ident('key')} = {literal(META_KEY)}")
     store.backend.raw_sql(f"INSERT INTO {meta} ({ident('key')}, {ident('value')}) VALUES ({literal(META_KEY)}, {literal(value)})")
@@ -342,7 +376,7 @@ def move_customers(store, moved: pa.Table) -> dict:
         backend.raw_sql(f"INSERT INTO {ident(TABLE)} ({names}) SELECT {names} FROM {MOVED_ROWS} WHERE n > 0")
         for name in (MOVED_ROWS, MOVED):
             backend.raw_sql(f"DROP TABLE IF EXISTS {name}")
-    _record(store)
+    _record(store, {})  # moving customers changes no customer's number of answers
     return {"rows": int(store.table(TABLE).count().execute()), "moved": moved.num_rows,
             "seconds": time.perf_counter() - started}
 
@@ -458,5 +492,5 @@ def _size(store) -> int | None:
     return None
 
 
-__all__ = ["GRAIN", "TABLE", "DeletionMaintenance", "LoadMaintenance", "days_of_customers", "recorded", "refresh_rollup", "rollup_fingerprint", "rollup_is_current", "rollup_rows",
+__all__ = ["GRAIN", "TABLE", "DeletionMaintenance", "LoadMaintenance", "days_of_customers", "most_answers", "recorded", "refresh_rollup", "rollup_fingerprint", "rollup_is_current", "rollup_rows",
            "rollup_staleness", "rollup_status"]

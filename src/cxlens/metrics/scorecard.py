@@ -42,7 +42,7 @@ def target_status(value: float, high: float, target: float | None) -> str:
 
 
 def scorecard(store, scope: Scope = Scope(), *, level: str = "touchpoint", min_n: int = 30,
-              trend_period: str = "month") -> pd.DataFrame:
+              trend_period: str = "month", customers_cap: int | None = None) -> pd.DataFrame:
     """The scorecard table, one row per touchpoint or stage in journey order, over the answers and
     tickets in `scope` (dates, filters; `scope.weighting` weights NPS, CSAT and CES only).
 
@@ -52,7 +52,8 @@ def scorecard(store, scope: Scope = Scope(), *, level: str = "touchpoint", min_n
     metrics with a target), status_detail, low_n, and the series periods/nps_trend/csat_trend
     (monthly unless `trend_period` says otherwise) for sparklines. Distinct customers behind each family of
     figures (small groups, cxlens.privacy): customers_nps, _csat, _ces, _tickets, _gap, and the series
-    nps_trend_customers / csat_trend_customers.
+    nps_trend_customers / csat_trend_customers. `customers_cap`: those of NPS, CSAT and CES (and their trends) are
+    min(customers, cap) (`cxlens.metrics.experience.cells`; None: exact).
     """
     if level not in LEVELS:
         raise UsageError("level", level, LEVELS)
@@ -65,7 +66,7 @@ def scorecard(store, scope: Scope = Scope(), *, level: str = "touchpoint", min_n
     base = (journey[["stage", "stage_order", "touchpoint", "targets"]] if level == "touchpoint"
             else journey.groupby("stage", as_index=False)["stage_order"].min())
     out = base.sort_values(["stage_order"] + (["touchpoint"] if level == "touchpoint" else []), kind="stable")
-    out = out.merge(_experience(store, rows, min_n), on=level, how="left")
+    out = out.merge(_experience(store, rows, min_n, customers_cap), on=level, how="left")
     out = out.merge(_outcomes(store, unweighted), on=level, how="left")
     out = out.merge(_gap(store, unweighted, min_n), on=level, how="left")
     if level == "touchpoint":
@@ -81,17 +82,17 @@ def scorecard(store, scope: Scope = Scope(), *, level: str = "touchpoint", min_n
             out[col] = out[col].astype("Int64")
     n_cols = out[["n_nps", "n_csat", "n_ces"]].fillna(0).to_numpy()
     out["low_n"] = ((n_cols > 0) & (n_cols < min_n)).any(axis=1) | (n_cols.sum(axis=1) == 0)
-    out = out.merge(_trends(store, unweighted.replace(period=trend_period)), on=level, how="left")
+    out = out.merge(_trends(store, unweighted.replace(period=trend_period), customers_cap), on=level, how="left")
     for col in ("periods", "nps_trend", "csat_trend", "nps_trend_customers", "csat_trend_customers"):
         out[col] = out[col].map(lambda v: v if isinstance(v, list) else [])
     return out.drop(columns=["stage_order"]).reset_index(drop=True)
 
 
-def _experience(store, scope: Scope, min_n: int) -> pd.DataFrame:
+def _experience(store, scope: Scope, min_n: int, cap: int | None = None) -> pd.DataFrame:
     level = scope.by[0]
-    nps = nps_by(store, scope, min_n=min_n)
-    csat = csat_by(store, scope, min_n=min_n)
-    ces = ces_by(store, scope, min_n=min_n)
+    nps = nps_by(store, scope, min_n=min_n, customers_cap=cap)
+    csat = csat_by(store, scope, min_n=min_n, customers_cap=cap)
+    ces = ces_by(store, scope, min_n=min_n, customers_cap=cap)
     frame = nps[[level, "n", "customers", "nps", "ci_low", "ci_high"]].rename(
         columns={"n": "n_nps", "customers": "customers_nps", "ci_low": "nps_ci_low", "ci_high": "nps_ci_high"})
     frame = frame.merge(csat[[level, "n", "customers", "csat", "ci_low", "ci_high", "top2_pct", "top2_ci_low",
@@ -149,11 +150,11 @@ def _row_status(row: dict) -> tuple[str, str]:
     return worst, "; ".join(details)
 
 
-def _trends(store, scope: Scope) -> pd.DataFrame:
+def _trends(store, scope: Scope, cap: int | None = None) -> pd.DataFrame:
     """NPS and CSAT per `scope.period` for each row, aligned on one list of periods (None where no answers)."""
     level = scope.by[0]
-    nps = nps_by(store, scope)
-    csat = csat_by(store, scope)
+    nps = nps_by(store, scope, customers_cap=cap)
+    csat = csat_by(store, scope, customers_cap=cap)
     months = sorted(set(nps["period"]) | set(csat["period"]))
     keys = sorted(set(nps[level]) | set(csat[level]))
 

@@ -49,12 +49,17 @@ def min_group_for(configured: int, asked: int | None = None) -> int:
 
 
 def suppressed_cells(frame: pd.DataFrame, groups: Sequence[str], min_group: int,
-                     customers: str = "customers") -> np.ndarray:
+                     customers: str = "customers", answers: str = "n") -> np.ndarray:
     """Boolean mask over `frame`'s rows: the cells to suppress (primary and complementary), by the rules above.
 
+    Complements are the published cells of fewest customers, ties broken by fewest `answers` when the frame has that
+    column, then by order. The verdict needs no count above `min_group`: `customers` may be min(count, min_group)
+    (architecture D47), and then the complements are the cells of fewest answers.
     Called directly when an app needs the mask itself (to blank figures derived from a cell elsewhere)."""
     n = len(frame)
     counts = pd.to_numeric(frame[customers], errors="coerce").fillna(0).to_numpy(float) if n else np.zeros(0)
+    sizes = (pd.to_numeric(frame[answers], errors="coerce").fillna(0).to_numpy(float) if n and answers in frame
+             else np.zeros(n))
     hidden = counts < min_group
     if not hidden.any():
         return hidden
@@ -73,14 +78,14 @@ def suppressed_cells(frame: pd.DataFrame, groups: Sequence[str], min_group: int,
                 open_ = line[~hidden[line]]
                 if not len(open_):
                     break
-                # the next smallest published cell: the least information lost (ties: the first in order)
-                hidden[open_[np.argmin(counts[open_])]] = True
+                # the next smallest published cell: the least information lost (ties: fewest answers, then order)
+                hidden[open_[np.lexsort((sizes[open_], counts[open_]))[0]]] = True
                 changed = True
     return hidden
 
 
 def published_mask(frame: pd.DataFrame, groups: Sequence[str], min_group: int,
-                   customers: str = "customers") -> np.ndarray:
+                   customers: str = "customers", answers: str = "n") -> np.ndarray:
     """`suppressed_cells` over the cells that describe somebody: a cell of no customers (an "other paths" row
     nobody took, a table row with no answers) describes no one, so it is neither suppressed nor taken as a
     complement (suppressing it would protect nothing). This is the mask `suppress` applies."""
@@ -88,7 +93,7 @@ def published_mask(frame: pd.DataFrame, groups: Sequence[str], min_group: int,
     present = ~np.isnan(counts) & (counts > 0)
     hidden = np.zeros(len(frame), bool)
     if present.any():
-        hidden[present] = suppressed_cells(frame[present], groups, min_group, customers)
+        hidden[present] = suppressed_cells(frame[present], groups, min_group, customers, answers)
     return hidden
 
 
@@ -150,7 +155,9 @@ def suppress_families(frame: pd.DataFrame, *, key: str, families: dict[str, Sequ
     for customers, columns in families.items():
         if customers not in frame or min_group <= 1 or frame.empty:
             continue
-        hidden = published_mask(frame, [key], min_group, customers)
+        # ties among complements: fewest answers, the family's n_* count when it has one
+        answers = next((c for c in columns if str(c).startswith("n_")), "n")
+        hidden = published_mask(frame, [key], min_group, customers, answers)
         if hidden.any():
             out, hid = _emptied(out, hidden, [customers, *columns]), True
     return out, small_groups_note(min_group) if hid else None

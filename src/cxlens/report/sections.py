@@ -56,7 +56,7 @@ def metric_section(store, metric: str, by: str, min_n: int, min_group: int = 5) 
 
     Groups of fewer than `min_group` customers (and their complements) are empty cells, left out of the chart."""
     fn, col, lo, hi, extra, how = _METRICS[metric]
-    frame = getattr(metrics, fn)(store, Scope(by=(by,)), min_n=min_n)
+    frame = getattr(metrics, fn)(store, Scope(by=(by,)), min_n=min_n, customers_cap=min_group)  # D47
     frame, note = suppress(frame, groups=[by], min_group=min_group)
     frame = frame.sort_values(col, ascending=False, na_position="last")
     drawn = frame[frame[col].notna()]
@@ -85,7 +85,7 @@ _SCORECARD_COLUMNS = [
 
 def scorecard_section(store, min_n: int, min_group: int = 5) -> Section:
     """The touchpoint scorecard with monthly CSAT sparklines and target status (small groups suppressed)."""
-    card, notes = published_scorecard(scorecard(store, min_n=min_n), "touchpoint", min_group)
+    card, notes = published_scorecard(scorecard(store, min_n=min_n, customers_cap=min_group), "touchpoint", min_group)
     present = [(c, label) for c, label in _SCORECARD_COLUMNS if c in card.columns]
     shown = card[[c for c, _ in present] + ["low_n"]].copy()
     shown["status"] = shown["status"].astype(str)
@@ -158,7 +158,8 @@ def changes_section(store, min_n: int, min_group: int = 5, shown: int = 5) -> Se
     blocks: list[Block] = []
     notes: list[str] = []
     for fn, col, by, period in _CHANGE_VIEWS:
-        cells = getattr(metrics, fn)(store, Scope(by=(by,), period=period), compare="previous", min_n=min_n)
+        cells = getattr(metrics, fn)(store, Scope(by=(by,), period=period), compare="previous", min_n=min_n,
+                                     customers_cap=min_group)
         cells, note = suppress(cells, groups=[by, "period"], min_group=min_group, previous=_COMPARED)
         notes += [note] if note and note not in notes else []
         cells = cells[cells["change"].notna()]  # a suppressed cell, or the one after it, is no change to show

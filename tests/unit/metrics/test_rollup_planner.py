@@ -24,6 +24,7 @@ from cxlens.ingest import load, read_mapping
 from cxlens.metrics import ces_by, csat_by, nps_by, scorecard
 from cxlens.metrics import experience
 from cxlens.metrics.experience import cells
+from cxlens.metrics import plan as plan_module
 from cxlens.metrics.plan import RAW, ROLLUP, ROLLUP_DIMENSIONS, Plan, plan
 from cxlens.metrics.rollup import refresh_rollup
 from cxlens.metrics.scales import THRESHOLDS
@@ -33,6 +34,13 @@ from cxlens.query.rows import responses
 from cxlens.store import Store
 
 CUSTOMERS, SEED = 3500, 11
+
+
+@pytest.fixture(autouse=True)
+def no_size_rule(monkeypatch):
+    """The demo store's rollup is about as long as its answers, so the size rule (D47) would send every scope to the
+    raw answers: these tests compare the two paths, so the rollup answers whenever it can (one test puts it back)."""
+    monkeypatch.setattr(plan_module, "SHRINK", 0.0)
 INTEGERS = ("n", "customers")
 FLOATS = ("n_eff", "high", "low", "mean", "sd")
 
@@ -152,7 +160,7 @@ def test_the_metric_tables_and_the_scorecard_are_the_same_from_the_rollup(planne
     answers = {"nps": nps_by(planner_store, scope, compare="previous"), "csat": csat_by(planner_store, scope),
                "ces": ces_by(planner_store, scope, compare="rest"), "scorecard": scorecard(planner_store, Scope())}
     with monkeypatch.context() as m:
-        m.setattr(experience, "plan", lambda store, metric, scope: Plan(RAW, "forced by the test"))
+        m.setattr(experience, "plan", lambda store, metric, scope, **_: Plan(RAW, "forced by the test"))
         raw = {"nps": nps_by(planner_store, scope, compare="previous"), "csat": csat_by(planner_store, scope),
                "ces": ces_by(planner_store, scope, compare="rest"), "scorecard": scorecard(planner_store, Scope())}
     for name, frame in answers.items():
@@ -215,3 +223,141 @@ def _stale_rollup_checks(store, tmp_path, caplog) -> None:
     assert plan(store, "nps", by_segment).source == RAW
     moved = cells(store, "nps", by_segment).set_index("segment")
     assert moved.loc["moved", "n"] > 0  # the raw answers see the customers' new segment at once
+
+
+# ------------------------------------------------------------------------------------------------ capped customers (D47)
+
+def test_capped_cells_are_the_same_both_ways_and_equal_the_exact_count_capped(planner_store):
+    from cxlens.metrics.rollup import MOST, recorded
+
+    most = recorded(planner_store)[MOST]
+    bounded = counted = 0
+    for metric, scope in random_scopes(planner_store, 40, seed=47):
+        exact = cells(planner_store, metric, scope, source=RAW)
+        for cap in (5, 40):
+            from_rollup = cells(planner_store, metric, scope, customers_cap=cap)
+            from_raw = cells(planner_store, metric, scope, source=RAW, customers_cap=cap)
+            what = f"{metric} {scope!r} cap {cap}"
+            assert_same_cells(from_rollup, from_raw, group_keys(scope.by, scope.period), what)
+            assert from_raw["customers"].tolist() == exact["customers"].clip(upper=cap).tolist(), what
+            bounded += int((from_raw["n"] >= cap * most[metric]).sum())
+            counted += int((from_raw["n"] < cap * most[metric]).sum())
+    assert bounded > 0 and counted > 0  # both ways of knowing min(C, cap) were taken
+
+
+def _lines(frame, keys):
+    from cxlens.privacy.suppress import _margin_lines
+
+    return _margin_lines(frame, keys) if keys else [np.arange(len(frame))]
+
+
+def test_suppression_on_capped_counts_makes_the_same_decisions_as_on_exact_counts(planner_store):
+    from cxlens.privacy.suppress import suppressed_cells
+
+    rng = random.Random(5)
+    checked = 0
+    for metric, scope in random_scopes(planner_store, 40, seed=48):
+        if not scope.by:
+            continue
+        keys = group_keys(scope.by, scope.period)
+        exact = cells(planner_store, metric, scope, source=RAW)
+        if len(exact) < 2:
+            continue
+        for k in (5, 20):
+            capped = cells(planner_store, metric, scope, customers_cap=k)
+            e, c = exact["customers"].to_numpy(), capped["customers"].to_numpy()
+            assert ((e < k) == (c < k)).all()  # every primary decision
+            for _ in range(20):  # the sum check on any set of cells
+                pick = rng.sample(range(len(e)), rng.randint(1, min(len(e), 4))) if len(e) else []
+                assert (e[pick].sum() >= k) == (c[pick].sum() >= k)
+            hidden = suppressed_cells(capped, keys, k)
+            assert (hidden[e < k]).all()
+            for line in _lines(capped, keys):  # the rule holds on the EXACT counts: two hidden, k customers together
+                inside = line[hidden[line]]
+                if len(line) >= 2 and len(inside) and len(line[~hidden[line]]):
+                    assert len(inside) >= 2 and e[inside].sum() >= k, (metric, scope)
+            checked += int(hidden.any())
+    assert checked >= 5
+
+
+def test_complements_break_ties_on_the_fewest_answers():
+    from cxlens.privacy.suppress import suppressed_cells
+
+    frame = pd.DataFrame({"segment": ["a", "b", "c", "d"], "customers": [2, 5, 5, 5], "n": [4, 90, 30, 60]})
+    assert suppressed_cells(frame, ["segment"], 5).tolist() == [True, False, True, False]
+    exact = frame.assign(customers=[2, 9, 12, 7])  # exact counts still decide first
+    assert suppressed_cells(exact, ["segment"], 5).tolist() == [True, False, False, True]
+    assert suppressed_cells(frame.drop(columns="n"), ["segment"], 5).tolist() == [True, True, False, False]
+
+
+def test_a_three_customer_segment_answering_18_times_is_suppressed_on_both_paths(planner_source, tmp_path_factory):
+    from cxlens.privacy.suppress import suppressed_cells
+
+    store = _copy(planner_source, tmp_path_factory)
+    try:
+        con = store.duckdb
+        con.execute("INSERT INTO customers (customer_id, segment) VALUES ('vip0', 'vip'), ('vip1', 'vip'), ('vip2', 'vip')")
+        con.execute("INSERT INTO responses (response_id, customer_id, ts, touchpoint_id, metric, score) "
+                    "SELECT 'V' || i, 'vip' || (i % 3), TIMESTAMP '2024-02-01 10:00:00' + INTERVAL (i) DAY, "
+                    "(SELECT min(touchpoint_id) FROM touchpoints), 'nps', 0 FROM range(18) t(i)")
+        refresh_rollup(store)
+        scope = Scope(by=("segment",))
+        for source in (RAW, ROLLUP):
+            got = cells(store, "nps", scope, source=source, customers_cap=5).set_index("segment")
+            assert got.loc["vip", "n"] == 18 and got.loc["vip", "customers"] == 3, source
+            hidden = suppressed_cells(got.reset_index(), ["segment"], 5)
+            assert hidden[list(got.index).index("vip")], source
+    finally:
+        store.close()
+
+
+def test_the_most_answers_bound_stays_an_upper_bound_after_loads_and_erasure(tmp_path, monkeypatch):
+    from rollup_fixtures import load_kept, responses_csv, small_store
+
+    from cxlens.metrics import rollup
+    from cxlens.privacy.erase import forget
+
+    def most_by_hand(store):
+        r = store.table("responses").execute()
+        return r.groupby(["metric", "customer_id"]).size().groupby("metric").max().to_dict()
+
+    def check(store):
+        bound = rollup.recorded(store)[rollup.MOST]
+        truth = most_by_hand(store)
+        assert all(bound.get(m, 0) >= v for m, v in truth.items()), (bound, truth)
+        return bound, truth
+
+    monkeypatch.setattr(rollup, "WHOLE_SHARE", 1.0)  # refresh by days: the bound is raised, not recomputed
+    store, rng = small_store(tmp_path)
+    try:
+        rollup.refresh_rollup(store)
+        bound, truth = check(store)
+        assert bound == truth  # a full rebuild counts it exactly
+        # one customer answers 80 more times on two days: the bound must rise past the old one
+        lines = ["response_id,customer_id,ts,touchpoint_id,metric,score"]
+        tp = store.table("touchpoints").touchpoint_id.execute().iloc[0]
+        lines += [f"M{i},C3,2024-01-0{2 + i % 2} 10:{i % 60:02d}:00,{tp},nps,{i % 11}" for i in range(80)]
+        (tmp_path / "many.csv").write_text("\n".join(lines) + "\n")
+        upkeep = load_kept(store, tmp_path / "many.csv", "responses")
+        assert upkeep.done["days"] is not None  # by days, not a rebuild
+        raised, truth = check(store)
+        assert raised["nps"] == truth["nps"] > bound["nps"]
+        load_kept(store, responses_csv(tmp_path / "more.csv", rng, range(9000, 9050), 30, days=3), "responses")
+        check(store)
+        forget(store, ["C3"], "test", on_deleted=rollup.DeletionMaintenance(store, ["C3"]))
+        after, truth = check(store)
+        assert after["nps"] >= raised["nps"] > truth["nps"]  # never lowered: still a bound
+        assert rollup.rollup_is_current(store)
+    finally:
+        store.close()
+
+
+def test_the_size_rule_reads_the_answers_where_the_rollup_is_not_much_smaller(planner_store, monkeypatch):
+    monkeypatch.setattr(plan_module, "SHRINK", 4.0)
+    scope = Scope(by=("segment",))
+    chosen = plan(planner_store, "nps", scope)
+    assert chosen.source == RAW and "smaller than the answers" in chosen.reason
+    forced = cells(planner_store, "nps", scope, source=ROLLUP)  # forcing still reads the rollup
+    assert_same_cells(forced, cells(planner_store, "nps", scope), ["segment"], "forced")
+    monkeypatch.setattr(plan_module, "SHRINK", 0.5)
+    assert plan(planner_store, "nps", scope).source == ROLLUP
