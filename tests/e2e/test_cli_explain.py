@@ -28,7 +28,7 @@ def cxlens(*args: str) -> subprocess.CompletedProcess:
 def workspace(tmp_path_factory) -> Path:
     """80 customers in two segments answering NPS, CSAT and CES five times each on one day at two touchpoints, loaded
     as `cxlens load` loads (Workspace.load, which keeps the rollup current). Five answers per rollup row: the size
-    rule (D47) lets the rollup answer where it is 4x shorter than the answers."""
+    rule (D48) lets the rollup answer where it is 4x shorter than the answers."""
     root = tmp_path_factory.mktemp("explain")
     assert cxlens("init", str(root)).returncode == 0
     allow_small_groups(root)  # the cells are small: what is tested is the source, not suppression

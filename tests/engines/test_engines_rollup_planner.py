@@ -17,7 +17,7 @@ from cxlens.query.dimensions import group_keys
 
 @pytest.fixture(autouse=True)
 def no_size_rule(monkeypatch):
-    """The test store's rollup is not 4x shorter than its answers: the size rule (D47) is off here, both paths compared."""
+    """The test store's rollup is not 4x shorter than its answers: the size rule (D48) is off here, both paths compared."""
     monkeypatch.setattr(plan_module, "SHRINK", 0.0)
 
 

@@ -90,7 +90,7 @@ def explain_plan(store, metrics: Sequence[str], scope: Scope, customers_cap: int
     return explain(store, metrics, scope, customers_cap=customers_cap)
 
 
-# The capped distinct customers behind each published figure (the small-group rule's input, architecture D47): used by
+# The capped distinct customers behind each published figure (the small-group rule's input, architecture D48): used by
 # `publish`, never shown.
 CAPPED_COLUMNS = ("customers", "customers_nps", "customers_csat", "customers_ces", "nps_trend_customers",
                   "csat_trend_customers")
@@ -109,7 +109,7 @@ def _experience(fn: Callable, metric: str, by: str, period, since, until, filter
     scope = parse_scope(by, period, since, until, filters, weighted)
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
-    floor = min_group_for(ws.min_group, min_group)  # customers counted up to it: all the rule needs (D47)
+    floor = min_group_for(ws.min_group, min_group)  # customers counted up to it: all the rule needs (D48)
     with ws.store() as store:
         require(store, metric, *(("customers",) if weighted else ()))
         explained = explain_plan(store, [metric], scope, floor) if explain else []

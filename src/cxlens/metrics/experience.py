@@ -41,7 +41,7 @@ def cells(store, metric: str, scope: Scope = Scope(), *, source: str | None = No
     current, else the raw answers; the same cells either way); "raw" forces the raw answers; "rollup" raises
     AnalysisError, with the planner's reason, when the rollup cannot answer.
     `customers_cap`: None counts distinct customers exactly; an int k gives min(customers, k), the small-group
-    rule's verdict and all it needs (D47): the rollup path then counts only the cells it cannot bound, and both
+    rule's verdict and all it needs (D48): the rollup path then counts only the cells it cannot bound, and both
     paths give the same frame. The apps pass their min_group and do not publish the capped column.
     """
     by = check_dimensions(scope.by, RESPONSE_DIMENSIONS)

@@ -43,7 +43,7 @@ CUSTOMERS_NOTE = ("customers (distinct respondents, for the small-group rule) co
                   "sums cannot give them")
 CAPPED_NOTE = ("customers capped at the small-group minimum (min(C, {cap})): cells with at least {cap} x the most answers "
                "one customer gave need no count, the others are counted exactly from their raw answers")
-# The size rule: the rollup answers only when the answers are at least SHRINK times its rows (measured, D47: where it
+# The size rule: the rollup answers only when the answers are at least SHRINK times its rows (measured, D48: where it
 # shrinks the data less, reading it and counting customers costs more than one pass over the answers).
 SHRINK = 4.0
 
@@ -85,7 +85,7 @@ def plan(store, metric: str, scope: Scope = Scope(), *, size_rule: bool = True,
         answers = built.get("answers") or 0
         if rows * SHRINK > answers:
             return Plan(RAW, f"the rollup ({rows:,} rows) is not {SHRINK:g}x smaller than the answers ({answers:,}): "
-                             "one pass over the answers is faster here (architecture D47)")
+                             "one pass over the answers is faster here (architecture D48)")
     note = CUSTOMERS_NOTE if customers_cap is None else CAPPED_NOTE.format(cap=customers_cap)
     return Plan(ROLLUP, "the rollup covers every dimension, filter and date of the scope (day x touchpoint x "
                         f"segment x region x language x plan x aspect); {note}")
@@ -112,7 +112,7 @@ def rollup_cells(store, metric: str, scope: Scope, customers_cap: int | None = N
     rollup: sums of its statistics per cell (unweighted: w = w2 = n), and the exact distinct customers from the
     raw answers of the same cells. Only call it when `plan(...)` says "rollup".
 
-    `customers_cap`: `customers` is min(distinct customers, cap), all the small-group rule needs (D47). A cell of n
+    `customers_cap`: `customers` is min(distinct customers, cap), all the small-group rule needs (D48). A cell of n
     answers holds at least n / M distinct customers, M being the most answers one customer gave to the metric (the
     rollup's record, `rollup.most_answers`), so a cell with n >= cap x M is `cap` without a count; only the others
     are counted from the raw answers, restricted to those cells."""

@@ -244,7 +244,7 @@ def _write_in_transaction(store, days: Collection[date] | None) -> None:
 def most_answers(store, customers: ir.Table | None = None) -> dict[str, int]:
     """Per metric, the most answers any one customer gave (aspect answers included), over every customer or those
     listed in `customers` (a table with customer_id). Stored in the rollup's record as MOST: a cell of n answers
-    then holds at least n / MOST[metric] distinct customers, so the small-group rule (D24, D47) needs no raw read
+    then holds at least n / MOST[metric] distinct customers, so the small-group rule (D24, D48) needs no raw read
     for a cell with n >= min_group * MOST."""
     r = store.table("responses")
     if customers is not None:

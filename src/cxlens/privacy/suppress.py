@@ -54,7 +54,7 @@ def suppressed_cells(frame: pd.DataFrame, groups: Sequence[str], min_group: int,
 
     Complements are the published cells of fewest customers, ties broken by fewest `answers` when the frame has that
     column, then by order. The verdict needs no count above `min_group`: `customers` may be min(count, min_group)
-    (architecture D47), and then the complements are the cells of fewest answers.
+    (architecture D48), and then the complements are the cells of fewest answers.
     Called directly when an app needs the mask itself (to blank figures derived from a cell elsewhere)."""
     n = len(frame)
     counts = pd.to_numeric(frame[customers], errors="coerce").fillna(0).to_numpy(float) if n else np.zeros(0)

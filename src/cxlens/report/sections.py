@@ -56,7 +56,7 @@ def metric_section(store, metric: str, by: str, min_n: int, min_group: int = 5) 
 
     Groups of fewer than `min_group` customers (and their complements) are empty cells, left out of the chart."""
     fn, col, lo, hi, extra, how = _METRICS[metric]
-    frame = getattr(metrics, fn)(store, Scope(by=(by,)), min_n=min_n, customers_cap=min_group)  # D47
+    frame = getattr(metrics, fn)(store, Scope(by=(by,)), min_n=min_n, customers_cap=min_group)  # D48
     frame, note = suppress(frame, groups=[by], min_group=min_group)
     frame = frame.sort_values(col, ascending=False, na_position="last")
     drawn = frame[frame[col].notna()]

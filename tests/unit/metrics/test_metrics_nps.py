@@ -150,7 +150,7 @@ def test_nps_cli_json_records_use_the_table_column_names(tiny_store, tmp_path, m
                                       "--workspace", str(tmp_path)])
     assert result.exit_code == 0, result.output
     rows = json.loads(result.stdout)
-    # the capped distinct customers are the small-group rule's input, not published (architecture D47)
+    # the capped distinct customers are the small-group rule's input, not published (architecture D48)
     assert list(rows[0]) == ["touchpoint", "period"] + [c for c in NPS_COLUMNS if c != "customers"]
     assert [r["low_n"] for r in rows] == [False, True]  # workspace min_n = 8
     table = CliRunner().invoke(app, ["nps", "--by", "touchpoint", "--period", "month", "--workspace", str(tmp_path)])

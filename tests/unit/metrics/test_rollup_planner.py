@@ -38,7 +38,7 @@ CUSTOMERS, SEED = 3500, 11
 
 @pytest.fixture(autouse=True)
 def no_size_rule(monkeypatch):
-    """The demo store's rollup is about as long as its answers, so the size rule (D47) would send every scope to the
+    """The demo store's rollup is about as long as its answers, so the size rule (D48) would send every scope to the
     raw answers: these tests compare the two paths, so the rollup answers whenever it can (one test puts it back)."""
     monkeypatch.setattr(plan_module, "SHRINK", 0.0)
 INTEGERS = ("n", "customers")
@@ -225,7 +225,7 @@ def _stale_rollup_checks(store, tmp_path, caplog) -> None:
     assert moved.loc["moved", "n"] > 0  # the raw answers see the customers' new segment at once
 
 
-# ------------------------------------------------------------------------------------------------ capped customers (D47)
+# ------------------------------------------------------------------------------------------------ capped customers (D48)
 
 def test_capped_cells_are_the_same_both_ways_and_equal_the_exact_count_capped(planner_store):
     from cxlens.metrics.rollup import MOST, recorded
