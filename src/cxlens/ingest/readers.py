@@ -78,8 +78,9 @@ def number_source(con: duckdb.DuckDBPyConnection, path: str | Path, view: str) -
 
     DuckDB runs every operator after a `row_number() OVER ()` on one thread (the streaming window is not a
     parallel operator), so typing and checking a whole file used one core. Parquet numbers its own rows
-    (`file_row_number`), and a transcoded CSV file's rows are a temp table in file order (`rowid`), both read in
-    parallel. A CSV file read in place has no such number: the load numbers its staged rows instead.
+    (`file_row_number`), and a transcoded CSV file's rows are a temp table filled in file order by a plain scan
+    (`rowid`, counted from the table's first), both read in parallel. DuckDB's CSV reader has no row number, so a
+    CSV file read in place keeps the window.
     """
     path, numbered = Path(path), ident(view + "_numbered")
     fmt = file_format(path)
@@ -87,7 +88,8 @@ def number_source(con: duckdb.DuckDBPyConnection, path: str | Path, view: str) -
     text = con.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'temp' "
                        f"AND table_name = {literal(view + '_text')}").fetchall()
     if fmt == "csv" and text:
-        sql = f"SELECT rowid + 1 AS _row, * FROM {ident(view + '_text')}"
+        table = ident(view + "_text")  # rowids start at 2^55 in a table made inside a transaction
+        sql = f"SELECT rowid - (SELECT min(rowid) FROM {table}) + 1 AS _row, * FROM {table}"
     elif fmt == "parquet":
         quoted = literal(str(path))
         names = [d[0] for d in con.execute(f"DESCRIBE SELECT * FROM {ident(view)}").fetchall()]
@@ -123,7 +125,6 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, view: str, encoding: s
             con.execute(f"SELECT count(*) FROM {ident(view)}").fetchone()  # parse it all now: errors before the load
         except duckdb.Error as exc:
             raise _csv_error(path, path, text_encoding, exc) from exc
-        return [d[0] for d in con.execute(f"SELECT * FROM {ident(view)} LIMIT 0").description]
     else:
         with tempfile.TemporaryDirectory(prefix="cxlens-") as tmp:
             text = Path(tmp) / "utf8.csv"
@@ -133,7 +134,7 @@ def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, view: str, encoding: s
                 con.execute(f"CREATE TEMP TABLE {ident(view + '_text')} AS {sql}")
             except duckdb.Error as exc:
                 raise _csv_error(path, text, "utf-8", exc) from exc
-    con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT * FROM {ident(view + '_text')}")
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(view)} AS SELECT * FROM {ident(view + '_text')}")
     return [d[0] for d in con.execute(f"SELECT * FROM {ident(view)} LIMIT 0").description]
 
 
