@@ -46,6 +46,8 @@ CAPPED_NOTE = ("customers capped at the small-group minimum (min(C, {cap})): cel
 # The size rule: the rollup answers only when the answers are at least SHRINK times its rows (measured, D48: where it
 # shrinks the data less, reading it and counting customers costs more than one pass over the answers).
 SHRINK = 4.0
+# Capped customers: the count is restricted to the cells the bound leaves open while they are at most this share.
+SOME_CELLS = 0.5
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,10 @@ def _capped(store, metric: str, scope: Scope, sums: pd.DataFrame, keys: list[str
     small = np.ones(len(sums), bool) if most is None else n < cap * most
     if small.any():
         cells = sums.loc[small, keys].reset_index(drop=True) if keys else None
-        counted = distinct_customers(store, metric, scope, cells=cells).execute()
+        # most cells small: counting them all costs less than restricting the count to them (measured at 10M: 105k
+        # cells, all small: 2.8 s whole against 3.2 s restricted)
+        restrict = cells if keys and small.sum() <= SOME_CELLS * len(sums) else None
+        counted = distinct_customers(store, metric, scope, cells=restrict).execute()
         counted = counted[counted["customers"] > 0]
         if keys:
             found = cells.merge(counted, on=keys, how="left")

@@ -63,13 +63,39 @@ WHOLE_SHARE = 0.25
 def rollup_fingerprint(store) -> dict:
     """What the answers look like now: count, first and last time, the latest responses and customers loads and the
     thresholds (one small query). The rollup is current while the recorded fingerprint equals this one."""
+    return _fingerprint(_fingerprint_query(store).execute().iloc[0])
+
+
+def _fingerprint_query(store) -> ir.Table:
     r, loads = store.table("responses"), store.table("loads")
     latest = {kind: loads.load_id.argmax(loads.started_at, where=loads.kind == kind) for kind in ("responses", "customers")}
-    row = (r.aggregate(n=r.count(), lo=r.ts.min(), hi=r.ts.max())
-           .cross_join(loads.aggregate(**latest)).execute().iloc[0])
+    return r.aggregate(n=r.count(), lo=r.ts.min(), hi=r.ts.max()).cross_join(loads.aggregate(**latest))
+
+
+def _fingerprint(row) -> dict:
     thresholds = hashlib.sha1(json.dumps(sorted(THRESHOLDS.items())).encode()).hexdigest()[:12]
-    return {"version": VERSION, "answers": int(row.n), "first": _text(row.lo), "last": _text(row.hi),
-            "responses_load": _text(row.responses), "customers_load": _text(row.customers), "thresholds": thresholds}
+    return {"version": VERSION, "answers": int(row["n"]), "first": _text(row["lo"]), "last": _text(row["hi"]),
+            "responses_load": _text(row["responses"]), "customers_load": _text(row["customers"]), "thresholds": thresholds}
+
+
+_STATE_SQL: dict[str, str] = {}  # per DuckDB store: the fingerprint and the record in one statement, compiled once
+
+
+def _state(store) -> tuple[dict | None, dict]:
+    """(the recorded fingerprint, the fingerprint now). DuckDB: one SQL statement, compiled once per store (0.5-2 ms
+    against 15-25 ms for building, compiling and running the Ibis queries each time); other engines: the queries."""
+    backend = store.backend
+    if backend.name != "duckdb" or not store.backend.has_table("cxlens_meta"):
+        return recorded(store), rollup_fingerprint(store)
+    sql = _STATE_SQL.get(backend.url)
+    if sql is None:
+        sql = _STATE_SQL[backend.url] = (
+            f"SELECT f.*, (SELECT {ident('value')} FROM {ident('cxlens_meta')} WHERE {ident('key')} = "
+            f"{literal(META_KEY)}) AS _record FROM ({backend.ibis.compile(_fingerprint_query(store))}) f")
+    cur = backend.con.execute(sql)
+    names = [d[0] for d in cur.description]
+    row = dict(zip(names, cur.fetchall()[0]))
+    return (None if row["_record"] is None else json.loads(row["_record"])), _fingerprint(row)
 
 
 def _text(value) -> str | None:
@@ -86,10 +112,9 @@ def rollup_staleness(store) -> str | None:
     """Why the rollup cannot be read, in words (None: it is current). For `--explain` and `cxlens rollup status`."""
     if TABLE in store.external_tables or not store.backend.has_table(TABLE):
         return f"{TABLE} is missing from this store (schema older than version 6?); run `cxlens migrate`, then rebuild"
-    built = recorded(store)
+    built, now = _state(store)
     if built is None:
         return f"{TABLE} was never built (or its last rebuild did not finish); {REBUILD_HINT}"
-    now = rollup_fingerprint(store)
     if all(built.get(k) == v for k, v in now.items()):  # MOST and ROWS ride along in the record: not compared
         return None
     changed = [k for k in now if built.get(k) != now[k]]

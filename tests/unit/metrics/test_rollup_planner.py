@@ -348,6 +348,8 @@ def test_the_most_answers_bound_stays_an_upper_bound_after_loads_and_erasure(tmp
         after, truth = check(store)
         assert after["nps"] >= raised["nps"] > truth["nps"]  # never lowered: still a bound
         assert rollup.rollup_is_current(store)
+        # the staleness check's one statement reads what the Ibis queries read
+        assert rollup._state(store) == (rollup.recorded(store), rollup.rollup_fingerprint(store))
     finally:
         store.close()
 
