@@ -257,13 +257,9 @@ def _write_in_transaction(store, days: Collection[date] | None) -> None:
         backend.raw_sql(f"DELETE FROM {name} WHERE {ident('day')} IN ({listed})")
     sql = backend.ibis.compile(rollup_rows(store, days))
     backend.raw_sql(f"INSERT INTO {name} ({', '.join(map(ident, table(TABLE).names))}) {sql}")
-    if days is None:
-        _record(store, most_answers(store), whole=True)
-    else:  # the customers who answered on those days may have more answers now: their counts raise the bound
-        r = store.table("responses")
-        who = r.filter(r.ts >= _start(min(days)), r.ts < _start(max(days) + timedelta(days=1)),
-                       r.ts.cast("date").isin(sorted(set(days)))).select("customer_id").distinct()
-        _record(store, most_answers(store, who))
+    # counted again over every customer: at 10M answers 0.86 s, where counting only the customers who answered on
+    # the refreshed days (a semi-join) took 1.47 s for a week's days (architecture D48)
+    _record(store, most_answers(store), whole=True)
 
 
 def most_answers(store, customers: ir.Table | None = None) -> dict[str, int]:
