@@ -30,6 +30,7 @@ from bench_nps import (ANSWERED_BY, CHDB_MISSING, bandwidth_gb_s, cells_path, ch
                        measured, run_mode, setup)
 from common import console, load_average, print_table
 
+MIN_GROUP = 5  # the workspace default ([privacy] min_group): what `cxlens scorecard` passes as customers_cap
 KEYS = ["part", "touchpoint", "segment", "period"]
 EXACT = ["n", "customers", "high", "low", "resolved", "fcr", "reopened"]
 CLOSE = ["mean", "frt_p50", "frt_p90", "res_p50", "res_p90"]
@@ -43,7 +44,8 @@ from cxlens.store import Store
 from cxlens.query import Scope
 SCOPE = Scope(by=("touchpoint", "segment"), period="month")
 def scorecard(s):
-    return {"nps": nps_by(s, SCOPE), "csat": csat_by(s, SCOPE), "ces": ces_by(s, SCOPE), "tickets": outcomes_by(s, SCOPE)}
+    return {"nps": nps_by(s, SCOPE$cap), "csat": csat_by(s, SCOPE$cap), "ces": ces_by(s, SCOPE$cap),
+            "tickets": outcomes_by(s, SCOPE)}
 """ + ANSWERED_BY + """
 $open
 out = scorecard(s)
@@ -244,15 +246,19 @@ def contenders(mode: str, fmt: dict, cells_dir, chdb: bool) -> dict:
     """name -> a callable that runs one round of that contender in a fresh process and returns its timing."""
     finish = Template(FINISH).safe_substitute(close=repr(CLOSE))
 
-    def one(template: Template, name: str, **parts: str):
-        return measured(template, fmt, cells_path(cells_dir, mode, name), KEYS + EXACT + CLOSE, finish, **parts)
+    def one(template: Template, name: str, columns: list[str] = KEYS + EXACT + CLOSE, **parts: str):
+        return measured(template, fmt, cells_path(cells_dir, mode, name), columns, finish, **parts)
 
     e2e = mode == "e2e"
-    out = {"cxlens": one(CXLENS, "cxlens", open=cxlens_open(mode, "scorecard(s)",
-                                                              ("customers", "touchpoints", "responses", "tickets")))}
+    tables = ("customers", "touchpoints", "responses", "tickets")
+    out = {"cxlens": one(CXLENS, "cxlens", open=cxlens_open(mode, "scorecard(s)", tables), cap="")}
+    # What the apps ask for (D48): the small-group verdict min(customers, min_group) for NPS, CSAT and CES (ticket
+    # outcomes read their rows anyway), compared on every column but customers.
+    out["cxlens verdict"] = one(CXLENS, "cxlens verdict", [c for c in KEYS + EXACT + CLOSE if c != "customers"],
+                                open=cxlens_open(mode, "scorecard(s)", tables), cap=f", customers_cap={MIN_GROUP}")
     if not e2e:
-        out["cxlens raw rows"] = one(CXLENS, "cxlens raw rows", open=cxlens_open(
-            mode, "scorecard(s)", ("customers", "touchpoints", "responses", "tickets"), rollup=False))
+        out["cxlens raw rows"] = one(CXLENS, "cxlens raw rows", open=cxlens_open(mode, "scorecard(s)", tables,
+                                                                                 rollup=False), cap="")
     out["duckdb SQL"] = one(DUCKDB_SQL, "duckdb SQL", mode="" if e2e else DUCKDB_MEM)
     out["polars"] = one(POLARS, "polars", mode=E2E if e2e else MEM)
     out["pandas"] = one(PANDAS, "pandas", mode=E2E if e2e else MEM)
