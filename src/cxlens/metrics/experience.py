@@ -20,7 +20,7 @@ import pandas as pd
 from cxlens.errors import AnalysisError, UsageError
 from cxlens.model import METRIC_SCALES
 from cxlens.metrics.compare import COMPARE_COLUMNS, compare_cells
-from cxlens.metrics.scales import CES_LOW_EFFORT_MIN, THRESHOLDS  # noqa: F401  (importable from here too)
+from cxlens.metrics.scales import THRESHOLDS
 from cxlens.query import Scope
 from cxlens.query.dimensions import RESPONSE_DIMENSIONS, check_dimensions, group_keys, label_periods, sort_cells
 from cxlens.query.rows import responses, with_period

@@ -15,6 +15,5 @@ THRESHOLDS: dict[str, tuple[float, float]] = {
     "ces": (5, 3),      # low effort 5-7 (easy), high effort 1-3
     "expectation": (4, 2),
 }
-CES_LOW_EFFORT_MIN = THRESHOLDS["ces"][0]
 
-__all__ = ["CES_LOW_EFFORT_MIN", "THRESHOLDS"]
+__all__ = ["THRESHOLDS"]
