@@ -26,7 +26,7 @@ from __future__ import annotations
 import argparse
 from string import Template
 
-from bench_nps import (ANSWERED_BY, CHDB_MISSING, bandwidth_gb_s, cells_path, check_line, cxlens_open, have_chdb,
+from bench_nps import (ANSWERED_BY, CHDB_E2E, CHDB_MISSING, bandwidth_gb_s, cells_path, check_line, cxlens_open, have_chdb,
                        measured, run_mode, setup)
 from common import console, load_average, print_table
 
@@ -223,8 +223,6 @@ $mode
 out = run(query, TABLES)
 seconds = time.perf_counter() - t
 """ + PEER_CELLS + "$finish")
-CHDB_E2E = """t = time.perf_counter()
-query, TABLES = chdb.query, FILES"""
 CHDB_MEM = """conn = chdb.connect(":memory:")
 query = conn.query
 query("CREATE TABLE r ENGINE = Memory AS SELECT customer_id, ts, touchpoint_id, metric, score FROM " + FILES["r"])
