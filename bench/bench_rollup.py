@@ -51,7 +51,8 @@ INCREMENTAL = Template("""
 import time
 from cxlens.store import Store
 from cxlens.ingest import load
-from cxlens.metrics.rollup import LoadMaintenance, refresh_rollup, rollup_is_current, rollup_rows
+from cxlens.metrics.rollup import refresh_rollup, rollup_is_current, rollup_rows
+from cxlens.metrics.rollup_upkeep import LoadMaintenance
 s = Store.open("duckdb:///$db", migrate=False)
 assert rollup_is_current(s), "the copied store's rollup should be current"
 maintenance = LoadMaintenance(s, "$kind")

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from cxlens.ingest import load, sync_journey
-from cxlens.metrics import rollup
+from cxlens.metrics import rollup, rollup_upkeep
 from cxlens.metrics.scales import THRESHOLDS
 from cxlens.model.journey import read_journey
 from cxlens.store import Store
@@ -105,9 +105,9 @@ def small_store(folder: Path, seed: int = 3, customers: int = 30, answers: int =
     return store, rng
 
 
-def load_kept(store: Store, path: Path, kind: str, **options) -> rollup.LoadMaintenance:
+def load_kept(store: Store, path: Path, kind: str, **options) -> rollup_upkeep.LoadMaintenance:
     """Load as `Workspace.load` does: the rollup kept current inside the load's transaction."""
-    upkeep = rollup.LoadMaintenance(store, kind)
+    upkeep = rollup_upkeep.LoadMaintenance(store, kind)
     load(store, path, kind, derived=upkeep.apply, **options)
     upkeep.after_load()
     return upkeep

@@ -220,7 +220,7 @@ class Workspace:
         `allow_orphans`.
         """
         from cxlens.ingest import Mapping, load, read_mapping, sync_journey
-        from cxlens.metrics.rollup import LoadMaintenance
+        from cxlens.metrics.rollup_upkeep import LoadMaintenance
         from cxlens.privacy.keys import KEY_CHECK, key_check
 
         _check_kind(kind)
@@ -462,7 +462,7 @@ class Workspace:
     def forget(self, customer_ids: "list[str]", by: str) -> "ErasureReport":
         """Erase these customers from every table of the store and purge the bytes (`cxlens forget`); the stored
         journey numbering is rebuilt when events went, so it stays current. Returns rows removed per table."""
-        from cxlens.metrics.rollup import DeletionMaintenance
+        from cxlens.metrics.rollup_upkeep import DeletionMaintenance
         from cxlens.privacy.erase import clean_ids, forget
 
         with self.store(migrate=True) as store:
@@ -520,7 +520,7 @@ class Workspace:
     def apply_retention(self, dry_run: bool = False) -> "RetentionReport":
         """Delete rows older than `[privacy] retention` per table (`cxlens retention apply`); `dry_run` only counts."""
         from cxlens.model.config import WorkspaceConfig, read_config
-        from cxlens.metrics.rollup import DeletionMaintenance
+        from cxlens.metrics.rollup_upkeep import DeletionMaintenance
         from cxlens.privacy.retention import apply_retention, check_retention
 
         retention = read_config(self.root / CONFIG_FILE, WorkspaceConfig).privacy.retention

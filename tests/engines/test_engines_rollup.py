@@ -14,7 +14,7 @@ from rollup_fixtures import (SCALES, START, assert_equals_a_rebuild, assert_same
                              responses_csv, stored)
 
 from cxlens.ingest import sync_journey
-from cxlens.metrics import rollup
+from cxlens.metrics import rollup, rollup_upkeep
 from cxlens.model.journey import read_journey
 from cxlens.privacy.erase import forget
 from cxlens.store import Store
@@ -52,7 +52,7 @@ def test_the_maintained_rollup_equals_a_rebuild_after_loads_and_an_erasure(engin
         frame.to_csv(tmp_path / "reload.csv", index=False)
         load_kept(store, tmp_path / "reload.csv", "responses")
         assert_equals_a_rebuild(store)
-        forget(store, ["C3"], "test", on_deleted=rollup.DeletionMaintenance(store, ["C3"]))
+        forget(store, ["C3"], "test", on_deleted=rollup_upkeep.DeletionMaintenance(store, ["C3"]))
         assert_equals_a_rebuild(store)
     finally:
         store.close()

@@ -89,7 +89,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     (cxlens.ingest.identity); the index and the decisions are written with the load.
     `derived(con)` keeps derived tables current inside the transaction, after the rows are written and before
     COMMIT, given the load's DuckDB connection (where `_cx_class` classifies the rows, old values in `_old_*`):
-    Workspace.load passes the rollup's (cxlens.metrics.rollup.LoadMaintenance; ingest does not import metrics).
+    Workspace.load passes the rollup's (cxlens.metrics.rollup_upkeep.LoadMaintenance; ingest does not import metrics).
     """
     if kind not in KINDS:
         raise UsageError("kind", kind, KINDS)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from cxlens.ingest import load, sync_journey
-from cxlens.metrics import rollup
+from cxlens.metrics import rollup, rollup_upkeep
 from cxlens.model.journey import read_journey
 from cxlens.store import Store
 from conftest import TINY_JOURNEY
@@ -85,11 +85,11 @@ def test_after_any_sequence_of_loads_and_deletions_the_maintained_rollup_equals_
     assert load_kept(store, folder / "reload.csv", "responses").done["days"] == 0
     assert_equals_a_rebuild(store)
     # an erasure, then retention: the days of the deleted answers are recomputed before the purge
-    report = forget(store, ["C4", "C7"], "test", on_deleted=rollup.DeletionMaintenance(store, ["C4", "C7"]))
+    report = forget(store, ["C4", "C7"], "test", on_deleted=rollup_upkeep.DeletionMaintenance(store, ["C4", "C7"]))
     assert report.rows_removed["responses"] > 0
     assert_equals_a_rebuild(store)
     assert not {"C4", "C7"} & set(store.table("responses").customer_id.execute())
-    apply_retention(store, {"responses": "30 days"}, now=datetime(2024, 4, 5), on_deleted=rollup.DeletionMaintenance(store))
+    apply_retention(store, {"responses": "30 days"}, now=datetime(2024, 4, 5), on_deleted=rollup_upkeep.DeletionMaintenance(store))
     assert store.table("responses").ts.min().execute() >= datetime(2024, 3, 6)
     assert_equals_a_rebuild(store)
 

@@ -314,7 +314,7 @@ def test_a_three_customer_segment_answering_18_times_is_suppressed_on_both_paths
 def test_the_most_answers_bound_stays_an_upper_bound_after_loads_and_erasure(tmp_path, monkeypatch):
     from rollup_fixtures import customers_csv, load_kept, responses_csv, small_store
 
-    from cxlens.metrics import rollup
+    from cxlens.metrics import rollup, rollup_upkeep
     from cxlens.privacy.erase import forget
 
     def most_by_hand(store):
@@ -344,7 +344,7 @@ def test_the_most_answers_bound_stays_an_upper_bound_after_loads_and_erasure(tmp
         assert raised["nps"] == truth["nps"] > bound["nps"]
         load_kept(store, responses_csv(tmp_path / "more.csv", rng, range(9000, 9050), 30, days=3), "responses")
         check(store)
-        forget(store, ["C3"], "test", on_deleted=rollup.DeletionMaintenance(store, ["C3"]))
+        forget(store, ["C3"], "test", on_deleted=rollup_upkeep.DeletionMaintenance(store, ["C3"]))
         after, truth = check(store)
         assert after == truth and after["nps"] < raised["nps"]  # counted again over every customer: exact
         # a customers load moving customers changes nobody's number of answers: the bound is kept as it was
