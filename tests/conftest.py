@@ -214,16 +214,23 @@ def generated(tmp_path_factory):
     """(store, frames): the generated data loaded through `load`, and the same data as pandas frames."""
     folder = tmp_path_factory.mktemp("generated")
     frames = generate_frames()
+    store = load_generated(folder, frames)
+    yield store, frames
+    store.close()
+
+
+def load_generated(folder: Path, frames: dict, kinds: tuple[str, ...] = ("customers", "responses", "tickets")) -> Store:
+    """A new DuckDB store in `folder` with the generated journey map and `frames[kind]` for each of `kinds` loaded
+    through `load` (from Parquet), opened."""
     store = Store.open(f"duckdb:///{folder / 'gen.duckdb'}")
     journey = folder / "journey.yaml"
     journey.write_text(textwrap.dedent(GENERATED_JOURNEY).lstrip(), encoding="utf-8")
     sync_journey(store, read_journey(journey))
-    for kind in ("customers", "responses", "tickets"):
+    for kind in kinds:
         path = folder / f"{kind}.parquet"
         frames[kind].to_parquet(path, index=False)
         load(store, path, kind)
-    yield store, frames
-    store.close()
+    return store
 
 
 # ------------------------------------------------------------------ the demo company, built once per run

@@ -92,8 +92,8 @@ def explain_plan(store, metrics: Sequence[str], scope: Scope, customers_cap: int
 
 # The capped distinct customers behind each published figure (the small-group rule's input, architecture D48): used by
 # `publish`, never shown.
-CAPPED_COLUMNS = ("customers", "customers_nps", "customers_csat", "customers_ces", "nps_trend_customers",
-                  "csat_trend_customers")
+CAPPED_COLUMNS = ("customers", "customers_nps", "customers_csat", "customers_ces", "customers_tickets",
+                  "nps_trend_customers", "csat_trend_customers")
 
 
 def print_explained(lines: list[str]) -> None:

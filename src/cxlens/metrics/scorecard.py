@@ -52,8 +52,8 @@ def scorecard(store, scope: Scope = Scope(), *, level: str = "touchpoint", min_n
     metrics with a target), status_detail, low_n, and the series periods/nps_trend/csat_trend
     (monthly unless `trend_period` says otherwise) for sparklines. Distinct customers behind each family of
     figures (small groups, cxlens.privacy): customers_nps, _csat, _ces, _tickets, _gap, and the series
-    nps_trend_customers / csat_trend_customers. `customers_cap`: those of NPS, CSAT and CES (and their trends) are
-    min(customers, cap) (`cxlens.metrics.experience.cells`; None: exact).
+    nps_trend_customers / csat_trend_customers. `customers_cap`: those of NPS, CSAT, CES (and their trends) and tickets
+    are min(customers, cap) (`cxlens.metrics.experience.cells`, `outcomes_by`; None: exact).
     """
     if level not in LEVELS:
         raise UsageError("level", level, LEVELS)
@@ -67,7 +67,7 @@ def scorecard(store, scope: Scope = Scope(), *, level: str = "touchpoint", min_n
             else journey.groupby("stage", as_index=False)["stage_order"].min())
     out = base.sort_values(["stage_order"] + (["touchpoint"] if level == "touchpoint" else []), kind="stable")
     out = out.merge(_experience(store, rows, min_n, customers_cap), on=level, how="left")
-    out = out.merge(_outcomes(store, unweighted), on=level, how="left")
+    out = out.merge(_outcomes(store, unweighted, customers_cap), on=level, how="left")
     out = out.merge(_gap(store, unweighted, min_n), on=level, how="left")
     if level == "touchpoint":
         statuses = [_row_status(r) for r in out.to_dict("records")]
@@ -107,12 +107,12 @@ def _experience(store, scope: Scope, min_n: int, cap: int | None = None) -> pd.D
     return frame
 
 
-def _outcomes(store, scope: Scope) -> pd.DataFrame:
+def _outcomes(store, scope: Scope, cap: int | None = None) -> pd.DataFrame:
     level = scope.by[0]
     cols = [level, "tickets", "customers_tickets", "resolution_rate", "resolution_ci_low", "resolution_ci_high", "fcr_rate",
             "fcr_ci_low", "fcr_ci_high", "reopen_rate", "resolution_p50_h"]
     try:
-        frame = outcomes_by(store, scope)
+        frame = outcomes_by(store, scope, customers_cap=cap)
     except (AnalysisError, UsageError):  # e.g. no tickets, or a filter tickets do not have (aspect): no outcome columns
         return pd.DataFrame(columns=cols)
     return frame.rename(columns={"customers": "customers_tickets"})[cols]

@@ -26,6 +26,13 @@ def quantile(column: ir.NumericColumn, q: float) -> ir.NumericScalar:
     return column.quantile(q)
 
 
+def quantiles(column: ir.NumericColumn, qs: tuple[float, ...]) -> ir.ArrayScalar:
+    """The `quantile` of `column` at each of `qs`, as one array in one aggregate: the group's values are gathered
+    once for all of them (DuckDB QUANTILE_CONT(x, [..]), PostgreSQL PERCENTILE_CONT(ARRAY[..]), Spark PERCENTILE
+    with an array). Same interpolation as `quantile`."""
+    return column.quantile(list(qs))
+
+
 def period_start(ts: ir.TimestampColumn, period: str) -> ir.TimestampColumn:
     """The start of the calendar `period` (week, month, quarter, year) containing `ts`."""
     try:
