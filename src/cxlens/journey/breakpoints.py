@@ -50,12 +50,11 @@ def exit_counts(store, scope: Scope = Scope(), *, active_within: timedelta = ACT
     (the data's last event) runs first."""
     end = events(store, scope, dimensions=()).ts.epoch_seconds().max().execute()  # the data's end, without numbering steps
     s = steps(store, scope, dimensions=())
-    s = s.select("node", "customer_id", "last", _t=s.ts.epoch_seconds().cast("int64"))
     cutoff = (int(end) if end is not None and end == end else 0) - int(active_within.total_seconds())
-    is_exit = s.last & (s._t < cutoff)
-    per = s.group_by(touchpoint=s.node, customer_id=s.customer_id).aggregate(
-        _exit=ibis.ifelse(is_exit, 1, 0).max())
-    return per.group_by("touchpoint").aggregate(reached=per.customer_id.count(), exits=per._exit.sum().cast("int64"))
+    is_exit = s.last & (s.ts.epoch_seconds() < cutoff)
+    # one pass: a customer reaches a touchpoint once (their first visit) and ends their journey once (D50)
+    return s.group_by(touchpoint=s.node).aggregate(reached=ibis.ifelse(s.first_visit, 1, 0).sum().cast("int64"),
+                                                   exits=ibis.ifelse(is_exit, 1, 0).sum().cast("int64"))
 
 
 def exit_rates(store, scope: Scope = Scope(), *, active_within: timedelta = ACTIVE_WITHIN) -> pd.DataFrame:

@@ -36,7 +36,8 @@ EVENT_LEVEL = ("touchpoint", "stage", "channel")
 def steps(store, scope: Scope = Scope(), *, unit: str = "touchpoint", collapse_repeats: bool = False,
           session_gap: timedelta | None = None, dimensions: Sequence[str] | None = None) -> ir.Table:
     """One row per step: customer_id, session, step (1-based), node, ts, seconds_since_previous, the event
-    dimensions (segment, channel, ...), and `last` (whether it is the journey's final step).
+    dimensions (segment, channel, ...), `last` (whether it is the journey's final step) and `first_visit`
+    (whether it is the journey's first step at this node).
 
     `seconds_since_previous` is NULL on a journey's first step. `dimensions`: only these dimensions (plus
     `unit` and the filtered ones; None: all), for analyses that read few of them: the engine then neither
@@ -64,11 +65,12 @@ def steps(store, scope: Scope = Scope(), *, unit: str = "touchpoint", collapse_r
         e = e.mutate(_prev=e.node.lag().over(journey))
         e = e.filter(e._prev.isnull() | (e._prev != e.node)).drop("_prev")
         journey = ibis.window(group_by=[e.customer_id, e.session], order_by=journey_order(e))
+    visits = ibis.window(group_by=[e.customer_id, e.session, e.node], order_by=journey_order(e))
     e = e.mutate(step=(ibis.row_number().over(journey) + 1).cast("int64"),
                  seconds_since_previous=(e._epoch - e._epoch.lag().over(journey)).cast("float64"),
-                 _next=e.event_id.lead().over(journey))
+                 _next=e.event_id.lead().over(journey), first_visit=ibis.row_number().over(visits) == 0)
     e = e.mutate(last=e._next.isnull())
-    return e.drop("_epoch", "_next")
+    return e.drop("_epoch", "_next").relocate("first_visit", after="last")
 
 
 def _stored_applies(scope: Scope, unit: str, collapse_repeats: bool, session_gap: timedelta | None) -> bool:
@@ -80,7 +82,7 @@ def _stored_applies(scope: Scope, unit: str, collapse_repeats: bool, session_gap
 
 def _from_stored(store, scope: Scope, dimensions: Sequence[str] | None) -> ir.Table:
     """`steps` read from `journey_steps`: joined to touchpoints and customers like `events`, same columns."""
-    kept = ("step", "seconds_since_previous", "last")
+    kept = ("step", "seconds_since_previous", "last", "first_visit")
     e = events(store, scope, source=store.table(stored.TABLE), keep=kept, dimensions=dimensions)
     e = e.mutate(node=e.touchpoint, session=ibis.literal(1))
     return e.select(*[c for c in e.columns if c not in kept], *kept)

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 TABLE = "journey_steps"
 META_KEY = "journey_steps"
 # Bump when the numbering rule changes: a table built by an older rule then reads as stale.
-NUMBERING = 2  # 2: events at the same instant follow the map's stage order (journey.ordering)
+NUMBERING = 3  # 2: events at the same instant follow the map's stage order (journey.ordering); 3: first_visit
 REFRESH_HINT = "run `cxlens journey refresh -w DIR` (DIR: the workspace folder) to rebuild it"
 
 
@@ -80,12 +80,14 @@ def numbering(store) -> ir.Table:
     e = e.left_join(t.select("touchpoint_id", "stage_order"), "touchpoint_id").drop("touchpoint_id_right")
     epoch = e.ts.epoch_seconds()
     journey = ibis.window(group_by=e.customer_id, order_by=journey_order(e))
+    visits = ibis.window(group_by=[e.customer_id, e.touchpoint_id], order_by=journey_order(e))
     cols = {"customer_id": e.customer_id.cast("string"),
             "step": (ibis.row_number().over(journey) + 1).cast("int64"),
             "event_id": e.event_id.cast("string"), "ts": e.ts.cast("timestamp"),
             "touchpoint_id": e.touchpoint_id.cast("string"), "channel": e.channel.cast("string"),
             "seconds_since_previous": (epoch - epoch.lag().over(journey)).cast("float64"),
-            "last": e.event_id.lead().over(journey).isnull()}
+            "last": e.event_id.lead().over(journey).isnull(),
+            "first_visit": ibis.row_number().over(visits) == 0}
     return e.select(**{c: cols[c] for c in table(TABLE).names})
 
 

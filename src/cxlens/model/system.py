@@ -89,6 +89,8 @@ JOURNEY_STEPS = Table(
         Column("channel", "VARCHAR", "The event's own channel (NULL: the touchpoint's).", "app"),
         Column("seconds_since_previous", "DOUBLE", "Seconds since the customer's previous step (NULL on the first).", "86400"),
         Column("last", "BOOLEAN", "Whether it is the customer's last step so far.", "false", True),
+        Column("first_visit", "BOOLEAN", "Whether it is the customer's first step at this touchpoint (NULL in a "
+               "table built before schema 7: it reads as stale until rebuilt).", "true"),
     ),
 )
 

@@ -77,9 +77,18 @@ def _response_rollup_v6(backend: Backend, external: Collection[str]) -> None:
         backend.create_table(table("response_rollup"))
 
 
+def _journey_first_visit_v7(backend: Backend, external: Collection[str]) -> None:
+    """Version 7: `journey_steps.first_visit` (the customer's first step at the touchpoint: exit rates count
+    the customers who reached a touchpoint from it, architecture D50). Existing rows get NULL; the table's
+    numbering rule changed with it, so it reads as stale until the next events load or `cxlens journey
+    refresh` rebuilds it, and analyses number the events themselves meanwhile."""
+    if "journey_steps" not in external and backend.has_table("journey_steps"):
+        backend.add_column(table("journey_steps"), "first_visit")
+
+
 # version reached -> step; append a step (never edit an old one) when the model changes.
 MIGRATIONS: dict[int, Step] = {1: _create_v1, 2: _create_v2, 3: _add_aspect_v3, 4: _load_columns_and_journey_steps_v4,
-                               5: _customer_view_tables_v5, 6: _response_rollup_v6}
+                               5: _customer_view_tables_v5, 6: _response_rollup_v6, 7: _journey_first_visit_v7}
 
 
 def _refuse_newer(backend: Backend, version: int) -> None:

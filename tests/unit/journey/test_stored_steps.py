@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from datetime import datetime
@@ -12,6 +13,7 @@ from cxlens.ingest import load
 from cxlens.journey import stored
 from cxlens.journey.steps import steps
 from cxlens.query import Scope
+from cxlens.store import migrations
 from test_steps import brute, got, planted  # noqa: F401  (the fixture and the brute-force numbering)
 
 
@@ -98,3 +100,35 @@ def test_an_events_load_through_the_workspace_rebuilds_the_numbering_and_the_com
     result = CliRunner().invoke(app, ["journey", "refresh", "-w", str(tmp_path / "ws")])
     assert result.exit_code == 0, result.output
     assert f"Numbered {len(rows):,} events" in result.output
+
+
+@pytest.mark.parametrize("from_table", [True, False])
+def test_first_visit_marks_each_customers_first_step_at_each_touchpoint(planted, monkeypatch, from_table):
+    store, rows = planted
+    stored.refresh_steps(store)
+    if not from_table:
+        monkeypatch.setattr(stored, "is_current", lambda s: False)
+    frame = steps(store, Scope()).execute()  # its numbering is checked against the brute force above
+    first: dict[tuple, int] = {}
+    for r in frame.itertuples():
+        first[(r.customer_id, r.node)] = min(first.get((r.customer_id, r.node), r.step), r.step)
+    expected = {(c, int(n), node) for (c, node), n in first.items()}
+    marked = {(r.customer_id, int(r.step), r.node) for r in frame.itertuples() if r.first_visit}
+    assert marked == expected and len(marked) < len(frame)  # repeat visits exist in the planted events
+
+
+def test_a_store_from_schema_6_gains_first_visit_and_reads_stale_until_refreshed(planted, caplog):
+    store, rows = planted
+    stored.refresh_steps(store)
+    store.duckdb.execute("ALTER TABLE journey_steps DROP COLUMN first_visit")
+    store.backend.write_version(6)
+    recorded = stored.recorded(store)
+    store.set_meta(stored.META_KEY, json.dumps({**recorded, "numbering": 2}))
+    assert migrations.migrate(store.backend) == (6, 7)
+    assert "first_visit" in store.table("journey_steps").columns
+    with caplog.at_level(logging.WARNING):
+        assert not stored.is_current(store)
+    assert "cxlens journey refresh" in caplog.text
+    stored.refresh_steps(store)
+    assert stored.is_current(store) and store.count("journey_steps") == len(steps(store, Scope()).execute())
+    assert store.table("journey_steps").first_visit.notnull().all().execute()
