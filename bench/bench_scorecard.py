@@ -18,12 +18,13 @@ The store is set up as `cxlens load` leaves it (the rollup refreshed), so cxlens
 rollup when its planner allows (the table says which path answered); ticket percentiles read raw rows.
 Goals (issues #5, #23): at least 5x faster than polars on raw rows, in memory and end to end; <= 10x the floor.
 
-    .venv/bin/python bench/bench_scorecard.py [--rows 10000000 --tickets 2000000] [--rounds 3]
+    .venv/bin/python bench/bench_scorecard.py [--rows 10000000 --tickets 2000000] [--rounds 3] [--before COMMIT]
 """
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from string import Template
 
 from bench_nps import (ANSWERED_BY, CHDB_E2E, CHDB_MISSING, bandwidth_gb_s, cells_path, check_line, cxlens_open, have_chdb,
@@ -40,12 +41,13 @@ import time
 import numpy as np
 import pandas as pd
 from cxlens.metrics import ces_by, csat_by, nps_by, outcomes_by
+$tickets_before
 from cxlens.store import Store
 from cxlens.query import Scope
 SCOPE = Scope(by=("touchpoint", "segment"), period="month")
 def scorecard(s):
     return {"nps": nps_by(s, SCOPE$cap), "csat": csat_by(s, SCOPE$cap), "ces": ces_by(s, SCOPE$cap),
-            "tickets": outcomes_by(s, SCOPE)}
+            "tickets": outcomes_by(s, SCOPE$cap)}
 """ + ANSWERED_BY + """
 $open
 out = scorecard(s)
@@ -240,7 +242,16 @@ t = time.perf_counter(); out = scorecard(*data, c)
 seconds = time.perf_counter() - t"""
 
 
-def contenders(mode: str, fmt: dict, cells_dir, chdb: bool) -> dict:
+# `--before COMMIT`: the verdict with that commit's ticket outcomes (cxlens.metrics.outcomes as it was), in the same run.
+TICKETS_BEFORE = Template("""import subprocess, types
+_src = subprocess.run(["git", "-C", "$repo", "show", "$commit:src/cxlens/metrics/outcomes.py"], capture_output=True, text=True,
+                      check=True).stdout
+_before = types.ModuleType("outcomes_before")
+exec(compile(_src, "outcomes_before", "exec"), _before.__dict__)
+outcomes_by = lambda s, scope, customers_cap=None: _before.outcomes_by(s, scope)""")
+
+
+def contenders(mode: str, fmt: dict, cells_dir, chdb: bool, before: str | None = None) -> dict:
     """name -> a callable that runs one round of that contender in a fresh process and returns its timing."""
     finish = Template(FINISH).safe_substitute(close=repr(CLOSE))
 
@@ -249,14 +260,21 @@ def contenders(mode: str, fmt: dict, cells_dir, chdb: bool) -> dict:
 
     e2e = mode == "e2e"
     tables = ("customers", "touchpoints", "responses", "tickets")
-    out = {"cxlens": one(CXLENS, "cxlens", open=cxlens_open(mode, "scorecard(s)", tables), cap="")}
-    # What the apps ask for (D48): the small-group verdict min(customers, min_group) for NPS, CSAT and CES (ticket
-    # outcomes read their rows anyway), compared on every column but customers.
+    out = {"cxlens": one(CXLENS, "cxlens", open=cxlens_open(mode, "scorecard(s)", tables), cap="", tickets_before="")}
+    # What the apps ask for (D48, D51): the small-group verdict min(customers, min_group) for NPS, CSAT, CES and the
+    # ticket outcomes, compared on every column but customers.
     out["cxlens verdict"] = one(CXLENS, "cxlens verdict", [c for c in KEYS + EXACT + CLOSE if c != "customers"],
-                                open=cxlens_open(mode, "scorecard(s)", tables), cap=f", customers_cap={MIN_GROUP}")
+                                open=cxlens_open(mode, "scorecard(s)", tables), cap=f", customers_cap={MIN_GROUP}",
+                                tickets_before="")
+    if before:
+        out[f"cxlens verdict, tickets at {before}"] = one(
+            CXLENS, f"cxlens verdict, tickets at {before}", [c for c in KEYS + EXACT + CLOSE if c != "customers"],
+            open=cxlens_open(mode, "scorecard(s)", tables), cap=f", customers_cap={MIN_GROUP}",
+            tickets_before=TICKETS_BEFORE.substitute(commit=before, repo=Path(__file__).resolve().parents[1]))
     if not e2e:
         out["cxlens raw rows"] = one(CXLENS, "cxlens raw rows", open=cxlens_open(mode, "scorecard(s)", tables,
-                                                                                 rollup=False), cap="")
+                                                                                 rollup=False), cap="",
+                                     tickets_before="")
     out["duckdb SQL"] = one(DUCKDB_SQL, "duckdb SQL", mode="" if e2e else DUCKDB_MEM)
     out["polars"] = one(POLARS, "polars", mode=E2E if e2e else MEM)
     out["pandas"] = one(PANDAS, "pandas", mode=E2E if e2e else MEM)
@@ -265,7 +283,7 @@ def contenders(mode: str, fmt: dict, cells_dir, chdb: bool) -> dict:
     return out
 
 
-def main(rows: int, n_tickets: int, rounds: int = 3) -> list[dict]:
+def main(rows: int, n_tickets: int, rounds: int = 3, before: str | None = None) -> list[dict]:
     console.width = max(console.width, 160)  # wide tables: never wrap or truncate figures
     chdb = have_chdb()
     if not chdb:
@@ -276,7 +294,7 @@ def main(rows: int, n_tickets: int, rounds: int = 3) -> list[dict]:
     cells_dir.mkdir(parents=True, exist_ok=True)
     results, checks = [], []
     for mode, label in (("e2e", "end to end"), ("mem", "in memory")):
-        rows_, problems = run_mode(mode, contenders(mode, fmt, cells_dir, chdb), cells_dir, rounds, KEYS, EXACT,
+        rows_, problems = run_mode(mode, contenders(mode, fmt, cells_dir, chdb, before), cells_dir, rounds, KEYS, EXACT,
                                    CLOSE, 1e-9)
         results += [{"mode": label, **r, "rows_per_s": (rows + n_tickets) / r["min_s"]} for r in rows_]
         checks.append(check_line(label, problems, rows_, "counts equal, means and hours to 1e-9"))
@@ -303,6 +321,10 @@ def main(rows: int, n_tickets: int, rounds: int = 3) -> list[dict]:
     console.print(f"polars/cxlens end to end {mins[('end to end', 'polars')] / e2e_cx:.1f}x, in memory "
                   f"{mins[('in memory', 'polars')] / mem_cx:.1f}x (goal >= 5x); pandas/cxlens end to end "
                   f"{mins[('end to end', 'pandas')] / e2e_cx:.1f}x (goal >= 10x)")
+    e2e_v, mem_v = mins[("end to end", "cxlens verdict")], mins[("in memory", "cxlens verdict")]
+    console.print(f"as the apps ask (cxlens verdict): polars/verdict end to end {mins[('end to end', 'polars')] / e2e_v:.1f}x, "
+                  f"in memory {mins[('in memory', 'polars')] / mem_v:.1f}x (goal >= 5x); in memory "
+                  f"{mem_v / floor_s:.1f}x the floor (goal <= 10x)")
     return results
 
 
@@ -311,5 +333,6 @@ if __name__ == "__main__":
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--tickets", type=int, default=2_000_000)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--before", help="also time the verdict with this commit's ticket outcomes (e.g. 08d393f)")
     args = parser.parse_args()
-    main(args.rows, args.tickets, args.rounds)
+    main(args.rows, args.tickets, args.rounds, args.before)
