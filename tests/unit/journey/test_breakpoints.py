@@ -13,7 +13,7 @@ from test_funnel import journeys
 from test_steps import random_events
 from cxlens.errors import UsageError
 from cxlens.ingest import load
-from cxlens.journey import breakpoints, exit_rates, funnel
+from cxlens.journey import breakpoints, exit_rates, funnel, stored
 from cxlens.query import Scope
 
 FINAL_STAGE = {"relationship"}  # PLAIN_JOURNEY: advocacy is the last stage
@@ -40,9 +40,13 @@ def brute_exits(rows, active_within: timedelta) -> dict[str, tuple[int, int]]:
     return {tp: (len(who), exits.get(tp, 0)) for tp, who in reached.items()}
 
 
+@pytest.mark.parametrize("stored_numbering", [True, False])
 @pytest.mark.parametrize("days", [0, 1, 5])
-def test_exit_rates_match_a_brute_force_count(planted, days):
+def test_exit_rates_match_a_brute_force_count(planted, days, stored_numbering, monkeypatch):
     store, rows = planted
+    stored.refresh_steps(store)  # first_visit and last from the stored numbering, or from the events' windows
+    if not stored_numbering:
+        monkeypatch.setattr(stored, "is_current", lambda s: False)
     frame = exit_rates(store, active_within=timedelta(days=days)).set_index("touchpoint")
     expected = brute_exits(rows, timedelta(days=days))
     assert {tp: (int(r.reached), int(r.exits)) for tp, r in frame.iterrows()} == expected
