@@ -40,14 +40,18 @@ CXLENS = Template("""
 import time
 import numpy as np
 import pandas as pd
-from cxlens.metrics import ces_by, csat_by, nps_by, outcomes_by
+from cxlens.metrics import ces_by, csat_by, experience_by, nps_by, outcomes_by
 $tickets_before
 from cxlens.store import Store
 from cxlens.query import Scope
 SCOPE = Scope(by=("touchpoint", "segment"), period="month")
+APART = $apart
 def scorecard(s):
-    return {"nps": nps_by(s, SCOPE$cap), "csat": csat_by(s, SCOPE$cap), "ces": ces_by(s, SCOPE$cap),
-            "tickets": outcomes_by(s, SCOPE$cap)}
+    if APART:  # NPS, CSAT and CES each with its own rollup query, as before D52
+        got = {"nps": nps_by(s, SCOPE$cap), "csat": csat_by(s, SCOPE$cap), "ces": ces_by(s, SCOPE$cap)}
+    else:  # as the scorecard reads them: one rollup query for the three (D52)
+        got = experience_by(s, SCOPE$cap)
+    return {**got, "tickets": outcomes_by(s, SCOPE$cap)}
 """ + ANSWERED_BY + """
 $open
 out = scorecard(s)
@@ -260,21 +264,26 @@ def contenders(mode: str, fmt: dict, cells_dir, chdb: bool, before: str | None =
 
     e2e = mode == "e2e"
     tables = ("customers", "touchpoints", "responses", "tickets")
-    out = {"cxlens": one(CXLENS, "cxlens", open=cxlens_open(mode, "scorecard(s)", tables), cap="", tickets_before="")}
+    out = {"cxlens": one(CXLENS, "cxlens", open=cxlens_open(mode, "scorecard(s)", tables), cap="", tickets_before="",
+                         apart="False")}
     # What the apps ask for (D48, D51): the small-group verdict min(customers, min_group) for NPS, CSAT, CES and the
     # ticket outcomes, compared on every column but customers.
-    out["cxlens verdict"] = one(CXLENS, "cxlens verdict", [c for c in KEYS + EXACT + CLOSE if c != "customers"],
-                                open=cxlens_open(mode, "scorecard(s)", tables), cap=f", customers_cap={MIN_GROUP}",
-                                tickets_before="")
+    verdict = [c for c in KEYS + EXACT + CLOSE if c != "customers"]
+    out["cxlens verdict"] = one(CXLENS, "cxlens verdict", verdict, open=cxlens_open(mode, "scorecard(s)", tables),
+                                cap=f", customers_cap={MIN_GROUP}", tickets_before="", apart="False")
+    # The same with NPS, CSAT and CES each read by its own rollup query (before D52), in the same run.
+    out["cxlens verdict, metrics apart"] = one(CXLENS, "cxlens verdict, metrics apart", verdict,
+                                               open=cxlens_open(mode, "scorecard(s)", tables),
+                                               cap=f", customers_cap={MIN_GROUP}", tickets_before="", apart="True")
     if before:
         out[f"cxlens verdict, tickets at {before}"] = one(
-            CXLENS, f"cxlens verdict, tickets at {before}", [c for c in KEYS + EXACT + CLOSE if c != "customers"],
-            open=cxlens_open(mode, "scorecard(s)", tables), cap=f", customers_cap={MIN_GROUP}",
+            CXLENS, f"cxlens verdict, tickets at {before}", verdict,
+            open=cxlens_open(mode, "scorecard(s)", tables), cap=f", customers_cap={MIN_GROUP}", apart="False",
             tickets_before=TICKETS_BEFORE.substitute(commit=before, repo=Path(__file__).resolve().parents[1]))
     if not e2e:
         out["cxlens raw rows"] = one(CXLENS, "cxlens raw rows", open=cxlens_open(mode, "scorecard(s)", tables,
                                                                                  rollup=False), cap="",
-                                     tickets_before="")
+                                     tickets_before="", apart="False")
     out["duckdb SQL"] = one(DUCKDB_SQL, "duckdb SQL", mode="" if e2e else DUCKDB_MEM)
     out["polars"] = one(POLARS, "polars", mode=E2E if e2e else MEM)
     out["pandas"] = one(PANDAS, "pandas", mode=E2E if e2e else MEM)

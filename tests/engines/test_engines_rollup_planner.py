@@ -8,7 +8,7 @@ import pytest
 
 from test_engines_metrics import store_for
 
-from cxlens.metrics.experience import cells
+from cxlens.metrics.experience import cells, cells_of
 from cxlens.metrics import plan as plan_module
 from cxlens.metrics.plan import RAW, ROLLUP, plan
 from cxlens.metrics.rollup import refresh_rollup
@@ -72,3 +72,20 @@ def test_capped_customers_are_the_same_both_ways_on_every_engine(engine, tmp_pat
             _same(from_rollup, cells(store, metric, scope, source=RAW, customers_cap=cap), keys,
                   f"{engine} {metric} {scope!r} cap {cap}")
             assert from_rollup["customers"].tolist() == exact["customers"].clip(upper=cap).tolist()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_three_metrics_from_one_rollup_query_equal_each_metrics_raw_cells(engine, tmp_path_factory):
+    """`cells_of` (D52): NPS, CSAT, CES and the expectation from one grouped query over the rollup, exact and capped,
+    equal each metric's cells from the raw answers, on each engine."""
+    store = store_for(engine, "random", tmp_path_factory)
+    refresh_rollup(store)
+    metrics = ("nps", "csat", "ces", "expectation")
+    for _, scope in SCOPES:
+        keys = group_keys(scope.by, scope.period)
+        for cap in (None, 3):
+            together = cells_of(store, metrics, scope, source=ROLLUP, customers_cap=cap)
+            assert list(together) == list(metrics)
+            for metric in metrics:
+                _same(together[metric], cells(store, metric, scope, source=RAW, customers_cap=cap), keys,
+                      f"{engine} {metric} {scope!r} cap {cap}: one query vs raw")

@@ -13,7 +13,7 @@ from cxlens._exports import export_lazily
 
 if TYPE_CHECKING:
     from cxlens.metrics.compare import compare_cells
-    from cxlens.metrics.experience import ces_by, csat_by, nps_by
+    from cxlens.metrics.experience import ces_by, csat_by, experience_by, nps_by
     from cxlens.metrics.gaps import consistency, delivery_gap, expectation_gap
     from cxlens.metrics.outcomes import outcomes_by
     from cxlens.metrics.scorecard import scorecard
@@ -21,12 +21,13 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "compare_cells": "compare", "ces_by": "experience", "csat_by": "experience", "nps_by": "experience",
+    "experience_by": "experience",
     "consistency": "gaps", "delivery_gap": "gaps", "expectation_gap": "gaps", "outcomes_by": "outcomes",
     "scorecard": "scorecard", "weighting_report": "weighting",
 }
 export_lazily(__name__, _EXPORTS)
 
 __all__ = [
-    "ces_by", "compare_cells", "consistency", "csat_by", "delivery_gap", "expectation_gap",
+    "ces_by", "compare_cells", "consistency", "csat_by", "delivery_gap", "expectation_gap", "experience_by",
     "nps_by", "outcomes_by", "scorecard", "weighting_report",
 ]

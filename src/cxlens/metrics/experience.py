@@ -13,6 +13,8 @@ Scales and conventions (docs/metrics.md):
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import ibis
 import numpy as np
 import pandas as pd
@@ -25,7 +27,7 @@ from cxlens.query import Scope
 from cxlens.query.dimensions import RESPONSE_DIMENSIONS, check_dimensions, group_keys, label_periods, sort_cells
 from cxlens.query.rows import responses, with_period
 from cxlens.metrics.weighting import add_weights
-from cxlens.metrics.plan import RAW, ROLLUP, plan, rollup_cells
+from cxlens.metrics.plan import RAW, ROLLUP, plan, rollup_cells, rollup_cells_of
 from cxlens.stats.nps import NPS_METHODS
 from cxlens.stats import kish_effective_n, nps_interval, t_interval, wilson
 
@@ -45,7 +47,7 @@ def cells(store, metric: str, scope: Scope = Scope(), *, source: str | None = No
     paths give the same frame. The apps pass their min_group and do not publish the capped column.
     """
     by = check_dimensions(scope.by, RESPONSE_DIMENSIONS)
-    period, weighted = scope.period, scope.weighting is not None
+    period = scope.period
     if metric not in THRESHOLDS:
         raise AnalysisError(f"unknown metric '{metric}'; use one of {', '.join(THRESHOLDS)}")
     if source not in (None, ROLLUP, RAW):
@@ -58,6 +60,41 @@ def cells(store, metric: str, scope: Scope = Scope(), *, source: str | None = No
         raise AnalysisError(f"the rollup cannot answer {metric} for {scope!r}: {chosen.reason}")
     if chosen is not None and chosen.source == ROLLUP:
         return _sufficient(rollup_cells(store, metric, scope, customers_cap), group_keys(by, period), False)
+    return _raw_cells(store, metric, scope, customers_cap)
+
+
+def cells_of(store, metrics: Sequence[str], scope: Scope = Scope(), *, source: str | None = None,
+             customers_cap: int | None = None) -> dict[str, pd.DataFrame]:
+    """`cells` of several metrics at once: metric -> the frame `cells(store, metric, scope,
+    customers_cap=customers_cap)` gives. The planner decides once (it decides the same for every metric of the
+    rollup) and, when the rollup answers, one query sums all the metrics' cells (D52: the scorecard's NPS, CSAT and
+    CES in one pass over the rollup, one staleness check instead of three); the raw answers are read per metric.
+    `source`: as for `cells`."""
+    check_dimensions(scope.by, RESPONSE_DIMENSIONS)
+    unknown = [m for m in metrics if m not in THRESHOLDS]
+    if unknown:
+        raise AnalysisError(f"unknown metric '{unknown[0]}'; use one of {', '.join(THRESHOLDS)}")
+    if source not in (None, ROLLUP, RAW):
+        raise UsageError("source", source, (ROLLUP, RAW))
+    if customers_cap is not None and customers_cap < 1:
+        raise UsageError("customers_cap", customers_cap, message=f"customers_cap={customers_cap}: use None or a count >= 1")
+    metrics = list(dict.fromkeys(metrics))
+    if not metrics:
+        return {}
+    chosen = plan(store, metrics[0], scope, size_rule=source != ROLLUP, customers_cap=customers_cap) \
+        if source != RAW else None
+    if source == ROLLUP and chosen.source != ROLLUP:
+        raise AnalysisError(f"the rollup cannot answer {', '.join(metrics)} for {scope!r}: {chosen.reason}")
+    if chosen is not None and chosen.source == ROLLUP:
+        keys = group_keys(scope.by, scope.period)
+        return {m: _sufficient(c, keys, False)
+                for m, c in rollup_cells_of(store, metrics, scope, customers_cap).items()}
+    return {m: _raw_cells(store, m, scope, customers_cap) for m in metrics}
+
+
+def _raw_cells(store, metric: str, scope: Scope, customers_cap: int | None) -> pd.DataFrame:
+    """`cells` from the raw answers (weighted when the scope says so)."""
+    by, period, weighted = list(scope.by), scope.period, scope.weighting is not None
     hi, lo = THRESHOLDS[metric]
     # only the joins the cells read (weights read segment x region: all of them)
     rows = responses(store, metric, scope, dimensions=None if weighted else by)
@@ -107,10 +144,14 @@ def nps_by(store, scope: Scope = Scope(), *, min_n: int = 30, ci: str = "adjuste
     weighted). `compare` ("previous" or "rest") adds the change columns of
     :func:`cxlens.metrics.compare.compare_cells`. `customers_cap`: see `cells` (None: exact customers).
     """
-    by, period, weighted = list(scope.by), scope.period, scope.weighting is not None
     if ci not in NPS_METHODS:  # checked before the query runs, naming the parameter
         raise UsageError("ci", ci, NPS_METHODS)
-    c = cells(store, "nps", scope, customers_cap=customers_cap)
+    return _nps_frame(cells(store, "nps", scope, customers_cap=customers_cap), scope, min_n, ci, level, compare)
+
+
+def _nps_frame(c: pd.DataFrame, scope: Scope, min_n: int, ci: str, level: float, compare: str | None) -> pd.DataFrame:
+    """`nps_by`'s frame from the NPS cells `c`."""
+    by, period, weighted = list(scope.by), scope.period, scope.weighting is not None
     n_eff = c["n_eff"].to_numpy(float)
     with np.errstate(divide="ignore", invalid="ignore"):
         prom, det = c["high"].to_numpy() / n_eff, c["low"].to_numpy() / n_eff
@@ -161,8 +202,14 @@ def ces_by(store, scope: Scope = Scope(), *, min_n: int = 30, level: float = 0.9
 
 def _scale_metric(store, metric: str, share_name: str, scope: Scope, min_n: int, level: float,
                   compare: str | None, customers_cap: int | None = None) -> pd.DataFrame:
+    return _scale_frame(cells(store, metric, scope, customers_cap=customers_cap), metric, share_name, scope, min_n,
+                        level, compare)
+
+
+def _scale_frame(c: pd.DataFrame, metric: str, share_name: str, scope: Scope, min_n: int, level: float,
+                 compare: str | None) -> pd.DataFrame:
+    """`csat_by`'s or `ces_by`'s frame from that metric's cells `c`."""
     by, period, weighted = list(scope.by), scope.period, scope.weighting is not None
-    c = cells(store, metric, scope, customers_cap=customers_cap)
     n_eff = c["n_eff"].to_numpy(float)
     mean_low, mean_high = t_interval(c["mean"], c["sd"], n_eff, level)
     share_low, share_high = wilson(c["high"], n_eff, level)
@@ -181,4 +228,17 @@ def _scale_metric(store, metric: str, share_name: str, scope: Scope, min_n: int,
     return _finish(out, c, metric, scope, compare, level)
 
 
+def experience_by(store, scope: Scope = Scope(), metrics: Sequence[str] = ("nps", "csat", "ces"), *, min_n: int = 30,
+                  level: float = 0.95, customers_cap: int | None = None) -> dict[str, pd.DataFrame]:
+    """NPS, CSAT and CES (those of `metrics`) for one scope at once: metric -> the frame `nps_by`, `csat_by` or
+    `ces_by` gives with the same arguments (NPS with its default adjusted-Wald interval), from one pass over the
+    rollup when it answers (`cells_of`). What the scorecard reads; call the single functions for `ci=`/`compare=`."""
+    frames = {}
+    for metric, c in cells_of(store, metrics, scope, customers_cap=customers_cap).items():
+        frames[metric] = (_nps_frame(c, scope, min_n, "adjusted-wald", level, None) if metric == "nps" else
+                          _scale_frame(c, metric, _SHARES[metric], scope, min_n, level, None))
+    return frames
+
+
+_SHARES = {"csat": "top2", "ces": "low_effort"}
 METRIC_FUNCTIONS = {"nps": nps_by, "csat": csat_by, "ces": ces_by}

@@ -109,6 +109,22 @@ def _current(store) -> tuple[bool, str]:
 _WARNED: set[tuple[str, str]] = set()
 
 
+def rollup_cells_of(store, metrics: Sequence[str], scope: Scope,
+                    customers_cap: int | None = None) -> dict[str, pd.DataFrame]:
+    """`rollup_cells` of several metrics from one rollup query (grouped by metric and the scope's keys), metric ->
+    the same frame `rollup_cells(store, metric, scope, customers_cap)` gives. The scorecard reads NPS, CSAT and CES
+    this way: one pass over the rollup instead of three (measured at 10M answers, D52). Only call it when
+    `plan(...)` says "rollup"."""
+    keys = group_keys(scope.by, scope.period)
+    rows = rollup_rows(store, tuple(metrics), scope)
+    aggs = dict(n=rows.n.sum(), wh=rows.high.sum(), wl=rows.low.sum(), ws=rows.total.sum(), wss=rows.total_sq.sum())
+    sums = rows.group_by(["metric", *keys]).aggregate(**aggs).execute()
+    sums = sums[sums["n"].notna() & (sums["n"] > 0)]
+    by_metric = dict(tuple(sums.groupby("metric", sort=False))) if len(sums) else {}
+    return {m: _rollup_cells(store, m, scope, by_metric.get(m, sums.iloc[:0]).drop(columns="metric")
+                             .reset_index(drop=True), keys, customers_cap) for m in metrics}
+
+
 def rollup_cells(store, metric: str, scope: Scope, customers_cap: int | None = None) -> pd.DataFrame:
     """The raw aggregates `cells` needs (keys, n, customers, w, w2, wh, wl, ws, wss) for `scope`, read from the
     rollup: sums of its statistics per cell (unweighted: w = w2 = n), and the exact distinct customers from the
@@ -123,6 +139,12 @@ def rollup_cells(store, metric: str, scope: Scope, customers_cap: int | None = N
     aggs = dict(n=rows.n.sum(), wh=rows.high.sum(), wl=rows.low.sum(), ws=rows.total.sum(), wss=rows.total_sq.sum())
     sums = (rows.group_by(keys).aggregate(**aggs) if keys else rows.aggregate(**aggs)).execute()
     sums = sums[sums["n"].notna() & (sums["n"] > 0)]
+    return _rollup_cells(store, metric, scope, sums, keys, customers_cap)
+
+
+def _rollup_cells(store, metric: str, scope: Scope, sums: pd.DataFrame, keys: list[str],
+                  customers_cap: int | None) -> pd.DataFrame:
+    """`rollup_cells` from the rollup's sums per cell (`sums`: keys, n, wh, wl, ws, wss): customers added."""
     if customers_cap is not None:
         return _capped(store, metric, scope, sums, keys, customers_cap)
     counted = distinct_customers(store, metric, scope).execute()
@@ -176,12 +198,12 @@ def _capped(store, metric: str, scope: Scope, sums: pd.DataFrame, keys: list[str
     return out
 
 
-def rollup_rows(store, metric: str, scope: Scope) -> ir.Table:
-    """The rollup's rows for `metric` within `scope`'s days, aspect rule and filters, with one column per dimension
+def rollup_rows(store, metric: str | tuple[str, ...], scope: Scope) -> ir.Table:
+    """The rollup's rows for `metric` (a tuple: for each of these metrics, with their `metric` column) within `scope`'s days, aspect rule and filters, with one column per dimension
     read as `query.rows.responses` reads it ("(unknown)" for a missing value, "overall" for no aspect) and
     `period_start` when a period is asked for. Columns n, high, low, total, total_sq are the statistics."""
     ro = store.table(TABLE)
-    ro = ro.filter(ro.metric == metric)
+    ro = ro.filter(ro.metric.isin(metric) if isinstance(metric, tuple) else ro.metric == metric)
     if scope.since is not None:
         ro = ro.filter(ro.day >= ibis.literal(scope.since))
     if scope.until is not None:
@@ -191,7 +213,8 @@ def rollup_rows(store, metric: str, scope: Scope) -> ir.Table:
         ro = ro.filter(ro.aspect.isnull())  # overall answers only, as query.rows does
     joined, cols = _dimensions(store, ro, wanted, attributes=ro)
     stats = {c: ro[c] for c in ("n", "high", "low", "total", "total_sq")}
-    rows = apply_filters(joined.select(day=ro.day, **stats, **cols), scope.filters, RESPONSE_DIMENSIONS)
+    which = {"metric": ro.metric} if isinstance(metric, tuple) else {}
+    rows = apply_filters(joined.select(day=ro.day, **which, **stats, **cols), scope.filters, RESPONSE_DIMENSIONS)
     if scope.period:
         rows = rows.mutate(period_start=period_start(rows.day.cast("timestamp"), scope.period))
     return rows
@@ -276,4 +299,4 @@ def explain(store, metrics: Sequence[str], scope: Scope, customers_cap: int | No
 
 
 __all__ = ["Plan", "ROLLUP", "RAW", "ROLLUP_DIMENSIONS", "distinct_customers", "explain", "plan", "rollup_cells",
-           "rollup_rows"]
+           "rollup_cells_of", "rollup_rows"]

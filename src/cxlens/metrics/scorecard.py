@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from cxlens.errors import AnalysisError, UsageError
-from cxlens.metrics.experience import ces_by, csat_by, nps_by
+from cxlens.metrics.experience import experience_by
 from cxlens.metrics.gaps import expectation_gap, journey_json
 from cxlens.metrics.outcomes import outcomes_by
 from cxlens.query import PERIODS, Scope
@@ -90,9 +90,8 @@ def scorecard(store, scope: Scope = Scope(), *, level: str = "touchpoint", min_n
 
 def _experience(store, scope: Scope, min_n: int, cap: int | None = None) -> pd.DataFrame:
     level = scope.by[0]
-    nps = nps_by(store, scope, min_n=min_n, customers_cap=cap)
-    csat = csat_by(store, scope, min_n=min_n, customers_cap=cap)
-    ces = ces_by(store, scope, min_n=min_n, customers_cap=cap)
+    got = experience_by(store, scope, min_n=min_n, customers_cap=cap)  # one pass over the rollup for all three (D52)
+    nps, csat, ces = got["nps"], got["csat"], got["ces"]
     frame = nps[[level, "n", "customers", "nps", "ci_low", "ci_high"]].rename(
         columns={"n": "n_nps", "customers": "customers_nps", "ci_low": "nps_ci_low", "ci_high": "nps_ci_high"})
     frame = frame.merge(csat[[level, "n", "customers", "csat", "ci_low", "ci_high", "top2_pct", "top2_ci_low",
@@ -153,8 +152,8 @@ def _row_status(row: dict) -> tuple[str, str]:
 def _trends(store, scope: Scope, cap: int | None = None) -> pd.DataFrame:
     """NPS and CSAT per `scope.period` for each row, aligned on one list of periods (None where no answers)."""
     level = scope.by[0]
-    nps = nps_by(store, scope, customers_cap=cap)
-    csat = csat_by(store, scope, customers_cap=cap)
+    got = experience_by(store, scope, ("nps", "csat"), customers_cap=cap)
+    nps, csat = got["nps"], got["csat"]
     months = sorted(set(nps["period"]) | set(csat["period"]))
     keys = sorted(set(nps[level]) | set(csat[level]))
 
