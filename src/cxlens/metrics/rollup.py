@@ -16,8 +16,9 @@ rebuilds the table after its write. That upkeep (`LoadMaintenance`, `DeletionMai
 `cxlens.metrics.rollup_upkeep`; this module reads, rebuilds and refreshes the table and writes its record.
 
 `cxlens_meta` key `response_rollup` records which answers the table reflects (`rollup_fingerprint`: the answers'
-count and first and last time, the latest responses and customers loads, the thresholds); readers use the table
-only while that record matches (`rollup_is_current`), so it is never read stale.
+count and first and last time, the latest responses and customers loads, the thresholds, and where responses or
+customers are external tables read in place, their files' sizes and modification times: no load records a change
+to the lake); readers use the table only while that record matches (`rollup_is_current`), so it is never read stale.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import json
 import logging
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Collection
 
 import ibis
@@ -56,8 +58,9 @@ WHOLE_SHARE = 0.25
 
 def rollup_fingerprint(store) -> dict:
     """What the answers look like now: count, first and last time, the latest responses and customers loads and the
-    thresholds (one small query). The rollup is current while the recorded fingerprint equals this one."""
-    return _fingerprint(_fingerprint_query(store).execute().iloc[0])
+    thresholds (one small query), and the external tables' files (`lake`). The rollup is current while the recorded
+    fingerprint equals this one."""
+    return _fingerprint(_fingerprint_query(store).execute().iloc[0], store)
 
 
 def _fingerprint_query(store) -> ir.Table:
@@ -66,10 +69,43 @@ def _fingerprint_query(store) -> ir.Table:
     return r.aggregate(n=r.count(), lo=r.ts.min(), hi=r.ts.max()).cross_join(loads.aggregate(**latest))
 
 
-def _fingerprint(row) -> dict:
+def _fingerprint(row, store) -> dict:
     thresholds = hashlib.sha1(json.dumps(sorted(THRESHOLDS.items())).encode()).hexdigest()[:12]
-    return {"version": VERSION, "answers": int(row["n"]), "first": _text(row["lo"]), "last": _text(row["hi"]),
-            "responses_load": _text(row["responses"]), "customers_load": _text(row["customers"]), "thresholds": thresholds}
+    out = {"version": VERSION, "answers": int(row["n"]), "first": _text(row["lo"]), "last": _text(row["hi"]),
+           "responses_load": _text(row["responses"]), "customers_load": _text(row["customers"]), "thresholds": thresholds}
+    lake = _lake(store)
+    if lake is not None:  # only for external tables: a store's own tables keep the record they had
+        out["lake"] = lake
+    return out
+
+
+_UNSEEN: set[str] = set()  # external paths already warned about (once per process)
+
+
+def _lake(store) -> str | None:
+    """A digest of the files behind external `responses` and `customers` tables (path, size, modification time of
+    each; a pinned Delta version stands for its snapshot), None when neither is external. Rewriting the lake records
+    no load, and the answers' count and dates need not change (a customer moved to another segment): without this a
+    rollup over external tables read as current after its files changed (issue 23 item 5, architecture D53)."""
+    specs = {n: store.external_tables[n] for n in ("responses", "customers") if n in store.external_tables}
+    if not specs:
+        return None
+    digest = hashlib.sha1()
+    for name, spec in sorted(specs.items()):
+        path, fmt, version = str(spec.get("path")), spec.get("format", "parquet"), spec.get("version")
+        digest.update(json.dumps([name, path, fmt, version]).encode())
+        if fmt == "delta" and version is not None:
+            continue  # a pinned snapshot never changes
+        local = Path(path)
+        files = [local] if local.is_file() else sorted(f for f in local.rglob("*") if f.is_file()) if local.is_dir() else []
+        if not files and path not in _UNSEEN:
+            _UNSEEN.add(path)
+            log.warning("the rollup cannot see changes to external table '%s' (%s is not a local file or folder): "
+                        "after its files change, %s", name, path, REBUILD_HINT)
+        for f in files:
+            stat = f.stat()
+            digest.update(f"{f}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
 
 
 _STATE_SQL: dict[str, str] = {}  # per DuckDB store: the fingerprint and the record in one statement, compiled once
@@ -89,7 +125,7 @@ def _state(store) -> tuple[dict | None, dict]:
     cur = backend.con.execute(sql)
     names = [d[0] for d in cur.description]
     row = dict(zip(names, cur.fetchall()[0]))
-    return (None if row["_record"] is None else json.loads(row["_record"])), _fingerprint(row)
+    return (None if row["_record"] is None else json.loads(row["_record"])), _fingerprint(row, store)
 
 
 def _text(value) -> str | None:
@@ -115,7 +151,7 @@ def rollup_staleness(store) -> str | None:
     words = {"version": "the rollup's rule changed", "answers": "the number of answers changed",
              "first": "the first answer's time changed", "last": "the last answer's time changed",
              "responses_load": "a responses load came after it", "customers_load": "a customers load came after it",
-             "thresholds": "the metrics' thresholds changed"}
+             "thresholds": "the metrics' thresholds changed", "lake": "the external tables' files changed"}
     return f"{TABLE} is out of date ({'; '.join(words[k] for k in changed)}); {REBUILD_HINT}"
 
 
