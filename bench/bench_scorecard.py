@@ -14,6 +14,8 @@ measured process itself):
   in memory   the data already loaded: cxlens on an in-memory DuckDB store (its rollup refreshed there; and
               "cxlens raw rows" without it, so its planner reads the raw answers: what the rollup buys),
               DuckDB on in-memory tables, pandas/polars on frames, chdb on Memory-engine tables
+"cxlens verdict" reads NPS, CSAT and CES as the scorecard does (`experience_by`: one rollup query, D52) with the
+small-group cap the apps pass; "cxlens verdict, metrics apart" reads them with three queries, as before D52.
 The store is set up as `cxlens load` leaves it (the rollup refreshed), so cxlens's NPS/CSAT/CES come from the
 rollup when its planner allows (the table says which path answered); ticket percentiles read raw rows.
 Goals (issues #5, #23): at least 5x faster than polars on raw rows, in memory and end to end; <= 10x the floor.
