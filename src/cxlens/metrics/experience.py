@@ -27,7 +27,7 @@ from cxlens.query import Scope
 from cxlens.query.dimensions import RESPONSE_DIMENSIONS, check_dimensions, group_keys, label_periods, sort_cells
 from cxlens.query.rows import responses, with_period
 from cxlens.metrics.weighting import add_weights
-from cxlens.metrics.plan import RAW, ROLLUP, plan, rollup_cells, rollup_cells_of
+from cxlens.metrics.plan import RAW, ROLLUP, plan, rollup_cells_of
 from cxlens.stats.nps import NPS_METHODS
 from cxlens.stats import kish_effective_n, nps_interval, t_interval, wilson
 
@@ -46,21 +46,7 @@ def cells(store, metric: str, scope: Scope = Scope(), *, source: str | None = No
     rule's verdict and all it needs (D48): the rollup path then counts only the cells it cannot bound, and both
     paths give the same frame. The apps pass their min_group and do not publish the capped column.
     """
-    by = check_dimensions(scope.by, RESPONSE_DIMENSIONS)
-    period = scope.period
-    if metric not in THRESHOLDS:
-        raise AnalysisError(f"unknown metric '{metric}'; use one of {', '.join(THRESHOLDS)}")
-    if source not in (None, ROLLUP, RAW):
-        raise UsageError("source", source, (ROLLUP, RAW))
-    if customers_cap is not None and customers_cap < 1:
-        raise UsageError("customers_cap", customers_cap, message=f"customers_cap={customers_cap}: use None or a count >= 1")
-    # forced onto the rollup: whenever it can answer (no size rule)
-    chosen = plan(store, metric, scope, size_rule=source != ROLLUP, customers_cap=customers_cap) if source != RAW else None
-    if source == ROLLUP and chosen.source != ROLLUP:
-        raise AnalysisError(f"the rollup cannot answer {metric} for {scope!r}: {chosen.reason}")
-    if chosen is not None and chosen.source == ROLLUP:
-        return _sufficient(rollup_cells(store, metric, scope, customers_cap), group_keys(by, period), False)
-    return _raw_cells(store, metric, scope, customers_cap)
+    return cells_of(store, [metric], scope, source=source, customers_cap=customers_cap)[metric]
 
 
 def cells_of(store, metrics: Sequence[str], scope: Scope = Scope(), *, source: str | None = None,
@@ -81,6 +67,7 @@ def cells_of(store, metrics: Sequence[str], scope: Scope = Scope(), *, source: s
     metrics = list(dict.fromkeys(metrics))
     if not metrics:
         return {}
+    # forced onto the rollup: whenever it can answer (no size rule)
     chosen = plan(store, metrics[0], scope, size_rule=source != ROLLUP, customers_cap=customers_cap) \
         if source != RAW else None
     if source == ROLLUP and chosen.source != ROLLUP:

@@ -134,12 +134,7 @@ def rollup_cells(store, metric: str, scope: Scope, customers_cap: int | None = N
     answers holds at least n / M distinct customers, M being the most answers one customer gave to the metric (the
     rollup's record, `rollup.most_answers`), so a cell with n >= cap x M is `cap` without a count; only the others
     are counted from the raw answers, restricted to those cells."""
-    keys = group_keys(scope.by, scope.period)
-    rows = rollup_rows(store, metric, scope)
-    aggs = dict(n=rows.n.sum(), wh=rows.high.sum(), wl=rows.low.sum(), ws=rows.total.sum(), wss=rows.total_sq.sum())
-    sums = (rows.group_by(keys).aggregate(**aggs) if keys else rows.aggregate(**aggs)).execute()
-    sums = sums[sums["n"].notna() & (sums["n"] > 0)]
-    return _rollup_cells(store, metric, scope, sums, keys, customers_cap)
+    return rollup_cells_of(store, (metric,), scope, customers_cap)[metric]
 
 
 def _rollup_cells(store, metric: str, scope: Scope, sums: pd.DataFrame, keys: list[str],
