@@ -84,8 +84,8 @@ def cox_time_varying(start, stop, event, X, strata=None, names=None, level: floa
     if clusters is not None:
         codes, labels = _codes(clusters, n)
         n_clusters = int(labels)
-        U = np.zeros((n_clusters, k))
-        np.add.at(U, codes, score_residuals(beta, X, groups))
+        resid = score_residuals(beta, X, groups)
+        U = np.column_stack([np.bincount(codes, resid[:, j], minlength=n_clusters) for j in range(k)])
         variance = naive @ (U.T @ U) @ naive  # Lin & Wei 1989, JASA 84:1074: V (sum_c U_c U_c') V, no small-sample factor (as R)
     naive_se, se = np.sqrt(np.diag(naive)), np.sqrt(np.diag(variance))
     z = z_value(level)
@@ -118,85 +118,153 @@ def _codes(labels, n: int) -> tuple[np.ndarray, int]:
     return codes, len(uniq)
 
 
-def score_residuals(beta, X, groups) -> np.ndarray:
+@dataclass(frozen=True)
+class RiskSets:
+    """The risk sets of counting-process rows, built once (one sort) and reused by every Newton step.
+
+    Groups are the distinct (stratum, event time) pairs, ordered by stratum then time. Row i is at risk in the
+    consecutive groups first[i] .. last[i] of its stratum (start < t <= stop); `prev` is first - 1, or G (a slot
+    that is always zero) when first is its stratum's first group or the row is in no risk set (last = G then).
+    `dead` are the event rows ordered by group then row, `dead_group` their group; Efron's d steps of every group
+    are the D = number of events `steps` (their group) with fractions `frac` = j / d.
+    """
+
+    time: np.ndarray
+    bounds: np.ndarray  # groups of stratum s are bounds[s] .. bounds[s + 1] - 1
+    last: np.ndarray
+    prev: np.ndarray
+    dead: np.ndarray
+    dead_group: np.ndarray
+    deaths: np.ndarray
+    steps: np.ndarray
+    frac: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return len(self.time)
+
+    def totals(self, values: np.ndarray) -> np.ndarray:
+        """Per group, the sum of `values` (one per row) over the rows at risk: differences of reverse cumulative sums."""
+        G = self.size
+        out = np.bincount(self.last, values, minlength=G + 1)[:G] - np.bincount(self.prev, values, minlength=G + 1)[:G]
+        for lo, hi in zip(self.bounds[:-1], self.bounds[1:]):
+            out[lo:hi] = np.cumsum(out[lo:hi][::-1])[::-1]
+        return out
+
+    def accumulate(self, per_group: np.ndarray) -> np.ndarray:
+        """Per row, the sum of `per_group` (G or G x k) over the groups the row is at risk in."""
+        cum = np.zeros((self.size + 1, *per_group.shape[1:]))
+        for lo, hi in zip(self.bounds[:-1], self.bounds[1:]):
+            cum[lo:hi] = np.cumsum(per_group[lo:hi], axis=0)
+        return cum[self.last] - cum[self.prev]
+
+
+def _risk_groups(start, stop, event, strata) -> RiskSets:
+    """Per stratum and distinct event time t: the rows at risk (start < t <= stop) and the rows with an event at t."""
+    start, stop, event = np.asarray(start, float), np.asarray(stop, float), np.asarray(event, bool)
+    n = len(stop)
+    labels, code = np.unique(np.asarray(strata), return_inverse=True)
+    code = code.reshape(-1).astype(np.int64)
+    times = np.unique(stop[event])
+    T = len(times)
+    dead = np.flatnonzero(event)
+    key = code[dead] * T + np.searchsorted(times, stop[dead])  # (stratum, time) as one sortable integer
+    gkey = np.unique(key)
+    G = len(gkey)
+    dead_group = np.searchsorted(gkey, key)
+    order = np.argsort(dead_group, kind="stable")  # by group, then row
+    dead, dead_group = dead[order], dead_group[order]
+    bounds = np.searchsorted(gkey, np.arange(len(labels) + 1) * T)
+    first = np.searchsorted(gkey, code * T + np.searchsorted(times, start, side="right"), side="left")
+    last = np.searchsorted(gkey, code * T + np.searchsorted(times, stop, side="right") - 1, side="right") - 1
+    empty = first > last
+    prev = np.where((first > bounds[code]) & ~empty, first - 1, G)
+    last = np.where(empty, G, last)
+    deaths = np.bincount(dead_group, minlength=G)
+    steps = np.repeat(np.arange(G), deaths)
+    frac = (np.arange(len(steps)) - np.repeat(np.cumsum(deaths) - deaths, deaths)) / deaths[steps]
+    return RiskSets(times[gkey % T] if T else np.zeros(0), bounds, last, prev, dead, dead_group, deaths, steps, frac)
+
+
+def _weights(beta, X) -> tuple[np.ndarray, np.ndarray, float]:
+    eta = X @ beta
+    shift = float(eta.max())
+    return eta, np.exp(eta - shift), shift  # a common factor cancels in every ratio; the log-likelihood adds it back
+
+
+def _steps(w, X, rs: RiskSets) -> tuple[np.ndarray, np.ndarray]:
+    """Efron's denominators s0 (D) and numerators s1 (D x k) at each of the d steps of every group:
+    risk-set sums minus the fraction j / d of the dying rows' sums."""
+    k = X.shape[1]
+    wd, xd, g = w[rs.dead], X[rs.dead], rs.dead_group
+    G = rs.size
+    s0r, s0d = rs.totals(w), np.bincount(g, wd, minlength=G)
+    s1r = np.column_stack([rs.totals(w * X[:, j]) for j in range(k)]) if k else np.zeros((G, 0))
+    s1d = np.column_stack([np.bincount(g, wd * xd[:, j], minlength=G) for j in range(k)]) if k else np.zeros((G, 0))
+    f = rs.frac
+    s0 = s0r[rs.steps] - f * s0d[rs.steps]
+    s1 = s1r[rs.steps] - f[:, None] * s1d[rs.steps]
+    return s0, s1
+
+
+def score_residuals(beta, X, groups: RiskSets) -> np.ndarray:
     """Per-row score residuals with Efron's ties (Therneau & Grambsch 2000, sec. 4.4; R's residuals(type='score')).
 
     Row i's share of the score: for each event time t, dN_i(t) (x_i - mean_j xbar_j) minus its expected
     share w_i sum_j c_ij (x_i - xbar_j) / S0_j, where j runs over Efron's d steps and c_ij = 1, or
     1 - j/d for the rows that die at t. Rows sum to the score (zero at the maximum).
     """
-    n, k = X.shape
-    eta = X @ beta
-    w = np.exp(eta - eta.max())
-    resid = np.zeros((n, k))
-    for at_risk, dead in groups:
-        d = len(dead)
-        wr, xr = w[at_risk], X[at_risk]
-        wd, xd = w[dead], X[dead]
-        s0r, s1r, s0d, s1d = wr.sum(), wr @ xr, wd.sum(), wd @ xd
-        f = np.arange(d) / d
-        s0 = s0r - f * s0d
-        xbar = (s1r[None, :] - f[:, None] * s1d[None, :]) / s0[:, None]  # d x k
-        a, b = (1 / s0).sum(), (xbar / s0[:, None]).sum(axis=0)
-        resid[at_risk] -= wr[:, None] * (xr * a - b)
-        ad, bd = ((1 - f) / s0).sum(), (xbar * ((1 - f) / s0)[:, None]).sum(axis=0)
-        resid[dead] += wd[:, None] * (xd * a - b) - wd[:, None] * (xd * ad - bd)  # the dying rows' own weights
-        resid[dead] += xd - xbar.mean(axis=0)
+    rs, G = groups, groups.size
+    X = np.asarray(X, float)
+    _, w, _ = _weights(beta, X)
+    s0, s1 = _steps(w, X, rs)
+    xbar = s1 / s0[:, None]
+    f, st = rs.frac, rs.steps
+    a = np.bincount(st, 1 / s0, minlength=G)  # sum_j 1 / s0_j
+    b = _group_sums(st, xbar / s0[:, None], G)  # sum_j xbar_j / s0_j
+    resid = -w[:, None] * (X * rs.accumulate(a)[:, None] - rs.accumulate(b))
+    g, d = rs.dead_group, rs.dead
+    fa = np.bincount(st, f / s0, minlength=G)  # sum_j (j/d) / s0_j: the dying rows' weights are 1 - j/d
+    fb = _group_sums(st, xbar * (f / s0)[:, None], G)
+    mean = _group_sums(st, xbar, G) / rs.deaths[:, None]
+    xd, wd = X[d], w[d]
+    resid[d] += wd[:, None] * (xd * fa[g][:, None] - fb[g]) + xd - mean[g]
     return resid
 
 
-def schoenfeld_residuals(beta, X, groups) -> tuple[np.ndarray, np.ndarray]:
+def _group_sums(steps, values, G) -> np.ndarray:
+    return np.column_stack([np.bincount(steps, values[:, j], minlength=G) for j in range(values.shape[1])]) \
+        if values.shape[1] else np.zeros((G, 0))
+
+
+def schoenfeld_residuals(beta, X, groups: RiskSets) -> tuple[np.ndarray, np.ndarray]:
     """One row per event: x_i minus the Efron-averaged risk-set mean at its time; and the group index of each."""
-    eta = X @ beta
-    w = np.exp(eta - eta.max())
-    rows, which = [], []
-    for g, (at_risk, dead) in enumerate(groups):
-        d = len(dead)
-        wr, xr = w[at_risk], X[at_risk]
-        wd, xd = w[dead], X[dead]
-        f = np.arange(d) / d
-        s0 = wr.sum() - f * wd.sum()
-        xbar = ((wr @ xr)[None, :] - f[:, None] * (wd @ xd)[None, :]) / s0[:, None]
-        rows.append(xd - xbar.mean(axis=0))
-        which.extend([g] * d)
-    return np.vstack(rows), np.asarray(which)
+    rs = groups
+    X = np.asarray(X, float)
+    _, w, _ = _weights(beta, X)
+    s0, s1 = _steps(w, X, rs)
+    mean = _group_sums(rs.steps, s1 / s0[:, None], rs.size) / rs.deaths[:, None]
+    return X[rs.dead] - mean[rs.dead_group], rs.dead_group
 
 
-def _risk_groups(start, stop, event, strata) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per stratum and distinct event time t: (rows at risk: start < t <= stop, rows with an event at t)."""
-    groups = []
-    for s in np.unique(strata):
-        rows = np.flatnonzero(strata == s)
-        for t in np.unique(stop[rows][event[rows]]):
-            at_risk = rows[(start[rows] < t) & (stop[rows] >= t)]
-            dead = at_risk[event[at_risk] & (stop[at_risk] == t)]
-            groups.append((at_risk, dead))
-    return groups
+def _efron(beta, X, groups: RiskSets) -> tuple[float, np.ndarray, np.ndarray]:
+    """Efron log partial likelihood, its gradient and Hessian at beta.
 
-
-def _efron(beta, X, groups) -> tuple[float, np.ndarray, np.ndarray]:
-    """Efron log partial likelihood, its gradient and Hessian at beta."""
-    k = X.shape[1]
-    eta = X @ beta
-    w = np.exp(eta - eta.max())  # a common factor cancels in every ratio; the log-likelihood adds it back
-    shift = eta.max()
-    ll, grad, hess = 0.0, np.zeros(k), np.zeros((k, k))
-    for at_risk, dead in groups:
-        d = len(dead)
-        wr, xr = w[at_risk], X[at_risk]
-        wd, xd = w[dead], X[dead]
-        s0r, s1r, s2r = wr.sum(), wr @ xr, (xr * wr[:, None]).T @ xr
-        s0d, s1d, s2d = wd.sum(), wd @ xd, (xd * wd[:, None]).T @ xd
-        ll += eta[dead].sum()
-        grad += xd.sum(axis=0)
-        for j in range(d):
-            f = j / d
-            s0 = s0r - f * s0d
-            s1 = s1r - f * s1d
-            s2 = s2r - f * s2d
-            ll -= np.log(s0) + shift
-            grad -= s1 / s0
-            hess -= s2 / s0 - np.outer(s1, s1) / s0 ** 2
+    Sum over groups g and steps j of log s0_j, s1_j / s0_j and s2_j / s0_j - s1_j s1_j' / s0_j^2 (Therneau &
+    Grambsch 2000, sec. 3.3), with s2 never formed per group: sum_g (S2r_g A_g - S2d_g B_g) = X' diag(c) X where
+    c_i = w_i (sum of A_g over the groups row i is at risk in - B_g of the group it dies in), A_g = sum_j 1 / s0_j,
+    B_g = sum_j (j/d) / s0_j; likewise for s1 in the gradient.
+    """
+    rs, G = groups, groups.size
+    eta, w, shift = _weights(beta, X)
+    s0, s1 = _steps(w, X, rs)
+    st, d = rs.steps, rs.dead
+    ll = float(eta[d].sum() - np.log(s0).sum() - len(s0) * shift)
+    c = w * rs.accumulate(np.bincount(st, 1 / s0, minlength=G))
+    c[d] -= w[d] * np.bincount(st, rs.frac / s0, minlength=G)[rs.dead_group]
+    grad = X[d].sum(axis=0) - X.T @ c
+    r = s1 / s0[:, None]
+    hess = r.T @ r - (X * c[:, None]).T @ X
     return ll, grad, hess
 
 
@@ -226,7 +294,7 @@ def proportional_hazards_test(start, stop, event, X, fit: CoxResult, strata=None
     X = np.atleast_2d(np.asarray(X, float).T).T if np.ndim(X) == 1 else np.asarray(X, float)
     groups = _risk_groups(start, stop, event, np.zeros(len(stop)) if strata is None else np.asarray(strata))
     resid, which = schoenfeld_residuals(fit.coef, X, groups)
-    times = np.array([stop[dead[0]] for _, dead in groups])[which]
+    times = groups.time[which]
     if transform == "km":
         g = 1 - _km_before(start, stop, event, times)
     elif transform == "rank":
@@ -250,8 +318,9 @@ def proportional_hazards_test(start, stop, event, X, fit: CoxResult, strata=None
 def _km_before(start, stop, event, times) -> np.ndarray:
     """Kaplan-Meier of all rows (late entry allowed) just before each of `times` (left-continuous)."""
     ev = np.unique(stop[event])
-    at_risk = np.array([np.sum((start < t) & (stop >= t)) for t in ev])
-    deaths = np.array([np.sum(event & (stop == t)) for t in ev])
+    # at risk at t: start < t <= stop, i.e. #{start < t} - #{stop < t} (stop < t implies start < t)
+    at_risk = np.searchsorted(np.sort(start), ev, side="left") - np.searchsorted(np.sort(stop), ev, side="left")
+    deaths = np.bincount(np.searchsorted(ev, stop[event]), minlength=len(ev))
     surv = np.cumprod(1 - deaths / at_risk)
     before = np.concatenate([[1.0], surv])
     return before[np.searchsorted(ev, times, side="left")]

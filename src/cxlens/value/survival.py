@@ -46,14 +46,20 @@ def _check(frame: pd.DataFrame, needed: Sequence[str] = NEEDED) -> None:
                          "build it with cxlens.value.dataset.customer_month_frame")
 
 
-def _answered(frame: pd.DataFrame) -> tuple[pd.DataFrame, str]:
-    """Rows with a recent answer, and the note counting the ones left out."""
-    has = frame.nps_group.notna()
-    left = frame[~has]
-    note = (f"{len(left):,} customer-months ({left.customer_id.nunique():,} customers) without a relationship-NPS answer "
+def _answered(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, str]:
+    """`columns` of the rows with a recent answer, and the note counting the ones left out."""
+    has = frame.nps_group.notna().to_numpy()
+    ids = pd.factorize(frame.customer_id)[0]  # integer codes: counting customers without hashing strings twice
+    note = (f"{int((~has).sum()):,} customer-months ({_distinct(ids[~has]):,} customers) without a relationship-NPS answer "
             f"in the months before were left out; {int(has.sum()):,} customer-months of "
-            f"{frame.customer_id[has].nunique():,} customers used")
-    return frame[has], note
+            f"{_distinct(ids[has]):,} customers used")
+    return frame.loc[has, list(dict.fromkeys(columns))], note  # only the columns used: copying all of them took seconds
+
+
+def _distinct(codes: np.ndarray) -> int:
+    """Distinct values among non-negative integer codes (pd.factorize's; -1 is missing)."""
+    codes = codes[codes >= 0]
+    return int(np.count_nonzero(np.bincount(codes))) if len(codes) else 0
 
 
 def retention_curves(frame: pd.DataFrame, by: Sequence[str] = ("nps_group",), level: float = 0.95,
@@ -74,7 +80,7 @@ def retention_curves(frame: pd.DataFrame, by: Sequence[str] = ("nps_group",), le
     if not by or bad:
         raise UsageError("by", list(by), list(CURVE_BY), message=f"retention curves are split by some of {', '.join(CURVE_BY)}")
     _check(frame, ("customer_id", "tenure", "churned", *by))
-    data, note = _answered(frame) if "nps_group" in by else (frame, "")
+    data, note = _answered(frame, ("customer_id", "tenure", "churned", *by)) if "nps_group" in by else (frame, "")
     parts, short = [], 0
     for key, g in data.groupby(list(by), sort=True):
         counts = g.tenure.value_counts().sort_index()
@@ -134,14 +140,16 @@ def churn_hazards(frame: pd.DataFrame, *, by_year: bool = False, level: float = 
     ratio of the last to the first year's detractor hazard ratio with its interval).
     """
     _check(frame)
-    data, note = _answered(frame)
+    data, note = _answered(frame, NEEDED)
     present = [g for g in GROUPS if (data.nps_group == g).any()]
     if REFERENCE not in present or len(present) < 2:
         raise AnalysisError(f"churn hazards need promoters and at least one other NPS group among the answered "
                             f"customer-months; found {present or 'none'}")
     data = data.reset_index(drop=True)
     years = sorted(data.year.unique()) if by_year else [None]
-    strata = data.segment.astype(str) + "|" + data.plan.astype(str) + ("|" + data.year.astype(str) if by_year else "")
+    # integer codes of segment x plan (x year), and of customers: sorting their labels as strings took seconds
+    strata = data.groupby(["segment", "plan", *(["year"] if by_year else [])], sort=True, dropna=False).ngroup().to_numpy()
+    ids, churned = pd.factorize(data.customer_id)[0], data.churned.to_numpy()
     columns, rows = [], []
     for year in years:
         in_year = np.ones(len(data), bool) if year is None else (data.year == year).to_numpy()
@@ -153,17 +161,18 @@ def churn_hazards(frame: pd.DataFrame, *, by_year: bool = False, level: float = 
     names = [f"{g}" if y is None else f"{g}:{y}" for g, y, _ in columns]
     X = np.column_stack([x for _, _, x in columns])
     start, stop, event = data.tenure.to_numpy(float), data.tenure.to_numpy(float) + 1, data.churned.to_numpy(bool)
-    fit = _fit(start, stop, event, X, strata.to_numpy(), names, data.customer_id.to_numpy(), level)
+    fit = _fit(start, stop, event, X, strata, names, ids, level)
     for i, (group, year, x) in enumerate(columns):
-        rows.append(_row(group, year, fit.hazard_ratio[i], fit.lower[i], fit.upper[i], fit.p_value[i], data, x > 0))
+        rows.append(_row(group, year, fit.hazard_ratio[i], fit.lower[i], fit.upper[i], fit.p_value[i], ids, churned, x > 0))
     for year in years:
         in_year = np.ones(len(data), bool) if year is None else (data.year == year).to_numpy()
-        rows.append(_row(REFERENCE, year, 1.0, np.nan, np.nan, np.nan, data, in_year & (data.nps_group == REFERENCE).to_numpy()))
+        rows.append(_row(REFERENCE, year, 1.0, np.nan, np.nan, np.nan, ids, churned,
+                         in_year & (data.nps_group == REFERENCE).to_numpy()))
     out = pd.DataFrame(rows)
     out = out.sort_values(["year", "group"] if by_year else ["group"], key=_by_group, kind="stable").reset_index(drop=True)
     if not by_year:
         out = out.drop(columns="year")
-    ph = proportional_hazards_test(start, stop, event, X, fit, strata=strata.to_numpy(), transform="km")
+    ph = proportional_hazards_test(start, stop, event, X, fit, strata=strata, transform="km")
     notes = [note, f"Cox model: time scale tenure months (late entry), strata segment x plan{' x year' if by_year else ''}, "
              f"reference promoters; 95% intervals cluster-robust by customer ({fit.clusters:,} customers, "
              f"{int(event.sum()):,} churn events)."]
@@ -178,7 +187,7 @@ def churn_hazards(frame: pd.DataFrame, *, by_year: bool = False, level: float = 
         for name, p in failing:
             notes.append(f"the {name.replace(':', ' ')} effect changes with tenure (p={p:.3g}): read the HR as an average; "
                          "split by year/tenure (see the split by tenure)")
-        out.attrs["split"] = _split_by_tenure(data, start, stop, event, columns, strata.to_numpy(), level)
+        out.attrs["split"] = _split_by_tenure(ids, churned, start, stop, event, columns, strata, level)
     else:
         notes.append(f"proportional hazards hold (Grambsch-Therneau global p={ph.global_p:.3g})")
     if by_year and len(years) > 1:
@@ -198,12 +207,12 @@ def _fit(start, stop, event, X, strata, names, clusters, level) -> CoxResult:
         raise AnalysisError(f"the churn model cannot be fitted: {exc}") from None
 
 
-def _row(group, year, hr, lo, hi, p, data, mask) -> dict:
+def _row(group, year, hr, lo, hi, p, ids, churned, mask) -> dict:
     return {"group": group, "year": year, "hazard_ratio": float(hr), "ci_low": float(lo), "ci_high": float(hi),
-            "p_value": float(p), "customers": int(data.customer_id[mask].nunique()), "events": int(data.churned[mask].sum())}
+            "p_value": float(p), "customers": _distinct(ids[mask]), "events": int(churned[mask].sum())}
 
 
-def _split_by_tenure(data, start, stop, event, columns, strata, level) -> pd.DataFrame:
+def _split_by_tenure(ids, churned, start, stop, event, columns, strata, level) -> pd.DataFrame:
     """Refit with each group effect split at the median tenure of the churn events: early and late hazard ratios."""
     cut = float(np.median(start[event]))
     late = start > cut
@@ -213,9 +222,9 @@ def _split_by_tenure(data, start, stop, event, columns, strata, level) -> pd.Dat
             if (x * mask).sum() > 0 and event[(x * mask) > 0].any():
                 cols.append((group, year, band, x * mask))
     names = [f"{g}:{b}" if y is None else f"{g}:{y}:{b}" for g, y, b, _ in cols]
-    fit = _fit(start, stop, event, np.column_stack([c[3] for c in cols]), strata, names, data.customer_id.to_numpy(), level)
+    fit = _fit(start, stop, event, np.column_stack([c[3] for c in cols]), strata, names, ids, level)
     for i, (group, year, band, x) in enumerate(cols):
-        row = _row(group, year, fit.hazard_ratio[i], fit.lower[i], fit.upper[i], fit.p_value[i], data, x > 0)
+        row = _row(group, year, fit.hazard_ratio[i], fit.lower[i], fit.upper[i], fit.p_value[i], ids, churned, x > 0)
         rows.append({"tenure_band": band, **row})
     out = pd.DataFrame(rows)
     return out.drop(columns="year") if out.year.isna().all() else out
