@@ -19,8 +19,10 @@ outcome on group dummies (weighted by units), which for a ratio of sums is the l
 G/(G−1)·(N−1)/(N−K). The difference to the reference group (promoters; CSAT band 4-5) uses the covariance of the
 two figures through customers who answered in both groups; the ratio's interval is the delta method on the log.
 
-Computed in the engine down to one row per customer x group (x segment): answers, complete answers, churns,
-active months and outcome sums; the estimates come from that small frame.
+Computed in the engine down to a few sufficient statistics per cell of `by` (architecture D55): the answers are
+pivoted to one row per customer with each group's sums, and the cross-products of those sums over customers give
+the sandwich without a per-customer frame in Python. A pandas frame goes through the same statistics (in numpy)
+and the same `figures`, so the two routes cannot drift.
 """
 
 from __future__ import annotations
@@ -75,24 +77,134 @@ def group_cells(store, scope: Scope = Scope(), *, horizon: int = 12, by: Sequenc
     group, or (band='csat') the CSAT band of the customer's latest CSAT answer at or before it (answers without one
     are left out)."""
     by = _check(horizon, by, band)
+    a = _answer_units(store, scope, horizon=horizon, band=band, touchpoint=touchpoint)
+    return a.group_by(["customer_id", "group", *by]).aggregate(**{s: a[s].sum() for s in SUMS})
+
+
+def _answer_units(store, scope: Scope, *, horizon: int, band: str, touchpoint: str | None) -> ir.Table:
+    """The answers with a group, each with its SUMS columns (answers = 1): what `group_cells` and
+    `group_statistics` add up."""
     a = answers(store, scope, horizons=(horizon,), touchpoint=touchpoint)
     if band == "csat":
         h = history(store, scope, touchpoint=touchpoint).select(_rid="response_id", _csat="csat_latest")
         a = a.inner_join(h, a.response_id == h._rid)
         a = a.mutate(group=_band_expr(band, a._csat))
+    return _units(a, horizon)
+
+
+def _units(a: ir.Table, h: int) -> ir.Table:
     a = a.filter(a.group.notnull())
-    h = horizon
-    complete = a[f"complete_{h}"]
-    sums = {"answers": a.count(), "complete": complete.sum(), "churned": (a[f"churned_{h}"] * complete).sum(),
-            "active_months": (a[f"months_{h}"] - a[f"churned_{h}"]).sum(),
-            **{n: a[f"{n}_{h}"].sum() for n in OUTCOMES}}
-    return a.group_by(["customer_id", "group", *by]).aggregate(**sums)
+    complete = a[f"complete_{h}"].cast("float64")
+    return a.mutate(answers=ibis.literal(1.0), complete=complete, churned=a[f"churned_{h}"] * complete,
+                    active_months=(a[f"months_{h}"] - a[f"churned_{h}"]).cast("float64"),
+                    **{n: a[f"{n}_{h}"].cast("float64") for n in OUTCOMES})
+
+
+# Each metric is the ratio Σ y / Σ x of two SUMS columns.
+RATIO = {"retention": ("churned", "complete"), **{n: (n, "active_months") for n in OUTCOMES}}
+
+
+def _products(K: int) -> dict[str, tuple[str, int, str, int]]:
+    """The cross-products Σ_c a_ck·b_cl the CR1 variance needs, by statistic name: yy and xx (k <= l), yx (all k, l)."""
+    out = {}
+    for y, x in RATIO.values():
+        for a, b, upper in ((y, y, True), (y, x, False), (x, x, True)):
+            for k in range(K):
+                for l in range(k if upper else 0, K):
+                    out[f"{a}_{k}_{b}_{l}"] = (a, k, b, l)
+    return out
+
+
+def _statistic_names(K: int) -> list[str]:
+    """The sufficient statistics of one cell of `by`, for the groups k = 0..K-1 (their positions in the band):
+    customers (in the cell), the sums `<column>_<k>` of SUMS, the cross-products (`_products`), customers_<k>
+    (customers with an answer in group k), <x>_customers (customers with a unit of x: the clusters G) and
+    complete_customers_<k> (customers with a complete answer in group k: the Wilson interval's trials)."""
+    sums = [f"{s}_{k}" for s in SUMS for k in range(K)]
+    return ["customers", *sums, *_products(K), *(f"customers_{k}" for k in range(K)), *(f"{x}_customers" for x in _XS),
+            *(f"complete_customers_{k}" for k in range(K))]
+
+
+_XS = ("active_months", "complete")  # the units (x) of the ratios
+
+
+def group_statistics(store, scope: Scope = Scope(), *, horizon: int = 12, by: Sequence[str] = (), band: str = "nps",
+                     touchpoint: str | None = None) -> ir.Table:
+    """The sufficient statistics of the group figures as an Ibis expression, one row per cell of `by` (columns:
+    *by and `_statistic_names`): what `outcomes_by_group` fetches from the engine, a few rows where `group_cells`
+    has one per customer x group."""
+    by = _check(horizon, by, band)
+    units = _answer_units(store, scope, horizon=horizon, band=band, touchpoint=touchpoint)
+    return _statistics(customer_sums(units, by, band), by, band)
+
+
+def customer_sums(units: ir.Table, by: Sequence[str], band: str) -> ir.Table:
+    """The answers (with SUMS columns) pivoted to one row per customer x cell of `by`: customer_id, *by and
+    `<column>_<k>`, the sum of each SUMS column over the customer's answers in group k (0 where none)."""
+    groups = BANDS[band]
+    return units.group_by(["customer_id", *by]).aggregate(**{
+        f"{s}_{k}": ibis.ifelse(units.group == g, units[s], 0.0).sum() for s in SUMS for k, g in enumerate(groups)})
+
+
+def _statistics(per: ir.Table, by: Sequence[str], band: str) -> ir.Table:
+    """`customer_sums` aggregated over customers per cell of `by` into `_statistic_names`."""
+    K = len(BANDS[band])
+    stats = {"customers": per.count(), **{f"{s}_{k}": per[f"{s}_{k}"].sum() for s in SUMS for k in range(K)}}
+    stats.update({name: (per[f"{a}_{k}"] * per[f"{b}_{l}"]).sum() for name, (a, k, b, l) in _products(K).items()})
+    stats.update({f"customers_{k}": ibis.ifelse(per[f"answers_{k}"] > 0, 1, 0).sum() for k in range(K)})
+    for x in _XS:
+        total = sum((per[f"{x}_{k}"] for k in range(1, K)), per[f"{x}_0"])
+        stats[f"{x}_customers"] = ibis.ifelse(total > 0, 1, 0).sum()
+    stats.update({f"complete_customers_{k}": ibis.ifelse(per[f"complete_{k}"] > 0, 1, 0).sum() for k in range(K)})
+    return per.group_by(list(by)).aggregate(**stats) if by else per.aggregate(**stats)
+
+
+def _frame_statistics(units: pd.DataFrame, by: Sequence[str], band: str) -> pd.DataFrame:
+    """`group_statistics` from rows with customer_id, group, *by and the SUMS columns (answers or per customer x
+    group cells alike: they are summed per customer x cell first), in numpy."""
+    groups = BANDS[band]
+    K = len(groups)
+    by = list(by)
+    units = units.dropna(subset=by) if by else units  # as a groupby would
+    k_idx = pd.Categorical(units["group"], categories=groups).codes.astype(np.int64)
+    if (k_idx < 0).any():
+        raise UsageError("group", sorted(set(units["group"][k_idx < 0].astype(str))), list(groups),
+                         message=f"groups outside the {band} band: {sorted(set(units['group'][k_idx < 0].astype(str)))}")
+    if by:
+        cell, keys = pd.MultiIndex.from_frame(units[by]).factorize(sort=True)
+        keys = pd.DataFrame(list(keys), columns=by)
+    else:
+        cell, keys = np.zeros(len(units), dtype=np.int64), pd.DataFrame(index=[0])
+    cid = pd.factorize(units["customer_id"])[0]
+    pair, _ = pd.factorize(cid.astype(np.int64) * len(keys) + cell)  # customer x cell
+    n = int(pair.max()) + 1 if len(pair) else 0
+    # per customer x cell, each column's sum per group: Z[:, col*K + k]
+    Z = np.column_stack([np.bincount(pair * K + k_idx, weights=units[s].to_numpy(dtype="float64"), minlength=n * K)
+                         .reshape(n, K) for s in SUMS])
+    pair_cell = np.zeros(n, dtype=np.int64)
+    pair_cell[pair] = cell
+    col = {f"{s}_{k}": i * K + k for i, s in enumerate(SUMS) for k in range(K)}
+    rows = []
+    for c in range(len(keys)):
+        z = Z[pair_cell == c]
+        cross = z.T @ z
+        st = {"customers": len(z), **{name: z[:, j].sum() for name, j in col.items()}}
+        st.update({name: cross[col[f"{a}_{k}"], col[f"{b}_{l}"]] for name, (a, k, b, l) in _products(K).items()})
+        st.update({f"customers_{k}": (z[:, col[f"answers_{k}"]] > 0).sum() for k in range(K)})
+        for x in _XS:
+            st[f"{x}_customers"] = (z[:, [col[f"{x}_{k}"] for k in range(K)]].sum(axis=1) > 0).sum()
+        st.update({f"complete_customers_{k}": (z[:, col[f"complete_{k}"]] > 0).sum() for k in range(K)})
+        rows.append(st)
+    return pd.concat([keys.reset_index(drop=True), pd.DataFrame(rows, columns=_statistic_names(K))], axis=1)
 
 
 def cells_from_frame(frame: pd.DataFrame, *, horizon: int = 12, by: Sequence[str] = (), band: str = "nps") -> pd.DataFrame:
     """`group_cells` computed from a `dataset` / `answers_frame` frame in pandas (band='csat' needs `csat_latest`)."""
     by = _check(horizon, by, band)
-    h = horizon
+    return _frame_units(frame, horizon, by, band).groupby(["customer_id", "group", *by], as_index=False)[list(SUMS)].sum()
+
+
+def _frame_units(frame: pd.DataFrame, h: int, by: Sequence[str], band: str) -> pd.DataFrame:
     need = ["customer_id", "group", *by, f"months_{h}", f"churned_{h}", f"complete_{h}", *(f"{n}_{h}" for n in OUTCOMES)]
     if band == "csat":
         need.append("csat_latest")
@@ -105,10 +217,11 @@ def cells_from_frame(frame: pd.DataFrame, *, horizon: int = 12, by: Sequence[str
         s = f["csat_latest"].round(0)
         f = f.assign(group=np.select([s <= 2, s <= 3, s > 3], BANDS["csat"], default=None))
     f = f[f["group"].notna()]
-    complete = f[f"complete_{h}"]
-    f = f.assign(answers=1, complete=complete, churned=f[f"churned_{h}"] * complete,
-                 active_months=f[f"months_{h}"] - f[f"churned_{h}"], **{n: f[f"{n}_{h}"] for n in OUTCOMES})
-    return f.groupby(["customer_id", "group", *by], as_index=False)[list(SUMS)].sum()
+    complete = f[f"complete_{h}"].astype("float64")
+    return pd.DataFrame({"customer_id": f["customer_id"], "group": f["group"], **{d: f[d] for d in by},
+                         "answers": 1.0, "complete": complete, "churned": f[f"churned_{h}"] * complete,
+                         "active_months": (f[f"months_{h}"] - f[f"churned_{h}"]).astype("float64"),
+                         **{n: f[f"{n}_{h}"].astype("float64") for n in OUTCOMES}})
 
 
 def outcomes_by_group(source, scope: Scope = Scope(), *, horizon: int = 12, by: Sequence[str] = (), band: str = "nps",
@@ -116,76 +229,91 @@ def outcomes_by_group(source, scope: Scope = Scope(), *, horizon: int = 12, by: 
     """Retention, revenue, cost to serve, upgrades and referrals over `horizon` months after an answer, per NPS
     group (band='nps') or CSAT band (band='csat') and the `by` dimensions (segment, region, plan).
 
-    `source`: a Store (everything up to the per customer x group sums runs in the engine; `scope` applies) or a
-    `dataset` frame. One row per (*by, group, metric). Columns: *by, group, metric, per ('complete answer' for
-    retention, 'active month' for the others), value, ci_low, ci_high (customer-level CR1, t with customers − 1
-    degrees of freedom), customers, answers (all the group's answers), units (complete answers or active months
-    the figure is over), difference and ratio to the reference group (promoters; CSAT 4-5) with their intervals
-    (NaN on the reference rows). attrs: horizon, band, reference, customers, answers.
+    `source`: a Store (everything up to a few sufficient statistics per cell of `by` runs in the engine; `scope`
+    applies) or a `dataset` frame. One row per (*by, group, metric). Columns: *by, group, metric, per ('complete
+    answer' for retention, 'active month' for the others), value, ci_low, ci_high (customer-level CR1, t with
+    customers − 1 degrees of freedom), customers, answers (all the group's answers), units (complete answers or
+    active months the figure is over), difference and ratio to the reference group (promoters; CSAT 4-5) with
+    their intervals (NaN on the reference rows). attrs: horizon, band, reference, customers, answers.
     """
+    by = _check(horizon, by, band)
     if isinstance(source, pd.DataFrame):
-        cells = cells_from_frame(source, horizon=horizon, by=by, band=band)
+        stats = _frame_statistics(_frame_units(source, horizon, by, band), by, band)
     else:
-        cells = group_cells(source, scope, horizon=horizon, by=by, band=band, touchpoint=touchpoint).to_pandas()
-    return estimates(cells, by=_check(horizon, by, band), band=band, level=level, horizon=horizon)
+        stats = group_statistics(source, scope, horizon=horizon, by=by, band=band, touchpoint=touchpoint).to_pandas()
+    return figures(stats, by=by, band=band, level=level, horizon=horizon)
 
 
 def estimates(cells: pd.DataFrame, *, by: Sequence[str] = (), band: str = "nps", level: float = 0.95,
               horizon: int | None = None) -> pd.DataFrame:
     """The group figures from per customer x group sums (`group_cells`' columns)."""
+    return figures(_frame_statistics(cells, by, band), by=by, band=band, level=level, horizon=horizon)
+
+
+def figures(stats: pd.DataFrame, *, by: Sequence[str] = (), band: str = "nps", level: float = 0.95,
+            horizon: int | None = None) -> pd.DataFrame:
+    """The group figures (`outcomes_by_group`'s frame) from the sufficient statistics of each cell of `by`
+    (`group_statistics`' columns): the one place where statistics become figures, for the engine and pandas alike."""
     by = list(by)
-    if cells.empty:
+    K = len(BANDS[band])
+    stats = stats.astype({c: "float64" for c in _statistic_names(K)})
+    stats = stats[stats.customers > 0]
+    stats = stats.sort_values(by, kind="stable") if by else stats
+    if stats.empty:
         raise AnalysisError("no relationship-NPS answers with a group in this scope: nothing to compare"
                             + (" (band csat: no CSAT answer at or before any NPS answer)" if band == "csat" else ""))
-    cells = cells.astype({c: "float64" for c in SUMS})
     rows = []
-    for key, cell in (cells.groupby(by, sort=True) if by else [((), cells)]):
-        key = key if isinstance(key, tuple) else (key,)
-        rows.extend({**dict(zip(by, key)), **r} for r in _cell_estimates(cell, band, level))
+    for st in stats.to_dict("records"):
+        rows.extend({**{d: st[d] for d in by}, **r} for r in _cell_figures(st, band, level))
     out = pd.DataFrame(rows, columns=[*by, *COLUMNS])
     order = {g: i for i, g in enumerate(BANDS[band])}
     out = out.assign(_g=out.group.map(order), _m=out.metric.map({m: i for i, m in enumerate(METRICS)}))
     out = out.sort_values([*by, "_g", "_m"], kind="stable").drop(columns=["_g", "_m"]).reset_index(drop=True)
-    out.attrs.update(horizon=horizon, band=band, reference=REFERENCE[band], customers=int(cells.customer_id.nunique()),
-                     answers=int(cells.answers.sum()))
+    out.attrs.update(horizon=horizon, band=band, reference=REFERENCE[band], customers=int(stats.customers.sum()),
+                     answers=int(stats[[f"answers_{k}" for k in range(K)]].to_numpy().sum()))
     return out
 
 
-def _cell_estimates(cell: pd.DataFrame, band: str, level: float) -> list[dict]:
+def _cross(st: dict, a: str, b: str, K: int) -> np.ndarray:
+    """The K x K matrix Σ_c a_ck·b_cl from the statistics (stored once for symmetric products)."""
+    names = _products(K)
+    return np.array([[st[f"{a}_{k}_{b}_{l}"] if f"{a}_{k}_{b}_{l}" in names else st[f"{b}_{l}_{a}_{k}"]
+                      for l in range(K)] for k in range(K)])
+
+
+def _cell_figures(st: dict, band: str, level: float) -> list[dict]:
     """Estimates of every group and metric within one cell of the `by` dimensions (customers are the clusters)."""
-    groups = [g for g in BANDS[band] if (cell.group == g).any()]
-    ref = REFERENCE[band]
-    _, c_idx = np.unique(cell.customer_id.to_numpy(), return_inverse=True)
-    g_idx = np.array([groups.index(g) for g in cell.group])
-    K = len(groups)
-    customers = np.bincount(g_idx, minlength=K)  # one row per customer x group
-    answers = np.bincount(g_idx, weights=cell.answers.to_numpy(), minlength=K)
+    K = len(BANDS[band])
+    present = [k for k in range(K) if st[f"customers_{k}"] > 0]
+    r = BANDS[band].index(REFERENCE[band])
+    r = r if r in present else None
     rows = []
     for metric in METRICS:
-        y = (cell.churned if metric == "retention" else cell[metric]).to_numpy()
-        x = (cell.complete if metric == "retention" else cell.active_months).to_numpy()
-        Y, X = (np.bincount(g_idx, weights=v, minlength=K) for v in (y, x))
-        G = len(np.unique(c_idx[x > 0]))  # clusters: customers with a unit (a complete answer, an active month)
+        y, x = RATIO[metric]
+        Y, X = (np.array([st[f"{c}_{k}"] for k in range(K)]) for c in (y, x))
+        G = st[f"{x}_customers"]  # clusters: customers with a unit (a complete answer, an active month)
         t = stats.t.ppf(0.5 + level / 2, G - 1) if G > 1 else np.nan
         with np.errstate(divide="ignore", invalid="ignore"):
-            R = Y / X
-            # Per-customer scores of the ratio R_g = ΣY/ΣX: u_cg = (y_cg − R_g·x_cg) / X_g (Cochran 1977, §6.4).
-            u = np.zeros((c_idx.max() + 1, K))
-            np.add.at(u, (c_idx, g_idx), (y - R[g_idx] * x) / X[g_idx])
+            R = np.where(X > 0, Y / X, 0.0)
+            # Σ_c u_ck·u_cl of the scores u_ck = (y_ck − R_k·x_ck) / X_k of R_k = Y_k/X_k (Cochran 1977, §6.4),
+            # expanded into sums over customers: (S_yy − R_l·S_yx − R_k·S_xy + R_k·R_l·S_xx)[k,l] / (X_k·X_l).
+            Syx = _cross(st, y, x, K)
+            S = _cross(st, y, y, K) - R[None, :] * Syx - R[:, None] * Syx.T + np.outer(R, R) * _cross(st, x, x, K)
+            S = np.where(np.outer(X > 0, X > 0), S / np.outer(X, X), 0.0)
+        S[np.diag_indices(K)] = np.maximum(np.diag(S), 0.0)  # rounding in the expansion can go below 0 for a 0
         N, Kf = X.sum(), int((X > 0).sum())
         # CR1 small-sample factor G/(G−1)·(N−1)/(N−K) (Stata; Cameron & Miller 2015, eq. 12).
         factor = G / (G - 1) * (N - 1) / (N - Kf) if G > 1 and N > Kf else np.nan
-        V = factor * np.nan_to_num(u).T @ np.nan_to_num(u)
-        value = 1 - R if metric == "retention" else R
-        r = groups.index(ref) if ref in groups else None
-        for k, g in enumerate(groups):
+        V = factor * S
+        value = np.where(X > 0, 1 - R if metric == "retention" else R, np.nan)
+        for k in present:
             se = np.sqrt(V[k, k]) if X[k] > 0 else np.nan
             low, high = value[k] - t * se, value[k] + t * se
             if metric == "retention" and se == 0 and X[k] > 0:  # nobody (or everybody) churned: no spread to sandwich
-                low, high = _boundary_interval(value[k], int(len(np.unique(c_idx[(g_idx == k) & (x > 0)]))), level)
-            row = {"group": g, "metric": metric, "per": UNITS[metric], "value": value[k], "ci_low": low,
-                   "ci_high": high, "customers": int(customers[k]), "answers": int(answers[k]), "units": X[k],
-                   **dict.fromkeys(COLUMNS[9:], np.nan)}
+                low, high = _boundary_interval(value[k], int(st[f"complete_customers_{k}"]), level)
+            row = {"group": BANDS[band][k], "metric": metric, "per": UNITS[metric], "value": value[k], "ci_low": low,
+                   "ci_high": high, "customers": int(st[f"customers_{k}"]), "answers": int(st[f"answers_{k}"]),
+                   "units": X[k], **dict.fromkeys(COLUMNS[9:], np.nan)}
             if r is not None and k != r and X[k] > 0 and X[r] > 0:
                 d = value[k] - value[r]
                 d_se = np.sqrt(max(V[k, k] + V[r, r] - 2 * V[k, r], 0.0))
