@@ -36,7 +36,8 @@ NOT_ANALYSES = {
 # Commands that run on an empty store (exit 0) and what they print then.
 RUN_ON_EMPTY = {"migrate": "nothing to do", "quarantine": "Nothing in quarantine", "text themes": "billing",
                 "report": "Left out (13 sections", "journey refresh": "Numbered 0 events", "text models": "sentiment models",
-                "rollup rebuild": "into 0 rows of response_rollup", "rollup status": "response_rollup"}
+                "rollup rebuild": "into 0 rows of response_rollup", "rollup status": "response_rollup",
+                "value refresh": "Stored 0 customer-months and 0 answers"}
 
 
 def _commands(group, prefix: str = "") -> list[str]:

@@ -66,6 +66,7 @@ DECISIONS = {
     "journey map": "draws the journey map as designed (touchpoints, stages, owners): no customer figures",
     "journey refresh": "rebuilds the stored journey steps table: prints rows written, no group figures",
     "rollup rebuild": "rebuilds the stored rollup of the answers: prints rows written, no group figures",
+    "value refresh": "rebuilds value linkage's stored frames: prints rows written, no group figures",
     "rollup status": "what the stored rollup holds (rows, days, answers in all, size, current or why not): store-wide "
                      "counts, no group figures",
     "text analyze": "analyses comments into the store: prints texts analysed per source, no group figures",

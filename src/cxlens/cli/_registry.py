@@ -80,6 +80,8 @@ COMMANDS: dict[str, dict[str, tuple[str, str]]] = {
             "Export the customer-level dataset: each relationship-NPS answer with the customer's segment, plan, tenure and\nsurvey history (CSAT/CES latest, NPS trend) and the outcomes of the months after it (churn, revenue, cost to\nserve, upgrades, referrals), built in the store's engine."),
         'groups': ('cxlens.cli.value_dataset_cmds',
             'Outcomes by satisfaction group over the months after each answer: retention (among answers followed for the\nwhole horizon), revenue, cost to serve, upgrades and referrals per active month, with 95% intervals that count\neach customer once (cluster-robust), and the difference and ratio to promoters (CSAT 4-5).'),
+        'refresh': ('cxlens.cli.value_dataset_cmds',
+            "Rebuild value linkage's stored frames (customer-months and answers with their follow-up) from the store\n(every load of customers, outcomes, responses or tickets does it; run this when a value command warns that they\nare out of date, or after the store changed outside cxlens)."),
         'risk': ('cxlens.cli.value_risk_cmds',
             "Each active customer's probability of churning in the next months, from a model trained on earlier months\nand validated on later ones: AUC, calibration (reliability deciles, Brier), the experience factors that raise\nrisk, and the riskiest customers."),
         'roadmap': ('cxlens.cli.value_risk_cmds',

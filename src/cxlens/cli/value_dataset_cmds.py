@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cxlens.cli._app import FormatOpt, WorkspaceOpt, handles_errors, require
+from cxlens.cli._app import FormatOpt, WorkspaceOpt, handles_errors, require, say
 from cxlens.cli.metrics_cmds import FilterOpt, SinceOpt, UntilOpt, parse_scope, show
 from cxlens.cli.publish import MinGroupOpt, publish_rows, smallest_group
 from cxlens.cli.value_cmds import value_app
@@ -87,3 +87,13 @@ def groups_cmd(horizon: Annotated[int, typer.Option("--horizon", min=1, help="Mo
         notes.append("The difference to the reference, its interval, units and answers: --format json or csv.")
         frame = frame.drop(columns=list(_HIDDEN))
     show(frame, fmt, title, notes)
+
+
+@value_app.command("refresh")
+@handles_errors
+def refresh_cmd(workspace: WorkspaceOpt = Path(".")) -> None:
+    """Rebuild value linkage's stored frames (customer-months and answers with their follow-up) from the store
+    (every load of customers, outcomes, responses or tickets does it; run this when a value command warns that they
+    are out of date, or after the store changed outside cxlens)."""
+    done = Workspace.open(workspace).refresh_value()
+    say(f"Stored {done['months']:,} customer-months and {done['answers']:,} answers in {done['seconds']:.1f} s.")

@@ -1,5 +1,6 @@
 """The tables cxlens keeps beside the canonical ones: bookkeeping (`loads`, `quarantine`, `cxlens_meta`)
-and derived results (`comment_analysis`, `journey_steps`, `personas`, `identity_keys`, `identity_links`).
+and derived results (`comment_analysis`, `journey_steps`, `personas`, `identity_keys`, `identity_links`,
+`response_rollup`, `value_months`, `value_answers`).
 
 They use the same :class:`Table` and :class:`Column` as the canonical tables, so the store creates and
 migrates them the same way, and privacy code sees which of them hold a customer's data
@@ -188,6 +189,63 @@ RESPONSE_ROLLUP = Table(
     ),
 )
 
+# Value linkage's two frames (cxlens.value.stored, architecture D54), rebuilt by every load of customers, outcomes,
+# responses or tickets, erasure and retention, so `cxlens value` reads rows instead of joining two years of
+# outcomes to every answer per call. `cxlens_meta` key `value_frames` records what they reflect; a stale table is never read.
+VALUE_MONTHS = Table(
+    "value_months",
+    "Value linkage's customer-months: one row per customer x outcome month at risk with the latest relationship-NPS "
+    "answer before it and the 3 months' CSAT, CES and tickets. Derived; rebuilt by loads and `cxlens value refresh`.",
+    (
+        Column("customer_id", "VARCHAR", "The customer.", "C123", True, True),
+        Column("month", "VARCHAR", "Outcome month, YYYY-MM.", "2024-07", True, True),
+        Column("m", "BIGINT", "year*12 + month - 1.", "24294", True),
+        Column("year", "BIGINT", "Calendar year of the month.", "2024", True),
+        Column("tenure", "BIGINT", "Months since the signup month.", "14"),
+        Column("segment", "VARCHAR", "The customer's segment ('(unknown)' when missing).", "family"),
+        Column("plan", "VARCHAR", "The customer's plan.", "unlimited"),
+        Column("region", "VARCHAR", "The customer's region.", "north"),
+        Column("language", "VARCHAR", "The customer's language.", "ar"),
+        Column("churned", "BIGINT", "1 in the month that ends the relationship.", "0", True),
+        Column("revenue", "DOUBLE", "Revenue of the month.", "42.5"),
+        Column("cost_to_serve", "DOUBLE", "Cost to serve of the month.", "6.1"),
+        Column("upgrades", "DOUBLE", "Upgrades in the month.", "0"),
+        Column("referrals", "DOUBLE", "Referrals in the month.", "1"),
+        Column("last_nps_score", "DOUBLE", "Latest relationship-NPS answer dated before the month.", "9"),
+        Column("last_nps_age", "BIGINT", "Its age in months.", "2"),
+        Column("csat_3m", "DOUBLE", "Mean CSAT of the 3 months before.", "4.2"),
+        Column("ces_3m", "DOUBLE", "Mean CES of the 3 months before.", "2.5"),
+        Column("tickets_3m", "BIGINT", "Tickets opened in the 3 months before.", "1"),
+        Column("unresolved_3m", "BIGINT", "Of them, not resolved by the start of the month.", "0"),
+    ),
+)
+
+VALUE_ANSWERS = Table(
+    "value_answers",
+    "Value linkage's answers: one row per relationship-NPS answer with the customer's outcomes over the 12 and 24 "
+    "months after it. Derived; rebuilt by loads and `cxlens value refresh`.",
+    (
+        Column("customer_id", "VARCHAR", "The customer.", "C123", True),
+        Column("response_id", "VARCHAR", "The answer (`responses.response_id`).", "R55-nps", True, True),
+        Column("ts", "TIMESTAMP", "When it was given.", "2024-06-30 18:00:00", True),
+        Column("m", "BIGINT", "Its month, year*12 + month - 1.", "24293", True),
+        Column("year", "BIGINT", "Its calendar year.", "2024", True),
+        Column("score", "DOUBLE", "The NPS answer, 0-10.", "9"),
+        Column("group", "VARCHAR", "detractor, passive or promoter.", "promoter"),
+        Column("segment", "VARCHAR", "The customer's segment ('(unknown)' when missing).", "family"),
+        Column("plan", "VARCHAR", "The customer's plan.", "unlimited"),
+        Column("region", "VARCHAR", "The customer's region.", "north"),
+        Column("language", "VARCHAR", "The customer's language.", "ar"),
+        Column("tenure", "BIGINT", "Months since the signup month at the answer's month.", "13"),
+        *(Column(f"{name}_{h}", kind, f"{what} over the {h} months after the answer.", example)
+          for h in (12, 24) for name, kind, what, example in (
+              ("months", "BIGINT", "Outcome months observed", "12"), ("churned", "BIGINT", "1 when they churned", "0"),
+              ("complete", "BIGINT", "1 when the outcome is known", "1"), ("revenue", "DOUBLE", "Revenue", "510"),
+              ("cost_to_serve", "DOUBLE", "Cost to serve", "73.2"), ("upgrades", "DOUBLE", "Upgrades", "1"),
+              ("referrals", "DOUBLE", "Referrals", "0"))),
+    ),
+)
+
 META = Table(
     "cxlens_meta",
     "Facts about the store itself, such as `schema_version`.",
@@ -199,7 +257,8 @@ META = Table(
 
 # Created with the canonical tables by the first migration.
 SYSTEM_TABLES: dict[str, Table] = {t.name: t for t in (LOADS, QUARANTINE, COMMENT_ANALYSIS, JOURNEY_STEPS, ERASURES,
-                                                      PERSONAS, IDENTITY_KEYS, IDENTITY_LINKS, RESPONSE_ROLLUP)}
+                                                      PERSONAS, IDENTITY_KEYS, IDENTITY_LINKS, RESPONSE_ROLLUP,
+                                                      VALUE_MONTHS, VALUE_ANSWERS)}
 
 
 def table(name: str) -> Table:

@@ -86,9 +86,19 @@ def _journey_first_visit_v7(backend: Backend, external: Collection[str]) -> None
         backend.add_column(table("journey_steps"), "first_visit")
 
 
+def _value_frames_v8(backend: Backend, external: Collection[str]) -> None:
+    """Version 8: `value_months` and `value_answers`, value linkage's frames kept by loads (architecture D54).
+    Created empty: with no record of what they reflect they read as stale, and `cxlens value` computes its frames
+    per call (with a warning naming `cxlens value refresh`) until the next load or refresh fills them."""
+    for name in ("value_months", "value_answers"):
+        if name not in external and not backend.has_table(name):
+            backend.create_table(table(name))
+
+
 # version reached -> step; append a step (never edit an old one) when the model changes.
 MIGRATIONS: dict[int, Step] = {1: _create_v1, 2: _create_v2, 3: _add_aspect_v3, 4: _load_columns_and_journey_steps_v4,
-                               5: _customer_view_tables_v5, 6: _response_rollup_v6, 7: _journey_first_visit_v7}
+                               5: _customer_view_tables_v5, 6: _response_rollup_v6, 7: _journey_first_visit_v7,
+                               8: _value_frames_v8}
 
 
 def _refuse_newer(backend: Backend, version: int) -> None:

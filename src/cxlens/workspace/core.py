@@ -180,6 +180,7 @@ class Workspace(KeysMixin, TextMixin, CustomersMixin):
                 report.identity = {"warnings": [self._no_identity_key + "; the identity index was not written"]}
             if kind == "events":
                 self.refresh_journey(store)
+            self.refresh_value_after(store, kind)
             return report
 
     def refresh_journey(self, store: "Store | None" = None) -> dict:
@@ -191,6 +192,22 @@ class Workspace(KeysMixin, TextMixin, CustomersMixin):
             return refresh_steps(store)
         with self.store(migrate=True) as opened:
             return refresh_steps(opened)
+
+    def refresh_value(self) -> dict:
+        """Rebuild value linkage's stored frames (`value_months`, `value_answers`; `cxlens value refresh`) from the
+        store; loads, erasure and retention keep them current otherwise. Returns {"months", "answers", "seconds"}."""
+        from cxlens.value.dataset import refresh_value
+
+        with self.store(migrate=True) as store:
+            return refresh_value(store)
+
+    def refresh_value_after(self, store: "Store", kind: str) -> None:
+        """Rebuild value linkage's stored frames when rows of `kind` changed and there are outcomes to link them to."""
+        from cxlens.value.dataset import refresh_value
+        from cxlens.value.stored import wants_refresh
+
+        if wants_refresh(store, kind):
+            refresh_value(store)
 
     def refresh_rollup(self) -> dict:
         """Rebuild the stored rollup of the answers' sufficient statistics (`response_rollup`, `cxlens rollup

@@ -1,5 +1,6 @@
 """The value dataset against a brute-force pandas computation on a small hand-made store with every edge case
-(tests/value_fixtures.py), and the scope, touchpoint and export options."""
+(tests/value_fixtures.py), and the scope, touchpoint and export options; each read both ways: computed per call,
+and from the stored frames (`value_months`, `value_answers`)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from value_fixtures import brute_answers, brute_history, brute_months, value_sto
 from cxlens.errors import UsageError
 from cxlens.query import Scope
 from cxlens.value.dataset import (HISTORY_COLUMNS, MONTH_COLUMNS, answer_columns, answers_frame, customer_month_frame, dataset,
-                                  write_dataset)
+                                  refresh_value, write_dataset)
+from cxlens.value.stored import is_current
 
 
 @pytest.fixture(scope="module")
@@ -24,9 +26,15 @@ def files(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture(scope="module")
-def store(files, tmp_path_factory):
+@pytest.fixture(scope="module", params=["computed", "stored"])
+def store(files, tmp_path_factory, request):
+    """The store read two ways: frames computed per call, and from `value_months`/`value_answers` (D54)."""
     s = value_store(files, tmp_path_factory.mktemp("value-store"))
+    if request.param == "stored":
+        refresh_value(s)
+        assert is_current(s)
+    else:
+        assert not is_current(s)
     yield s
     s.close()
 

@@ -1,0 +1,94 @@
+"""Value linkage's frames kept in the store (`value_months`, `value_answers`): built once per change, read per call.
+
+Joining two years of monthly outcomes to every answer is most of `cxlens value`'s time, and every part (groups,
+survival, scenario, trend, risk, the report) needed it again (architecture D54, like `journey_steps` in D23). So
+the store keeps the default frames (the map's relationship touchpoint, horizons 12 and 24, the whole
+history, every customer) after every load of customers, outcomes, responses or tickets, after erasure and
+retention (`cxlens.value.dataset.refresh_value`), and `rebuild` records in `cxlens_meta` what they reflect: per
+source table its rows and latest load, and the map's touchpoints. `cxlens.value.dataset` reads them only while that record matches the store; otherwise
+it computes the frames itself (the same rows, slower) and warns, naming `cxlens value refresh`. Nothing is ever
+read from a stale table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+
+import ibis.expr.types as ir
+
+from cxlens.model import table
+
+log = logging.getLogger(__name__)
+
+MONTHS, ANSWERS = "value_months", "value_answers"
+META_KEY = "value_frames"
+SOURCES = ("customers", "outcomes", "responses", "tickets")
+STORED_HORIZONS = (12, 24)
+# Bump when a frame's rule changes: tables built by an older rule then read as stale.
+VERSION = 1
+REFRESH_HINT = "run `cxlens value refresh -w DIR` (DIR: the workspace folder) to rebuild them"
+
+
+def fingerprint(store) -> dict:
+    """What the value frames' sources look like now: rows and latest load of each, and the map's touchpoints (they
+    decide which answers are relationship answers)."""
+    loads = store.table("loads")
+    loads = loads.filter(loads.kind.isin(SOURCES))
+    latest = loads.group_by("kind").aggregate(last=loads.started_at.max().cast("string"), loads=loads.count()).execute()
+    last = {r.kind: [r.last, int(r.loads)] for r in latest.itertuples()}
+    rows = {name: int(store.table(name).count().execute()) for name in SOURCES}
+    touchpoints = sorted(store.table("touchpoints").select("touchpoint_id").execute().touchpoint_id.astype(str))
+    return {"version": VERSION, "rows": rows, "loads": {k: last.get(k) for k in SOURCES},
+            "touchpoints": hashlib.sha1(json.dumps(touchpoints).encode()).hexdigest()[:12]}
+
+
+def recorded(store) -> dict | None:
+    """The fingerprint the stored frames were built from; None when never built (or the build did not finish)."""
+    value = store.meta(META_KEY)
+    return None if value is None else json.loads(value)
+
+
+def is_current(store) -> bool:
+    """Whether `value_months` and `value_answers` reflect the store as it is now (False, with a warning, when stale)."""
+    if not all(store.backend.has_table(name) for name in (MONTHS, ANSWERS)):
+        return False
+    built = recorded(store)
+    now = fingerprint(store)
+    if built == now:
+        return True
+    if now["rows"]["outcomes"]:
+        what = "were never built" if built is None else "are out of date"
+        log.warning("value_months and value_answers %s: value linkage joins the outcomes to every answer on each "
+                    "call until they are rebuilt; %s", what, REFRESH_HINT)
+    return False
+
+
+def rebuild(store, months: ir.Table, answers: ir.Table) -> dict:
+    """Replace `value_months` and `value_answers` with the rows of `months` and `answers` (`cxlens.value.dataset.
+    refresh_value` builds them) and record what they reflect.
+
+    Returns {"months": rows, "answers": rows, "seconds": time taken}. The record is removed first and written last,
+    so an interrupted rebuild leaves tables that read as stale, never ones that are trusted.
+    """
+    started = time.perf_counter()
+    for name in (MONTHS, ANSWERS):
+        store.backend.create_table(table(name))  # no-op when present
+    store.set_meta(META_KEY, None)
+    now = fingerprint(store)
+    store.backend.replace_from_query(table(MONTHS), months)
+    store.backend.replace_from_query(table(ANSWERS), answers)
+    store.set_meta(META_KEY, json.dumps(now))
+    counts = {name: int(store.table(name).count().execute()) for name in (MONTHS, ANSWERS)}
+    return {"months": counts[MONTHS], "answers": counts[ANSWERS], "seconds": time.perf_counter() - started}
+
+
+def wants_refresh(store, kind: str) -> bool:
+    """Whether a load of `kind` should rebuild the frames: a source changed and there are outcomes to link."""
+    return kind in SOURCES and bool(store.table("outcomes").count().execute())
+
+
+__all__ = ["ANSWERS", "MONTHS", "SOURCES", "STORED_HORIZONS", "fingerprint", "is_current", "rebuild", "recorded",
+           "wants_refresh"]
