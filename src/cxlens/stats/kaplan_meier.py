@@ -43,15 +43,14 @@ def kaplan_meier(exit, event, entry=None, level: float = 0.95) -> KaplanMeier:
         raise ValueError("exit, event and entry must have the same length")
     if np.any(exit <= entry):
         raise ValueError("every row needs exit > entry")
-    time = np.unique(exit)
-    exits = np.sort(exit)
+    exits = np.sort(exit)  # two sorts in all (exits, entries): the distinct times and the counts come from them
+    first = np.flatnonzero(np.concatenate([[True], exits[1:] != exits[:-1]])) if len(exits) else np.zeros(0, int)
+    time = exits[first]
     entries = np.sort(entry)
-    # n(t) = #{entry < t} - #{exit < t}
-    at_risk = np.searchsorted(entries, time, side="left") - np.searchsorted(exits, time, side="left")
-    order = np.argsort(exit, kind="stable")
-    idx = np.searchsorted(time, exit[order])
-    events = np.bincount(idx, weights=event[order], minlength=len(time)).astype(int)
-    leaving = np.bincount(idx, minlength=len(time))
+    # n(t) = #{entry < t} - #{exit < t}; the first sorted exit at t has #{exit < t} before it
+    at_risk = np.searchsorted(entries, time, side="left") - first
+    leaving = np.diff(np.append(first, len(exits)))
+    events = np.bincount(np.searchsorted(time, exit[event]), minlength=len(time)).astype(int)
     if np.any(at_risk <= 0):
         raise ValueError("a time with nobody at risk: late entries leave a gap in follow-up")
     hazard = events / at_risk

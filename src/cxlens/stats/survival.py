@@ -57,7 +57,7 @@ def cox_time_varying(start, stop, event, X, strata=None, names=None, level: floa
         raise ValueError("every row needs stop > start")
     names = tuple(names) if names is not None else tuple(f"x{i}" for i in range(k))
     check_design(X, names)
-    groups = _risk_groups(start, stop, event, np.zeros(n) if strata is None else np.asarray(strata))
+    groups = _risk_groups(start, stop, event, np.zeros(n, int) if strata is None else np.asarray(strata))
     beta = np.zeros(k)
     loglik, grad, hess = _efron(beta, X, groups)
     iteration = 0  # max_iter=0 evaluates the null model (beta = 0)
@@ -100,11 +100,12 @@ def check_design(X, names) -> None:
     if not np.all(np.isfinite(X)):
         bad = [m for m, ok in zip(names, np.isfinite(X).all(axis=0)) if not ok]
         raise ValueError(f"covariates {bad} have missing or infinite values: fill or drop those rows")
-    constant = [m for m, sd in zip(names, X.std(axis=0)) if sd == 0]
+    sd = X.std(axis=0)
+    constant = [m for m, s in zip(names, sd) if s == 0]
     if constant:
         raise ValueError(f"covariate {constant} is constant: it has no effect to estimate; drop it")
-    Z = (X - X.mean(axis=0)) / X.std(axis=0)
-    _, sv, vt = np.linalg.svd(Z, full_matrices=False)
+    Z = (X - X.mean(axis=0)) / sd
+    _, sv, vt = np.linalg.svd(np.linalg.qr(Z, mode="r"))  # Z = QR: R has Z's singular values and vectors, and is k x k
     if sv[-1] < 1e-8 * sv[0]:
         involved = [m for m, w in zip(names, vt[-1]) if abs(w) > 1e-6]
         raise ValueError(f"covariates {involved} are collinear (one is a combination of the others): drop one of them")
@@ -114,8 +115,20 @@ def _codes(labels, n: int) -> tuple[np.ndarray, int]:
     labels = np.asarray(labels)
     if len(labels) != n:
         raise ValueError("clusters must have one label per row")
+    return _dense_codes(labels)
+
+
+def _dense_codes(labels: np.ndarray) -> tuple[np.ndarray, int]:
+    """Codes 0..m-1 of the labels in sorted order, and m. Integer labels within a small range are counted instead
+    of sorted (np.unique's argsort took a second for 2M customer-months)."""
+    if labels.dtype.kind in "iub" and len(labels):
+        lo = int(labels.min())
+        span = int(labels.max()) - lo
+        if span < 4 * len(labels) + 1024:
+            present = np.bincount(labels.astype(np.int64) - lo, minlength=span + 1) > 0
+            return (np.cumsum(present) - 1)[labels.astype(np.int64) - lo], int(present.sum())
     uniq, codes = np.unique(labels, return_inverse=True)
-    return codes, len(uniq)
+    return codes.reshape(-1), len(uniq)
 
 
 @dataclass(frozen=True)
@@ -162,9 +175,10 @@ class RiskSets:
 def _risk_groups(start, stop, event, strata) -> RiskSets:
     """Per stratum and distinct event time t: the rows at risk (start < t <= stop) and the rows with an event at t."""
     start, stop, event = np.asarray(start, float), np.asarray(stop, float), np.asarray(event, bool)
-    n = len(stop)
-    labels, code = np.unique(np.asarray(strata), return_inverse=True)
-    code = code.reshape(-1).astype(np.int64)
+    code, n_strata = _dense_codes(np.asarray(strata))
+    if len(code) != len(stop):
+        raise ValueError("strata must have one label per row")
+    code = code.astype(np.int64)
     times = np.unique(stop[event])
     T = len(times)
     dead = np.flatnonzero(event)
@@ -174,7 +188,7 @@ def _risk_groups(start, stop, event, strata) -> RiskSets:
     dead_group = np.searchsorted(gkey, key)
     order = np.argsort(dead_group, kind="stable")  # by group, then row
     dead, dead_group = dead[order], dead_group[order]
-    bounds = np.searchsorted(gkey, np.arange(len(labels) + 1) * T)
+    bounds = np.searchsorted(gkey, np.arange(n_strata + 1) * T)
     first = np.searchsorted(gkey, code * T + np.searchsorted(times, start, side="right"), side="left")
     last = np.searchsorted(gkey, code * T + np.searchsorted(times, stop, side="right") - 1, side="right") - 1
     empty = first > last
@@ -292,7 +306,7 @@ def proportional_hazards_test(start, stop, event, X, fit: CoxResult, strata=None
     start, stop = np.asarray(start, float), np.asarray(stop, float)
     event = np.asarray(event, bool)
     X = np.atleast_2d(np.asarray(X, float).T).T if np.ndim(X) == 1 else np.asarray(X, float)
-    groups = _risk_groups(start, stop, event, np.zeros(len(stop)) if strata is None else np.asarray(strata))
+    groups = _risk_groups(start, stop, event, np.zeros(len(stop), int) if strata is None else np.asarray(strata))
     resid, which = schoenfeld_residuals(fit.coef, X, groups)
     times = groups.time[which]
     if transform == "km":

@@ -46,14 +46,14 @@ def _check(frame: pd.DataFrame, needed: Sequence[str] = NEEDED) -> None:
                          "build it with cxlens.value.dataset.customer_month_frame")
 
 
-def _answered(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, str]:
-    """`columns` of the rows with a recent answer, and the note counting the ones left out."""
+def _answered(frame: pd.DataFrame, columns: Sequence[str]) -> tuple[pd.DataFrame, str, np.ndarray]:
+    """`columns` of the rows with a recent answer, the note counting the ones left out, and their customers' codes."""
     has = frame.nps_group.notna().to_numpy()
     ids = pd.factorize(frame.customer_id)[0]  # integer codes: counting customers without hashing strings twice
     note = (f"{int((~has).sum()):,} customer-months ({_distinct(ids[~has]):,} customers) without a relationship-NPS answer "
             f"in the months before were left out; {int(has.sum()):,} customer-months of "
             f"{_distinct(ids[has]):,} customers used")
-    return frame.loc[has, list(dict.fromkeys(columns))], note  # only the columns used: copying all of them took seconds
+    return frame.loc[has, list(dict.fromkeys(columns))], note, ids[has]  # only the columns used: copying all of them took seconds
 
 
 def _distinct(codes: np.ndarray) -> int:
@@ -80,7 +80,7 @@ def retention_curves(frame: pd.DataFrame, by: Sequence[str] = ("nps_group",), le
     if not by or bad:
         raise UsageError("by", list(by), list(CURVE_BY), message=f"retention curves are split by some of {', '.join(CURVE_BY)}")
     _check(frame, ("customer_id", "tenure", "churned", *by))
-    data, note = _answered(frame, ("customer_id", "tenure", "churned", *by)) if "nps_group" in by else (frame, "")
+    data, note, _ = _answered(frame, ("customer_id", "tenure", "churned", *by)) if "nps_group" in by else (frame, "", None)
     parts, short = [], 0
     for key, g in data.groupby(list(by), sort=True):
         counts = g.tenure.value_counts().sort_index()
@@ -140,16 +140,16 @@ def churn_hazards(frame: pd.DataFrame, *, by_year: bool = False, level: float = 
     ratio of the last to the first year's detractor hazard ratio with its interval).
     """
     _check(frame)
-    data, note = _answered(frame, NEEDED)
+    data, note, ids = _answered(frame, NEEDED)
     present = [g for g in GROUPS if (data.nps_group == g).any()]
     if REFERENCE not in present or len(present) < 2:
         raise AnalysisError(f"churn hazards need promoters and at least one other NPS group among the answered "
                             f"customer-months; found {present or 'none'}")
     data = data.reset_index(drop=True)
     years = sorted(data.year.unique()) if by_year else [None]
-    # integer codes of segment x plan (x year), and of customers: sorting their labels as strings took seconds
+    # integer codes of segment x plan (x year), as the customers' from _answered: sorting string labels took seconds
     strata = data.groupby(["segment", "plan", *(["year"] if by_year else [])], sort=True, dropna=False).ngroup().to_numpy()
-    ids, churned = pd.factorize(data.customer_id)[0], data.churned.to_numpy()
+    churned = data.churned.to_numpy()
     columns, rows = [], []
     for year in years:
         in_year = np.ones(len(data), bool) if year is None else (data.year == year).to_numpy()

@@ -257,3 +257,33 @@ def test_score_residuals_equal_the_brute_force_per_row():
     beta = np.array([0.6, -0.3])
     got = score_residuals(beta, X, _risk_groups(start, stop, event, strata))
     assert got == pytest.approx(brute_score_residuals(beta, start, stop, event, X, strata), rel=1e-10, abs=1e-12)
+
+
+def test_integer_string_and_float_labels_of_strata_and_clusters_give_the_same_fit():
+    d = tied_strata_rows(seed=11)
+    start, stop, event, X = d[:, 0], d[:, 1], d[:, 2].astype(bool), d[:, 3:5]
+    as_float = cox_time_varying(start, stop, event, X, strata=d[:, 5], clusters=d[:, 6])
+    as_int = cox_time_varying(start, stop, event, X, strata=d[:, 5].astype(int) * 7 - 3, clusters=d[:, 6].astype(int) + 10**9)
+    as_str = cox_time_varying(start, stop, event, X, strata=[f"s{int(s)}" for s in d[:, 5]], clusters=[f"c{int(c)}" for c in d[:, 6]])
+    for f in (as_int, as_str):
+        assert f.coef == pytest.approx(as_float.coef, rel=1e-12)
+        assert f.variance == pytest.approx(as_float.variance, rel=1e-12)
+        assert f.clusters == as_float.clusters == len(np.unique(d[:, 6]))
+    with pytest.raises(ValueError, match="strata must have one label per row"):
+        cox_time_varying(start, stop, event, X, strata=d[1:, 5])
+
+
+def test_kaplan_meier_equals_the_brute_force_product_limit_with_ties_and_late_entry():
+    rng = np.random.default_rng(21)
+    entry = rng.integers(0, 5, 400).astype(float)
+    exit = entry + rng.integers(1, 9, 400)
+    event = rng.random(400) < 0.3
+    km = kaplan_meier(exit, event, entry=entry)
+    times = sorted(set(exit))
+    at_risk = [int(((entry < t) & (exit >= t)).sum()) for t in times]
+    events = [int((event & (exit == t)).sum()) for t in times]
+    assert km.time.tolist() == times
+    assert km.at_risk.tolist() == at_risk
+    assert km.events.tolist() == events
+    assert km.censored.tolist() == [int((~event & (exit == t)).sum()) for t in times]
+    assert km.survival == pytest.approx(np.cumprod([1 - d / r for d, r in zip(events, at_risk)]), rel=1e-12)
