@@ -58,8 +58,9 @@ def cox_time_varying(start, stop, event, X, strata=None, names=None, level: floa
     names = tuple(names) if names is not None else tuple(f"x{i}" for i in range(k))
     check_design(X, names)
     groups = _risk_groups(start, stop, event, np.zeros(n, int) if strata is None else np.asarray(strata))
+    Xn, gn = _collapsed(X, groups) or (X, groups)  # Newton on identical rows merged (0/1 covariates): same sums
     beta = np.zeros(k)
-    loglik, grad, hess = _efron(beta, X, groups)
+    loglik, grad, hess = _efron(beta, Xn, gn)
     iteration = 0  # max_iter=0 evaluates the null model (beta = 0)
     for iteration in range(1, max_iter + 1):
         try:
@@ -67,11 +68,12 @@ def cox_time_varying(start, stop, event, X, strata=None, names=None, level: floa
         except np.linalg.LinAlgError:
             raise ValueError(f"covariates {names} are collinear or constant within the risk sets") from None
         new = beta + step
-        new_ll, new_grad, new_hess = _efron(new, X, groups)
-        while new_ll < loglik - 1e-12 and np.max(np.abs(step)) > 1e-12:  # step halving keeps the ascent
+        new_ll, new_grad, new_hess = _efron(new, Xn, gn)
+        # step halving keeps the ascent; a fall within rounding of a large log-likelihood (1e-12 of it) is no fall
+        while new_ll < loglik - 1e-12 * max(1.0, abs(loglik)) and np.max(np.abs(step)) > 1e-12:
             step /= 2
             new = beta + step
-            new_ll, new_grad, new_hess = _efron(new, X, groups)
+            new_ll, new_grad, new_hess = _efron(new, Xn, gn)
         converged = abs(new_ll - loglik) < tol
         beta, loglik, grad, hess = new, new_ll, new_grad, new_hess
         if converged:
@@ -139,7 +141,8 @@ class RiskSets:
     consecutive groups first[i] .. last[i] of its stratum (start < t <= stop); `prev` is first - 1, or G (a slot
     that is always zero) when first is its stratum's first group or the row is in no risk set (last = G then).
     `dead` are the event rows ordered by group then row, `dead_group` their group; Efron's d steps of every group
-    are the D = number of events `steps` (their group) with fractions `frac` = j / d.
+    are the D = number of events `steps` (their group) with fractions `frac` = j / d. `count`: how many identical
+    rows each row stands for (None: one each), see `_collapsed`.
     """
 
     time: np.ndarray
@@ -151,6 +154,7 @@ class RiskSets:
     deaths: np.ndarray
     steps: np.ndarray
     frac: np.ndarray
+    count: np.ndarray | None = None
 
     @property
     def size(self) -> int:
@@ -188,9 +192,10 @@ def _risk_groups(start, stop, event, strata) -> RiskSets:
     dead_group = np.searchsorted(gkey, key)
     order = np.argsort(dead_group, kind="stable")  # by group, then row
     dead, dead_group = dead[order], dead_group[order]
-    bounds = np.searchsorted(gkey, np.arange(n_strata + 1) * T)
-    first = np.searchsorted(gkey, code * T + np.searchsorted(times, start, side="right"), side="left")
-    last = np.searchsorted(gkey, code * T + np.searchsorted(times, stop, side="right") - 1, side="right") - 1
+    locate = _locator(gkey, n_strata * T + T + 1, len(stop))  # how many groups have a key below
+    bounds = locate(np.arange(n_strata + 1) * T)
+    first = locate(code * T + np.searchsorted(times, start, side="right"))
+    last = locate(code * T + np.searchsorted(times, stop, side="right")) - 1  # groups with key <= code * T + rank - 1
     empty = first > last
     prev = np.where((first > bounds[code]) & ~empty, first - 1, G)
     last = np.where(empty, G, last)
@@ -198,6 +203,42 @@ def _risk_groups(start, stop, event, strata) -> RiskSets:
     steps = np.repeat(np.arange(G), deaths)
     frac = (np.arange(len(steps)) - np.repeat(np.cumsum(deaths) - deaths, deaths)) / deaths[steps]
     return RiskSets(times[gkey % T] if T else np.zeros(0), bounds, last, prev, dead, dead_group, deaths, steps, frac)
+
+
+def _locator(keys: np.ndarray, size: int, rows: int):
+    """searchsorted(keys, q) for integer q in [0, size): a lookup table when it is not much larger than the rows."""
+    if size <= 4 * rows + 1_000_000:
+        table = np.searchsorted(keys, np.arange(size))
+        return lambda q: table[q]
+    return lambda q: np.searchsorted(keys, q)
+
+
+def _collapsed(X: np.ndarray, rs: RiskSets) -> tuple[np.ndarray, RiskSets] | None:
+    """The rows merged where they are interchangeable in the likelihood: same 0/1 covariates, same risk sets, same
+    event status. Efron's sums over n rows equal the count-weighted sums over the distinct ones (the d steps of a
+    group still run over all its deaths), so each Newton step costs a few thousand rows instead of millions.
+    None when a covariate is not 0/1, or when merging would not at least halve the rows."""
+    n, k = X.shape
+    G1 = rs.size + 1
+    if n < 64 or k > 60 or float(2 ** k) * G1 * G1 * 2 >= 2.0 ** 62 or not np.all((X == 0) | (X == 1)):
+        return None
+    dead = np.zeros(n, np.int64)
+    dead[rs.dead] = 1
+    pattern = (X @ (2.0 ** np.arange(k))).astype(np.int64)
+    key = ((pattern * G1 + rs.last) * G1 + rs.prev) * 2 + dead
+    uniq, count = np.unique(key, return_counts=True)
+    if len(uniq) > n // 2:
+        return None
+    is_dead, rest = uniq % 2 == 1, uniq // 2
+    prev, rest = rest % G1, rest // G1
+    last, pattern = rest % G1, rest // G1
+    Xc = ((pattern[:, None] >> np.arange(k)) & 1).astype(float)
+    dead_rows = np.flatnonzero(is_dead)
+    dead_group = last[dead_rows]  # a row that dies is last at risk at its own event time
+    order = np.argsort(dead_group, kind="stable")
+    dead_rows, dead_group = dead_rows[order], dead_group[order]
+    merged = RiskSets(rs.time, rs.bounds, last, prev, dead_rows, dead_group, rs.deaths, rs.steps, rs.frac, count.astype(float))
+    return Xc, merged
 
 
 def _weights(beta, X) -> tuple[np.ndarray, np.ndarray, float]:
@@ -208,7 +249,7 @@ def _weights(beta, X) -> tuple[np.ndarray, np.ndarray, float]:
 
 def _steps(w, X, rs: RiskSets) -> tuple[np.ndarray, np.ndarray]:
     """Efron's denominators s0 (D) and numerators s1 (D x k) at each of the d steps of every group:
-    risk-set sums minus the fraction j / d of the dying rows' sums."""
+    risk-set sums minus the fraction j / d of the dying rows' sums. `w` already multiplied by the rows' counts."""
     k = X.shape[1]
     wd, xd, g = w[rs.dead], X[rs.dead], rs.dead_group
     G = rs.size
@@ -271,12 +312,17 @@ def _efron(beta, X, groups: RiskSets) -> tuple[float, np.ndarray, np.ndarray]:
     """
     rs, G = groups, groups.size
     eta, w, shift = _weights(beta, X)
-    s0, s1 = _steps(w, X, rs)
     st, d = rs.steps, rs.dead
-    ll = float(eta[d].sum() - np.log(s0).sum() - len(s0) * shift)
+    if rs.count is None:
+        dead_eta, dead_x = eta[d].sum(), X[d].sum(axis=0)
+    else:
+        w = w * rs.count
+        dead_eta, dead_x = rs.count[d] @ eta[d], rs.count[d] @ X[d]
+    s0, s1 = _steps(w, X, rs)
+    ll = float(dead_eta - np.log(s0).sum() - len(s0) * shift)
     c = w * rs.accumulate(np.bincount(st, 1 / s0, minlength=G))
     c[d] -= w[d] * np.bincount(st, rs.frac / s0, minlength=G)[rs.dead_group]
-    grad = X[d].sum(axis=0) - X.T @ c
+    grad = dead_x - X.T @ c
     r = s1 / s0[:, None]
     hess = r.T @ r - (X * c[:, None]).T @ X
     return ll, grad, hess

@@ -287,3 +287,35 @@ def test_kaplan_meier_equals_the_brute_force_product_limit_with_ties_and_late_en
     assert km.events.tolist() == events
     assert km.censored.tolist() == [int((~event & (exit == t)).sum()) for t in times]
     assert km.survival == pytest.approx(np.cumprod([1 - d / r for d, r in zip(events, at_risk)]), rel=1e-12)
+
+
+def test_group_locator_table_and_search_agree():
+    from cxlens.stats.survival import _locator
+    keys = np.array([2, 3, 7, 8, 20])
+    q = np.arange(25)
+    assert _locator(keys, 25, 10)(q).tolist() == np.searchsorted(keys, q).tolist()  # table
+    assert _locator(keys, 2_000_000, 10)(q).tolist() == np.searchsorted(keys, q).tolist()  # search
+
+
+def test_merged_indicator_rows_give_the_brute_force_likelihood_and_fit():
+    from cxlens.stats.survival import _collapsed, _efron, _risk_groups
+    d = tied_strata_rows(seed=13, subjects=150)
+    start, stop, event, strata, ids = d[:, 0], d[:, 1], d[:, 2].astype(bool), d[:, 5], d[:, 6]
+    X = np.column_stack([d[:, 3], d[:, 4] > 0.5])  # two 0/1 covariates: rows merge
+    groups = _risk_groups(start, stop, event, strata)
+    Xc, merged = _collapsed(X, groups)
+    assert len(Xc) < len(X) / 2 and merged.count.sum() == len(X)
+    for beta in ([0.0, 0.0], [0.9, -0.4]):
+        got, want = _efron(np.array(beta), Xc, merged), brute_efron(np.array(beta), start, stop, event, X, strata)
+        for g, w in zip(got, want):
+            assert g == pytest.approx(w, rel=1e-10, abs=1e-10)
+    f = cox_time_varying(start, stop, event, X, strata=strata, clusters=ids, tol=1e-14)
+    beta = np.zeros(2)
+    for _ in range(30):
+        _, g, h = brute_efron(beta, start, stop, event, X, strata)
+        beta = beta + np.linalg.solve(-h, g)
+    assert f.coef == pytest.approx(beta, rel=1e-10, abs=1e-10)
+    r = brute_score_residuals(beta, start, stop, event, X, strata)
+    U = np.array([r[ids == c].sum(axis=0) for c in np.unique(ids)])
+    V = np.linalg.inv(-brute_efron(beta, start, stop, event, X, strata)[2])
+    assert f.variance == pytest.approx(V @ U.T @ U @ V, rel=1e-10, abs=1e-12)
