@@ -165,18 +165,21 @@ def _frame_statistics(units: pd.DataFrame, by: Sequence[str], band: str) -> pd.D
     groups = BANDS[band]
     K = len(groups)
     by = list(by)
-    units = units.dropna(subset=by) if by else units  # as a groupby would
-    k_idx = pd.Categorical(units["group"], categories=groups).codes.astype(np.int64)
-    if (k_idx < 0).any():
-        raise UsageError("group", sorted(set(units["group"][k_idx < 0].astype(str))), list(groups),
-                         message=f"groups outside the {band} band: {sorted(set(units['group'][k_idx < 0].astype(str)))}")
+    codes, names = pd.factorize(units["group"])  # rows without a group (code -1) are left out
+    unknown = sorted(str(g) for g in names if g not in groups)
+    if unknown:
+        raise UsageError("group", unknown, list(groups), message=f"groups outside the {band} band: {', '.join(unknown)}")
+    keep = codes >= 0
+    if by:
+        keep &= units[by].notna().all(axis=1).to_numpy()  # as a groupby would
+    units, k_idx = units[keep], np.array([groups.index(g) for g in names], dtype=np.int64)[codes[keep]]
     if by:
         cell, keys = pd.MultiIndex.from_frame(units[by]).factorize(sort=True)
         keys = pd.DataFrame(list(keys), columns=by)
     else:
         cell, keys = np.zeros(len(units), dtype=np.int64), pd.DataFrame(index=[0])
     cid = pd.factorize(units["customer_id"])[0]
-    pair, _ = pd.factorize(cid.astype(np.int64) * len(keys) + cell)  # customer x cell
+    pair = pd.factorize(cid.astype(np.int64) * len(keys) + cell)[0] if by else cid  # customer x cell
     n = int(pair.max()) + 1 if len(pair) else 0
     # per customer x cell, each column's sum per group: Z[:, col*K + k]
     Z = np.column_stack([np.bincount(pair * K + k_idx, weights=units[s].to_numpy(dtype="float64"), minlength=n * K)
@@ -188,7 +191,8 @@ def _frame_statistics(units: pd.DataFrame, by: Sequence[str], band: str) -> pd.D
     for c in range(len(keys)):
         z = Z[pair_cell == c]
         cross = z.T @ z
-        st = {"customers": len(z), **{name: z[:, j].sum() for name, j in col.items()}}
+        totals = z.sum(axis=0)
+        st = {"customers": len(z), **{name: totals[j] for name, j in col.items()}}
         st.update({name: cross[col[f"{a}_{k}"], col[f"{b}_{l}"]] for name, (a, k, b, l) in _products(K).items()})
         st.update({f"customers_{k}": (z[:, col[f"answers_{k}"]] > 0).sum() for k in range(K)})
         for x in _XS:
@@ -205,6 +209,7 @@ def cells_from_frame(frame: pd.DataFrame, *, horizon: int = 12, by: Sequence[str
 
 
 def _frame_units(frame: pd.DataFrame, h: int, by: Sequence[str], band: str) -> pd.DataFrame:
+    """The frame's answers with their group (None: no group) and SUMS columns."""
     need = ["customer_id", "group", *by, f"months_{h}", f"churned_{h}", f"complete_{h}", *(f"{n}_{h}" for n in OUTCOMES)]
     if band == "csat":
         need.append("csat_latest")
@@ -212,11 +217,10 @@ def _frame_units(frame: pd.DataFrame, h: int, by: Sequence[str], band: str) -> p
     if missing:
         raise UsageError("frame", list(frame.columns), message=f"the frame lacks {', '.join(missing)}: pass `dataset(...)` "
                                                                 f"built with horizons including {h}")
-    f = frame
+    f = frame[need]
     if band == "csat":
         s = f["csat_latest"].round(0)
         f = f.assign(group=np.select([s <= 2, s <= 3, s > 3], BANDS["csat"], default=None))
-    f = f[f["group"].notna()]
     complete = f[f"complete_{h}"].astype("float64")
     return pd.DataFrame({"customer_id": f["customer_id"], "group": f["group"], **{d: f[d] for d in by},
                          "answers": 1.0, "complete": complete, "churned": f[f"churned_{h}"] * complete,

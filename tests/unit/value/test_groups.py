@@ -140,6 +140,8 @@ def test_bad_options_are_usage_errors():
         outcomes_by_group(frame, horizon=24)
     with pytest.raises(AnalysisError, match="no relationship-NPS answers"):
         estimates(cells_from_frame(frame.iloc[:0]))
+    with pytest.raises(UsageError, match="outside the nps band: promotor"):
+        estimates(cells_from_frame(frame).replace({"group": {"promoter": "promotor"}}))
 
 
 @pytest.fixture(scope="module")
