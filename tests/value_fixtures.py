@@ -157,10 +157,8 @@ def brute_months(folder: Path, answer_months: int = 2) -> pd.DataFrame:
             "csat_3m": csat.mean() if len(csat) else np.nan, "ces_3m": ces.mean() if len(ces) else np.nan,
             "tickets_3m": len(opened), "unresolved_3m": int(unresolved.sum()),
         })
-    df = pd.DataFrame(rows).astype({"nps_age": "Int64", "last_nps_age": "Int64"})
-    for col in ("nps_group", "last_nps_group"):
-        df[col] = pd.Series([g for g in df[col]], dtype=object, index=df.index).where(df[col].notna(), None)
-    return df
+    # groups in pandas' text type, missing as NaN (the frames' type since architecture D54)
+    return pd.DataFrame(rows).astype({"nps_age": "Int64", "last_nps_age": "Int64", "nps_group": str, "last_nps_group": str})
 
 
 def brute_answers(folder: Path, horizons=(12, 24)) -> pd.DataFrame:
@@ -184,7 +182,7 @@ def brute_answers(folder: Path, horizons=(12, 24)) -> pd.DataFrame:
                         f"complete_{h}": int(am + h <= o.m.max() and (churned or (f.m == am + h).any())),
                         **{f"{n}_{h}": float(f[n].fillna(0).sum()) for n in ("revenue", "cost_to_serve", "upgrades", "referrals")}})
         rows.append(row)
-    return pd.DataFrame(rows).astype({"tenure": "Int64"})
+    return pd.DataFrame(rows).astype({"tenure": "Int64", "group": str})
 
 
 def brute_history(folder: Path) -> pd.DataFrame:
@@ -205,7 +203,7 @@ def brute_history(folder: Path) -> pd.DataFrame:
         row["customer_latest_group"] = _group(mine.score.iloc[-1])
         row["nps_trend_per_year"] = np.polyfit(x, y, 1)[0] if x.nunique() > 1 else np.nan
         rows[a.response_id] = row
-    return pd.DataFrame.from_dict(rows, orient="index")
+    return pd.DataFrame.from_dict(rows, orient="index").astype({"customer_latest_group": str})
 
 
 def value_store(files: Path, folder: Path):

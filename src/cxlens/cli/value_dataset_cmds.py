@@ -1,4 +1,5 @@
-"""Commands: `cxlens value dataset` (export the customer-level dataset) and `cxlens value groups` (outcomes by
+"""Commands: `cxlens value dataset` (export the customer-level dataset), `cxlens value refresh` (rebuild its stored
+frames) and `cxlens value groups` (outcomes by
 NPS group or CSAT band, with customer-level intervals and the gap to the top group)."""
 
 from __future__ import annotations
