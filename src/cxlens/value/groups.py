@@ -46,6 +46,8 @@ GROUP_DIMENSIONS = ("segment", "region", "plan")
 METRICS = ("retention", *OUTCOMES)
 UNITS = {"retention": "complete answer", **{n: "active month" for n in OUTCOMES}}
 SUMS = ("answers", "complete", "churned", "active_months", *OUTCOMES)
+RATIO = {"retention": ("churned", "complete"), **{n: (n, "active_months") for n in OUTCOMES}}  # metric: Σ y / Σ x
+_XS = ("complete", "active_months")  # the units x of the ratios
 COLUMNS = ("group", "metric", "per", "value", "ci_low", "ci_high", "customers", "answers", "units", "difference",
            "difference_ci_low", "difference_ci_high", "ratio", "ratio_ci_low", "ratio_ci_high")
 
@@ -100,10 +102,6 @@ def _units(a: ir.Table, h: int) -> ir.Table:
                     **{n: a[f"{n}_{h}"].cast("float64") for n in OUTCOMES})
 
 
-# Each metric is the ratio Σ y / Σ x of two SUMS columns.
-RATIO = {"retention": ("churned", "complete"), **{n: (n, "active_months") for n in OUTCOMES}}
-
-
 def _products(K: int) -> dict[str, tuple[str, int, str, int]]:
     """The cross-products Σ_c a_ck·b_cl the CR1 variance needs, by statistic name: yy and xx (k <= l), yx (all k, l)."""
     out = {}
@@ -123,9 +121,6 @@ def _statistic_names(K: int) -> list[str]:
     sums = [f"{s}_{k}" for s in SUMS for k in range(K)]
     return ["customers", *sums, *_products(K), *(f"customers_{k}" for k in range(K)), *(f"{x}_customers" for x in _XS),
             *(f"complete_customers_{k}" for k in range(K))]
-
-
-_XS = ("active_months", "complete")  # the units (x) of the ratios
 
 
 def group_statistics(store, scope: Scope = Scope(), *, horizon: int = 12, by: Sequence[str] = (), band: str = "nps",
