@@ -5,6 +5,10 @@ late entry (left truncation) are expressed by splitting a subject's follow-up in
 handled with Efron's approximation (lifelines' and R survival's default), which matters when time is
 counted in whole months. Written here rather than depending on lifelines, whose pin to pandas < 3
 conflicts with this project's pandas (measured: installing lifelines 0.30.3 downgraded pandas 3.0.6).
+
+Speed (docs/architecture.md D56): the risk sets are built once from one sort (`RiskSets`); every sum over a risk
+set is a difference of reverse cumulative sums per stratum, the Hessian's weighted second moments are one
+X' diag(c) X rather than one per event time, and with 0/1 covariates Newton runs on the distinct rows with counts.
 """
 
 from __future__ import annotations

@@ -140,7 +140,7 @@ def churn_hazards(frame: pd.DataFrame, *, by_year: bool = False, level: float = 
     ratio of the last to the first year's detractor hazard ratio with its interval).
     """
     _check(frame)
-    data, note, ids = _answered(frame, NEEDED)
+    data, note, ids = _answered(frame, [c for c in NEEDED if c != "customer_id"])  # customers by their codes
     present = [g for g in GROUPS if (data.nps_group == g).any()]
     if REFERENCE not in present or len(present) < 2:
         raise AnalysisError(f"churn hazards need promoters and at least one other NPS group among the answered "
