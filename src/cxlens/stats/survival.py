@@ -224,7 +224,8 @@ def _collapsed(X: np.ndarray, rs: RiskSets) -> tuple[np.ndarray, RiskSets] | Non
     None when a covariate is not 0/1, or when merging would not at least halve the rows."""
     n, k = X.shape
     G1 = rs.size + 1
-    if n < 64 or k > 60 or float(2 ** k) * G1 * G1 * 2 >= 2.0 ** 62 or not np.all((X == 0) | (X == 1)):
+    # the pattern is exact in a double for k <= 50; the key must fit an int64
+    if n < 64 or k > 50 or float(2 ** k) * G1 * G1 * 2 >= 2.0 ** 62 or not np.all((X == 0) | (X == 1)):
         return None
     dead = np.zeros(n, np.int64)
     dead[rs.dead] = 1

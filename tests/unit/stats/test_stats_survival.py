@@ -305,6 +305,7 @@ def test_merged_indicator_rows_give_the_brute_force_likelihood_and_fit():
     groups = _risk_groups(start, stop, event, strata)
     Xc, merged = _collapsed(X, groups)
     assert len(Xc) < len(X) / 2 and merged.count.sum() == len(X)
+    assert _collapsed(d[:, 3:5], groups) is None  # a continuous covariate: nothing to merge, Newton runs on the rows
     for beta in ([0.0, 0.0], [0.9, -0.4]):
         got, want = _efron(np.array(beta), Xc, merged), brute_efron(np.array(beta), start, stop, event, X, strata)
         for g, w in zip(got, want):
