@@ -109,7 +109,7 @@ con.execute("INSERT INTO responses (response_id, customer_id, ts, touchpoint_id,
             "SELECT response_id, customer_id, ts, touchpoint_id, metric, score, comment, language, aspect FROM read_parquet('{responses}')")
 con.execute("CHECKPOINT")
 t1 = time.perf_counter()
-from cxlens.value.dataset import refresh_value
+from cxlens.value.upkeep import refresh_value
 refresh_value(s)  # what every load of customers, outcomes, responses or tickets does through a workspace (D54)
 con.execute("CHECKPOINT")
 RESULT = {{"setup_s": t1 - t0, "frames_s": time.perf_counter() - t1}}

@@ -37,7 +37,7 @@ NOT_ANALYSES = {
 RUN_ON_EMPTY = {"migrate": "nothing to do", "quarantine": "Nothing in quarantine", "text themes": "billing",
                 "report": "Left out (13 sections", "journey refresh": "Numbered 0 events", "text models": "sentiment models",
                 "rollup rebuild": "into 0 rows of response_rollup", "rollup status": "response_rollup",
-                "value refresh": "Stored 0 customer-months and 0 answers"}
+                "value refresh": "Stored 0 customer-months, 0 answers and 0 customers"}
 
 
 def _commands(group, prefix: str = "") -> list[str]:

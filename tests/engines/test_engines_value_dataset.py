@@ -1,6 +1,7 @@
 """The value dataset (customer-month and per-answer frames, the survey history) and the group figures are the same
 on Spark and PostgreSQL as on DuckDB, on DuckDB the answers match the brute-force computation, and on every engine
-the stored frames (`value_months`, `value_answers`) hold the rows computed per call.
+the stored frames (`value_months`, `value_answers`, `value_groups`) hold the rows and group figures computed per
+call.
 
 One small seeded store per engine (tests/value_fixtures.py: churn months, an answer in the churn month, rows after
 a churn, censored follow-up, NPS elsewhere and aspect answers, unresolved tickets), loaded through `load`.
@@ -15,7 +16,8 @@ from engine_fixtures import stores_per_engine
 from value_fixtures import brute_answers, write_value_files
 
 from cxlens.query import Scope
-from cxlens.value.dataset import answers_frame, customer_month_frame, dataset, refresh_value
+from cxlens.value.dataset import answers_frame, customer_month_frame, dataset
+from cxlens.value.upkeep import refresh_value
 from cxlens.value.groups import outcomes_by_group
 
 OTHER_ENGINES = [pytest.param("spark", marks=pytest.mark.spark), pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -69,9 +71,11 @@ def test_stored_frames_hold_the_computed_rows_on_every_engine(stores, engine, mo
     store = stores(engine)
     with monkeypatch.context() as m:
         m.setattr(stored, "is_current", lambda s: False)
-        want = [customer_month_frame(store, SCOPE), answers_frame(store, SCOPE), answers_frame(store, horizons=(12,))]
+        want = [customer_month_frame(store, SCOPE), answers_frame(store, SCOPE), answers_frame(store, horizons=(12,)),
+                outcomes_by_group(store, Scope.parse(filters=["plan=x"]), horizon=12, by=("segment",))]
     done = refresh_value(store)
-    assert stored.is_current(store) and done["months"] > len(want[0]) > 0
-    got = [customer_month_frame(store, SCOPE), answers_frame(store, SCOPE), answers_frame(store, horizons=(12,))]
+    assert stored.is_current(store) and done["value_months"] > len(want[0]) > 0
+    got = [customer_month_frame(store, SCOPE), answers_frame(store, SCOPE), answers_frame(store, horizons=(12,)),
+           outcomes_by_group(store, Scope.parse(filters=["plan=x"]), horizon=12, by=("segment",))]
     for g, w in zip(got, want):
         pd.testing.assert_frame_equal(g, w, check_dtype=False)

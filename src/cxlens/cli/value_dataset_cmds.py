@@ -97,4 +97,5 @@ def refresh_cmd(workspace: WorkspaceOpt = Path(".")) -> None:
     (every load of customers, outcomes, responses or tickets does it; run this when a value command warns that they
     are out of date, or after the store changed outside cxlens)."""
     done = Workspace.open(workspace).refresh_value()
-    say(f"Stored {done['months']:,} customer-months and {done['answers']:,} answers in {done['seconds']:.1f} s.")
+    say(f"Stored {done['value_months']:,} customer-months, {done['value_answers']:,} answers and "
+        f"{done['value_groups']:,} customers' sums in {done['seconds']:.1f} s.")

@@ -1,6 +1,6 @@
 """The tables cxlens keeps beside the canonical ones: bookkeeping (`loads`, `quarantine`, `cxlens_meta`)
 and derived results (`comment_analysis`, `journey_steps`, `personas`, `identity_keys`, `identity_links`,
-`response_rollup`, `value_months`, `value_answers`).
+`response_rollup`, `value_months`, `value_answers`, `value_groups`).
 
 They use the same :class:`Table` and :class:`Column` as the canonical tables, so the store creates and
 migrates them the same way, and privacy code sees which of them hold a customer's data
@@ -246,6 +246,28 @@ VALUE_ANSWERS = Table(
     ),
 )
 
+# Value linkage's outcomes by group need, per customer, the sums of their answers per NPS group and horizon: kept
+# beside the answers (architecture D54, D55), so the groups' statistics add up one row per customer.
+VALUE_GROUPS = Table(
+    "value_groups",
+    "Value linkage's answers summed per customer and NPS group over the 12 and 24 months after each answer: what "
+    "outcomes by group add up. Derived from `value_answers`; rebuilt with it.",
+    (
+        Column("customer_id", "VARCHAR", "The customer.", "C123", True, True),
+        Column("segment", "VARCHAR", "The customer's segment ('(unknown)' when missing).", "family"),
+        Column("plan", "VARCHAR", "The customer's plan.", "unlimited"),
+        Column("region", "VARCHAR", "The customer's region.", "north"),
+        Column("language", "VARCHAR", "The customer's language.", "ar"),
+        *(Column(f"{name}_{group}_{h}", "DOUBLE", f"{what} of the customer's {group} answers, {h} months.", "2")
+          for h in (12, 24) for name, what in (
+              ("answers", "Count"), ("complete", "Answers with a complete follow-up"),
+              ("churned", "Complete answers followed by a churn"), ("active_months", "Active months after"),
+              ("revenue", "Revenue after"), ("cost_to_serve", "Cost to serve after"), ("upgrades", "Upgrades after"),
+              ("referrals", "Referrals after"))
+          for group in ("detractor", "passive", "promoter")),
+    ),
+)
+
 META = Table(
     "cxlens_meta",
     "Facts about the store itself, such as `schema_version`.",
@@ -258,7 +280,7 @@ META = Table(
 # Created with the canonical tables by the first migration.
 SYSTEM_TABLES: dict[str, Table] = {t.name: t for t in (LOADS, QUARANTINE, COMMENT_ANALYSIS, JOURNEY_STEPS, ERASURES,
                                                       PERSONAS, IDENTITY_KEYS, IDENTITY_LINKS, RESPONSE_ROLLUP,
-                                                      VALUE_MONTHS, VALUE_ANSWERS)}
+                                                      VALUE_MONTHS, VALUE_ANSWERS, VALUE_GROUPS)}
 
 
 def table(name: str) -> Table:

@@ -38,6 +38,7 @@ NO_RETENTION: dict[str, str] = {
     "response_rollup": "the rollup follows its answers: set a period for responses",
     "value_months": "value linkage's frames are rebuilt from their sources: set periods for outcomes and responses",
     "value_answers": "value linkage's frames are rebuilt from their sources: set periods for outcomes and responses",
+    "value_groups": "value linkage's frames are rebuilt from their sources: set periods for outcomes and responses",
 }
 _PERIOD = re.compile(r"^\s*(\d+)\s*(day|week|month|year)s?\s*$", re.IGNORECASE)
 

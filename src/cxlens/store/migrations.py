@@ -87,10 +87,10 @@ def _journey_first_visit_v7(backend: Backend, external: Collection[str]) -> None
 
 
 def _value_frames_v8(backend: Backend, external: Collection[str]) -> None:
-    """Version 8: `value_months` and `value_answers`, value linkage's frames kept by loads (architecture D54).
+    """Version 8: `value_months`, `value_answers` and `value_groups`, value linkage's frames kept by loads (D54).
     Created empty: with no record of what they reflect they read as stale, and `cxlens value` computes its frames
     per call (with a warning naming `cxlens value refresh`) until the next load or refresh fills them."""
-    for name in ("value_months", "value_answers"):
+    for name in ("value_months", "value_answers", "value_groups"):
         if name not in external and not backend.has_table(name):
             backend.create_table(table(name))
 

@@ -210,17 +210,10 @@ def built_months(store) -> ir.Table:
     return _month_rows(store)
 
 
-def _stored_current(store, touchpoint: str | None) -> bool:
+def reads_stored(store, touchpoint: str | None) -> bool:
     """Whether the stored frames are current and were built for this touchpoint (the map's relationship touchpoint,
     which the map's touchpoints in their record decide): then they hold the rows asked for."""
     return (relationship_touchpoint(store, touchpoint) == relationship_touchpoint(store)) and stored.is_current(store)
-
-
-def refresh_value(store) -> dict:
-    """Rebuild the stored frames `value_months` and `value_answers` (cxlens.value.stored) from the store: what every
-    load of their sources, erasure, retention and `cxlens value refresh` run. Returns {"months", "answers", "seconds"}."""
-    months = built_months(store).order_by(["customer_id", "m"])  # stored in the order the frames are read in
-    return stored.rebuild(store, months, built_answers(store).order_by(["customer_id", "ts", "response_id"]))
 
 
 def customer_months(store, scope: Scope = Scope(), *, answer_months: int = 2, touchpoint: str | None = None) -> ir.Table:
@@ -230,7 +223,7 @@ def customer_months(store, scope: Scope = Scope(), *, answer_months: int = 2, to
     `value_months` when it is current (cxlens.value.stored), else computed: the same rows."""
     if answer_months < 1:
         raise UsageError("answer_months", answer_months, message="answer_months must be at least 1")
-    cm = store.table(stored.MONTHS) if _stored_current(store, touchpoint) else _month_rows(store, touchpoint)
+    cm = store.table(stored.MONTHS) if reads_stored(store, touchpoint) else _month_rows(store, touchpoint)
     cm = filtered(store, _within_months(cm, "m", scope), scope, CUSTOMER_DIMENSIONS)
     recent = cm.last_nps_score.notnull() & (cm.last_nps_age <= answer_months)
     score = ibis.ifelse(recent, cm.last_nps_score, ibis.null("float64"))
@@ -357,7 +350,7 @@ def answers(store, scope: Scope = Scope(), *, horizons: Sequence[int] = HORIZONS
     horizons (cxlens.value.stored), else computed: the same rows."""
     hs = _check_horizons(horizons)
     columns = answer_columns(hs)
-    if set(hs) <= set(stored.STORED_HORIZONS) and _stored_current(store, touchpoint):
+    if set(hs) <= set(stored.STORED_HORIZONS) and reads_stored(store, touchpoint):
         a = store.table(stored.ANSWERS)
         return filtered(store, _within_months(a, "m", scope), scope, CUSTOMER_DIMENSIONS).select(*columns)
     return _followed(store, _answer_rows(store, scope, touchpoint=touchpoint), hs).select(*columns)

@@ -36,9 +36,12 @@ import pandas as pd
 from scipy import stats
 
 from cxlens.errors import AnalysisError, UsageError
+from cxlens.model import table
 from cxlens.query import Scope
+from cxlens.query.rows import filtered
 from cxlens.stats.intervals import wilson
-from cxlens.value.dataset import NPS_GROUPS, OUTCOMES, answers, history
+from cxlens.value import stored
+from cxlens.value.dataset import CUSTOMER_DIMENSIONS, NPS_GROUPS, OUTCOMES, answers, history, reads_stored
 
 BANDS = {"nps": NPS_GROUPS, "csat": ("1-2", "3", "4-5")}
 REFERENCE = {"nps": "promoter", "csat": "4-5"}
@@ -96,10 +99,42 @@ def _answer_units(store, scope: Scope, *, horizon: int, band: str, touchpoint: s
 
 def _units(a: ir.Table, h: int) -> ir.Table:
     a = a.filter(a.group.notnull())
+    return a.mutate(**_unit_values(a, h))
+
+
+def _unit_values(a: ir.Table, h: int) -> dict[str, ir.NumericValue]:
+    """Each answer's SUMS columns over horizon `h` (answers = 1), from `answers`' per-horizon columns."""
     complete = a[f"complete_{h}"].cast("float64")
-    return a.mutate(answers=ibis.literal(1.0), complete=complete, churned=a[f"churned_{h}"] * complete,
-                    active_months=(a[f"months_{h}"] - a[f"churned_{h}"]).cast("float64"),
-                    **{n: a[f"{n}_{h}"].cast("float64") for n in OUTCOMES})
+    return {"answers": ibis.literal(1.0), "complete": complete, "churned": a[f"churned_{h}"] * complete,
+            "active_months": (a[f"months_{h}"] - a[f"churned_{h}"]).cast("float64"),
+            **{n: a[f"{n}_{h}"].cast("float64") for n in OUTCOMES}}
+
+
+def built_customer_groups(store) -> ir.Table:
+    """What `value_groups` holds (cxlens.value.stored): the stored answers summed per customer, NPS group and stored
+    horizon, `<sum>_<group>_<horizon>`, with the customer's dimensions: `customer_sums` of every customer, ready."""
+    a = store.table(stored.ANSWERS)
+    a = a.filter(a.group.notnull())
+    sums = {}
+    for h in stored.STORED_HORIZONS:
+        values = _unit_values(a, h)
+        # answers counted as integers and cast: Ibis drops a cast of its literal 1.0's float sum, which Spark writes as INT64
+        values["answers"] = ibis.literal(1)
+        sums.update({f"{s}_{g}_{h}": ibis.ifelse(a.group == g, values[s], 0).sum().cast("float64")
+                     for s in SUMS for g in NPS_GROUPS})
+    return a.group_by(["customer_id", *CUSTOMER_DIMENSIONS]).aggregate(**sums).select(*table(stored.GROUPS).names)
+
+
+def _stored_sums(store, scope: Scope, horizon: int, by: Sequence[str], band: str, touchpoint: str | None) -> ir.Table | None:
+    """`customer_sums` read from `value_groups` when it holds them (NPS groups, a stored horizon, no dates in the
+    scope, the stored frames current): one row per customer to add up instead of every answer to pivot; else None."""
+    if band != "nps" or scope.since or scope.until or horizon not in stored.STORED_HORIZONS:
+        return None
+    if not reads_stored(store, touchpoint):
+        return None
+    per = filtered(store, store.table(stored.GROUPS), scope, CUSTOMER_DIMENSIONS)
+    return per.select("customer_id", *by, **{f"{s}_{k}": per[f"{s}_{g}_{horizon}"]
+                                             for s in SUMS for k, g in enumerate(NPS_GROUPS)})
 
 
 def _products(K: int) -> dict[str, tuple[str, int, str, int]]:
@@ -129,8 +164,10 @@ def group_statistics(store, scope: Scope = Scope(), *, horizon: int = 12, by: Se
     *by and `_statistic_names`): what `outcomes_by_group` fetches from the engine, a few rows where `group_cells`
     has one per customer x group."""
     by = _check(horizon, by, band)
-    units = _answer_units(store, scope, horizon=horizon, band=band, touchpoint=touchpoint)
-    return _statistics(customer_sums(units, by, band), by, band)
+    per = _stored_sums(store, scope, horizon, by, band, touchpoint)
+    if per is None:
+        per = customer_sums(_answer_units(store, scope, horizon=horizon, band=band, touchpoint=touchpoint), by, band)
+    return _statistics(per, by, band)
 
 
 def customer_sums(units: ir.Table, by: Sequence[str], band: str) -> ir.Table:

@@ -1,13 +1,14 @@
-"""Value linkage's frames kept in the store (`value_months`, `value_answers`): built once per change, read per call.
+"""Value linkage's frames kept in the store (`value_months`, `value_answers`, `value_groups`): built once per change,
+read per call.
 
 Joining two years of monthly outcomes to every answer is most of `cxlens value`'s time, and every part (groups,
 survival, scenario, trend, risk, the report) needed it again (architecture D54, like `journey_steps` in D23). So
-the store keeps the default frames (the map's relationship touchpoint, horizons 12 and 24, the whole
-history, every customer) after every load of customers, outcomes, responses or tickets, after erasure and
-retention (`cxlens.value.dataset.refresh_value`), and `rebuild` records in `cxlens_meta` what they reflect: per
-source table its rows and latest load, and the map's touchpoints. `cxlens.value.dataset` reads them only while that record matches the store; otherwise
-it computes the frames itself (the same rows, slower) and warns, naming `cxlens value refresh`. Nothing is ever
-read from a stale table.
+the store keeps the default frames (the map's relationship touchpoint, horizons 12 and 24, the whole history,
+every customer) after every load of customers, outcomes, responses or tickets, after erasure and retention
+(`cxlens.value.upkeep.refresh_value`), and `rebuild` records in `cxlens_meta` what they reflect: per source table
+its rows and latest load, and the map's touchpoints. `cxlens.value.dataset` and `cxlens.value.groups` read them
+only while that record matches the store; otherwise they compute their frames themselves (the same rows, slower)
+and warn, naming `cxlens value refresh`. Nothing is ever read from a stale table.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import hashlib
 import json
 import logging
 import time
+from typing import Callable
 
 import ibis.expr.types as ir
 
@@ -23,7 +25,8 @@ from cxlens.model import table
 
 log = logging.getLogger(__name__)
 
-MONTHS, ANSWERS = "value_months", "value_answers"
+MONTHS, ANSWERS, GROUPS = "value_months", "value_answers", "value_groups"
+TABLES = (MONTHS, ANSWERS, GROUPS)  # in build order: value_groups sums the stored value_answers
 META_KEY = "value_frames"
 SOURCES = ("customers", "outcomes", "responses", "tickets")
 STORED_HORIZONS = (12, 24)
@@ -53,7 +56,7 @@ def recorded(store) -> dict | None:
 
 def is_current(store) -> bool:
     """Whether `value_months` and `value_answers` reflect the store as it is now (False, with a warning, when stale)."""
-    if not all(store.backend.has_table(name) for name in (MONTHS, ANSWERS)):
+    if not all(store.backend.has_table(name) for name in TABLES):
         return False
     built = recorded(store)
     now = fingerprint(store)
@@ -61,28 +64,28 @@ def is_current(store) -> bool:
         return True
     if now["rows"]["outcomes"]:
         what = "were never built" if built is None else "are out of date"
-        log.warning("value_months and value_answers %s: value linkage joins the outcomes to every answer on each "
+        log.warning("value_months, value_answers and value_groups %s: value linkage joins the outcomes to every answer on each "
                     "call until they are rebuilt; %s", what, REFRESH_HINT)
     return False
 
 
-def rebuild(store, months: ir.Table, answers: ir.Table) -> dict:
-    """Replace `value_months` and `value_answers` with the rows of `months` and `answers` (`cxlens.value.dataset.
-    refresh_value` builds them) and record what they reflect.
+def rebuild(store, builds: dict[str, Callable[[], ir.Table]]) -> dict:
+    """Replace each of `TABLES` with the rows of its query (`builds[name]()`, built in `TABLES` order, so a later
+    query may read an earlier table: `cxlens.value.upkeep.refresh_value` passes them) and record what they reflect.
 
-    Returns {"months": rows, "answers": rows, "seconds": time taken}. The record is removed first and written last,
-    so an interrupted rebuild leaves tables that read as stale, never ones that are trusted.
+    Returns {table: rows, "seconds": time taken}. The record is removed first and written last, so an interrupted
+    rebuild leaves tables that read as stale, never ones that are trusted.
     """
     started = time.perf_counter()
-    for name in (MONTHS, ANSWERS):
+    for name in TABLES:
         store.backend.create_table(table(name))  # no-op when present
     store.set_meta(META_KEY, None)
     now = fingerprint(store)
-    store.backend.replace_from_query(table(MONTHS), months)
-    store.backend.replace_from_query(table(ANSWERS), answers)
+    for name in TABLES:
+        store.backend.replace_from_query(table(name), builds[name]())
     store.set_meta(META_KEY, json.dumps(now))
-    counts = {name: int(store.table(name).count().execute()) for name in (MONTHS, ANSWERS)}
-    return {"months": counts[MONTHS], "answers": counts[ANSWERS], "seconds": time.perf_counter() - started}
+    counts = {name: int(store.table(name).count().execute()) for name in TABLES}
+    return {**counts, "seconds": time.perf_counter() - started}
 
 
 def wants_refresh(store, kind: str) -> bool:
@@ -90,5 +93,5 @@ def wants_refresh(store, kind: str) -> bool:
     return kind in SOURCES and bool(store.table("outcomes").count().execute())
 
 
-__all__ = ["ANSWERS", "MONTHS", "SOURCES", "STORED_HORIZONS", "fingerprint", "is_current", "rebuild", "recorded",
+__all__ = ["ANSWERS", "GROUPS", "MONTHS", "SOURCES", "TABLES", "STORED_HORIZONS", "fingerprint", "is_current", "rebuild", "recorded",
            "wants_refresh"]

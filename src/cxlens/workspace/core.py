@@ -194,16 +194,17 @@ class Workspace(KeysMixin, TextMixin, CustomersMixin):
             return refresh_steps(opened)
 
     def refresh_value(self) -> dict:
-        """Rebuild value linkage's stored frames (`value_months`, `value_answers`; `cxlens value refresh`) from the
-        store; loads, erasure and retention keep them current otherwise. Returns {"months", "answers", "seconds"}."""
-        from cxlens.value.dataset import refresh_value
+        """Rebuild value linkage's stored frames (`value_months`, `value_answers`, `value_groups`; `cxlens value
+        refresh`) from the store; loads, erasure and retention keep them current otherwise. Returns rows per table and
+        "seconds"."""
+        from cxlens.value.upkeep import refresh_value
 
         with self.store(migrate=True) as store:
             return refresh_value(store)
 
     def refresh_value_after(self, store: "Store", kind: str) -> None:
         """Rebuild value linkage's stored frames when rows of `kind` changed and there are outcomes to link them to."""
-        from cxlens.value.dataset import refresh_value
+        from cxlens.value.upkeep import refresh_value
         from cxlens.value.stored import wants_refresh
 
         if wants_refresh(store, kind):

@@ -15,8 +15,9 @@ from value_fixtures import brute_answers, brute_history, brute_months, value_sto
 from cxlens.errors import UsageError
 from cxlens.query import Scope
 from cxlens.value.dataset import (HISTORY_COLUMNS, MONTH_COLUMNS, answer_columns, answers_frame, customer_month_frame, dataset,
-                                  refresh_value, write_dataset)
+                                  write_dataset)
 from cxlens.value.stored import is_current
+from cxlens.value.upkeep import refresh_value
 
 
 @pytest.fixture(scope="module")

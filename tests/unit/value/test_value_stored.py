@@ -1,5 +1,6 @@
-"""Value linkage's stored frames (`value_months`, `value_answers`; architecture D54): kept current by loads, erasure and
-retention through the workspace, never read stale, and the same rows as the frames computed per call."""
+"""Value linkage's stored frames (`value_months`, `value_answers`, `value_groups`; architecture D54): kept current by
+loads, erasure and retention through the workspace, never read stale, and the same rows and group figures as the
+ones computed per call."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from value_fixtures import write_value_files
 from cxlens.store import migrations
 from cxlens.value import stored
 from cxlens.value.dataset import answers_frame, customer_month_frame
+from cxlens.value.groups import outcomes_by_group
 from cxlens.workspace import Workspace
 
 KINDS = ("customers", "outcomes", "responses", "tickets")
@@ -47,6 +49,7 @@ def workspace(built, tmp_path) -> Workspace:
 
 
 def _computed(store, frame, monkeypatch, **kwargs) -> pd.DataFrame:
+    """`frame(store, **kwargs)` with the stored frames taken for stale: computed from the sources."""
     with monkeypatch.context() as m:
         m.setattr(stored, "is_current", lambda s: False)
         return frame(store, **kwargs)
@@ -62,6 +65,26 @@ def test_loads_keep_the_frames_current_and_they_equal_the_computed_ones(workspac
             pd.testing.assert_frame_equal(got, _computed(store, frame, monkeypatch, **kwargs))
 
 
+@pytest.mark.parametrize("horizon,by,filters", [(12, (), None), (24, ("segment",), None), (12, ("plan", "region"), ["plan=x"]),
+                                                (24, (), ["language=de"])])
+def test_groups_from_the_stored_per_customer_sums_equal_the_answers_route(workspace, monkeypatch, horizon, by, filters):
+    from cxlens.query import Scope
+    from cxlens.value import groups
+
+    scope = Scope.parse(filters=filters)
+    with workspace.store() as store:
+        assert groups._stored_sums(store, scope, horizon, list(by), "nps", None) is not None  # the stored route is taken
+        got = outcomes_by_group(store, scope, horizon=horizon, by=by)
+        want = _computed(store, outcomes_by_group, monkeypatch, scope=scope, horizon=horizon, by=by)
+        assert len(got) > 0
+        pd.testing.assert_frame_equal(got, want, check_exact=False, rtol=1e-9)
+        assert got.attrs == want.attrs
+        # dates in the scope, CSAT bands or another horizon read the answers: the stored sums know none of them
+        assert groups._stored_sums(store, Scope.parse(since="2024-03-01"), horizon, [], "nps", None) is None
+        assert groups._stored_sums(store, scope, 6, [], "nps", None) is None
+        assert groups._stored_sums(store, scope, horizon, [], "csat", None) is None
+
+
 def test_a_change_outside_cxlens_makes_them_stale_and_the_frames_follow_the_change(workspace, caplog):
     with workspace.store(migrate=True) as store:
         before = answers_frame(store)
@@ -73,7 +96,7 @@ def test_a_change_outside_cxlens_makes_them_stale_and_the_frames_follow_the_chan
         assert "cxlens value refresh" in caplog.text and "out of date" in caplog.text
         assert len(after) == len(before) + 1 and "R-new" in set(after.response_id)
     done = workspace.refresh_value()
-    assert done["answers"] == len(after)
+    assert done["value_answers"] == len(after)
     with workspace.store() as store:
         assert stored.is_current(store)
         pd.testing.assert_frame_equal(answers_frame(store), after)
@@ -83,7 +106,7 @@ def test_forget_removes_the_customer_and_leaves_the_frames_current(workspace):
     with workspace.store() as store:
         who = answers_frame(store).customer_id.iloc[0]
     report = workspace.forget([who], by="test")
-    assert report.rows_removed["value_answers"] > 0 and report.rows_removed["value_months"] > 0
+    assert all(report.rows_removed[name] > 0 for name in stored.TABLES)
     with workspace.store() as store:
         assert stored.is_current(store)
         assert who not in set(customer_month_frame(store).customer_id) | set(answers_frame(store).customer_id)
