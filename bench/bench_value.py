@@ -475,7 +475,7 @@ def main(customers: int = 1_000_000, rounds: int = 3, contenders: tuple[str, ...
         console.print("peak memory (RSS of each measured process): "
                       + ", ".join(f"{row['method']} {row['peak_mb']:,.0f} MB" for row in table))
     console.print(f"setup (cxlens store loaded once from the Parquet files): {setup['setup_s']:.1f} s, then its value frames "
-                  f"stored as every load does (value_months, value_answers; D54): {setup['frames_s']:.1f} s; machine: "
+                  f"stored as every load does (value_months, value_answers, value_groups; D54): {setup['frames_s']:.1f} s; machine: "
                   f"{os.cpu_count()} cores, 1-minute load average {min(loads):.1f}-{max(loads):.1f} during the runs")
     (work / f"result_{customers}.json").write_text(json.dumps(
         {"customers": customers, "customer_months": outcome_rows, "answers": answer_rows, "rounds": rounds,
