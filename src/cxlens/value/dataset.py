@@ -34,15 +34,14 @@ from typing import Sequence
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 import pandas as pd
-import pyarrow as pa
 
 from cxlens.errors import UsageError
 from cxlens.model import table
 from cxlens.query import UNKNOWN, Scope
 from cxlens.query.rows import filtered, overall_answers
 from cxlens.value import stored
+from cxlens.value.frames import sorted_by, to_frame
 
 RELATIONSHIP = "relationship"
 NPS_GROUPS = ("detractor", "passive", "promoter")
@@ -243,45 +242,15 @@ def customer_month_frame(store, scope: Scope = Scope(), *, answer_months: int = 
     tickets_3m, unresolved_3m (tickets opened in those months, and of them those not resolved by the start of m).
     Text columns are pandas' str type (missing: NaN), ages pandas nullable Int64.
     """
-    df = _pandas(customer_months(store, scope, answer_months=answer_months, touchpoint=touchpoint))
+    df = to_frame(customer_months(store, scope, answer_months=answer_months, touchpoint=touchpoint))
     return _typed_months(df)
-
-
-def _pandas(expr: ir.Table) -> pd.DataFrame:
-    """The rows of `expr` as pandas through Arrow, text columns straight into pandas' own string type (kept in Arrow
-    memory) and each column its own block: Ibis' `to_pandas` converts value by value (3.9 s for 2M customer-months
-    against 0.3 s); Arrow's memory is released column by column as pandas takes it over (peak memory)."""
-    return expr.to_pyarrow().to_pandas(types_mapper=_TEXT.get, split_blocks=True, self_destruct=True)
-
-
-_TEXT = {pa.string(): pd.StringDtype(na_value=np.nan), pa.large_string(): pd.StringDtype(na_value=np.nan)}
 
 
 def _typed_months(df: pd.DataFrame) -> pd.DataFrame:
     df = df.astype({"customer_id": str, "month": str, "m": "int64", "year": "int64", "tenure": "int64", "churned": "int64",
                     **{n: "float64" for n in (*OUTCOMES, "nps_score", "last_nps_score", "csat_3m", "ces_3m")},
                     "nps_age": "Int64", "last_nps_age": "Int64", "tickets_3m": "int64", "unresolved_3m": "int64"})
-    return _sorted(df, ["customer_id", "m"])[list(MONTH_COLUMNS)]
-
-
-def _sorted(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """`df` sorted by `keys` (stable), without sorting when it already is: a stored frame comes back in its order,
-    and sorting 20M rows by a text key costs seconds where the check costs a fraction of one."""
-    if len(df) > 1 and not df[keys].isna().any().any() and _ascending(df, keys):
-        return df.reset_index(drop=True)
-    return df.sort_values(keys, kind="stable").reset_index(drop=True)
-
-
-def _ascending(df: pd.DataFrame, keys: list[str]) -> bool:
-    """Whether the rows are in ascending order of `keys` (no missing values): each key ascends within ties of the
-    keys before it."""
-    tie = np.ones(len(df) - 1, dtype=bool)
-    for key in keys:
-        now, before = df[key].iloc[1:].reset_index(drop=True), df[key].iloc[:-1].reset_index(drop=True)
-        if (tie & (now < before).to_numpy(dtype=bool)).any():
-            return False
-        tie &= (now == before).to_numpy(dtype=bool)
-    return True
+    return sorted_by(df, ["customer_id", "m"])[list(MONTH_COLUMNS)]
 
 
 def _check_horizons(horizons: Sequence[int]) -> tuple[int, ...]:
@@ -367,7 +336,7 @@ def answers_frame(store, scope: Scope = Scope(), *, horizons: Sequence[int] = HO
     Active months are months_h - churned_h (the churn month is observed but inactive).
     """
     hs = _check_horizons(horizons)
-    df = _pandas(answers(store, scope, horizons=hs, touchpoint=touchpoint))
+    df = to_frame(answers(store, scope, horizons=hs, touchpoint=touchpoint))
     return _typed_answers(df, hs)
 
 
@@ -376,7 +345,7 @@ def _typed_answers(df: pd.DataFrame, hs: Sequence[int]) -> pd.DataFrame:
     df = df.astype({"customer_id": str, "response_id": str, "score": "float64", "tenure": "Int64",
                     **{c: "int64" for c in ints}, **{f"{n}_{h}": "float64" for h in hs for n in OUTCOMES}})
     df["ts"] = pd.to_datetime(df["ts"])
-    return _sorted(df, ["customer_id", "ts", "response_id"])[list(answer_columns(hs))]
+    return sorted_by(df, ["customer_id", "ts", "response_id"])[list(answer_columns(hs))]
 
 
 def _latest_before(store, metric: str, a: ir.Table) -> ir.Table:
@@ -424,7 +393,7 @@ def dataset(store, scope: Scope = Scope(), *, horizons: Sequence[int] = HORIZONS
     h = history(store, scope, touchpoint=touchpoint)
     h = h.rename(_rid="response_id")
     j = a.left_join(h, a.response_id == h._rid).drop("_rid")
-    df = _pandas(j)
+    df = to_frame(j)
     out = _typed_answers(df, hs).join(
         df.set_index("response_id")[list(HISTORY_COLUMNS)], on="response_id")
     out = out.astype({"csat_latest": "float64", "ces_latest": "float64", "customer_answers": "int64",
