@@ -17,7 +17,7 @@ import hashlib
 import json
 import logging
 import time
-from typing import Callable
+from typing import Callable, Iterable
 
 import ibis.expr.types as ir
 
@@ -55,7 +55,7 @@ def recorded(store) -> dict | None:
 
 
 def is_current(store) -> bool:
-    """Whether `value_months` and `value_answers` reflect the store as it is now (False, with a warning, when stale)."""
+    """Whether the stored frames (`TABLES`) reflect the store as it is now (False, with a warning, when stale)."""
     if not all(store.backend.has_table(name) for name in TABLES):
         return False
     built = recorded(store)
@@ -88,10 +88,11 @@ def rebuild(store, builds: dict[str, Callable[[], ir.Table]]) -> dict:
     return {**counts, "seconds": time.perf_counter() - started}
 
 
-def wants_refresh(store, kind: str) -> bool:
-    """Whether a load of `kind` should rebuild the frames: a source changed and there are outcomes to link."""
-    return kind in SOURCES and bool(store.table("outcomes").count().execute())
+def wants_refresh(store, changed: Iterable[str]) -> bool:
+    """Whether a change of the tables `changed` (a load's kind, an erasure's or retention's tables) should rebuild
+    the frames: a source changed and there are outcomes to link."""
+    return bool(set(changed) & set(SOURCES)) and bool(store.table("outcomes").count().execute())
 
 
-__all__ = ["ANSWERS", "GROUPS", "MONTHS", "SOURCES", "TABLES", "STORED_HORIZONS", "fingerprint", "is_current", "rebuild", "recorded",
-           "wants_refresh"]
+__all__ = ["ANSWERS", "GROUPS", "MONTHS", "SOURCES", "STORED_HORIZONS", "TABLES", "fingerprint", "is_current", "rebuild",
+           "recorded", "wants_refresh"]

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from cxlens.errors import ConfigError, UsageError
 from cxlens.model import KINDS
@@ -180,7 +180,7 @@ class Workspace(KeysMixin, TextMixin, CustomersMixin):
                 report.identity = {"warnings": [self._no_identity_key + "; the identity index was not written"]}
             if kind == "events":
                 self.refresh_journey(store)
-            self.refresh_value_after(store, kind)
+            self.refresh_value_after(store, [kind])
             return report
 
     def refresh_journey(self, store: "Store | None" = None) -> dict:
@@ -202,12 +202,13 @@ class Workspace(KeysMixin, TextMixin, CustomersMixin):
         with self.store(migrate=True) as store:
             return refresh_value(store)
 
-    def refresh_value_after(self, store: "Store", kind: str) -> None:
-        """Rebuild value linkage's stored frames when rows of `kind` changed and there are outcomes to link them to."""
-        from cxlens.value.upkeep import refresh_value
+    def refresh_value_after(self, store: "Store", changed: Iterable[str]) -> None:
+        """Rebuild value linkage's stored frames when rows of the tables `changed` (a load's kind, what erasure or
+        retention deleted from) are among their sources and there are outcomes to link them to."""
         from cxlens.value.stored import wants_refresh
+        from cxlens.value.upkeep import refresh_value
 
-        if wants_refresh(store, kind):
+        if wants_refresh(store, changed):
             refresh_value(store)
 
     def refresh_rollup(self) -> dict:

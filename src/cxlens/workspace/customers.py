@@ -2,8 +2,8 @@
 (docs/privacy.md), and show them: the customer view, one customer's record, personas (docs/people.md).
 
 A mixin of `Workspace` (it uses the workspace's `root`, `min_group`, `store()`, `refresh_journey` and
-`refresh_value_after`), apart from
-the class because these are the methods that read or delete one customer's rows across every table.
+`refresh_value_after`), apart from the class because these are the methods that read or delete one customer's rows
+across every table.
 """
 
 from __future__ import annotations
@@ -37,8 +37,7 @@ class CustomersMixin:
             report = forget(store, ids, by, on_deleted=DeletionMaintenance(store, ids))
             if report.rows_removed.get("events"):
                 self.refresh_journey(store)
-            if any(report.rows_removed.get(kind) for kind in ("customers", "outcomes", "responses", "tickets")):
-                self.refresh_value_after(store, "customers")
+            self.refresh_value_after(store, [name for name, rows in report.rows_removed.items() if rows])
             return report
 
     def export_customer(self, customer_id: str, out: str | Path) -> dict:
@@ -61,9 +60,8 @@ class CustomersMixin:
             report = apply_retention(store, retention, dry_run=dry_run, on_deleted=on_deleted)
             if not dry_run and any(i.table == "events" and i.rows for i in report.items):
                 self.refresh_journey(store)
-            deleted = {i.table for i in report.items if i.rows}
-            if not dry_run and deleted & {"customers", "outcomes", "responses", "tickets"}:
-                self.refresh_value_after(store, "customers")
+            if not dry_run:
+                self.refresh_value_after(store, [i.table for i in report.items if i.rows])
             return report
 
     # --- people: the customer view and personas (docs/people.md) -------------------------------------------------

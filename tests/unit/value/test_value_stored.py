@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 import shutil
 from pathlib import Path
 
@@ -139,3 +140,20 @@ def test_without_outcomes_a_load_builds_nothing(tmp_path, files):
         ws.load(files / f"{kind}.csv", kind)
     with ws.store() as store:
         assert stored.recorded(store) is None and store.count("value_months") == 0
+
+
+def test_retention_rebuilds_the_frames_from_what_is_left(workspace, monkeypatch):
+    today = date.today()
+    months = today.year * 12 + today.month - (2024 * 12 + 7)  # keeps the fixture's answers from about 2024-07 on
+    config = workspace.root / "cxlens.toml"
+    config.write_text(config.read_text(encoding="utf-8") + f'\n[privacy]\nretention = {{responses = "{months} months"}}\n',
+                      encoding="utf-8")
+    with workspace.store() as store:
+        before = len(answers_frame(store))
+    report = Workspace.open(workspace.root).apply_retention()
+    assert any(i.table == "responses" and i.rows for i in report.items)
+    with workspace.store() as store:
+        assert stored.is_current(store)
+        after = answers_frame(store)
+        assert 0 < len(after) < before
+        pd.testing.assert_frame_equal(after, _computed(store, answers_frame, monkeypatch))
