@@ -1,9 +1,9 @@
 """A small store for erasure, access-request and retention tests: customer C1 (the one to forget) next to
 C10 and C2, whose ids C1 is a prefix of, with rows in every table that can hold a customer's data.
 
-C1 has a unique comment phrase in a survey answer, a ticket and a note, events (so `journey_steps`), outcomes,
-text analyses of each of their texts, and a refused response row in `quarantine` (score 11); C10 has one too,
-so a LIKE '%C1%' erasure would wrongly take it. Loaded the real way (`load`), analyses written directly.
+C1 has a unique comment phrase in a survey answer, a ticket and a note, events (so `journey_steps`), outcomes (so
+the value frames), text analyses of each of their texts, and a refused response row in `quarantine` (score 11);
+C10 has one too, so a LIKE '%C1%' erasure would wrongly take it. Loaded the real way (`load`), analyses written directly.
 """
 
 from __future__ import annotations
@@ -64,18 +64,20 @@ C2,2025-01,true,30
 ROWS = {
     "C1": {"customers": 1, "responses": 2, "tickets": 1, "notes": 1, "events": 2, "outcomes": 2,
            "journey_steps": 2, "comment_analysis": 3, "quarantine": 1, "identity_keys": 1, "identity_links": 0,
-           "personas": 0},
+           "personas": 0, "value_months": 2, "value_answers": 1, "value_groups": 1},
 }
 TOTALS = {"customers": 3, "responses": 4, "tickets": 2, "notes": 2, "events": 5, "outcomes": 4,
           "journey_steps": 5, "comment_analysis": 6, "quarantine": 2, "identity_keys": 2, "identity_links": 0,
-          "personas": 0}
+          "personas": 0, "value_months": 4, "value_answers": 3, "value_groups": 3}
 # identity resolution's keys for the customers load: the e-mails go into `identity_keys` (keyed)
 IDENTITY = Identity(IdentityKeys(b"privacy-fixture-identity-key-32b"))
 
 
 def build(url: str, folder: Path) -> Store:
-    """Open `url` and fill it: journey, every kind loaded from FILES, journey steps numbered, texts 'analysed'."""
+    """Open `url` and fill it: journey, every kind loaded from FILES, journey steps numbered, value linkage's frames
+    stored (as a workspace's loads leave them), texts 'analysed'."""
     from cxlens.journey import refresh_steps
+    from cxlens.value.upkeep import refresh_value
 
     folder.mkdir(parents=True, exist_ok=True)
     store = Store.open(url)
@@ -87,6 +89,7 @@ def build(url: str, folder: Path) -> Store:
         path.write_text(text, encoding="utf-8")
         load(store, path, kind, identity=IDENTITY if kind == "customers" else None)
     refresh_steps(store)
+    refresh_value(store)
     write_analyses(store)
     return store
 
