@@ -189,6 +189,14 @@ RESPONSE_ROLLUP = Table(
     ),
 )
 
+# The customer's dimensions as value linkage's stored frames carry them (filters apply to the stored rows).
+_CUSTOMER_DIMENSIONS = (
+        Column("segment", "VARCHAR", "The customer's segment ('(unknown)' when missing).", "family"),
+        Column("plan", "VARCHAR", "The customer's plan.", "unlimited"),
+        Column("region", "VARCHAR", "The customer's region.", "north"),
+        Column("language", "VARCHAR", "The customer's language.", "ar"),
+)
+
 # Value linkage's two frames (cxlens.value.stored, architecture D54), rebuilt by every load of customers, outcomes,
 # responses or tickets, erasure and retention, so `cxlens value` reads rows instead of joining two years of
 # outcomes to every answer per call. `cxlens_meta` key `value_frames` records what they reflect; a stale table is never read.
@@ -202,10 +210,7 @@ VALUE_MONTHS = Table(
         Column("m", "BIGINT", "year*12 + month - 1.", "24294", True),
         Column("year", "BIGINT", "Calendar year of the month.", "2024", True),
         Column("tenure", "BIGINT", "Months since the signup month.", "14"),
-        Column("segment", "VARCHAR", "The customer's segment ('(unknown)' when missing).", "family"),
-        Column("plan", "VARCHAR", "The customer's plan.", "unlimited"),
-        Column("region", "VARCHAR", "The customer's region.", "north"),
-        Column("language", "VARCHAR", "The customer's language.", "ar"),
+        *_CUSTOMER_DIMENSIONS,
         Column("churned", "BIGINT", "1 in the month that ends the relationship.", "0", True),
         Column("revenue", "DOUBLE", "Revenue of the month.", "42.5"),
         Column("cost_to_serve", "DOUBLE", "Cost to serve of the month.", "6.1"),
@@ -232,10 +237,7 @@ VALUE_ANSWERS = Table(
         Column("year", "BIGINT", "Its calendar year.", "2024", True),
         Column("score", "DOUBLE", "The NPS answer, 0-10.", "9"),
         Column("group", "VARCHAR", "detractor, passive or promoter.", "promoter"),
-        Column("segment", "VARCHAR", "The customer's segment ('(unknown)' when missing).", "family"),
-        Column("plan", "VARCHAR", "The customer's plan.", "unlimited"),
-        Column("region", "VARCHAR", "The customer's region.", "north"),
-        Column("language", "VARCHAR", "The customer's language.", "ar"),
+        *_CUSTOMER_DIMENSIONS,
         Column("tenure", "BIGINT", "Months since the signup month at the answer's month.", "13"),
         *(Column(f"{name}_{h}", kind, f"{what} over the {h} months after the answer.", example)
           for h in (12, 24) for name, kind, what, example in (
@@ -254,10 +256,7 @@ VALUE_GROUPS = Table(
     "outcomes by group add up. Derived from `value_answers`; rebuilt with it.",
     (
         Column("customer_id", "VARCHAR", "The customer.", "C123", True, True),
-        Column("segment", "VARCHAR", "The customer's segment ('(unknown)' when missing).", "family"),
-        Column("plan", "VARCHAR", "The customer's plan.", "unlimited"),
-        Column("region", "VARCHAR", "The customer's region.", "north"),
-        Column("language", "VARCHAR", "The customer's language.", "ar"),
+        *_CUSTOMER_DIMENSIONS,
         *(Column(f"{name}_{group}_{h}", "DOUBLE", f"{what} of the customer's {group} answers, {h} months.", "2")
           for h in (12, 24) for name, what in (
               ("answers", "Count"), ("complete", "Answers with a complete follow-up"),
