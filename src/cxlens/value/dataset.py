@@ -272,11 +272,6 @@ def _answer_rows(store, scope: Scope = Scope(), *, touchpoint: str | None = None
     return filtered(store, j.select(**cols), scope, CUSTOMER_DIMENSIONS)
 
 
-def scoped_answers(store, scope: Scope = Scope(), *, touchpoint: str | None = None) -> ir.Table:
-    """Relationship-NPS answers within the scope: `answers_frame`'s first columns (no follow-up)."""
-    return _answer_rows(store, scope, touchpoint=touchpoint).select(*ANSWER_COLUMNS)
-
-
 def _followed(store, a: ir.Table, hs: Sequence[int]) -> ir.Table:
     """Answers `a` (`_answer_rows`) with their follow-up outcomes per horizon, `a`'s own columns first."""
     o = outcome_months(store)
@@ -367,7 +362,7 @@ def history(store, scope: Scope = Scope(), *, touchpoint: str | None = None) -> 
     answers at or before it: what was known then), customer_answers (the customer's relationship answers in
     scope), customer_latest_group (the group of their latest one) and nps_trend_per_year (the least-squares
     slope of their scores on time in years, null with answers in fewer than two months)."""
-    a = scoped_answers(store, scope, touchpoint=touchpoint).select("response_id", "customer_id", "ts", "m", "score")
+    a = _answer_rows(store, scope, touchpoint=touchpoint).select("response_id", "customer_id", "ts", "m", "score")
     csat = _latest_before(store, "csat", a).rename(_csat_rid="response_id", _csat="_v")
     ces = _latest_before(store, "ces", a).rename(_ces_rid="response_id", _ces="_v")
     last = ibis.window(group_by=a.customer_id, order_by=[ibis.desc(a.ts), ibis.desc(a.response_id)])
