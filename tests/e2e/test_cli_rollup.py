@@ -37,7 +37,8 @@ def test_status_says_current_after_loads_stale_after_a_bypassing_write_and_rebui
 
     status = _invoke("rollup", "status", "-w", str(tmp_path), "--format", "json")
     assert status.exit_code == 0, status.output
-    [record] = json.loads(status.stdout)
+    record, facts = json.loads(status.stdout)
+    assert facts["table"] == "ticket_facts" and facts["current"] is True and facts["rows"] == 0
     assert record["current"] is True and record["answers"] == 40 and record["days"] == 20 and record["stale"] is None
 
     (tmp_path / "more.csv").write_text(_answers(100, 5), encoding="utf-8")
@@ -50,5 +51,5 @@ def test_status_says_current_after_loads_stale_after_a_bypassing_write_and_rebui
 
     rebuilt = _invoke("rollup", "rebuild", "-w", str(tmp_path))
     assert rebuilt.exit_code == 0, rebuilt.output
-    [record] = json.loads(_invoke("rollup", "status", "-w", str(tmp_path), "-f", "json").stdout)
+    record, _ = json.loads(_invoke("rollup", "status", "-w", str(tmp_path), "-f", "json").stdout)
     assert record["current"] is True and record["answers"] == 45

@@ -180,9 +180,10 @@ def outcomes_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint,
                  weighted: WeightedOpt = False,
                  drivers: Annotated[bool, typer.Option("--drivers", help="Rank which ticket outcomes move CSAT most instead.")] = False,
                  min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
-                 workspace: WorkspaceOpt = Path(".")) -> None:
+                 explain: ExplainOpt = False, workspace: WorkspaceOpt = Path(".")) -> None:
     """Ticket outcomes: resolution, first-contact resolution, reopen rate, response and resolution times, backlog."""
     from cxlens.metrics.outcomes import outcomes_by
+    from cxlens.metrics.plan import plan_tickets
     from cxlens.value.drivers import csat_drivers
 
     _no_weighting(weighted, "tickets")
@@ -198,7 +199,9 @@ def outcomes_cmd(by: Annotated[str, typer.Option("--by", "-b", help="touchpoint,
                 "effect: CSAT points per unit of the driver, others held fixed; std_effect ranks them."], keep=["unit"])
             show(frame, fmt, "What moves post-ticket CSAT (multiple regression)", notes)
             return
+        explained = [f"ticket outcomes: {plan_tickets(store, scope)}"] if explain else []
         frame = outcomes_by(store, scope, min_n=min_n)
+    print_explained(explained)
     notes = low_n_note(frame, f"⚠ low n: fewer than {min_n} tickets.") + ["Rates in %, times in hours, backlog ages in days."]
     frame, notes = publish(frame, ws, [*scope.by, *(["period"] if period else [])], min_group, notes)
     show(frame, fmt, f"Ticket outcomes by {by or 'all'}" + (f" per {period}" if period else ""), notes)
@@ -261,14 +264,14 @@ def sparkline(values: list) -> str:
 def scorecard_explained(store, scope: Scope, customers_cap: int | None = None) -> list[str]:
     """`--explain` for the scorecard: the source of NPS, CSAT and CES (weighted as asked), of the unweighted trends and
     expectation gap, and of the ticket outcomes."""
-    from cxlens.metrics.plan import plan
+    from cxlens.metrics.plan import plan, plan_tickets
 
     lines = explain_plan(store, ["nps", "csat", "ces"], scope, customers_cap)
     unweighted = scope.replace(weighting=None)
     lines.append(f"expectation gap (expectation and csat, unweighted): {plan(store, 'expectation', unweighted)}")
     if scope.weighting:
         lines.append(f"nps and csat trends (unweighted): {plan(store, 'nps', unweighted, customers_cap=customers_cap)}")
-    return lines + ["ticket outcomes: raw: tickets are not survey answers (the rollup holds answers only)"]
+    return lines + [f"ticket outcomes: {plan_tickets(store, scope.replace(weighting=None))}"]
 
 
 @app.command("scorecard")

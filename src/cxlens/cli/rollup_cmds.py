@@ -1,5 +1,6 @@
 """Commands: `cxlens rollup rebuild` and `cxlens rollup status` (the stored rollup of the answers' sufficient
-statistics, cxlens.metrics.rollup; loads, erasure and retention keep it current)."""
+statistics, cxlens.metrics.rollup, and the narrow ticket table, cxlens.metrics.ticket_facts; loads, erasure and
+retention keep them current)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,8 @@ def rebuild_cmd(workspace: WorkspaceOpt = Path(".")) -> None:
 
     done = Workspace.open(workspace).refresh_rollup()
     say(f"Summed the answers into {done['rows']:,} rows of response_rollup in {done['seconds']:.1f} s.")
+    facts = done["ticket_facts"]
+    say(f"Wrote {facts['rows']:,} rows of ticket_facts (one per ticket) in {facts['seconds']:.1f} s.")
 
 
 @rollup_app.command("status")
@@ -32,8 +35,9 @@ def status_cmd(fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) ->
     from cxlens.workspace import Workspace
 
     status = Workspace.open(workspace).rollup_status()
+    facts = status.pop("ticket_facts")
     if fmt != "table":
-        render([status], fmt)
+        render([status, facts], fmt)  # one record per table (`table` names it)
         return
     size = status["bytes"]
     render([{"rows": status["rows"], "days": status["days"], "first day": status["first_day"],
@@ -42,3 +46,7 @@ def status_cmd(fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) ->
              "current": "yes" if status["current"] else "no"}], "table", title="response_rollup")
     if status["stale"]:
         say(status["stale"])
+    render([{"rows": facts["rows"], "first day": facts["first_day"], "last day": facts["last_day"],
+             "current": "yes" if facts["current"] else "no"}], "table", title="ticket_facts")
+    if facts["stale"]:
+        say(facts["stale"])

@@ -22,7 +22,9 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
-from cxlens.metrics.plan import SOME_CELLS
+from cxlens.errors import UsageError
+from cxlens.metrics.plan import FACTS, RAW, SOME_CELLS, plan_tickets
+from cxlens.metrics.ticket_facts import fact_rows
 from cxlens.query import Scope
 from cxlens.query.dimensions import check_dimensions, group_keys, label_periods, sort_cells
 from cxlens.query.rows import with_period, within
@@ -41,7 +43,7 @@ def latest_ticket_time(store) -> datetime | None:
 
 
 def outcomes_by(store, scope: Scope = Scope(by=("touchpoint",)), *, min_n: int = 30, as_of: Any = None,
-                level: float = 0.95, customers_cap: int | None = None) -> pd.DataFrame:
+                level: float = 0.95, customers_cap: int | None = None, source: str | None = None) -> pd.DataFrame:
     """Ticket outcome metrics per cell of `scope.by` (touchpoint, category, channel, ...) and period.
 
     Rates are percentages with Wilson intervals; times are hours (ages days). `low_n` flags cells
@@ -52,12 +54,18 @@ def outcomes_by(store, scope: Scope = Scope(by=("touchpoint",)), *, min_n: int =
 
     One query over the scope's ticket rows (only the joins its dimensions need) gives every cell's counts
     and, in one aggregate per timing, both percentiles (exact, linearly interpolated, read from raw rows:
-    sums cannot give them).
+    sums cannot give them). The rows come from the narrow `ticket_facts` (no customers join, hours stored) while
+    it is current, else from the raw tickets (`cxlens.metrics.plan.plan_tickets` decides; the cells are the same
+    either way); `source` "ticket_facts" or "raw" forces one (tests, benchmarks).
     """
     by, period = check_dimensions(scope.by, TICKET_DIMENSIONS), scope.period
     scope.require_empty("weighting", analysis="outcomes_by (tickets are not survey answers)")
     as_of = as_of or latest_ticket_time(store) or datetime.now()
-    rows = with_period(tickets(store, scope, dimensions=tuple(by)), period, ts="opened_at")
+    if source not in (None, FACTS, RAW):
+        raise UsageError("source", source, (FACTS, RAW))
+    chosen = source or plan_tickets(store, scope).source
+    read = fact_rows if chosen == FACTS else tickets
+    rows = with_period(read(store, scope, dimensions=tuple(by)), period, ts="opened_at")
     age_d = hours_between(rows.opened_at, ibis.literal(pd.Timestamp(as_of).to_pydatetime())) / 24.0
     open_age = ibis.ifelse(rows.resolved, ibis.null("float64"), age_d)
     aggs = dict(

@@ -27,6 +27,7 @@ import pandas as pd
 from cxlens.errors import AnalysisError
 from cxlens.metrics.rollup import MOST, REBUILD_HINT, ROWS, TABLE, recorded, rollup_staleness
 from cxlens.metrics.scales import THRESHOLDS
+from cxlens.metrics.ticket_facts import TABLE as FACTS_TABLE, facts_staleness
 from cxlens.query import Scope
 from cxlens.query.dimensions import ASPECT, OVERALL, RESPONSE_DIMENSIONS, THEME, UNKNOWN, group_keys
 from cxlens.query.rows import apply_filters, overall_answers, within
@@ -34,7 +35,7 @@ from cxlens.store.functions import period_start
 
 log = logging.getLogger(__name__)
 
-ROLLUP, RAW = "rollup", "raw"
+ROLLUP, RAW, FACTS = "rollup", "raw", "ticket_facts"
 # Dimensions the rollup can group and filter by: its own columns, and stage/channel through its touchpoint.
 TOUCHPOINT_DIMENSIONS = ("touchpoint", "stage", "channel")
 CUSTOMER_DIMENSIONS = ("segment", "region", "language", "plan")
@@ -107,6 +108,22 @@ def _current(store) -> tuple[bool, str]:
 
 
 _WARNED: set[tuple[str, str]] = set()
+
+
+def plan_tickets(store, scope: Scope = Scope()) -> Plan:
+    """Whether `ticket_facts` answers `outcomes_by` for `scope` (Plan.source "ticket_facts") or the raw tickets must
+    ("raw"), with the reason. The table holds every ticket dimension (the stage through its touchpoint) and each
+    ticket's customer (theme filters), so only a stale or missing table sends outcomes to the raw tickets (a warning,
+    once per store and reason, names `cxlens rollup rebuild`). Percentiles stay exact either way: both read rows."""
+    why = facts_staleness(store)
+    if why is None:
+        return Plan(FACTS, f"{FACTS_TABLE} covers every ticket dimension, filter and date of the scope (one row per "
+                           "ticket, the customer's attributes copied on, hours computed); percentiles exact from its rows")
+    key = (store.backend.url, why)
+    if key not in _WARNED and store.backend.has_table("tickets") and store.count("tickets") > 0:
+        _WARNED.add(key)
+        log.warning("ticket outcomes read every ticket joined to its customer instead of %s: %s", FACTS_TABLE, why)
+    return Plan(RAW, why)
 
 
 def rollup_cells_of(store, metrics: Sequence[str], scope: Scope,
@@ -293,5 +310,5 @@ def explain(store, metrics: Sequence[str], scope: Scope, customers_cap: int | No
     return [f"{m}: {plan(store, m, scope, customers_cap=customers_cap)}" for m in metrics]
 
 
-__all__ = ["Plan", "ROLLUP", "RAW", "ROLLUP_DIMENSIONS", "distinct_customers", "explain", "plan", "rollup_cells",
+__all__ = ["FACTS", "Plan", "ROLLUP", "RAW", "ROLLUP_DIMENSIONS", "distinct_customers", "explain", "plan", "plan_tickets", "rollup_cells",
            "rollup_cells_of", "rollup_rows"]

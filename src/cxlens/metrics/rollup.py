@@ -29,7 +29,7 @@ import logging
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Collection
+from typing import Callable, Collection
 
 import ibis
 import ibis.expr.types as ir
@@ -82,12 +82,12 @@ def _fingerprint(row, store) -> dict:
 _UNSEEN: set[str] = set()  # external paths already warned about (once per process)
 
 
-def _lake(store) -> str | None:
-    """A digest of the files behind external `responses` and `customers` tables (path, size, modification time of
-    each; a pinned Delta version stands for its snapshot), None when neither is external. Rewriting the lake records
+def _lake(store, names: tuple[str, ...] = ("responses", "customers")) -> str | None:
+    """A digest of the files behind the external tables of `names` (path, size, modification time of
+    each; a pinned Delta version stands for its snapshot), None when none is external. Rewriting the lake records
     no load, and the answers' count and dates need not change (a customer moved to another segment): without this a
     rollup over external tables read as current after its files changed (issue 23 item 5, architecture D53)."""
-    specs = {n: store.external_tables[n] for n in ("responses", "customers") if n in store.external_tables}
+    specs = {n: store.external_tables[n] for n in names if n in store.external_tables}
     if not specs:
         return None
     digest = hashlib.sha1()
@@ -108,24 +108,33 @@ def _lake(store) -> str | None:
     return digest.hexdigest()[:16]
 
 
-_STATE_SQL: dict[str, str] = {}  # per DuckDB store: the fingerprint and the record in one statement, compiled once
+_STATE_SQL: dict[tuple[str, str], str] = {}  # per DuckDB store and record: the query and the record in one statement
+
+
+def record_and_row(store, meta_key: str, query: Callable[[], ir.Table]) -> tuple[dict | None, dict] | None:
+    """DuckDB: (the record `cxlens_meta` keeps under `meta_key`, the one row of `query()`) in one SQL statement,
+    compiled once per store and key (0.5-2 ms against 15-25 ms for building, compiling and running the Ibis queries
+    each time); None on other engines (read them apart). Staleness checks of stored tables use it."""
+    backend = store.backend
+    if backend.name != "duckdb" or not store.backend.has_table("cxlens_meta"):
+        return None
+    sql = _STATE_SQL.get((backend.url, meta_key))
+    if sql is None:
+        sql = _STATE_SQL[(backend.url, meta_key)] = (
+            f"SELECT f.*, (SELECT {ident('value')} FROM {ident('cxlens_meta')} WHERE {ident('key')} = "
+            f"{literal(meta_key)}) AS _record FROM ({backend.ibis.compile(query())}) f")
+    cur = backend.con.execute(sql)
+    row = dict(zip([d[0] for d in cur.description], cur.fetchall()[0]))
+    return (None if row["_record"] is None else json.loads(row["_record"])), row
 
 
 def _state(store) -> tuple[dict | None, dict]:
-    """(the recorded fingerprint, the fingerprint now). DuckDB: one SQL statement, compiled once per store (0.5-2 ms
-    against 15-25 ms for building, compiling and running the Ibis queries each time); other engines: the queries."""
-    backend = store.backend
-    if backend.name != "duckdb" or not store.backend.has_table("cxlens_meta"):
+    """(the recorded fingerprint, the fingerprint now): one statement on DuckDB, the queries elsewhere."""
+    found = record_and_row(store, META_KEY, lambda: _fingerprint_query(store))
+    if found is None:
         return recorded(store), rollup_fingerprint(store)
-    sql = _STATE_SQL.get(backend.url)
-    if sql is None:
-        sql = _STATE_SQL[backend.url] = (
-            f"SELECT f.*, (SELECT {ident('value')} FROM {ident('cxlens_meta')} WHERE {ident('key')} = "
-            f"{literal(META_KEY)}) AS _record FROM ({backend.ibis.compile(_fingerprint_query(store))}) f")
-    cur = backend.con.execute(sql)
-    names = [d[0] for d in cur.description]
-    row = dict(zip(names, cur.fetchall()[0]))
-    return (None if row["_record"] is None else json.loads(row["_record"])), _fingerprint(row, store)
+    record, row = found
+    return record, _fingerprint(row, store)
 
 
 def _text(value) -> str | None:
@@ -354,5 +363,5 @@ def _size(store) -> int | None:
     return None
 
 
-__all__ = ["ATTRIBUTES", "GRAIN", "TABLE", "as_date", "most_answers", "recorded", "refresh_rollup", "rollup_fingerprint",
+__all__ = ["ATTRIBUTES", "GRAIN", "TABLE", "as_date", "most_answers", "record_and_row", "recorded", "refresh_rollup", "rollup_fingerprint",
            "rollup_is_current", "rollup_rows", "rollup_staleness", "rollup_status", "summed", "typed", "write_record"]

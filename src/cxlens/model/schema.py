@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 # Ordered journey stages; journey.yaml may use a subset or its own order.
 STAGES = ("awareness", "purchase", "onboarding", "usage", "billing", "support", "renewal", "advocacy")

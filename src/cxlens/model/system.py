@@ -1,6 +1,6 @@
 """The tables cxlens keeps beside the canonical ones: bookkeeping (`loads`, `quarantine`, `cxlens_meta`)
 and derived results (`comment_analysis`, `journey_steps`, `personas`, `identity_keys`, `identity_links`,
-`response_rollup`, `value_months`, `value_answers`, `value_groups`).
+`response_rollup`, `value_months`, `value_answers`, `value_groups`, `ticket_facts`).
 
 They use the same :class:`Table` and :class:`Column` as the canonical tables, so the store creates and
 migrates them the same way, and privacy code sees which of them hold a customer's data
@@ -267,6 +267,36 @@ VALUE_GROUPS = Table(
     ),
 )
 
+# One row per ticket with what ticket outcomes group, filter and measure by (cxlens.metrics.ticket_facts, architecture
+# D57): the customer's current attributes copied on, hours and flags computed, so `outcomes_by` reads one narrow table
+# instead of joining customers to every ticket. Kept current by tickets and customers loads in the load's transaction;
+# erasure deletes by its customer key, retention with the tickets; `cxlens_meta` key `ticket_facts` records what it
+# reflects, and a stale table is never read.
+TICKET_FACTS = Table(
+    "ticket_facts",
+    "One row per ticket: its dimensions (the customer's current segment, region, language, plan and account copied "
+    "on, '(unknown)' when missing), resolved/reopened/first-contact flags and hours. Derived from `tickets` and "
+    "`customers`; kept current by every load, `cxlens forget`, retention and `cxlens rollup rebuild`.",
+    (
+        Column("ticket_id", "VARCHAR", "The ticket (`tickets.ticket_id`).", "T7781", True, True),
+        Column("customer_id", "VARCHAR", "Customer who raised it.", "C000123", True),
+        Column("opened_at", "TIMESTAMP", "When it was opened.", "2024-07-01 09:00:00", True),
+        Column("touchpoint_id", "VARCHAR", "Touchpoint (NULL kept: the map's stage is joined when read).", "billing_inquiry"),
+        Column("category", "VARCHAR", "Problem category.", "billing_error"),
+        Column("channel", "VARCHAR", "The ticket's channel.", "chat"),
+        Column("segment", "VARCHAR", "The customer's current segment.", "family"),
+        Column("region", "VARCHAR", "The customer's current region.", "north"),
+        Column("language", "VARCHAR", "The customer's current language.", "de"),
+        Column("plan", "VARCHAR", "The customer's current plan.", "unlimited"),
+        Column("account", "VARCHAR", "The customer's current account.", "A55"),
+        Column("resolved", "BOOLEAN", "Resolved (a resolution time is known).", "true", True),
+        Column("reopened", "BOOLEAN", "Reopened after resolution.", "false", True),
+        Column("fcr", "BOOLEAN", "Resolved at the first contact and not reopened.", "true", True),
+        Column("first_response_h", "DOUBLE", "Hours to the first response.", "0.67"),
+        Column("resolution_h", "DOUBLE", "Hours to resolution.", "31.0"),
+    ),
+)
+
 META = Table(
     "cxlens_meta",
     "Facts about the store itself, such as `schema_version`.",
@@ -279,7 +309,7 @@ META = Table(
 # Created with the canonical tables by the first migration.
 SYSTEM_TABLES: dict[str, Table] = {t.name: t for t in (LOADS, QUARANTINE, COMMENT_ANALYSIS, JOURNEY_STEPS, ERASURES,
                                                       PERSONAS, IDENTITY_KEYS, IDENTITY_LINKS, RESPONSE_ROLLUP,
-                                                      VALUE_MONTHS, VALUE_ANSWERS, VALUE_GROUPS)}
+                                                      VALUE_MONTHS, VALUE_ANSWERS, VALUE_GROUPS, TICKET_FACTS)}
 
 
 def table(name: str) -> Table:

@@ -2,7 +2,8 @@
 
 `retention = {events = "24 months", quarantine = "90 days"}` keeps each table's rows whose date column
 (`RETENTION_COLUMNS`) is within that period before now. Derived rows follow their source: the text analyses
-of deleted responses, tickets and notes go with them, and `journey_steps` loses the steps of deleted events.
+of deleted responses, tickets and notes go with them, `journey_steps` loses the steps of deleted events and
+`ticket_facts` the rows of deleted tickets.
 Customers, the journey map and the store's own facts have no retention (a customer leaves by `cxlens
 forget`). Deleted rows are then purged from the engine's files, as erasure does.
 """
@@ -36,6 +37,7 @@ NO_RETENTION: dict[str, str] = {
     ANALYSIS_TABLE: "text analyses follow their texts: set a period for responses, tickets or notes",
     "journey_steps": "journey steps follow their events: set a period for events",
     "response_rollup": "the rollup follows its answers: set a period for responses",
+    "ticket_facts": "the narrow ticket table follows its tickets: set a period for tickets",
     "value_months": "value linkage's frames are rebuilt from their sources: set periods for outcomes and responses",
     "value_answers": "value linkage's frames are rebuilt from their sources: set periods for outcomes and responses",
     "value_groups": "value linkage's frames are rebuilt from their sources: set periods for outcomes and responses",
@@ -156,6 +158,8 @@ def _derived(store: Store, name: str, old, bound: str) -> list[Deletion]:
                                                                                   ("source_id", pa.string())]))))
     if name == "events" and store.backend.has_table("journey_steps"):
         out.append(Deletion(table("journey_steps"), column="ts", cutoff=bound))
+    if name == "tickets" and store.backend.has_table("ticket_facts"):  # one row per ticket, the same opened_at
+        out.append(Deletion(table("ticket_facts"), column="opened_at", cutoff=bound))
     return out
 
 

@@ -95,10 +95,18 @@ def _value_frames_v8(backend: Backend, external: Collection[str]) -> None:
             backend.create_table(table(name))
 
 
+def _ticket_facts_v9(backend: Backend, external: Collection[str]) -> None:
+    """Version 9: `ticket_facts` (one row per ticket with the customer's attributes copied on, hours and flags: what
+    ticket outcomes read, D57). Created empty: with no record it reads as stale, and `outcomes_by` reads the raw
+    tickets (with a warning naming `cxlens rollup rebuild`) until the next tickets or customers load fills it."""
+    if "ticket_facts" not in external and not backend.has_table("ticket_facts"):
+        backend.create_table(table("ticket_facts"))
+
+
 # version reached -> step; append a step (never edit an old one) when the model changes.
 MIGRATIONS: dict[int, Step] = {1: _create_v1, 2: _create_v2, 3: _add_aspect_v3, 4: _load_columns_and_journey_steps_v4,
                                5: _customer_view_tables_v5, 6: _response_rollup_v6, 7: _journey_first_visit_v7,
-                               8: _value_frames_v8}
+                               8: _value_frames_v8, 9: _ticket_facts_v9}
 
 
 def _refuse_newer(backend: Backend, version: int) -> None:

@@ -157,6 +157,7 @@ class Workspace(KeysMixin, TextMixin, CustomersMixin):
         """
         from cxlens.ingest import Mapping, load, read_mapping, sync_journey
         from cxlens.metrics.rollup_upkeep import LoadMaintenance
+        from cxlens.metrics.ticket_facts_upkeep import FactsLoadMaintenance
         from cxlens.privacy.keys import KEY_CHECK, key_check
 
         _check_kind(kind)
@@ -170,10 +171,12 @@ class Workspace(KeysMixin, TextMixin, CustomersMixin):
             if mapping.identity and identity is None:
                 raise ConfigError(self._no_identity_key)
             rollup = LoadMaintenance(store, kind)  # response_rollup kept current in the load's transaction
+            facts = FactsLoadMaintenance(store, kind)  # and ticket_facts
             report = load(store, path, kind, mapping, encoding, on_progress=on_progress, replace=replace,
                           redact=self.redact_comments, pseudonymiser=pseudonymiser, identity=identity,
-                          derived=rollup.apply)
+                          derived=lambda con: (rollup.apply(con), facts.apply(con)))
             rollup.after_load()  # Spark: rebuilt once the load's files are in
+            facts.after_load()
             if (report.keyed or report.identity) and store.meta(KEY_CHECK) is None:  # the first keyed values
                 store.set_meta(KEY_CHECK, key_check(pseudonymiser.key if pseudonymiser else secret))
             if kind == "customers" and identity is None:
@@ -213,19 +216,23 @@ class Workspace(KeysMixin, TextMixin, CustomersMixin):
 
     def refresh_rollup(self) -> dict:
         """Rebuild the stored rollup of the answers' sufficient statistics (`response_rollup`, `cxlens rollup
-        rebuild`) from the raw answers; loads, erasure and retention keep it current otherwise. Returns
-        {"rows", "days", "seconds"}."""
+        rebuild`) from the raw answers, and the narrow ticket table (`ticket_facts`) from the tickets; loads, erasure
+        and retention keep them current otherwise. Returns {"rows", "days", "seconds", "ticket_facts": {"rows",
+        "seconds"}}."""
         from cxlens.metrics.rollup import refresh_rollup
+        from cxlens.metrics.ticket_facts import refresh_facts
 
         with self.store(migrate=True) as store:
-            return refresh_rollup(store)
+            return {**refresh_rollup(store), "ticket_facts": refresh_facts(store)}
 
     def rollup_status(self) -> dict:
-        """What the stored rollup holds and whether metrics can read it (`cxlens rollup status`)."""
+        """What the stored rollup holds and whether metrics can read it (`cxlens rollup status`), with the same for
+        the narrow ticket table under "ticket_facts"."""
         from cxlens.metrics.rollup import rollup_status
+        from cxlens.metrics.ticket_facts import facts_status
 
         with self.store() as store:
-            return rollup_status(store)
+            return {**rollup_status(store), "ticket_facts": facts_status(store)}
 
     def quarantined(self, kind: str | None = None, limit: int | None = 200) -> list[dict]:
         """Rows refused by loads (newest load first), optionally of one table: file, row, field, value, reason."""

@@ -30,11 +30,13 @@ class CustomersMixin:
         """Erase these customers from every table of the store and purge the bytes (`cxlens forget`); the stored
         journey numbering is rebuilt when events went, so it stays current. Returns rows removed per table."""
         from cxlens.metrics.rollup_upkeep import DeletionMaintenance
+        from cxlens.metrics.ticket_facts_upkeep import FactsDeletionMaintenance, chained
         from cxlens.privacy.erase import clean_ids, forget
 
         with self.store(migrate=True) as store:
             ids = clean_ids(customer_ids)
-            report = forget(store, ids, by, on_deleted=DeletionMaintenance(store, ids))
+            on_deleted = chained(DeletionMaintenance(store, ids), FactsDeletionMaintenance(store))
+            report = forget(store, ids, by, on_deleted=on_deleted)
             if report.rows_removed.get("events"):
                 self.refresh_journey(store)
             self.refresh_value_after(store, [name for name, rows in report.rows_removed.items() if rows])
@@ -51,12 +53,13 @@ class CustomersMixin:
         """Delete rows older than `[privacy] retention` per table (`cxlens retention apply`); `dry_run` only counts."""
         from cxlens.model.config import WorkspaceConfig, read_config
         from cxlens.metrics.rollup_upkeep import DeletionMaintenance
+        from cxlens.metrics.ticket_facts_upkeep import FactsDeletionMaintenance, chained
         from cxlens.privacy.retention import apply_retention, check_retention
 
         retention = read_config(self.root / CONFIG_FILE, WorkspaceConfig).privacy.retention
         check_retention(retention)
         with self.store(migrate=not dry_run) as store:
-            on_deleted = None if dry_run else DeletionMaintenance(store)
+            on_deleted = None if dry_run else chained(DeletionMaintenance(store), FactsDeletionMaintenance(store))
             report = apply_retention(store, retention, dry_run=dry_run, on_deleted=on_deleted)
             if not dry_run and any(i.table == "events" and i.rows for i in report.items):
                 self.refresh_journey(store)

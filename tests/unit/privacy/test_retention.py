@@ -52,8 +52,10 @@ def test_dry_run_counts_what_apply_deletes(tmp_path):
         assert pf.counts(store) == before  # nothing deleted
         done = apply_retention(store, rules, now=now)
         rows = {i.table: i.rows for i in done.items}
-        # R1 and T1 carried analysed texts (C1's), R3 too (C10's): their analyses go with them; E1/E3 steps too
-        assert rows == {"events": 2, "responses": 2, "tickets": 1, "outcomes": 2, "comment_analysis": 3, "journey_steps": 2}
+        # R1 and T1 carried analysed texts (C1's), R3 too (C10's): their analyses go with them; E1/E3 steps too; T1's
+        # row of the narrow ticket table too
+        assert rows == {"events": 2, "responses": 2, "tickets": 1, "outcomes": 2, "comment_analysis": 3, "journey_steps": 2,
+                        "ticket_facts": 1}
         after = pf.counts(store)
         assert after["events"] == 3 and after["outcomes"] == 2 and after["comment_analysis"] == 3
         e = store.table("events")
