@@ -24,7 +24,7 @@ import pandas as pd
 
 from cxlens.errors import UsageError
 from cxlens.metrics.plan import FACTS, RAW, SOME_CELLS, plan_tickets
-from cxlens.metrics.ticket_facts import fact_rows
+from cxlens.metrics.ticket_facts import fact_rows, recorded_most
 from cxlens.query import Scope
 from cxlens.query.dimensions import check_dimensions, group_keys, label_periods, sort_cells
 from cxlens.query.rows import with_period, within
@@ -84,7 +84,9 @@ def outcomes_by(store, scope: Scope = Scope(by=("touchpoint",)), *, min_n: int =
     raw = (rows.group_by(keys).aggregate(**aggs) if keys else rows.aggregate(**aggs)).execute()
     raw = sort_cells(raw[raw["tickets"] > 0], keys).reset_index(drop=True)
     if customers_cap is not None:
-        raw["customers"] = _capped_customers(store, scope, rows, raw, keys, customers_cap)
+        # the bound: from the table's record when it answers (over all dates: it bounds any scope's), else counted
+        most = recorded_most(store) if chosen == FACTS else most_tickets(store, scope)
+        raw["customers"] = _capped_customers(rows, raw, keys, customers_cap, most)
     out = raw[keys + ["tickets", "customers"]].copy()
     for name, k, n in (("resolution_rate", "resolved_n", "tickets"), ("fcr_rate", "fcr_n", "resolved_n"),
                        ("reopen_rate", "reopened_n", "resolved_n")):
@@ -124,11 +126,11 @@ def most_tickets(store, scope: Scope) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
-def _capped_customers(store, scope: Scope, rows: ir.Table, raw: pd.DataFrame, keys: list[str], cap: int) -> np.ndarray:
-    """min(distinct customers, cap) per cell of `raw`: `cap` where its tickets with a customer reach cap x
-    `most_tickets` (C >= n / M >= cap), otherwise counted exactly from the cell's ticket rows (only those cells
-    while they are at most half: restricting costs more than counting all beyond that, as for answers, D48)."""
-    most = most_tickets(store, scope)
+def _capped_customers(rows: ir.Table, raw: pd.DataFrame, keys: list[str], cap: int, most: int | None) -> np.ndarray:
+    """min(distinct customers, cap) per cell of `raw`: `cap` where its tickets with a customer reach cap x `most`
+    (the most tickets one customer opened: C >= n / M >= cap), otherwise counted exactly from the cell's ticket rows
+    (only those cells while they are at most half: restricting costs more than counting all beyond that, as for
+    answers, D48)."""
     known = raw["known"].to_numpy("int64")
     customers = np.full(len(raw), cap, dtype="int64")
     small = np.ones(len(raw), bool) if most is None else known < cap * most
