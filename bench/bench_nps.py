@@ -69,6 +69,13 @@ else:
     refresh_rollup(s)
     RESULT["rollup_s"] = time.perf_counter() - t
     RESULT["rollup"] = "refreshed"
+try:  # the narrow ticket table (D57), as loads keep it
+    from cxlens.metrics.ticket_facts import refresh_facts
+except ImportError:
+    pass
+else:
+    if "$extra":
+        RESULT["ticket_facts_s"] = refresh_facts(s)["seconds"]
 s.close()
 """)
 
@@ -95,14 +102,14 @@ con = s.duckdb
 con.execute("ATTACH '$db' AS disk (READ_ONLY)")
 tables = list($tables)
 if $rollup:
-    tables += [t for t in ("loads", "response_rollup")
+    tables += [t for t in ("loads", "response_rollup", "ticket_facts")
                if con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE database_name = 'disk' AND table_name = '{t}'").fetchall()[0][0]]
 for t in tables:
     cols = ", ".join(c[0] for c in con.execute(f"SELECT name FROM pragma_table_info('{t}')").fetchall())
     con.execute(f"INSERT INTO main.{t} ({cols}) SELECT {cols} FROM disk.{t}")
-if $rollup and "response_rollup" in tables:
-    con.execute("DELETE FROM main.cxlens_meta WHERE key = 'response_rollup'")
-    con.execute("INSERT INTO main.cxlens_meta SELECT * FROM disk.cxlens_meta WHERE key = 'response_rollup'")
+if $rollup and "response_rollup" in tables:  # the stored tables' records (rollup, ticket_facts) with them
+    con.execute("DELETE FROM main.cxlens_meta WHERE key IN ('response_rollup', 'ticket_facts')")
+    con.execute("INSERT INTO main.cxlens_meta SELECT * FROM disk.cxlens_meta WHERE key IN ('response_rollup', 'ticket_facts')")
 con.execute("DETACH disk")
 if $rollup:
     try:

@@ -17,7 +17,8 @@ measured process itself):
 "cxlens verdict" reads NPS, CSAT and CES as the scorecard does (`experience_by`: one rollup query, D52) with the
 small-group cap the apps pass; "cxlens verdict, metrics apart" reads them with three queries, as before D52.
 The store is set up as `cxlens load` leaves it (the rollup refreshed), so cxlens's NPS/CSAT/CES come from the
-rollup when its planner allows (the table says which path answered); ticket percentiles read raw rows.
+rollup when its planner allows (the table says which path answered); ticket percentiles read rows (the narrow
+`ticket_facts` when current, D57; `--before COMMIT` of a tree before it gives the raw-ticket verdict in the same run).
 Goals (issues #5, #23): at least 5x faster than polars on raw rows, in memory and end to end; <= 10x the floor.
 
     .venv/bin/python bench/bench_scorecard.py [--rows 10000000 --tickets 2000000] [--rounds 3] [--before COMMIT]
@@ -74,6 +75,11 @@ parts.append(k.assign(part="tickets", n=k["tickets"], resolved=resolved, fcr=fcr
                       res_p90=k["resolution_p90_h"]))
 cells = pd.concat(parts, ignore_index=True)
 """ + "$finish" + """
+try:  # which rows the ticket outcomes read (D57)
+    from cxlens.metrics.plan import plan_tickets
+    path += "; tickets " + plan_tickets(s, SCOPE).source
+except ImportError:
+    path += "; tickets raw"
 RESULT["path"] = path
 """)
 # NPS mean is not a scorecard figure: left NaN by everyone. Missing counts are -1, missing floats NaN.
@@ -323,7 +329,7 @@ def main(rows: int, n_tickets: int, rounds: int = 3, before: str | None = None) 
     said = dict.fromkeys(p for r in results if r["method"] == "cxlens"
                          for p in r["path"].split("; nps ")[0].split("; "))
     console.print("cxlens answered (its planner, cxlens.metrics.plan): " + " | ".join(said)
-                  + "; tickets: raw rows (percentiles)")
+                  + " (tickets: percentiles from rows, of ticket_facts when current, D57)")
     console.print(f"store setup: {setup_info}")
     mins = {(r["mode"], r["method"]): r["min_s"] for r in results}
     mem_cx, e2e_cx = mins[("in memory", "cxlens")], mins[("end to end", "cxlens")]
