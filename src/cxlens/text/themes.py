@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from importlib import resources
 from pathlib import Path
 from typing import Literal, Sequence
@@ -151,9 +152,13 @@ def _matcher(serialised: str) -> KeywordMatcher:
 def assign_themes(texts: Sequence[str | None], languages: Sequence[str], themes: ThemeSet | None = None) -> list[list[str]]:
     """Theme ids per text from the pinned themes' keywords in the text's language.
 
-    Texts in a language the themes have no keywords for are matched with the English keywords
-    (code-switching into English is common in CX comments). Only the first ANALYSIS_CHARS characters
-    of a text are read (`text_head`, docs/text.md), as for sentiment.
+    Texts in a language the themes have no keywords for are matched with the English keywords. So are texts
+    that mix Latin letters into another script (code-switching into English is common in CX comments: "the app"
+    in an Arabic sentence), and, for the themes without keywords in the text's language, any text (English
+    loanwords: "Roaming" in German). A text all in Latin letters is not matched with the English keywords of a
+    theme that has its own: German shares the alphabet, and they read German words as false friends ("fast" is
+    "almost", "kind" a child). Only the first ANALYSIS_CHARS characters of a text are read (`text_head`,
+    docs/text.md), as for sentiment.
     """
     themes = themes or ThemeSet.load()
     matcher = themes.matcher()
@@ -166,10 +171,25 @@ def assign_themes(texts: Sequence[str | None], languages: Sequence[str], themes:
         text = text_head(text, ANALYSIS_CHARS)
         hits = matcher.match(text, lang if lang in known else "en")
         if lang not in ("en",) and lang in known:
-            hits += [h for h in matcher.match(text, "en") if h not in hits and _has_latin_words(text)]
+            mixed, own = _mixes_latin(text), _with_keywords(themes, lang)
+            hits += [h for h in matcher.match(text, "en") if h not in hits and (mixed or h not in own)]
         out.append(hits)
     return out
 
 
-def _has_latin_words(text: str) -> bool:
-    return any("a" <= ch.lower() <= "z" for ch in text)
+def _with_keywords(themes: ThemeSet, language: str) -> set[str]:
+    """The themes with keywords of their own in `language`."""
+    return {t.id for t in themes.themes if t.keywords.get(language)}
+
+
+def _mixes_latin(text: str) -> bool:
+    """Latin letters a-z beside letters of another script (Arabic, Cyrillic, Chinese)."""
+    latin = other = False
+    for ch in text:
+        if "a" <= ch.lower() <= "z":
+            latin = True
+        elif ch.isalpha() and not unicodedata.name(ch, "").startswith("LATIN"):
+            other = True
+        if latin and other:
+            return True
+    return False

@@ -60,3 +60,22 @@ def test_discovery_aligns_clusters_across_languages_to_pinned_themes():
     found = discover_themes(texts, langs, per_language_k=2, min_size=4)
     aligned = {(d.language, d.aligned_to) for d in found}
     assert {("en", "billing_errors"), ("de", "billing_errors"), ("en", "network_coverage"), ("de", "network_coverage")} <= aligned
+
+
+def test_english_keywords_reach_a_german_text_only_for_themes_without_german_ones():
+    from cxlens.text.themes import Theme
+
+    # "fast" is German for "almost", "Fee" a fairy: fast resolution and price have German keywords, so no false friends
+    assert assign_themes(["Ich hätte fast aufgelegt. Die Fee im Märchen."], ["de"]) == [[]]
+    # a user's theme with English keywords only still finds its loanword in German
+    themes = ThemeSet.load().add(Theme(id="esim", keywords={"en": ["esim"]}))
+    assert assign_themes(["Die eSIM lässt sich nicht aktivieren."], ["de"], themes) == [["esim"]]
+    # English words inside Arabic are code-switching: every theme's English keywords apply
+    assert "billing_errors" in assign_themes(["تم charged twice هذا الشهر"], ["ar"])[0]
+
+
+def test_an_arabic_keyword_does_not_match_inside_another_word():
+    # "السريع" in "الطريق السريع" (the highway) is not fast service; "حل سريع" (a quick fix) is
+    got = assign_themes(["المكالمات تنقطع على الطريق السريع", "كان هناك حل سريع للمشكلة"], ["ar", "ar"])
+    assert "fast_resolution" not in got[0] and "network_coverage" in got[0]
+    assert "fast_resolution" in got[1]
