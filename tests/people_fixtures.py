@@ -75,7 +75,8 @@ def write_people_files(folder: Path, seed: int = 3, customers: int = 30) -> Path
             own = rng.choice(["", "", "app", "APP", "sms", "store", "email", "field"])
             ev.append(f"E{c}-{k},C{c:02d},{_ts(rng, start, LAST + 1)},{tp},{own}")
         for k in range(rng.choice([0, 1, 2, 4])):  # relationship NPS
-            resp.append(f"N{c}-{k},C{c:02d},{_ts(rng, start, LAST)},relationship,nps,{rng.randint(0, 10)},,")
+            said = ("", "too expensive", "", "great network")[(c + k) % 4]  # not drawn: the seed's sequence stays
+            resp.append(f"N{c}-{k},C{c:02d},{_ts(rng, start, LAST)},relationship,nps,{rng.randint(0, 10)},,{said}")
         if c % 5 == 0:  # the same instant twice: the larger response id is the latest
             resp.append(f"N{c}-t1,C{c:02d},2024-06-01 10:00:00,relationship,nps,3,,")
             resp.append(f"N{c}-t2,C{c:02d},2024-06-01 10:00:00,relationship,nps,9,,")
@@ -190,6 +191,8 @@ def brute_view(folder: Path, since: date | None = None, until: date | None = Non
         last = max(_mi(t) for t in stamps) if stamps else None
     a = analyses(folder)
     themes_of = {(r.source, r.source_id): [t for t in r.themes.split(";") if t] for r in a.itertuples()}
+    relationship = {("survey", r.response_id) for r in resp.itertuples() if r.metric == "nps" and pd.isna(r.aspect)
+                    and r.touchpoint_id == "relationship" and isinstance(r.comment, str)}
     texts = ([("survey", r.response_id, r.customer_id) for r in resp.itertuples()]
              + [("ticket", r.ticket_id, r.customer_id) for r in tick.itertuples()]
              + [("note", r.note_id, r.customer_id) for r in notes.itertuples()])
@@ -198,10 +201,15 @@ def brute_view(folder: Path, since: date | None = None, until: date | None = Non
     for c in d["customers"].itertuples():
         cid = c.customer_id
         mentioned: dict[str, int] = {}
+        voiced: dict[str, int] = {}  # comments on relationship answers only
+        said = 0
         for source, sid, owner in texts:
             if owner == cid:
                 for t in themes_of.get((source, sid), []):
                     mentioned[t] = mentioned.get(t, 0) + 1
+                    if (source, sid) in relationship:
+                        voiced[t] = voiced.get(t, 0) + 1
+                said += (source, sid) in relationship and (source, sid) in themes_of
         if segments is not None and (c.segment or "(unknown)") not in segments:
             continue
         if theme is not None and theme not in mentioned:
@@ -250,6 +258,8 @@ def brute_view(folder: Path, since: date | None = None, until: date | None = Non
         ordered = sorted(mentioned, key=lambda t: (-mentioned[t], t))
         row["top_theme"] = ordered[0] if ordered else None
         row["themes"] = ",".join(ordered) if ordered else None
+        row["relationship_comments"] = int(said)
+        row["relationship_themes"] = ",".join(f"{t}:{voiced[t]}" for t in sorted(voiced, key=lambda t: (-voiced[t], t))) or None
         p = persona.loc[cid] if cid in persona.index else None
         row["persona_id"] = None if p is None else p.persona_id
         row["persona"] = None if p is None else p.persona

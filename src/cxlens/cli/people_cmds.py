@@ -21,7 +21,7 @@ GROUPS = {
     "experience": ("responses", "nps_latest", "nps_group", "nps_trend", "csat_mean", "ces_mean", "tickets",
                    "tickets_unresolved", "tickets_per_month"),
     "value": ("revenue_month", "cost_to_serve_month", "active"),
-    "needs": ("top_theme", "themes"),
+    "needs": ("top_theme", "themes", "relationship_comments", "relationship_themes"),
     "persona": ("persona_id", "persona"),
 }
 HEAD_ROWS = 20

@@ -21,7 +21,11 @@ to `customers`, and only the finished rows come to Python (`customer_view_frame`
 - value (`outcomes`): revenue_month, cost_to_serve_month (means over the customer's active months),
   active (a row with active = true in the data's last outcome month; null when there are no outcomes).
 - needs (`comment_analysis` of the customer's comments, ticket descriptions and notes): themes (the themes
-  by the number of texts that mention them, then by name, comma-separated; null when none), top_theme (the first).
+  by the number of texts that mention them, then by name, comma-separated; null when none), top_theme (the first),
+  relationship_comments (analysed comments on the customer's relationship answers, those of nps_latest) and
+  relationship_themes (their themes as `theme:comments`, most first: what the customer says matters when asked
+  about the relationship, not the incident a ticket or a touchpoint survey reports; the persona model's needs,
+  architecture D58).
 - persona: persona_id, persona from the table `personas` (cxlens.personas writes it); null without it.
 
 Scope: since/until keep events, answers, tickets, texts and outcome months dated within them; filters keep
@@ -44,7 +48,7 @@ BEHAVIOUR_TAIL = ("channels_used", "top_channel", "digital_share")
 EXPERIENCE = ("responses", "nps_latest", "nps_group", "nps_trend", "csat_mean", "ces_mean", "tickets",
               "tickets_unresolved", "tickets_per_month")
 VALUE = ("revenue_month", "cost_to_serve_month", "active")
-NEEDS = ("top_theme", "themes")
+NEEDS = ("top_theme", "themes", "relationship_comments", "relationship_themes")
 PERSONA = ("persona_id", "persona")
 DIGITAL_CHANNELS = ("app", "web", "chat", "email", "sms", "social")
 RELATIONSHIP = "relationship"  # the journey-wide touchpoint relationship surveys use (as value linkage)
@@ -215,31 +219,64 @@ def _known_themes(store) -> list[str]:
 
 
 def _themes(store, scope: Scope) -> ir.Table | None:
-    """Per customer: themes (by number of texts, then name; comma-separated) and top_theme; None without analyses."""
+    """Per customer: themes (by number of texts, then name; comma-separated), top_theme, relationship_comments and
+    relationship_themes (`theme:texts` pairs); None without analyses."""
     names = _known_themes(store)
     if not names:
         return None
+    ca = store.table("comment_analysis")
     parts = []
     for source, (table, id_col, ts_col) in THEME_TABLES.items():
         t = within(store.table(table), ts_col, scope.since, scope.until)
         t = t.filter(t[_TEXT_COLUMNS[source]].notnull())  # only texts are analysed: the rest need not be joined
         parts.append(t.select(source=ibis.literal(source), source_id=t[id_col].cast("string"), cid=t.customer_id))
-    texts = parts[0].union(parts[1]).union(parts[2])
-    ca = store.table("comment_analysis")
+    every = _ordered_themes(_mentions(parts[0].union(parts[1]).union(parts[2]), ca), len(names))
+    said = _relationship_texts(store, scope)
+    heard = said.inner_join(ca, (said.source == ca.source) & (said.source_id == ca.source_id))
+    texts = heard.group_by(_rcid=heard.cid).aggregate(relationship_comments=heard.source_id.nunique())
+    voiced = _ordered_themes(_mentions(said, ca), len(names), counted=True)
+    voiced = voiced.select(_vcid=voiced._hcid, relationship_themes=voiced.themes)
+    rel = texts.left_join(voiced, [("_rcid", "_vcid")])
+    rel = rel.select(_rcid=rel._rcid, relationship_comments=rel.relationship_comments,
+                     relationship_themes=rel.relationship_themes)
+    both = every.outer_join(rel, [("_hcid", "_rcid")])
+    return both.select(_hcid=ibis.coalesce(both._hcid, both._rcid), top_theme=both._t0, themes=both.themes,
+                       relationship_comments=both.relationship_comments, relationship_themes=both.relationship_themes)
+
+
+def _relationship_texts(store, scope: Scope) -> ir.Table:
+    """The comments (source, source_id, cid) on the customer's relationship answers: the overall NPS answers at the
+    map's relationship touchpoint (every overall NPS answer without one), the answers of nps_latest."""
+    r = within(overall_answers(store.table("responses")), "ts", scope.since, scope.until)
+    r = r.filter((r.metric == "nps") & r.comment.notnull())
+    tp = _relationship(store)
+    if tp is not None:
+        r = r.filter(r.touchpoint_id == tp)
+    return r.select(source=ibis.literal("survey"), source_id=r.response_id.cast("string"), cid=r.customer_id)
+
+
+def _mentions(texts: ir.Table, ca: ir.Table) -> ir.Table:
+    """One row (cid, source, source_id, theme) per text of `texts` and theme its analysis found."""
     j = texts.inner_join(ca, (texts.source == ca.source) & (texts.source_id == ca.source_id))
-    # one row per text and theme it mentions (unnest: UNNEST on DuckDB and PostgreSQL, EXPLODE on Spark)
+    # unnest: UNNEST on DuckDB and PostgreSQL, EXPLODE on Spark
     long = j.select(cid=texts.cid, source=texts.source, source_id=texts.source_id, theme=j.themes.split(_SEP).unnest())
-    long = long.filter(long.theme.notnull() & (long.theme != "")).distinct()
+    return long.filter(long.theme.notnull() & (long.theme != "")).distinct()
+
+
+def _ordered_themes(long: ir.Table, slots: int, counted: bool = False) -> ir.Table:
+    """Per customer (`_hcid`): `_t0`, the theme most texts of `long` mention, and `themes`, all of them by number
+    of texts, then name, comma-separated (`theme:texts` when `counted`)."""
     counts = long.group_by(["cid", "theme"]).aggregate(n=long.count())
     counts = counts.mutate(_rank=ibis.row_number().over(
         ibis.window(group_by=counts.cid, order_by=[ibis.desc(counts.n), counts.theme])))
+    label = counts.theme + ":" + counts.n.cast("string") if counted else counts.theme
     # positional pick then concatenation: ordered string aggregation is not portable (Spark has none)
-    slots = counts.group_by(_hcid=counts.cid).aggregate(
-        **{f"_t{k}": ibis.ifelse(counts._rank == k, counts.theme, ibis.null("string")).max() for k in range(len(names))})
-    joined = slots._t0
-    for k in range(1, len(names)):  # "," + NULL is NULL on every engine: an empty slot adds nothing
-        joined = joined + (ibis.literal(",") + slots[f"_t{k}"]).fill_null("")
-    return slots.select(_hcid=slots._hcid, top_theme=slots._t0, themes=joined)
+    picked = counts.group_by(_hcid=counts.cid).aggregate(
+        **{f"_t{k}": ibis.ifelse(counts._rank == k, label, ibis.null("string")).max() for k in range(slots)})
+    joined = picked._t0
+    for k in range(1, slots):  # "," + NULL is NULL on every engine: an empty slot adds nothing
+        joined = joined + (ibis.literal(",") + picked[f"_t{k}"]).fill_null("")
+    return picked.select(_hcid=picked._hcid, _t0=picked._t0, themes=joined)
 
 
 def _personas(store) -> ir.Table | None:
@@ -294,17 +331,21 @@ def customer_view(store, scope: Scope = Scope()) -> ir.Table:
         "active": (j._active.fill_null(0) == 1) if has_outcomes else ibis.null("boolean"),
         "top_theme": j.top_theme.cast("string") if th is not None else ibis.null("string"),
         "themes": j.themes.cast("string") if th is not None else ibis.null("string"),
+        "relationship_comments": j.relationship_comments.fill_null(0).cast("int64") if th is not None
+        else ibis.literal(0, "int64"),
+        "relationship_themes": j.relationship_themes.cast("string") if th is not None else ibis.null("string"),
         "persona_id": j.persona_id if pe is not None else ibis.null("string"),
         "persona": j.persona if pe is not None else ibis.null("string"),
     })
     return j.select(**cols)
 
 
-INT_COLUMNS = ("events", "channels_used", "plan_changes", "responses", "tickets", "tickets_unresolved")
+INT_COLUMNS = ("events", "channels_used", "plan_changes", "responses", "tickets", "tickets_unresolved",
+               "relationship_comments")
 FLOAT_COLUMNS = ("age", "digital_share", "nps_latest", "nps_trend", "csat_mean", "ces_mean", "tickets_per_month",
                  "revenue_month", "cost_to_serve_month")
 STRING_COLUMNS = ("customer_id", "segment", "region", "language", "plan", "account_id", "top_channel", "nps_group",
-                  "top_theme", "themes", "persona_id", "persona")
+                  "top_theme", "themes", "relationship_themes", "persona_id", "persona")
 
 
 def customer_view_frame(store, scope: Scope = Scope()) -> pd.DataFrame:

@@ -20,7 +20,7 @@ COLUMNS = ["customer_id", "segment", "region", "language", "plan", "account_id",
            "events_purchase", "events_usage", "events_support", "events_advocacy", "channels_used", "top_channel",
            "digital_share", "plan_changes", "responses", "nps_latest", "nps_group", "nps_trend", "csat_mean", "ces_mean",
            "tickets", "tickets_unresolved", "tickets_per_month", "revenue_month", "cost_to_serve_month", "active",
-           "top_theme", "themes", "persona_id", "persona"]
+           "top_theme", "themes", "relationship_comments", "relationship_themes", "persona_id", "persona"]
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +58,8 @@ def test_the_hand_built_store_has_every_edge_case(store, files):
     assert got.active.isna().sum() == 0 and got.active.any() and (~got.active).any()
     assert got.revenue_month.isna().any()                                  # customers without outcomes
     assert got.themes.str.contains(",").any() and got.themes.isna().any()
+    # relationship answers' comments are a part of the texts: some customers have themes but none from them
+    assert got.relationship_themes.str.contains(":").any() and (got.themes.notna() & got.relationship_themes.isna()).any()
     assert got.persona.notna().sum() == 10
     shares = got.digital_share.dropna()
     assert ((shares > 0) & (shares < 1)).any() and shares.between(0, 1).all()
@@ -102,8 +104,10 @@ def test_without_personas_outcomes_or_analyses_those_columns_are_null(files, tmp
     finally:
         store.close()
     assert len(got) == 30
-    for col in ("revenue_month", "cost_to_serve_month", "active", "top_theme", "themes", "persona_id", "persona"):
+    for col in ("revenue_month", "cost_to_serve_month", "active", "top_theme", "themes", "relationship_themes",
+                "persona_id", "persona"):
         assert got[col].isna().all(), col
+    assert (got.relationship_comments == 0).all()
     # no outcomes: the data's last month is the latest event, answer or ticket
     d = read_files(files)
     stamps = [*d["events"].ts, *d["responses"].ts, *d["tickets"].opened_at]
