@@ -43,7 +43,7 @@ class DemoRun:
     headline: dict = field(default_factory=dict)
 
 
-DEMO_PERSONAS = {"sample": 5000, "n_init": 1}  # the demo's persona fit (Workspace.fit_personas options)
+DEMO_PERSONAS = {"sample": 5000}  # the demo's persona fit (Workspace.fit_personas options)
 
 
 def run_demo(directory: str | Path, customers: int = 20_000, seed: int = 7, step: Step | None = None) -> DemoRun:
@@ -92,9 +92,8 @@ def run_demo(directory: str | Path, customers: int = 20_000, seed: int = 7, step
     seconds["text_analysis"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    # Personas fitted on a sample of 5,000 customers (everyone labelled by the fitted model), k = 3..8 by BIC, one
-    # EM start per k, no stability refits: ~10 s on 2 cores (3 starts: 31.5 s, same k and ARI on seed 7);
-    # `cxlens personas fit` refits with 3 starts and stability.
+    # Personas: k = 3..8 by BIC on 5,000 customers, the chosen k fitted on everyone (3 EM starts), no stability
+    # refits (`cxlens personas fit` adds them). Architecture D58.
     step("finding personas (latent classes of the customer view, k by BIC)")
     ws.fit_personas(seeds=0, resamples=0, **DEMO_PERSONAS)
     seconds["personas"] = time.perf_counter() - t

@@ -27,7 +27,8 @@ frame = pd.DataFrame({
     "active": df["Customer Status"] != "Churned",
     "themes": df["Churn Category"].str.lower().str.replace(" ", "_"),
 })
-features = Features(categorical=("segment", "plan"), numeric=("tenure_months", "revenue_month", "csat_mean"), banded=("age",))
+features = Features(categorical=("segment", "plan"), numeric=("tenure_months", "revenue_month", "csat_mean"), banded=("age",),
+                    themes="themes")
 fit = fit_personas(frame, features=features, seed=0)
 stable = stability(fit, seeds=3, resamples=3)
 summary = summarise(frame, fit, stable)

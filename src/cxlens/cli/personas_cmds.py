@@ -33,7 +33,7 @@ def fit_cmd(k: Annotated[int | None, typer.Option("--k", help="Number of persona
             seed: Annotated[int, typer.Option(help="Random seed of the fit.")] = 0,
             seeds: Annotated[int, typer.Option(help="Refits with other seeds for the stability check.")] = 3,
             resamples: Annotated[int, typer.Option(help="Bootstrap refits for the stability check.")] = 3,
-            sample: Annotated[int | None, typer.Option(help="Fit on this many customers drawn at random (seeded), then label everyone: minutes become seconds on a big base.")] = None,
+            sample: Annotated[int | None, typer.Option(help="Choose the number of personas on this many customers drawn at random (seeded), then fit it on everyone: minutes become seconds on a big base.")] = None,
             fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) -> None:
     """Fit personas on the customer view and store them (table `personas`); prints BIC per k and stability."""
     ws = _checked(workspace, fitted=False)
@@ -55,7 +55,8 @@ def fit_cmd(k: Annotated[int | None, typer.Option("--k", help="Number of persona
                 s = stab[what]
                 if s["n"]:
                     say(f"Stability, ARI with {s['n']} {label}: mean {s['mean']:.2f}, min {s['min']:.2f}")
-        fitted = "" if summary["fitted_on"] == summary["customers"] else f" (fitted on a sample of {summary['fitted_on']})"
+        chosen = summary.get("k_chosen_on")
+        fitted = "" if chosen in (None, summary["customers"]) else f" (their number chosen on a sample of {chosen})"
         say(f"{summary['k']} personas of {summary['customers']} customers{fitted} stored; "
             "`cxlens personas cards` shows them.")
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cxlens.personas.features import theme_lists
+from cxlens.personas.features import THEMES_COLUMN, theme_lists
 
 OVER = 1.5       # over-representation ratio of a category or theme
 MIN_SHARE = 0.3  # a category must describe at least this share of the persona
@@ -66,8 +66,9 @@ def humane(value: str) -> str:
 
 
 def traits(frame: pd.DataFrame, labels: np.ndarray, persona: int, categorical: list[str], numeric: list[str],
-           themes: bool = True) -> list[Trait]:
-    """What distinguishes persona `persona` (a label of `labels`) from the whole `frame`, strongest first."""
+           themes: str | None = THEMES_COLUMN) -> list[Trait]:
+    """What distinguishes persona `persona` (a label of `labels`) from the whole `frame`, strongest first; the
+    themes are those of the view's column `themes` (None: none)."""
     inside = labels == persona
     out: list[Trait] = []
     for column in categorical:
@@ -88,7 +89,7 @@ def traits(frame: pd.DataFrame, labels: np.ndarray, persona: int, categorical: l
             out.append(Trait(column, "high" if d > 0 else "low", float(abs(d)), float(np.nanmean(x[inside])),
                              float(np.nanmean(x))))
     if themes:
-        lists = theme_lists(frame)
+        lists = theme_lists(frame, themes)
         has = lists.map(bool).to_numpy()
         if has[inside].sum():
             flat = pd.Series([t for ts in lists[has] for t in ts], dtype="string")

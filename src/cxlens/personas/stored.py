@@ -44,7 +44,7 @@ def summarise(frame: pd.DataFrame, fit: PersonaFit, stable: Stability | None) ->
     for label in range(fit.k):
         found = traits(frame, labels, label, [*plain, *[c for c in DESCRIBE_CATEGORICAL if c in frame and c not in plain]],
                        [*d.numeric, *d.banded, *[c for c in DESCRIBE_NUMERIC if c in frame and c not in d.numeric]],
-                       themes=bool(d.themes))
+                       themes=d.themes_column if d.themes else None)
         found.sort(key=lambda t: t.column not in modelled)  # the model's own columns first (stable: strength within)
         personas.append({
             "persona_id": persona_id(label), "name": short_name(found, taken, persona_id(label)),
@@ -95,7 +95,8 @@ def fit_summary(frame: pd.DataFrame, *, k: int | None = None, seed: int = 0, see
     fit = fit_personas(frame, k=k, seed=seed, features=features or Features(), progress=progress, **fit_options)
     stable = stability(fit, seeds=seeds, resamples=resamples, progress=progress) if seeds or resamples else None
     summary = summarise(frame, fit, stable)
-    summary["fitted_on"] = min(fit_options.get("sample") or len(frame), len(frame))  # the rest are labelled by the fit
+    # the customers BIC compared the k on (D58); None when k was given
+    summary["k_chosen_on"] = None if k is not None else min(fit_options.get("sample") or len(frame), len(frame))
     return summary, assignments(frame, fit, summary)
 
 

@@ -53,6 +53,15 @@ def demo_view_frame(files) -> pd.DataFrame:
     themes = ordered.groupby("customer_id").theme.agg(",".join)
     view["themes"] = view.customer_id.map(themes)
     view["top_theme"] = view.themes.str.split(",").str[0]
+    # The relationship comments' planted themes as the view writes them (`theme:comments`) and their number.
+    said = truth.merge(pd.read_csv(tables["responses"], usecols=["response_id", "touchpoint_id"]), on="response_id")
+    said = said[said.touchpoint_id == "relationship"]
+    view["relationship_comments"] = view.customer_id.map(said.groupby("customer_id").size()).fillna(0).astype(int)
+    voiced = mentions[mentions.response_id.isin(said.response_id)]
+    counted = (voiced.groupby(["customer_id", "theme"]).size().rename("n").reset_index()
+               .sort_values(["customer_id", "n", "theme"], ascending=[True, False, True]))
+    counted["item"] = counted.theme + ":" + counted.n.astype(str)
+    view["relationship_themes"] = view.customer_id.map(counted.groupby("customer_id").item.agg(",".join))
     view["persona_id"] = None
     view["persona"] = None
     return view
