@@ -65,7 +65,8 @@ NOT_PERSONAL_BEFORE = re.compile(rf"(?:^|[^\w])(?:{_NOT_PERSONAL_WORDS})\s*(?:no
                                  rf"رقم)?\s*[:#№]?\s*$", re.IGNORECASE)
 # Amounts: a currency right before or after the number.
 _CURRENCY = r"[$€£¥₽﷼]|eur|euro|usd|gbp|chf|rub|руб\.?|рублей|cny|rmb|元|sar|aed|egp|ريال|درهم|جنيه"
-CURRENCY_BEFORE = re.compile(rf"(?:{_CURRENCY})\s*$", re.IGNORECASE)
+# Before the number a currency word must start a word: "scrub 770000000082" is no amount of roubles.
+CURRENCY_BEFORE = re.compile(rf"(?<![^\W\d_])(?:{_CURRENCY})\s*$", re.IGNORECASE)
 CURRENCY_AFTER = re.compile(rf"^\s*(?:{_CURRENCY})", re.IGNORECASE)
 # Dates and times written with digits only: 2024-03-01, 01.03.2024, 1/3/2024, 2024/03/01 12 30.
 DATE = re.compile(r"(?:\d{4}[-./]\d{1,2}[-./]\d{1,2}|\d{1,2}[-./]\d{1,2}[-./]\d{2,4})(?:[ T]\d{1,2}(?:[ .]\d{2}){0,2})?", re.ASCII)

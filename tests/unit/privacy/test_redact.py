@@ -151,6 +151,14 @@ def test_redact_many_passes_none_and_plain_text_through_and_sums_counts():
 
 # --- checksums against published examples ---------------------------------------------------------------------
 
+def test_a_currency_before_a_number_must_start_a_word():
+    # "rub 770000000082" is an amount of roubles; in "scrub 770000000082" the INN is an identifier
+    assert redact("rub 770000000082").text == "rub 770000000082"
+    assert redact("USD 770000000082").text == "USD 770000000082"
+    assert redact("scrub 770000000082").text == "scrub [national_id]"
+    assert redact("Caesar 770000000082").text == "Caesar [national_id]"  # ends in "sar", the riyal's code
+
+
 def test_checksums_accept_published_examples_and_reject_a_changed_digit():
     assert p.iban_ok("DE89370400440532013000") and not p.iban_ok("DE89370400440532013001")
     assert p.cn_resident_id_ok("11010519491231002X") and not p.cn_resident_id_ok("110105194912310021")
