@@ -107,7 +107,10 @@ def test_twitter_walkthrough_loads_tweets_in_utc_and_compares_sentiment_with_the
     analysed = {cells[0]: cells[2] for cells in _table_rows(done.outputs[1])}
     assert analysed["note"] == str(tweets)
     mentions = {cells[0]: int(cells[-1]) for cells in _table_rows(done.outputs[1]) if cells[-1].isdigit() and cells[0]}
-    assert (mentions["waiting_time"], mentions["price_value"], mentions["friendly_staff"]) == (2123, 1230, 883)  # keywords + example similarity (text D42)
+    # keywords + example similarity (text D42); D58: friendly staff +2 from the added wordings, waiting time -1 (the
+    # tweet "wjere is our luggage #so slow at lax" is detected as German, and a German text no longer reads the English
+    # keywords of a theme that has German ones)
+    assert (mentions["waiting_time"], mentions["price_value"], mentions["friendly_staff"]) == (2122, 1230, 885)
 
     # The agreement table recomputed from the scored file and the labels read straight from the CSV.
     labels = [r[0] for r in duckdb.sql(f"SELECT airline_sentiment FROM read_csv('{csv}', all_varchar=true)").fetchall()]
