@@ -163,6 +163,7 @@ def assign_themes(texts: Sequence[str | None], languages: Sequence[str], themes:
     themes = themes or ThemeSet.load()
     matcher = themes.matcher()
     known = matcher.languages()
+    own: dict[str, set[str]] = {}  # language -> the themes with keywords of their own in it
     out = []
     for text, lang in zip(texts, languages):
         if not text:
@@ -171,15 +172,14 @@ def assign_themes(texts: Sequence[str | None], languages: Sequence[str], themes:
         text = text_head(text, ANALYSIS_CHARS)
         hits = matcher.match(text, lang if lang in known else "en")
         if lang not in ("en",) and lang in known:
-            mixed, own = _mixes_latin(text), _with_keywords(themes, lang)
-            hits += [h for h in matcher.match(text, "en") if h not in hits and (mixed or h not in own)]
+            extra = [h for h in matcher.match(text, "en") if h not in hits]
+            if extra:
+                if lang not in own:
+                    own[lang] = {t.id for t in themes.themes if t.keywords.get(lang)}
+                mixed = _mixes_latin(text)
+                hits += [h for h in extra if mixed or h not in own[lang]]
         out.append(hits)
     return out
-
-
-def _with_keywords(themes: ThemeSet, language: str) -> set[str]:
-    """The themes with keywords of their own in `language`."""
-    return {t.id for t in themes.themes if t.keywords.get(language)}
 
 
 def _mixes_latin(text: str) -> bool:
