@@ -21,6 +21,8 @@ import ibis.expr.types as ir
 
 from cxlens.journey.ordering import journey_order
 from cxlens.model import table
+from cxlens.store import records
+from cxlens.store.records import as_text
 
 log = logging.getLogger(__name__)
 
@@ -40,20 +42,15 @@ def fingerprint(store) -> dict:
     last = loads.order_by([loads.started_at.desc(), loads.load_id.desc()]).limit(1).load_id.execute()
     t = store.table("touchpoints")
     stages = sorted(map(tuple, t.select("touchpoint_id", "stage_order").execute().astype(str).values.tolist()))
-    return {"numbering": NUMBERING, "events": int(row.n), "first": _text(row.lo), "last": _text(row.hi),
+    return {"numbering": NUMBERING, "events": int(row.n), "first": as_text(row.lo), "last": as_text(row.hi),
             "load": str(last.iloc[0]) if len(last) else None,
             # the map's stage order breaks ties in time: a reordered map renumbers
             "stages": hashlib.sha1(json.dumps(stages).encode()).hexdigest()[:12]}
 
 
-def _text(value) -> str | None:
-    return None if value is None or value != value else str(value)
-
-
 def recorded(store) -> dict | None:
     """The fingerprint `journey_steps` was built from, None when it was never built (or the build did not finish)."""
-    value = store.meta(META_KEY)
-    return None if value is None else json.loads(value)
+    return records.recorded(store, META_KEY)
 
 
 def is_current(store) -> bool:

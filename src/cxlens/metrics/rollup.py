@@ -29,13 +29,15 @@ import logging
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable, Collection
+from typing import Collection
 
 import ibis
 import ibis.expr.types as ir
 
 from cxlens.metrics.scales import THRESHOLDS
 from cxlens.model import table
+from cxlens.store import records
+from cxlens.store.records import as_text
 from cxlens.store.sql import ident, literal
 
 log = logging.getLogger(__name__)
@@ -71,8 +73,8 @@ def _fingerprint_query(store) -> ir.Table:
 
 def _fingerprint(row, store) -> dict:
     thresholds = hashlib.sha1(json.dumps(sorted(THRESHOLDS.items())).encode()).hexdigest()[:12]
-    out = {"version": VERSION, "answers": int(row["n"]), "first": _text(row["lo"]), "last": _text(row["hi"]),
-           "responses_load": _text(row["responses"]), "customers_load": _text(row["customers"]), "thresholds": thresholds}
+    out = {"version": VERSION, "answers": int(row["n"]), "first": as_text(row["lo"]), "last": as_text(row["hi"]),
+           "responses_load": as_text(row["responses"]), "customers_load": as_text(row["customers"]), "thresholds": thresholds}
     lake = _lake(store)
     if lake is not None:  # only for external tables: a store's own tables keep the record they had
         out["lake"] = lake
@@ -108,60 +110,25 @@ def _lake(store, names: tuple[str, ...] = ("responses", "customers")) -> str | N
     return digest.hexdigest()[:16]
 
 
-_STATE_SQL: dict[tuple[str, str], str] = {}  # per DuckDB store and record: the query and the record in one statement
-
-
-def record_and_row(store, meta_key: str, query: Callable[[], ir.Table]) -> tuple[dict | None, dict] | None:
-    """DuckDB: (the record `cxlens_meta` keeps under `meta_key`, the one row of `query()`) in one SQL statement,
-    compiled once per store and key (0.5-2 ms against 15-25 ms for building, compiling and running the Ibis queries
-    each time); None on other engines (read them apart). Staleness checks of stored tables use it."""
-    backend = store.backend
-    if backend.name != "duckdb" or not store.backend.has_table("cxlens_meta"):
-        return None
-    sql = _STATE_SQL.get((backend.url, meta_key))
-    if sql is None:
-        sql = _STATE_SQL[(backend.url, meta_key)] = (
-            f"SELECT f.*, (SELECT {ident('value')} FROM {ident('cxlens_meta')} WHERE {ident('key')} = "
-            f"{literal(meta_key)}) AS _record FROM ({backend.ibis.compile(query())}) f")
-    cur = backend.con.execute(sql)
-    row = dict(zip([d[0] for d in cur.description], cur.fetchall()[0]))
-    return (None if row["_record"] is None else json.loads(row["_record"])), row
-
-
-def _state(store) -> tuple[dict | None, dict]:
-    """(the recorded fingerprint, the fingerprint now): one statement on DuckDB, the queries elsewhere."""
-    found = record_and_row(store, META_KEY, lambda: _fingerprint_query(store))
-    if found is None:
-        return recorded(store), rollup_fingerprint(store)
-    record, row = found
-    return record, _fingerprint(row, store)
-
-
-def _text(value) -> str | None:
-    return None if value is None or value != value else str(value)
+_WORDS = {"version": "the rollup's rule changed", "answers": "the number of answers changed",
+          "first": "the first answer's time changed", "last": "the last answer's time changed",
+          "responses_load": "a responses load came after it", "customers_load": "a customers load came after it",
+          "thresholds": "the metrics' thresholds changed", "lake": "the external tables' files changed"}
 
 
 def recorded(store) -> dict | None:
     """The fingerprint the rollup was built from; None when it was never built (or a rebuild did not finish)."""
-    value = store.meta(META_KEY)
-    return None if value is None else json.loads(value)
+    return records.recorded(store, META_KEY)
 
 
 def rollup_staleness(store) -> str | None:
-    """Why the rollup cannot be read, in words (None: it is current). For `--explain` and `cxlens rollup status`."""
+    """Why the rollup cannot be read, in words (None: it is current). For `--explain` and `cxlens rollup status`.
+    MOST and ROWS ride along in the record, not compared."""
     if TABLE in store.external_tables or not store.backend.has_table(TABLE):
         return f"{TABLE} is missing from this store (schema older than version 6?); run `cxlens migrate`, then rebuild"
-    built, now = _state(store)
-    if built is None:
-        return f"{TABLE} was never built (or its last rebuild did not finish); {REBUILD_HINT}"
-    if all(built.get(k) == v for k, v in now.items()):  # MOST and ROWS ride along in the record: not compared
-        return None
-    changed = [k for k in now if built.get(k) != now[k]]
-    words = {"version": "the rollup's rule changed", "answers": "the number of answers changed",
-             "first": "the first answer's time changed", "last": "the last answer's time changed",
-             "responses_load": "a responses load came after it", "customers_load": "a customers load came after it",
-             "thresholds": "the metrics' thresholds changed", "lake": "the external tables' files changed"}
-    return f"{TABLE} is out of date ({'; '.join(words[k] for k in changed)}); {REBUILD_HINT}"
+    built, now = records.built_and_now(store, META_KEY, lambda: _fingerprint_query(store),
+                                       lambda row: _fingerprint(row, store))
+    return records.staleness(TABLE, built, now, _WORDS, REBUILD_HINT)
 
 
 def rollup_is_current(store) -> bool:
@@ -308,10 +275,7 @@ def write_record(store, most: dict[str, int], whole: bool = False) -> None:
     elif before is not None:
         value[MOST] = {m: max(before.get(m, 0), most.get(m, 0)) for m in {*before, *most}}
     value[ROWS] = int(store.table(TABLE).count().execute())
-    value = json.dumps(value)
-    meta = ident("cxlens_meta")
-    store.backend.raw_sql(f"DELETE FROM {meta} WHERE {ident('key')} = {literal(META_KEY)}")
-    store.backend.raw_sql(f"INSERT INTO {meta} ({ident('key')}, {ident('value')}) VALUES ({literal(META_KEY)}, {literal(value)})")
+    records.write_in_transaction(store, META_KEY, value)
 
 
 # ------------------------------------------------------------------------------------------------ status
@@ -363,5 +327,5 @@ def _size(store) -> int | None:
     return None
 
 
-__all__ = ["ATTRIBUTES", "GRAIN", "TABLE", "as_date", "most_answers", "record_and_row", "recorded", "refresh_rollup", "rollup_fingerprint",
+__all__ = ["ATTRIBUTES", "GRAIN", "TABLE", "as_date", "most_answers", "recorded", "refresh_rollup", "rollup_fingerprint",
            "rollup_is_current", "rollup_rows", "rollup_staleness", "rollup_status", "summed", "typed", "write_record"]

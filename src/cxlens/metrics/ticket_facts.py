@@ -27,13 +27,15 @@ import time
 
 import ibis.expr.types as ir
 
-from cxlens.metrics.rollup import REBUILD_HINT, _lake, _text, record_and_row
+from cxlens.metrics.rollup import REBUILD_HINT, _lake
 from cxlens.model import table
 from cxlens.query import Scope
 from cxlens.query.dimensions import UNKNOWN
 from cxlens.query.rows import filtered, within
 from cxlens.query.tickets import TICKET_DIMENSIONS, tickets
-from cxlens.store.sql import ident, literal
+from cxlens.store import records
+from cxlens.store.records import as_text
+from cxlens.store.sql import ident
 
 log = logging.getLogger(__name__)
 
@@ -68,40 +70,26 @@ def _fingerprint_query(store) -> ir.Table:
 
 
 def _fingerprint(row, store) -> dict:
-    out = {"version": VERSION, "tickets": int(row["n"]), "first": _text(row["lo"]), "last": _text(row["hi"]),
-           "tickets_load": _text(row["tickets"]), "customers_load": _text(row["customers"])}
+    out = {"version": VERSION, "tickets": int(row["n"]), "first": as_text(row["lo"]), "last": as_text(row["hi"]),
+           "tickets_load": as_text(row["tickets"]), "customers_load": as_text(row["customers"])}
     lake = _lake(store, SOURCES)
     if lake is not None:
         out["lake"] = lake
     return out
 
 
-def _state(store) -> tuple[dict | None, dict]:
-    """(the recorded fingerprint, the fingerprint now): one statement on DuckDB, the queries elsewhere."""
-    found = record_and_row(store, META_KEY, lambda: _fingerprint_query(store))
-    if found is None:
-        return recorded(store), facts_fingerprint(store)
-    record, row = found
-    return record, _fingerprint(row, store)
-
-
 def recorded(store) -> dict | None:
     """The fingerprint the table was built from; None when it was never built (or a rebuild did not finish)."""
-    value = store.meta(META_KEY)
-    return None if value is None else json.loads(value)
+    return records.recorded(store, META_KEY)
 
 
 def facts_staleness(store) -> str | None:
     """Why `ticket_facts` cannot be read, in words naming the fix (None: it is current)."""
     if TABLE in store.external_tables or not store.backend.has_table(TABLE):
         return f"{TABLE} is missing from this store (schema older than version 9?); run `cxlens migrate`, then rebuild"
-    built, now = _state(store)
-    if built is None:
-        return f"{TABLE} was never built (or its last rebuild did not finish); {REBUILD_HINT}"
-    changed = [k for k in now if built.get(k) != now[k]]
-    if not changed:
-        return None
-    return f"{TABLE} is out of date ({'; '.join(_WORDS[k] for k in changed)}); {REBUILD_HINT}"
+    built, now = records.built_and_now(store, META_KEY, lambda: _fingerprint_query(store),
+                                       lambda row: _fingerprint(row, store))
+    return records.staleness(TABLE, built, now, _WORDS, REBUILD_HINT)
 
 
 def facts_are_current(store) -> bool:
@@ -176,12 +164,11 @@ def write_rows(store, keys: str | None = None, on: str = "ticket_id") -> None:
 def write_record(store, in_transaction: bool = True) -> None:
     """Write the fingerprint into `cxlens_meta`: with plain SQL inside the caller's open transaction, else through
     `Store.set_meta` (every engine, Spark included)."""
-    meta, value = ident("cxlens_meta"), json.dumps({**facts_fingerprint(store), MOST: most_tickets(store)})
-    if not in_transaction:
-        store.set_meta(META_KEY, value)
-        return
-    store.backend.raw_sql(f"DELETE FROM {meta} WHERE {ident('key')} = {literal(META_KEY)}")
-    store.backend.raw_sql(f"INSERT INTO {meta} ({ident('key')}, {ident('value')}) VALUES ({literal(META_KEY)}, {literal(value)})")
+    value = {**facts_fingerprint(store), MOST: most_tickets(store)}
+    if in_transaction:
+        records.write_in_transaction(store, META_KEY, value)
+    else:
+        store.set_meta(META_KEY, json.dumps(value))
 
 
 def most_tickets(store) -> int | None:

@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 import ibis.expr.types as ir
 
 from cxlens.model import table
+from cxlens.store import records
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +51,7 @@ def fingerprint(store) -> dict:
 
 def recorded(store) -> dict | None:
     """The fingerprint the stored frames were built from; None when never built (or the build did not finish)."""
-    value = store.meta(META_KEY)
-    return None if value is None else json.loads(value)
+    return records.recorded(store, META_KEY)
 
 
 def is_current(store) -> bool:

@@ -32,6 +32,7 @@ from cxlens.query import Scope
 from cxlens.query.dimensions import group_keys
 from cxlens.query.rows import responses
 from cxlens.store import Store
+from cxlens.store import records
 
 CUSTOMERS, SEED = 3500, 11
 
@@ -352,7 +353,10 @@ def test_the_most_answers_bound_stays_an_upper_bound_after_loads_and_erasure(tmp
         assert check(store)[0] == after
         assert rollup.rollup_is_current(store)
         # the staleness check's one statement reads what the Ibis queries read
-        assert rollup._state(store) == (rollup.recorded(store), rollup.rollup_fingerprint(store))
+        state = records.built_and_now(store, rollup.META_KEY, lambda: rollup._fingerprint_query(store),
+                                      lambda row: rollup._fingerprint(row, store))
+        assert records.record_and_row(store, rollup.META_KEY, lambda: rollup._fingerprint_query(store)) is not None
+        assert state == (rollup.recorded(store), rollup.rollup_fingerprint(store))
     finally:
         store.close()
 
