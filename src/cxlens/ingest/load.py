@@ -25,7 +25,7 @@ from cxlens.ingest.identity.index import Identity
 from cxlens.ingest.identity.loading import (RESOLVED_COLUMN, IdentityWrites, identity_keyed_columns, index_customers,
                                             record_links, resolve_rows)
 from cxlens.ingest.mapping import Mapping, template_columns
-from cxlens.ingest.readers import number_source, read_source
+from cxlens.ingest.readers import drop_source, number_source, read_source
 from cxlens.ingest.redaction import redact_stage
 from cxlens.ingest.validate import native_columns, source_expressions, stage_sql
 from cxlens.ingest.wide import number_rows
@@ -102,6 +102,7 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     keyed_functions: list[str] = []
     keyed: dict[str, str] = {}  # source column -> identifier kind
     writes = IdentityWrites(store)
+    con = None
     try:
         con = session.connection()
         source_cols = read_source(con, path, SOURCE_VIEW, encoding)
@@ -161,6 +162,8 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
     finally:
         if keyed_functions:
             Pseudonymiser.unregister(con, keyed_functions)
+        if con is not None:
+            drop_source(con, SOURCE_VIEW)
         session.close()
     return report
 

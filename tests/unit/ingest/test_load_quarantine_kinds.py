@@ -116,8 +116,8 @@ def _many_rows(con: duckdb.DuckDBPyConnection, path: Path, rows: int, bad_every:
 
 @pytest.mark.parametrize("fmt,encoding", [("csv", "utf-8"), ("csv", "cp1252"), ("parquet", "utf-8")])
 def test_row_numbers_are_the_files_rows_when_rows_are_numbered_in_parallel(store, tmp_path, fmt, encoding):
-    # Parquet in 40 row groups (numbered by file_row_number) and a transcoded CSV (numbered by the rowid of its
-    # text, kept in file order) are read by several threads at once; a UTF-8 CSV is numbered as it is read.
+    # Parquet in 40 row groups (numbered by file_row_number) and a CSV, UTF-8 read in place or transcoded (numbered
+    # by the rowid of its parsed text, kept in file order), are read by several threads at once.
     rows, bad_every = 200_000, 9_973
     path = _many_rows(duckdb.connect(), tmp_path / f"many.{fmt}", rows, bad_every, fmt)
     report = load(store, path, "responses", encoding=encoding)
@@ -130,6 +130,9 @@ def test_row_numbers_are_the_files_rows_when_rows_are_numbered_in_parallel(store
     assert [r[:3] for r in got if r[1] == "response_id"] == [(3, "response_id", "R3")]  # earlier of rows 3 and 7
     score_of_r3 = store.duckdb.execute("SELECT score FROM responses WHERE response_id = 'R3'").fetchone()[0]
     assert score_of_r3 == 7 % 11  # row 7 won
+    # the file's parsed text is not kept in the store's connection once the load is over
+    temp = store.duckdb.execute("SELECT table_name FROM information_schema.tables WHERE table_catalog = 'temp'").fetchall()
+    assert not [name for (name,) in temp if name.startswith("_cx_source")]
 
 
 def test_a_parquet_column_named_file_row_number_is_data_and_rows_still_numbered(store, tmp_path):
