@@ -126,7 +126,7 @@ def _is_empty(path: Path, probe: int = 1 << 16) -> bool:
 def _read_csv(con: duckdb.DuckDBPyConnection, path: Path, view: str, encoding: str) -> list[str]:
     """CSV into `view` over temp table `<view>_text`: parsed once, in parallel and in file order (its rowids number
     the rows without a window, `number_source`; a parse error surfaces here, before the load), read in place when
-    DuckDB knows the encoding, else transcoded to UTF-8 first. Holding the text costs memory (about 0.6 GB more
+    DuckDB knows the encoding, else transcoded to UTF-8 first. Holding the text costs memory (0.6-0.8 GB more
     peak at 10M answers, spilled to disk past DuckDB's memory limit) and buys 1.2x on the load (D47)."""
     codec = _codec(encoding)
     if codec in NATIVE_ENCODINGS:

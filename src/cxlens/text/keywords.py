@@ -130,7 +130,7 @@ def _label_patterns(entries: Sequence[tuple[str, tuple[str, ...], bool]], substr
 @dataclass(frozen=True)
 class _TokenIndex:
     """A word language's keywords looked up token by token: the same hits as walking the tokens once per keyword
-    (`_count_phrase` in the tests), in one pass over the tokens. Per keyword, each run of tokens it matches counts
+    (`brute_count` in tests/unit/text/test_keywords_index.py), in one pass over the tokens. Per keyword, each run of tokens it matches counts
     once; a phrase's words are consecutive tokens and only its last word may be a prefix.
 
     Measured (architecture D59): theme matching and the word-list score were 1.4 of the 6 s `analyze` took for 2,000
