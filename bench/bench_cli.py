@@ -7,7 +7,8 @@ PYTHONPATH=DIR/src on the same interpreter, so the two are measured side by side
 
     python bench/bench_cli.py --workspace /tmp/fastdemo --rounds 7 [--before /tmp/cxlens-before]
 
-The workspace is made with `cxlens demo --dir WS --customers 5000` when it does not exist.
+The workspace is made with `cxlens demo --dir WS --customers 5000` when it does not exist. The issue's store of 10M
+answers: `python bench/bench_nps.py` makes it, with a workspace at bench/out/nps/cells/workspace to pass here.
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ CASES = {
     "import cxlens.cli": ["-c", "import cxlens.cli"],
     "cxlens --help": ["-m", "cxlens", "--help"],
     "cxlens nps --format json": ["-m", "cxlens", "nps", "--format", "json", "-w", "{ws}"],
+    "cxlens nps --by touchpoint,segment --period month --format json":
+        ["-m", "cxlens", "nps", "--by", "touchpoint,segment", "--period", "month", "--format", "json", "-w", "{ws}"],
     "cxlens csat --format json": ["-m", "cxlens", "csat", "--format", "json", "-w", "{ws}"],
 }
 # Floors, run once per round beside the contenders (the same for both): what any Python command pays, and what

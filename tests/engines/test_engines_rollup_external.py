@@ -13,7 +13,7 @@ import pytest
 
 from engine_fixtures import make_url
 
-from cxlens.metrics import plan as plan_module
+from cxlens.metrics import plan_rules
 from cxlens.metrics.experience import cells
 from cxlens.metrics.plan import RAW, ROLLUP, plan
 from cxlens.metrics.rollup import refresh_rollup, rollup_staleness
@@ -28,7 +28,7 @@ CAP = 5
 @pytest.fixture(autouse=True)
 def no_size_rule(monkeypatch):
     """A small lake's rollup is not 4x shorter than its answers: the size rule (D48) is off, both paths compared."""
-    monkeypatch.setattr(plan_module, "SHRINK", 0.0)
+    monkeypatch.setattr(plan_rules, "SHRINK", 0.0)
 
 
 def _lake(folder: Path) -> dict[str, dict]:

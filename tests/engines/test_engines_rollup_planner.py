@@ -10,6 +10,7 @@ from test_engines_metrics import store_for
 
 from cxlens.metrics.experience import cells, cells_of
 from cxlens.metrics import plan as plan_module
+from cxlens.metrics import plan_rules
 from cxlens.metrics.plan import RAW, ROLLUP, plan
 from cxlens.metrics.rollup import refresh_rollup
 from cxlens.query import Scope
@@ -18,7 +19,7 @@ from cxlens.query.dimensions import group_keys
 @pytest.fixture(autouse=True)
 def no_size_rule(monkeypatch):
     """The test store's rollup is not 4x shorter than its answers: the size rule (D48) is off here, both paths compared."""
-    monkeypatch.setattr(plan_module, "SHRINK", 0.0)
+    monkeypatch.setattr(plan_rules, "SHRINK", 0.0)
 
 
 ENGINES = ["duckdb", pytest.param("spark", marks=pytest.mark.spark), pytest.param("postgres", marks=pytest.mark.postgres)]

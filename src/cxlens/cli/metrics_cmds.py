@@ -74,13 +74,17 @@ def low_n_note(frame: pd.DataFrame, note: str) -> list[str]:
 def show(frame: pd.DataFrame, fmt: str, title: str, notes: list[str] | None = None, hidden: Sequence[str] = ()) -> None:
     """Render `frame` as a table, JSON or CSV. The terminal table leaves out TABLE_HIDDEN and `hidden` (a command's
     detail columns) so it fits a normal window; JSON and CSV keep every column."""
-    rows = records(frame)
+    show_rows(records(frame), list(frame.columns), fmt, title, notes, hidden)
+
+
+def show_rows(rows: list[dict[str, Any]], columns: list[str], fmt: str, title: str, notes: list[str] | None = None,
+              hidden: Sequence[str] = ()) -> None:
+    """`show` for records (`rows`, each a dict of `columns`) that come without a frame (`cxlens.metrics.quick`)."""
     if fmt == "table":
-        hidden = TABLE_HIDDEN | set(hidden) | ({"customers"} if "n" in frame.columns else set())
-        columns = [c for c in frame.columns if c not in hidden]
-        render(for_table(rows), fmt, title=title, columns=columns, notes=notes or [])
+        hidden = TABLE_HIDDEN | set(hidden) | ({"customers"} if "n" in columns else set())
+        render(for_table(rows), fmt, title=title, columns=[c for c in columns if c not in hidden], notes=notes or [])
     else:
-        render(rows, fmt, columns=list(frame.columns))
+        render(rows, fmt, columns=columns)
 
 
 def explain_plan(store, metrics: Sequence[str], scope: Scope, customers_cap: int | None = None) -> list[str]:
@@ -102,19 +106,25 @@ def print_explained(lines: list[str]) -> None:
         say(("explain:", "bold"), " ", line, err=True)
 
 
-def _experience(fn: Callable, metric: str, by: str, period, since, until, filters, weighted, compare, min_n,
+def _experience(metric: str, by: str, period, since, until, filters, weighted, compare, min_n,
                 min_group, fmt, workspace, explain: bool = False, **extra) -> None:
-    from cxlens.privacy.suppress import min_group_for
+    from cxlens.privacy.min_group import min_group_for
 
     scope = parse_scope(by, period, since, until, filters, weighted)
     ws = Workspace.open(workspace)
     min_n = ws.min_n if min_n is None else min_n
     floor = min_group_for(ws.min_group, min_group)  # customers counted up to it: all the rule needs (D48)
+    title = f"{metric.upper()} by {by or 'all'}" + (f" per {period}" if period else "")
+    low_n = f"⚠ low n: fewer than {min_n} {'effective ' if weighted else ''}answers; the interval is wide, read with care."
+    if not compare and _answered_quickly(metric, scope, ws, min_n, floor, fmt, title, low_n, explain, **extra):
+        return
+    from cxlens.metrics.experience import METRIC_FUNCTIONS
+
     with ws.store() as store:
         require(store, metric, *(("customers",) if weighted else ()))
         explained = explain_plan(store, [metric], scope, floor) if explain else []
-        frame = fn(store, scope, min_n=min_n, compare=compare, customers_cap=floor, **extra)
-    notes = low_n_note(frame, f"⚠ low n: fewer than {min_n} {'effective ' if weighted else ''}answers; the interval is wide, read with care.")
+        frame = METRIC_FUNCTIONS[metric](store, scope, min_n=min_n, compare=compare, customers_cap=floor, **extra)
+    notes = low_n_note(frame, low_n)
     if compare:
         notes.append("significant: Benjamini-Hochberg adjusted p (q_value) < 0.05 across all cells compared.")
     if weighted:
@@ -124,8 +134,23 @@ def _experience(fn: Callable, metric: str, by: str, period, since, until, filter
                            previous=("vs", "change", "change_ci_low", "change_ci_high", "p_value", "q_value",
                                      "significant", "direction") if compare == "previous" else ())
     frame = frame.drop(columns=[c for c in CAPPED_COLUMNS if c in frame])
-    show(frame, fmt, f"{metric.upper()} by {by or 'all'}" + (f" per {period}" if period else ""), notes)
+    show(frame, fmt, title, notes)
     print_explained(explained)
+
+
+def _answered_quickly(metric: str, scope: Scope, ws: Workspace, min_n: int, floor: int, fmt: str, title: str,
+                      low_n: str, explain: bool, ci: str = "adjusted-wald") -> bool:
+    """Print the cells from the rollup with DuckDB alone (`cxlens.metrics.quick`: no pandas or Ibis imported, D61)
+    when that path gives exactly what the library would print; False when it cannot, and the library answers."""
+    from cxlens.metrics.quick import answer
+
+    found = answer(ws.store_url, metric, scope, min_n=min_n, customers_cap=floor, ci=ci,
+                   external=bool(ws.external_tables))
+    if found is None:
+        return False
+    show_rows(found.rows, found.columns, fmt, title, [low_n] if any(r["low_n"] for r in found.rows) else [])
+    print_explained([f"{metric}: {found.plan}"] if explain else [])
+    return True
 
 
 @app.command("nps")
@@ -136,9 +161,7 @@ def nps_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, un
             min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
             explain: ExplainOpt = False, workspace: WorkspaceOpt = Path(".")) -> None:
     """Net Promoter Score (-100..100) per group and period, with n and a 95% interval."""
-    from cxlens.metrics import nps_by
-
-    _experience(nps_by, "nps", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace,
+    _experience("nps", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace,
                 explain, ci=ci)
 
 
@@ -149,9 +172,7 @@ def csat_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, u
              min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
              explain: ExplainOpt = False, workspace: WorkspaceOpt = Path(".")) -> None:
     """CSAT (1-5): mean with a t interval and % top-2-box with a Wilson interval."""
-    from cxlens.metrics import csat_by
-
-    _experience(csat_by, "csat", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace,
+    _experience("csat", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace,
                 explain)
 
 
@@ -162,9 +183,7 @@ def ces_cmd(by: ByOpt = "", period: PeriodOpt = None, since: SinceOpt = None, un
             min_n: MinNOpt = None, min_group: MinGroupOpt = None, fmt: FormatOpt = "table",
             explain: ExplainOpt = False, workspace: WorkspaceOpt = Path(".")) -> None:
     """CES (1-7, higher = easier): mean with a t interval and % low effort (5-7) with a Wilson interval."""
-    from cxlens.metrics import ces_by
-
-    _experience(ces_by, "ces", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace,
+    _experience("ces", by, period, since, until, filter, weighted, compare, min_n, min_group, fmt, workspace,
                 explain)
 
 

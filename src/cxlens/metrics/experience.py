@@ -16,11 +16,9 @@ from __future__ import annotations
 from typing import Sequence
 
 import ibis
-import numpy as np
 import pandas as pd
 
 from cxlens.errors import AnalysisError, UsageError
-from cxlens.model import METRIC_SCALES
 from cxlens.metrics.compare import COMPARE_COLUMNS, compare_cells
 from cxlens.metrics.scales import THRESHOLDS
 from cxlens.query import Scope
@@ -28,8 +26,8 @@ from cxlens.query.dimensions import RESPONSE_DIMENSIONS, check_dimensions, group
 from cxlens.query.rows import responses, with_period
 from cxlens.metrics.weighting import add_weights
 from cxlens.metrics.plan import RAW, ROLLUP, plan, rollup_cells_of
+from cxlens.metrics.figures import nps_figures, scale_figures, sufficient
 from cxlens.stats.nps import NPS_METHODS
-from cxlens.stats import kish_effective_n, nps_interval, t_interval, wilson
 
 
 def cells(store, metric: str, scope: Scope = Scope(), *, source: str | None = None,
@@ -103,21 +101,10 @@ def _raw_cells(store, metric: str, scope: Scope, customers_cap: int | None) -> p
 
 
 def _sufficient(raw: pd.DataFrame, keys: list[str], weighted: bool) -> pd.DataFrame:
+    """The cells' keys and `figures.sufficient`'s columns, sorted (`sort_cells`)."""
     out = raw[keys].copy()
-    n = raw["n"].to_numpy(float)
-    w, w2 = raw["w"].to_numpy(float), raw["w2"].to_numpy(float)
-    n_eff = kish_effective_n(w, w2) if weighted else n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        mean = raw["ws"].to_numpy(float) / w
-        # weighted variance about the mean, scaled to the unbiased form with the effective n
-        var = (raw["wss"].to_numpy(float) / w - mean**2) * np.where(n_eff > 1, n_eff / (n_eff - 1), np.nan)
-        out["n"] = raw["n"].astype("int64").to_numpy()
-        out["customers"] = raw["customers"].astype("int64").to_numpy()
-        out["n_eff"] = n_eff
-        out["high"] = raw["wh"].to_numpy(float) / w * n_eff
-        out["low"] = raw["wl"].to_numpy(float) / w * n_eff
-    out["mean"] = mean
-    out["sd"] = np.sqrt(np.clip(var, 0, None))
+    for name, column in sufficient(raw, weighted).items():
+        out[name] = column
     return sort_cells(out, keys)
 
 
@@ -138,24 +125,15 @@ def nps_by(store, scope: Scope = Scope(), *, min_n: int = 30, ci: str = "adjuste
 
 def _nps_frame(c: pd.DataFrame, scope: Scope, min_n: int, ci: str, level: float, compare: str | None) -> pd.DataFrame:
     """`nps_by`'s frame from the NPS cells `c`."""
-    by, period, weighted = list(scope.by), scope.period, scope.weighting is not None
-    n_eff = c["n_eff"].to_numpy(float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        prom, det = c["high"].to_numpy() / n_eff, c["low"].to_numpy() / n_eff
-    low, high = nps_interval(n_eff, c["high"], c["low"], method=ci, level=level)
-    out = c[group_keys(by, period)].copy()
-    out["n"] = c["n"]
-    out["customers"] = c["customers"]
-    if weighted:
-        out["n_eff"] = np.round(n_eff, 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out["nps"] = 100 * (c["high"].to_numpy() - c["low"].to_numpy()) / n_eff
-    out["promoters_pct"] = 100 * prom
-    out["passives_pct"] = 100 * (1 - prom - det)
-    out["detractors_pct"] = 100 * det
-    out["ci_low"], out["ci_high"] = low, high
-    out["low_n"] = n_eff < min_n
-    return _finish(out, c, "nps", scope, compare, level)
+    return _frame(c, nps_figures(c, scope.weighting is not None, min_n, ci, level), "nps", scope, compare, level)
+
+
+def _frame(c: pd.DataFrame, figures: dict, metric: str, scope: Scope, compare: str | None, level: float) -> pd.DataFrame:
+    """The cells' keys and their `figures` (cxlens.metrics.figures), finished by `_finish`."""
+    out = c[group_keys(scope.by, scope.period)].copy()
+    for name, column in figures.items():
+        out[name] = column
+    return _finish(out, c, metric, scope, compare, level)
 
 
 def _finish(out: pd.DataFrame, c: pd.DataFrame, metric: str, scope: Scope, compare: str | None,
@@ -174,7 +152,7 @@ def csat_by(store, scope: Scope = Scope(), *, min_n: int = 30, level: float = 0.
 
     Columns: dims, period, n, csat, ci_low, ci_high, top2_pct, top2_ci_low, top2_ci_high, low_n.
     """
-    return _scale_metric(store, "csat", "top2", scope, min_n, level, compare, customers_cap)
+    return _scale_metric(store, "csat", scope, min_n, level, compare, customers_cap)
 
 
 def ces_by(store, scope: Scope = Scope(), *, min_n: int = 30, level: float = 0.95,
@@ -184,35 +162,18 @@ def ces_by(store, scope: Scope = Scope(), *, min_n: int = 30, level: float = 0.9
     Columns: dims, period, n, ces, ci_low, ci_high, low_effort_pct, low_effort_ci_low,
     low_effort_ci_high, low_n.
     """
-    return _scale_metric(store, "ces", "low_effort", scope, min_n, level, compare, customers_cap)
+    return _scale_metric(store, "ces", scope, min_n, level, compare, customers_cap)
 
 
-def _scale_metric(store, metric: str, share_name: str, scope: Scope, min_n: int, level: float,
+def _scale_metric(store, metric: str, scope: Scope, min_n: int, level: float,
                   compare: str | None, customers_cap: int | None = None) -> pd.DataFrame:
-    return _scale_frame(cells(store, metric, scope, customers_cap=customers_cap), metric, share_name, scope, min_n,
-                        level, compare)
+    return _scale_frame(cells(store, metric, scope, customers_cap=customers_cap), metric, scope, min_n, level, compare)
 
 
-def _scale_frame(c: pd.DataFrame, metric: str, share_name: str, scope: Scope, min_n: int, level: float,
+def _scale_frame(c: pd.DataFrame, metric: str, scope: Scope, min_n: int, level: float,
                  compare: str | None) -> pd.DataFrame:
     """`csat_by`'s or `ces_by`'s frame from that metric's cells `c`."""
-    by, period, weighted = list(scope.by), scope.period, scope.weighting is not None
-    n_eff = c["n_eff"].to_numpy(float)
-    mean_low, mean_high = t_interval(c["mean"], c["sd"], n_eff, level)
-    share_low, share_high = wilson(c["high"], n_eff, level)
-    out = c[group_keys(by, period)].copy()
-    out["n"] = c["n"]
-    out["customers"] = c["customers"]
-    if weighted:
-        out["n_eff"] = np.round(n_eff, 1)
-    out[metric] = c["mean"]
-    lo, hi = METRIC_SCALES[metric]  # an interval beyond the answer scale says nothing more
-    out["ci_low"], out["ci_high"] = np.clip(mean_low, lo, hi), np.clip(mean_high, lo, hi)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        out[f"{share_name}_pct"] = 100 * c["high"].to_numpy() / n_eff
-    out[f"{share_name}_ci_low"], out[f"{share_name}_ci_high"] = 100 * share_low, 100 * share_high
-    out["low_n"] = n_eff < min_n
-    return _finish(out, c, metric, scope, compare, level)
+    return _frame(c, scale_figures(c, metric, scope.weighting is not None, min_n, level), metric, scope, compare, level)
 
 
 def experience_by(store, scope: Scope = Scope(), metrics: Sequence[str] = ("nps", "csat", "ces"), *, min_n: int = 30,
@@ -223,9 +184,8 @@ def experience_by(store, scope: Scope = Scope(), metrics: Sequence[str] = ("nps"
     frames = {}
     for metric, c in cells_of(store, metrics, scope, customers_cap=customers_cap).items():
         frames[metric] = (_nps_frame(c, scope, min_n, "adjusted-wald", level, None) if metric == "nps" else
-                          _scale_frame(c, metric, _SHARES[metric], scope, min_n, level, None))
+                          _scale_frame(c, metric, scope, min_n, level, None))
     return frames
 
 
-_SHARES = {"csat": "top2", "ces": "low_effort"}
 METRIC_FUNCTIONS = {"nps": nps_by, "csat": csat_by, "ces": ces_by}

@@ -16,7 +16,6 @@ stores (architecture D46, docs/scale.md).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Sequence
 
 import ibis
@@ -25,41 +24,19 @@ import numpy as np
 import pandas as pd
 
 from cxlens.errors import AnalysisError
+from cxlens.metrics.plan_rules import (CUSTOMER_DIMENSIONS, FACTS, RAW, ROLLUP, ROLLUP_DIMENSIONS, TOUCHPOINT_DIMENSIONS,
+                                       Plan, rollup_plan, scope_refusal, size_refusal)
 from cxlens.metrics.rollup import MOST, REBUILD_HINT, ROWS, TABLE, recorded, rollup_staleness
-from cxlens.metrics.scales import THRESHOLDS
 from cxlens.metrics.ticket_facts import TABLE as FACTS_TABLE, facts_staleness
 from cxlens.query import Scope
-from cxlens.query.dimensions import ASPECT, OVERALL, RESPONSE_DIMENSIONS, THEME, UNKNOWN, group_keys
+from cxlens.query.dimensions import ASPECT, OVERALL, RESPONSE_DIMENSIONS, UNKNOWN, group_keys
 from cxlens.query.rows import apply_filters, overall_answers, within
 from cxlens.store.functions import period_start
 
 log = logging.getLogger(__name__)
 
-ROLLUP, RAW, FACTS = "rollup", "raw", "ticket_facts"
-# Dimensions the rollup can group and filter by: its own columns, and stage/channel through its touchpoint.
-TOUCHPOINT_DIMENSIONS = ("touchpoint", "stage", "channel")
-CUSTOMER_DIMENSIONS = ("segment", "region", "language", "plan")
-ROLLUP_DIMENSIONS = (*TOUCHPOINT_DIMENSIONS, *CUSTOMER_DIMENSIONS, "aspect")
-CUSTOMERS_NOTE = ("customers (distinct respondents, for the small-group rule) counted exactly from the raw answers: "
-                  "sums cannot give them")
-CAPPED_NOTE = ("customers capped at the small-group minimum (min(C, {cap})): cells with at least {cap} x the most answers "
-               "one customer gave need no count, the others are counted exactly from their raw answers")
-# The size rule: the rollup answers only when the answers are at least SHRINK times its rows (measured, D48: where it
-# shrinks the data less, reading it and counting customers costs more than one pass over the answers).
-SHRINK = 4.0
 # Capped customers: the count is restricted to the cells the bound leaves open while they are at most this share.
 SOME_CELLS = 0.5
-
-
-@dataclass(frozen=True)
-class Plan:
-    """Which source answers a metric's cells: "rollup" or "raw", and why, in words (shown by `--explain`)."""
-
-    source: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.source}: {self.reason}"
 
 
 def plan(store, metric: str, scope: Scope = Scope(), *, size_rule: bool = True,
@@ -69,29 +46,19 @@ def plan(store, metric: str, scope: Scope = Scope(), *, size_rule: bool = True,
     names `cxlens rollup rebuild`). `size_rule`: also read the answers when the rollup is not SHRINK times smaller
     than them (False: whenever it can answer, as `cells(source="rollup")` forces). `customers_cap`: what the
     caller needs of distinct customers (None: exact), for the reason's words."""
-    if scope.weighting is not None:
-        return Plan(RAW, f"weighted ({scope.weighting}): weights belong to single answers, the rollup holds unweighted sums")
-    if THEME in scope.filters:
-        return Plan(RAW, "theme filter: who mentioned a theme is known per customer, not in the rollup")
-    outside = [d for d in [*scope.by, *scope.filters] if d not in ROLLUP_DIMENSIONS]
-    if outside:
-        return Plan(RAW, f"{', '.join(dict.fromkeys(outside))} is not in the rollup (it has {', '.join(ROLLUP_DIMENSIONS)})")
-    if metric not in THRESHOLDS:
-        return Plan(RAW, f"the rollup holds no '{metric}' statistics")
+    refused = scope_refusal(metric, scope)
+    if refused is not None:
+        return refused
     current, why = _current(store)
     if not current:
         return Plan(RAW, why)
     if size_rule:
         built = recorded(store) or {}
         rows = built.get(ROWS)
-        rows = store.count(TABLE) if rows is None else rows
-        answers = built.get("answers") or 0
-        if rows * SHRINK > answers:
-            return Plan(RAW, f"the rollup ({rows:,} rows) is not {SHRINK:g}x smaller than the answers ({answers:,}): "
-                             "one pass over the answers is faster here (architecture D48)")
-    note = CUSTOMERS_NOTE if customers_cap is None else CAPPED_NOTE.format(cap=customers_cap)
-    return Plan(ROLLUP, "the rollup covers every dimension, filter and date of the scope (day x touchpoint x "
-                        f"segment x region x language x plan x aspect); {note}")
+        refused = size_refusal(store.count(TABLE) if rows is None else rows, built.get("answers") or 0)
+        if refused is not None:
+            return refused
+    return rollup_plan(customers_cap)
 
 
 def _current(store) -> tuple[bool, str]:

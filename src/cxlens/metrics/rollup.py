@@ -34,24 +34,16 @@ from typing import Collection
 import ibis
 import ibis.expr.types as ir
 
+from cxlens.metrics.rollup_record import MOST, META_KEY, REBUILD_HINT, ROWS, TABLE, WORDS, fingerprint_of
 from cxlens.metrics.scales import THRESHOLDS
 from cxlens.model import table
 from cxlens.store import records
-from cxlens.store.records import as_text
 from cxlens.store.sql import ident, literal
 
 log = logging.getLogger(__name__)
 
-TABLE = "response_rollup"
-META_KEY = "response_rollup"
-# Bump when what a row holds changes: a table built by an older rule then reads as stale.
-VERSION = 1
 GRAIN = ("day", "metric", "touchpoint_id", "segment", "region", "language", "plan", "aspect")
 ATTRIBUTES = ("segment", "region", "language", "plan")  # the customer's columns the rollup keeps
-REBUILD_HINT = "run `cxlens rollup rebuild -w DIR` (DIR: the workspace folder) to rebuild it"
-# What the rollup's record holds beside the fingerprint (not compared): the most answers one customer gave per
-# metric (`most_answers`, an upper bound kept through loads and erasures) and the table's rows.
-MOST, ROWS = "most_answers", "rows"
 # Refreshing more than this share of the days the rollup spans rebuilds it whole instead (cheaper, measured).
 WHOLE_SHARE = 0.25
 
@@ -72,13 +64,8 @@ def _fingerprint_query(store) -> ir.Table:
 
 
 def _fingerprint(row, store) -> dict:
-    thresholds = hashlib.sha1(json.dumps(sorted(THRESHOLDS.items())).encode()).hexdigest()[:12]
-    out = {"version": VERSION, "answers": int(row["n"]), "first": as_text(row["lo"]), "last": as_text(row["hi"]),
-           "responses_load": as_text(row["responses"]), "customers_load": as_text(row["customers"]), "thresholds": thresholds}
-    lake = _lake(store)
-    if lake is not None:  # only for external tables: a store's own tables keep the record they had
-        out["lake"] = lake
-    return out
+    # `lake` only for external tables: a store's own tables keep the record they had
+    return fingerprint_of(row, _lake(store))
 
 
 _UNSEEN: set[str] = set()  # external paths already warned about (once per process)
@@ -110,12 +97,6 @@ def _lake(store, names: tuple[str, ...] = ("responses", "customers")) -> str | N
     return digest.hexdigest()[:16]
 
 
-_WORDS = {"version": "the rollup's rule changed", "answers": "the number of answers changed",
-          "first": "the first answer's time changed", "last": "the last answer's time changed",
-          "responses_load": "a responses load came after it", "customers_load": "a customers load came after it",
-          "thresholds": "the metrics' thresholds changed", "lake": "the external tables' files changed"}
-
-
 def recorded(store) -> dict | None:
     """The fingerprint the rollup was built from; None when it was never built (or a rebuild did not finish)."""
     return records.recorded(store, META_KEY)
@@ -128,7 +109,7 @@ def rollup_staleness(store) -> str | None:
         return f"{TABLE} is missing from this store (schema older than version 6?); run `cxlens migrate`, then rebuild"
     built, now = records.built_and_now(store, META_KEY, lambda: _fingerprint_query(store),
                                        lambda row: _fingerprint(row, store))
-    return records.staleness(TABLE, built, now, _WORDS, REBUILD_HINT)
+    return records.staleness(TABLE, built, now, WORDS, REBUILD_HINT)
 
 
 def rollup_is_current(store) -> bool:

@@ -27,25 +27,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
-from cxlens.errors import UsageError
+from cxlens.privacy.min_group import min_group_for
 
 __all__ = ["min_group_for", "published_mask", "smallest_group", "suppress", "suppress_families", "suppress_rows",
            "suppress_series", "suppressed_cells", "small_groups_note"]
-
-
-def min_group_for(configured: int, asked: int | None = None) -> int:
-    """The smallest group a publication may describe: the workspace's `[privacy] min_group`, or a larger `asked`.
-
-    Only upward: whoever runs a command may publish more cautiously than the workspace's owner decided, never
-    less, so a smaller `asked` is a UsageError naming the configured minimum (change cxlens.toml to lower it).
-    """
-    if asked is None:
-        return configured
-    if asked < configured:
-        raise UsageError("min_group", asked, message=(
-            f"min_group={asked} is below this workspace's minimum of {configured} customers; "
-            "only a larger value may be asked (lower [privacy] min_group in cxlens.toml to publish smaller groups)"))
-    return asked
 
 
 def suppressed_cells(frame: pd.DataFrame, groups: Sequence[str], min_group: int,

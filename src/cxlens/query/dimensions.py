@@ -10,12 +10,14 @@ they answered. `theme` is a filter only: customers who mentioned the theme (see 
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
-
-import pandas as pd
+from datetime import date
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from cxlens.errors import UsageError
 from cxlens.store.functions import PERIOD_UNITS
+
+if TYPE_CHECKING:  # pandas is imported where frames are handled: the names and labels are read without it (D61)
+    import pandas as pd
 
 # dimension -> (table, column). Responses and tickets both reach these through their ids.
 RESPONSE_DIMENSIONS: dict[str, tuple[str, str]] = {
@@ -71,14 +73,21 @@ def label_periods(frame: pd.DataFrame, period: str | None, position: int) -> pd.
     """
     if period is None or "period_start" not in frame:
         return frame
+    import pandas as pd
+
     starts = pd.to_datetime(frame.pop("period_start"))
     frame.insert(position, "period", [period_label(s, period) for s in starts])
     return frame
 
 
 def period_label(start: Any, period: str) -> str:
-    """Label of the period starting at `start`."""
-    ts = pd.Timestamp(start)
+    """Label of the period starting at `start` (a date or datetime, or anything pandas reads as a time)."""
+    if isinstance(start, date):
+        ts = start
+    else:
+        import pandas as pd
+
+        ts = pd.Timestamp(start)
     if period == "month":
         return f"{ts.year:04d}-{ts.month:02d}"
     if period == "quarter":

@@ -7,9 +7,12 @@ the wrappers exist so that when an engine needs a replacement it is written once
 
 from __future__ import annotations
 
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING
 
 from cxlens.errors import AnalysisError
+
+if TYPE_CHECKING:  # annotations only: PERIOD_UNITS is read without Ibis (D61)
+    import ibis.expr.types as ir
 
 # Ibis truncation units of the calendar periods analyses group by. ISO weeks start on Monday,
 # which is what DATE_TRUNC('week') gives on all three engines.

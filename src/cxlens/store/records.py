@@ -11,11 +11,12 @@ together with the fingerprint's one-row query in a single statement on DuckDB, a
 from __future__ import annotations
 
 import json
-from typing import Callable, Mapping
-
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from cxlens.store.sql import ident, literal
+
+if TYPE_CHECKING:  # annotations only: records are read without Ibis (D61)
+    import ibis.expr.types as ir
 
 _STATE_SQL: dict[tuple[str, str], str] = {}  # per DuckDB store and record: the query and the record in one statement
 

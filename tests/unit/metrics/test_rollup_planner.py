@@ -24,7 +24,7 @@ from cxlens.ingest import load, read_mapping
 from cxlens.metrics import ces_by, csat_by, nps_by, scorecard
 from cxlens.metrics import experience
 from cxlens.metrics.experience import cells
-from cxlens.metrics import plan as plan_module
+from cxlens.metrics import plan_rules
 from cxlens.metrics.plan import RAW, ROLLUP, ROLLUP_DIMENSIONS, Plan, plan
 from cxlens.metrics.rollup import refresh_rollup
 from cxlens.metrics.scales import THRESHOLDS
@@ -41,7 +41,7 @@ CUSTOMERS, SEED = 3500, 11
 def no_size_rule(monkeypatch):
     """The demo store's rollup is about as long as its answers, so the size rule (D48) would send every scope to the
     raw answers: these tests compare the two paths, so the rollup answers whenever it can (one test puts it back)."""
-    monkeypatch.setattr(plan_module, "SHRINK", 0.0)
+    monkeypatch.setattr(plan_rules, "SHRINK", 0.0)
 INTEGERS = ("n", "customers")
 FLOATS = ("n_eff", "high", "low", "mean", "sd")
 
@@ -362,11 +362,11 @@ def test_the_most_answers_bound_stays_an_upper_bound_after_loads_and_erasure(tmp
 
 
 def test_the_size_rule_reads_the_answers_where_the_rollup_is_not_much_smaller(planner_store, monkeypatch):
-    monkeypatch.setattr(plan_module, "SHRINK", 4.0)
+    monkeypatch.setattr(plan_rules, "SHRINK", 4.0)
     scope = Scope(by=("segment",))
     chosen = plan(planner_store, "nps", scope)
     assert chosen.source == RAW and "smaller than the answers" in chosen.reason
     forced = cells(planner_store, "nps", scope, source=ROLLUP)  # forcing still reads the rollup
     assert_same_cells(forced, cells(planner_store, "nps", scope), ["segment"], "forced")
-    monkeypatch.setattr(plan_module, "SHRINK", 0.5)
+    monkeypatch.setattr(plan_rules, "SHRINK", 0.5)
     assert plan(planner_store, "nps", scope).source == ROLLUP
