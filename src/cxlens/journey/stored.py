@@ -62,12 +62,17 @@ def is_current(store) -> bool:
                         "call; %s", REFRESH_HINT)
         return False
     built, now = recorded(store), fingerprint(store)
-    if built == now:
+    why = records.staleness(TABLE, built, now, _WORDS, REFRESH_HINT)
+    if why is None:
         return True
     if now["events"]:
-        log.warning("journey_steps is out of date (built from %s, events now %s): journey analyses number all "
-                    "events on every call until it is rebuilt; %s", built, now, REFRESH_HINT)
+        log.warning("journey analyses number all events on every call until journey_steps is rebuilt: %s", why)
     return False
+
+
+_WORDS = {"numbering": "the numbering rule changed", "events": "the number of events changed",
+          "first": "the first event's time changed", "last": "the last event's time changed",
+          "load": "an events load came after it", "stages": "the journey map's stage order changed"}
 
 
 def numbering(store) -> ir.Table:

@@ -71,6 +71,8 @@ def test_a_stale_table_is_not_read_and_a_warning_names_the_refresh(planted, tmp_
     with caplog.at_level(logging.WARNING, logger="cxlens.journey.stored"):
         assert got(store) == brute(now)
     assert "cxlens journey refresh" in caplog.text
+    # the warning says what changed, in words
+    assert "an events load came after it" in caplog.text and "the last event's time changed" in caplog.text
     stored.refresh_steps(store)  # what the next events load does
     assert stored.is_current(store)
     assert got(store) == brute(now)
