@@ -10,7 +10,7 @@ one short statement at any size, and the figures are the same from either source
 
 It answers only where it gives exactly what `nps_by`/`csat_by`/`ces_by` followed by the small-group rule give
 (tests compare the two on random scopes): a DuckDB file of the workspace's own tables at the current schema, a
-current rollup the planner would read, customers capped at the small-group minimum (the apps' rule, D48), and every
+current rollup that covers the scope, customers capped at the small-group minimum (the apps' rule, D48), and every
 cell with at least cap x M answers (M: the most answers one customer gave), so no cell needs its distinct customers
 counted and none is suppressed. Anything else (`None`) is answered by the library: the caller falls back, and the
 reason is the library's (a stale rollup's warning, a locked store's wait, a small group's suppression).
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cxlens.metrics.figures import nps_figures, scale_figures, sufficient
-from cxlens.metrics.plan_rules import Plan, rollup_plan, scope_refusal
+from cxlens.metrics.plan_rules import TOUCHPOINT_DIMENSIONS, Plan, rollup_plan, scope_refusal
 from cxlens.metrics.rollup_record import META_KEY, MOST, TABLE, WORDS, fingerprint_of
 from cxlens.model import SCHEMA_VERSION
 from cxlens.query.dimensions import ASPECT, OVERALL, RESPONSE_DIMENSIONS, UNKNOWN, period_label
@@ -34,7 +34,6 @@ from cxlens.store.sql import ident
 
 # The Ibis truncation the planner's path compiles to on DuckDB (cxlens.store.functions.period_start).
 _TRUNCATE = {"week": "WEEK", "month": "MONTH", "quarter": "QUARTER", "year": "YEAR"}
-_TOUCHPOINT = ("touchpoint", "stage", "channel")
 _INTERVALS = ("adjusted-wald", "wald")  # NPS intervals from counts alone (bootstrap and unknown names: the library)
 # The state the planner reads, in one statement: the schema version, the rollup's record, and the answers' row of
 # its fingerprint (the statement `cxlens.metrics.rollup` compiles through Ibis, written out).
@@ -85,13 +84,12 @@ def answer(store_url: str, metric: str, scope: Scope, *, min_n: int, customers_c
 
 def _answer(con: Any, metric: str, scope: Scope, min_n: int, cap: int, ci: str, level: float) -> Answer | None:
     built = _current_record(con)
-    if built is None:
+    most = None if built is None else (built.get(MOST) or {}).get(metric)
+    if most is None:  # stale, never built, or no bound recorded: the library decides and counts
         return None
-    most = (built.get(MOST) or {}).get(metric)
-    sql, params = _cells_sql(metric, scope)
-    cur = con.execute(sql, params)
+    cur = con.execute(*_cells_sql(metric, scope))
     rows = cur.fetchall()
-    if most is None or not rows:
+    if not rows:  # nothing in the scope: the library says so in its own way
         return None
     names = [d[0] for d in cur.description]
     columns = {name: [row[i] for row in rows] for i, name in enumerate(names)}
@@ -141,7 +139,7 @@ def _cells_sql(metric: str, scope: Scope) -> tuple[str, list]:
     keys = {d: dims[d] for d in scope.by}
     if scope.period:
         keys["period_start"] = f"date_trunc('{_TRUNCATE[scope.period]}', CAST(ro.day AS TIMESTAMP))"
-    join = " LEFT JOIN touchpoints AS t ON ro.touchpoint_id = t.touchpoint_id" if wanted & set(_TOUCHPOINT) else ""
+    join = " LEFT JOIN touchpoints AS t ON ro.touchpoint_id = t.touchpoint_id" if wanted & set(TOUCHPOINT_DIMENSIONS) else ""
     selected = [f"{sql} AS {ident(k)}" for k, sql in keys.items()]
     sums = ["sum(ro.n) AS n", "sum(ro.high) AS wh", "sum(ro.low) AS wl", "sum(ro.total) AS ws", "sum(ro.total_sq) AS wss"]
     grouped = f" GROUP BY {', '.join(map(ident, keys))}" if keys else ""
@@ -156,7 +154,7 @@ def _dimension(dim: str) -> str:
     lacks reads "(unknown)"), the customer's attributes as the rollup keeps them, "overall" for no aspect."""
     if dim == ASPECT:
         return f"coalesce(CAST(ro.aspect AS VARCHAR), '{OVERALL}')"
-    source = "t" if dim in _TOUCHPOINT else "ro"
+    source = "t" if dim in TOUCHPOINT_DIMENSIONS else "ro"
     return f"coalesce(CAST({source}.{ident(RESPONSE_DIMENSIONS[dim][1])} AS VARCHAR), '{UNKNOWN}')"
 
 
