@@ -97,7 +97,7 @@ def test_an_edited_store_is_read_raw_and_the_warning_names_the_rebuild(workspace
     assert json.loads(again.stdout)[0]["n"] == 399 and explained(again.stderr)[0].startswith("explain: nps: rollup:")
 
 
-def test_a_rollup_about_as_long_as_the_answers_is_not_read_and_explain_says_why(tmp_path):
+def test_a_rollup_about_as_long_as_the_answers_is_not_read_by_the_library_and_explain_says_why(tmp_path):
     root = tmp_path / "ws"
     assert cxlens("init", str(root)).returncode == 0
     (root / "journey.yaml").write_text("stages: [purchase]\ntouchpoints:\n  - {id: shop, name: Shop, stage: purchase}\n")
@@ -107,8 +107,13 @@ def test_a_rollup_about_as_long_as_the_answers_is_not_read_and_explain_says_why(
     ws = Workspace.open(root)
     for kind in ("customers", "responses"):
         ws.load(root / f"{kind}.csv", kind)
-    proc = cxlens("nps", "--by", "segment", "--format", "json", "--explain", "--workspace", str(root))
+    # the library's planner (a bootstrap interval is the library's alone): the size rule sends it to the answers
+    proc = cxlens("nps", "--by", "segment", "--ci", "bootstrap", "--format", "json", "--explain", "--workspace", str(root))
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)[0]["n"] == 20 and "customers" not in json.loads(proc.stdout)[0]
     line = explained(proc.stderr)[0]
     assert line.startswith("explain: nps: raw: the rollup (20 rows) is not 4x smaller than the answers (20)"), line
+    # the quick path (D61) is not bound by the library's size rule: it reads the rollup, and says so
+    quick = cxlens("nps", "--by", "segment", "--format", "json", "--explain", "--workspace", str(root))
+    assert quick.returncode == 0 and json.loads(quick.stdout)[0]["n"] == 20
+    assert explained(quick.stderr)[0].startswith("explain: nps: rollup:"), quick.stderr
