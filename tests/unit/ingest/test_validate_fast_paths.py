@@ -2,7 +2,8 @@
 `trim(x)`, and a date-time text is read the same whether or not it takes the strict ISO parse first.
 
 The references are the expressions as they were before the fast paths (trim on every value; the zone and 12-hour
-regular expressions tried on every value), evaluated by DuckDB beside the new ones on the same texts: edge cases
+regular expressions tried on every value: `general_timestamp_branches` alone), evaluated by DuckDB beside the new ones
+on the same texts: edge cases
 written out, and random texts built from the characters that matter (digits, separators, zone letters, spaces of
 every kind including the 16 non-ASCII ones trim removes, tabs and line ends, which it keeps).
 """
@@ -14,8 +15,7 @@ import random
 import duckdb
 import pytest
 
-from cxlens.ingest.validate import (_TWELVE_HOUR_FORMATS, _has_zone, _is_twelve_hour, _text_timestamp, literal,
-                                    trimmed)
+from cxlens.ingest.validate import _has_zone, _text_timestamp, general_timestamp_branches, trimmed
 
 # DuckDB's trim removes exactly the Unicode space separators (Zs); found by trying every code point below U+10000
 SPACES = [" ", "\u00a0", "\u1680", *map(chr, range(0x2000, 0x200B)), "\u202f", "\u205f", "\u3000"]
@@ -43,12 +43,7 @@ def _random_texts(count: int, seed: int) -> list[str]:
 
 def _old_timestamp(text: str) -> str:
     """The date-time expression before the ISO fast path: both regular expressions tried on every value."""
-    twelve = f"upper(regexp_replace({text}, '\\s*([AaPp])\\.?[Mm]\\.?$', ' \\1M'))"
-    formats = "[" + ", ".join(literal(f) for f in _TWELVE_HOUR_FORMATS) + "]"
-    zoned = f"regexp_replace({text}, '\\s+([zZ]|[+-]\\d\\d(:?\\d\\d)?)$', '\\1')"
-    return (f"CASE WHEN {_has_zone(text)} THEN timezone('UTC', TRY_CAST({zoned} AS TIMESTAMPTZ)) "
-            f"WHEN {_is_twelve_hour(text)} THEN try_strptime({twelve}, {formats}) "
-            f"ELSE TRY_CAST({text} AS TIMESTAMP) END")
+    return f"CASE {general_timestamp_branches(text)} END"
 
 
 @pytest.fixture(scope="module")
