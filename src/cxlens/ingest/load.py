@@ -138,8 +138,12 @@ def load(store, path: str | Path, kind: str, mapping: Mapping | None = None, enc
             con.execute("BEGIN TRANSACTION")
             try:
                 written = None if replace else set(exprs)
-                counts = _stage_and_upsert(con, table, exprs, mapping, load_id, str(path), raw_columns, native,
-                                          lambda c, good: session.upsert(c, good, written), redact)
+                stage = stage_sql(table, exprs, mapping, NUMBERED_VIEW, raw_columns, native)
+                meta = f"{literal(load_id)}, {literal(table.name)}, {literal(str(path))}"
+                unstaged = (not redact and not _reads_stage(kind, resolution, identity)
+                            and session.writes_in_place_into_empty(con))
+                counts = _write(con, table, stage, mapping, str(path), meta,
+                                lambda c, good: session.upsert(c, good, written), redact, unstaged)
                 report = LoadReport(load_id, kind, str(path), respondents=respondents if mapping.wide else None,
                                     mode="replace" if replace else "merge", not_selected=not_selected, keyed=sorted(keyed),
                                     **counts)
@@ -200,8 +204,61 @@ def _numbered_columns(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return {name: sql_type for name, sql_type in cols if name not in ("_row", "_src")}
 
 
-def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping, load_id: str, file: str,
-                      raw_columns: list[str], native: set[str],
+def _write(con, table: Table, stage: str, mapping: Mapping, file: str, meta: str,
+           upsert: Callable[[duckdb.DuckDBPyConnection, str], UpsertCounts], redact: bool, unstaged: bool) -> dict:
+    """Quarantine the bad rows and upsert the good ones, unstaged where allowed; returns the counts."""
+    if unstaged:
+        counts = _insert_checked(con, table, stage, file, meta, upsert)
+        if counts is not None:
+            return counts
+        con.execute("ROLLBACK")  # a repeated key: the staged path quarantines or skips its earlier rows
+        con.execute("BEGIN TRANSACTION")
+    return _stage_and_upsert(con, table, stage, mapping, file, meta, upsert, redact)
+
+
+def _reads_stage(kind: str, resolution, identity: Identity | None) -> bool:
+    """Whether something after the upsert reads the staged rows (`_cx_stage`): the identity index and links."""
+    return resolution is not None or (kind == "customers" and identity is not None)
+
+
+def _insert_checked(con, table: Table, stage: str, file: str, meta: str,
+                    upsert: Callable[[duckdb.DuckDBPyConnection, str], UpsertCounts]) -> dict | None:
+    """A load into an empty table, written straight from the checks without a staged copy; None (nothing kept
+    worth keeping: the caller rolls back) when the file repeats a key.
+
+    The staged copy, its repeated-key check and reading it back cost as much as the write (architecture D63):
+    here the checked rows go straight into the table, bad rows are read a second time only when the count
+    says there are some, and repeated keys are looked for among the rows written, which in an empty table are
+    exactly the file's rows without errors. A file repeating a key is rare, and its earlier rows must be left
+    out in file order, which the staged path does.
+    """
+    rows_read = con.execute(f"SELECT count(*) FROM {NUMBERED_VIEW}").fetchone()[0]
+    done = upsert(con, f"({stage}) s WHERE s._errors IS NULL")
+    key = ", ".join(ident(k) for k in table.key)
+    if con.execute(f"SELECT 1 FROM {ident(table.name)} GROUP BY {key} HAVING count(*) > 1 LIMIT 1").fetchall():
+        return None
+    errors = rows_read - done.inserted
+    _quarantine_errors(con, table, file, meta, f"({stage})" if errors else None)
+    return {"rows_read": rows_read, "inserted": done.inserted, "updated": done.updated, "unchanged": done.unchanged,
+            "quarantined": errors, "changed": done.changed, "skipped": 0, "redactions": {}}
+
+
+def _quarantine_errors(con, table: Table, file: str, meta: str, staged: str | None) -> None:
+    """Replace this file's quarantine with the failing rows of `staged` (None: the file has none).
+
+    Quarantine shows each file's latest load: reloading a file re-examines all its rows.
+    """
+    con.execute(f"DELETE FROM quarantine WHERE kind = {literal(table.name)} AND file = {literal(file)}")
+    if staged is None:
+        return
+    con.execute(f"""
+        INSERT INTO quarantine
+        SELECT {meta}, _row, e.field, e.value, e.reason, _raw, now()::TIMESTAMP
+        FROM (SELECT _row, _raw, unnest(_errors) AS e FROM {staged} WHERE _errors IS NOT NULL)
+    """)
+
+
+def _stage_and_upsert(con, table: Table, stage: str, mapping: Mapping, file: str, meta: str,
                       upsert: Callable[[duckdb.DuckDBPyConnection, str], UpsertCounts], redact: bool = False) -> dict:
     """Stage + validate in one pass, quarantine bad rows, upsert good ones; returns the counts.
 
@@ -209,18 +266,10 @@ def _stage_and_upsert(con, table: Table, exprs: dict[str, str], mapping: Mapping
     `quarantine`, and in a wide file several answers share one source row number, so neither is counted.
     `upsert(con, good)` is the store backend's: it upserts the rows `FROM {good}` by key.
     """
-    stage = stage_sql(table, exprs, mapping, NUMBERED_VIEW, raw_columns, native)
     con.execute(f"CREATE TEMP TABLE _cx_stage AS {stage}")
     redactions = redact_stage(con, table) if redact else {}  # before any row is copied anywhere
     rows_read = con.execute("SELECT count(*) FROM _cx_stage").fetchone()[0]
-    meta = f"{literal(load_id)}, {literal(table.name)}, {literal(file)}"
-    # Quarantine shows each file's latest load: reloading a file re-examines all its rows.
-    con.execute(f"DELETE FROM quarantine WHERE kind = {literal(table.name)} AND file = {literal(file)}")
-    con.execute(f"""
-        INSERT INTO quarantine
-        SELECT {meta}, _row, e.field, e.value, e.reason, _raw, now()::TIMESTAMP
-        FROM (SELECT _row, _raw, unnest(_errors) AS e FROM _cx_stage WHERE _errors IS NOT NULL)
-    """)
+    _quarantine_errors(con, table, file, meta, "_cx_stage")
     _find_duplicates(con, table, meta, quarantine=mapping.duplicates == "quarantine")
     # Duplicates are taken from rows without errors, so the two sets do not overlap.
     errors, duplicates = con.execute("SELECT (SELECT count(*) FROM _cx_stage WHERE _errors IS NOT NULL), "

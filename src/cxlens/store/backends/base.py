@@ -75,6 +75,11 @@ class LoadSession(ABC):
     def upsert(self, con: duckdb.DuckDBPyConnection, good: str, columns: Collection[str] | None = None) -> UpsertCounts:
         """Upsert the rows `SELECT ... FROM {good}` by key, writing only `columns` of stored rows (None: whole rows)."""
 
+    def writes_in_place_into_empty(self, con: duckdb.DuckDBPyConnection) -> bool:
+        """Whether the target table in `con` is the store's own and holds no row yet: the loader may then write
+        checked rows straight into it and look for a file's repeated keys there (ingest.load's unstaged path)."""
+        return False
+
     def publish(self, con: duckdb.DuckDBPyConnection, load_id: str, file: str,
                 before_commit: Callable[[], None] | None = None) -> None:
         """Make the staged outcome visible in the store (before the loader's COMMIT on `con`)."""

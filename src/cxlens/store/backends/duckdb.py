@@ -68,7 +68,7 @@ def upsert(con: duckdb.DuckDBPyConnection, table: Table, good: str, columns: Col
     name = ident(table.name)
     cols = ", ".join(ident(c.name) for c in table.columns)
     written = [c.name for c in table.columns if c.name not in table.key and (columns is None or c.name in columns)]
-    if con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0:
+    if _is_empty(con, name):
         con.execute("DROP TABLE IF EXISTS _cx_class")  # no classification: every row is new
         inserted = con.execute(f"INSERT INTO {name} SELECT {cols} FROM {good}").fetchone()[0]
         return UpsertCounts(inserted, 0, 0, dict.fromkeys(written, 0))
@@ -94,6 +94,10 @@ def upsert(con: duckdb.DuckDBPyConnection, table: Table, good: str, columns: Col
     con.execute(f"INSERT INTO {name} SELECT {cols} FROM _cx_class WHERE NOT _same")
     # `_cx_class` stays for the load's hooks (the rollup reads the old and new values); the loader drops it.
     return UpsertCounts(inserted, updated, unchanged, dict(zip(written, changed)))
+
+
+def _is_empty(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {name} LIMIT 1)").fetchone()[0] == 0
 
 
 def _comparable(value: str, column: str, table: Table) -> str:
@@ -127,6 +131,9 @@ class DuckDBLoad(LoadSession):
 
     def upsert(self, con: duckdb.DuckDBPyConnection, good: str, columns: Collection[str] | None = None) -> UpsertCounts:
         return upsert(con, self.table, good, columns)
+
+    def writes_in_place_into_empty(self, con: duckdb.DuckDBPyConnection) -> bool:
+        return _is_empty(con, ident(self.table.name))
 
 
 class DuckDBBackend(SqlBackend):
