@@ -143,6 +143,21 @@ def test_an_invalid_utf8_byte_after_the_first_megabyte_names_its_line(store, tmp
     assert_refused_and_nothing_stored(store, f, r"late\.csv.*not UTF-8.*line 20002.*--encoding cp1256")
 
 
+@pytest.mark.parametrize("line", [
+    b"R2,C1,2024-03-01,call,csat,4,ok\xff\n",                  # a byte that never starts a character
+    b'R2,C1,2024-03-01,call,csat,4,"quoted \xc3 text"\n',      # a sequence cut short inside quotes
+    b"R2,C1,2024-03-01,call,csat,4,cut\xe2\x82\n",            # ... at the end of the line
+    b"R2,C1\xff,2024-03-01,call,csat,4,ok\n",                  # in a column other than the last
+    b"R2,C1,2024-03-01,call,csat,4,\xc0\xaf\n",               # an overlong form
+    b"R2,C1,2024-03-01,call,csat,4,\xed\xa0\x80\n",          # a surrogate
+])
+def test_every_kind_of_invalid_utf8_is_refused_naming_its_line(store, tmp_path, line):
+    # The UTF-8 scan runs only once DuckDB has refused the file: DuckDB must refuse every one of these.
+    f = tmp_path / "bad.csv"
+    f.write_bytes(HEADER.encode() + b"R1,C1,2024-03-01,call,csat,4,fine\n" + line + b"R3,C1,2024-03-01,call,csat,4,ok\n")
+    assert_refused_and_nothing_stored(store, f, r"bad\.csv.*not UTF-8.*line 3")
+
+
 def test_an_unknown_encoding_is_a_usage_error_naming_the_accepted_ones(store, tmp_path):
     f = responses_file(tmp_path / "r.csv", ["fine"])
     with pytest.raises(UsageError, match="encoding.*cp1256.*gb18030"):
