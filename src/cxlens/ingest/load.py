@@ -223,8 +223,8 @@ def _reads_stage(kind: str, resolution, identity: Identity | None) -> bool:
 
 def _insert_checked(con, table: Table, stage: str, file: str, meta: str,
                     upsert: Callable[[duckdb.DuckDBPyConnection, str], UpsertCounts]) -> dict | None:
-    """A load into an empty table, written straight from the checks without a staged copy; None (nothing kept
-    worth keeping: the caller rolls back) when the file repeats a key.
+    """A load into an empty table, written straight from the checks without a staged copy; the counts, or None
+    when the file repeats a key (the caller then rolls back and stages).
 
     The staged copy, its repeated-key check and reading it back cost as much as the write (architecture D63):
     here the checked rows go straight into the table, bad rows are read a second time only when the count
