@@ -129,6 +129,22 @@ def test_a_file_repeating_a_key_goes_back_to_the_staged_path_and_nothing_of_the_
                                                           "quarantined", "skipped"))]  # one load recorded, not two
 
 
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_a_where_selection_is_loaded_unstaged_with_the_staged_outcome(tmp_path, monkeypatch, fmt):
+    # Rows the selection leaves out are neither read, counted nor quarantined; the rest keep the file's row numbers.
+    rows = _random_rows(8, 500, 0.3, repeat=False)
+    path = tmp_path / f"waves.{fmt}"
+    frame = pd.DataFrame(rows, columns=COLUMNS).assign(wave=[("a", "b", "c")[i % 3] for i in range(len(rows))])
+    frame.to_csv(path, index=False) if fmt == "csv" else frame.to_parquet(path, index=False, row_group_size=97)
+    mapping = Mapping(where={"wave": ["a", "c"]})
+    *unstaged, staged_count = _outcome(tmp_path, "unstaged", [path], monkeypatch, staged=False, mapping=mapping)
+    *staged, _ = _outcome(tmp_path, "staged", [path], monkeypatch, staged=True, mapping=mapping)
+    assert staged_count == 0 and unstaged == staged
+    report = unstaged[2][0]
+    assert (report["rows_read"], report["not_selected"]) == (333, 167)
+    assert report["quarantined"] > 50 and all(row % 3 != 2 for _, row, *_ in unstaged[1])  # rows 2, 5, ...: wave b
+
+
 def test_a_table_holding_rows_is_staged_and_a_reload_changes_nothing(tmp_path, monkeypatch):
     first = _write(_random_rows(6, 400, 0.2, repeat=False), tmp_path / "first.parquet")
     second = _write(_random_rows(7, 400, 0.2, repeat=False, prefix="S"), tmp_path / "second.csv")
