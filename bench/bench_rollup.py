@@ -66,10 +66,13 @@ RESULT = {"seconds": seconds, "rollup_s": done.get("seconds"), "days": done.get(
 if $maintain:  # the maintained rollup against a full rebuild, row for row
     con = s.duckdb
     con.execute("SET enable_progress_bar = false")
-    con.execute("CREATE TEMP TABLE maintained AS SELECT * FROM response_rollup")
+    tables = ("response_rollup", "response_rollup_month")  # the day rows and their month sums (D64)
+    for table in tables:
+        con.execute(f"CREATE TEMP TABLE maintained_{table} AS SELECT * FROM {table}")
     refresh_rollup(s)
-    diff = con.execute('''SELECT count(*) FROM ((SELECT * FROM maintained EXCEPT ALL SELECT * FROM response_rollup)
-                          UNION ALL (SELECT * FROM response_rollup EXCEPT ALL SELECT * FROM maintained))''').fetchall()[0][0]
+    diff = sum(con.execute(f'''SELECT count(*) FROM ((SELECT * FROM maintained_{t} EXCEPT ALL SELECT * FROM {t})
+                              UNION ALL (SELECT * FROM {t} EXCEPT ALL SELECT * FROM maintained_{t}))''').fetchall()[0][0]
+               for t in tables)
     RESULT["differs_from_rebuild"] = int(diff)
 """)
 

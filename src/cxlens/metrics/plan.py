@@ -25,8 +25,8 @@ import pandas as pd
 
 from cxlens.errors import AnalysisError
 from cxlens.metrics.plan_rules import (CUSTOMER_DIMENSIONS, FACTS, RAW, ROLLUP, ROLLUP_DIMENSIONS, TOUCHPOINT_DIMENSIONS,
-                                       Plan, rollup_plan, scope_refusal, size_refusal)
-from cxlens.metrics.rollup import MOST, REBUILD_HINT, ROWS, TABLE, recorded, rollup_staleness
+                                       Plan, reads_months, rollup_plan, scope_refusal, size_refusal)
+from cxlens.metrics.rollup import MONTH_TABLE, MOST, REBUILD_HINT, ROWS, TABLE, recorded, rollup_staleness
 from cxlens.metrics.ticket_facts import TABLE as FACTS_TABLE, facts_staleness
 from cxlens.query import Scope
 from cxlens.query.dimensions import ASPECT, OVERALL, RESPONSE_DIMENSIONS, UNKNOWN, group_keys
@@ -58,7 +58,7 @@ def plan(store, metric: str, scope: Scope = Scope(), *, size_rule: bool = True,
         refused = size_refusal(store.count(TABLE) if rows is None else rows, built.get("answers") or 0)
         if refused is not None:
             return refused
-    return rollup_plan(customers_cap)
+    return rollup_plan(customers_cap, scope)
 
 
 def _current(store) -> tuple[bool, str]:
@@ -178,22 +178,26 @@ def _capped(store, metric: str, scope: Scope, sums: pd.DataFrame, keys: list[str
 
 
 def rollup_rows(store, metric: str | tuple[str, ...], scope: Scope) -> ir.Table:
-    """The rollup's rows for `metric` (a tuple: for each of these metrics, with their `metric` column) within `scope`'s days, aspect rule and filters, with one column per dimension
-    read as `query.rows.responses` reads it ("(unknown)" for a missing value, "overall" for no aspect) and
-    `period_start` when a period is asked for. Columns n, high, low, total, total_sq are the statistics."""
-    ro = store.table(TABLE)
+    """The rollup's rows for `metric` (a tuple: for each of these metrics, with their `metric` column) within
+    `scope`'s days, aspect rule and filters, with one column per dimension read as `query.rows.responses` reads it
+    ("(unknown)" for a missing value, "overall" for no aspect) and `period_start` when a period is asked for.
+    Columns n, high, low, total, total_sq are the statistics; `day` is the month's first day where the month rows
+    answer (`reads_months`: whole months, 30x fewer rows, D64)."""
+    monthly = reads_months(scope)
+    ro = store.table(MONTH_TABLE if monthly else TABLE)
+    day = ro.month if monthly else ro.day
     ro = ro.filter(ro.metric.isin(metric) if isinstance(metric, tuple) else ro.metric == metric)
     if scope.since is not None:
-        ro = ro.filter(ro.day >= ibis.literal(scope.since))
+        ro = ro.filter(day >= ibis.literal(scope.since))
     if scope.until is not None:
-        ro = ro.filter(ro.day <= ibis.literal(scope.until))
+        ro = ro.filter(day <= ibis.literal(scope.until))
     wanted = {*scope.by, *scope.filters}
     if ASPECT not in wanted:
         ro = ro.filter(ro.aspect.isnull())  # overall answers only, as query.rows does
     joined, cols = _dimensions(store, ro, wanted, attributes=ro)
     stats = {c: ro[c] for c in ("n", "high", "low", "total", "total_sq")}
     which = {"metric": ro.metric} if isinstance(metric, tuple) else {}
-    rows = apply_filters(joined.select(day=ro.day, **which, **stats, **cols), scope.filters, RESPONSE_DIMENSIONS)
+    rows = apply_filters(joined.select(day=day, **which, **stats, **cols), scope.filters, RESPONSE_DIMENSIONS)
     if scope.period:
         rows = rows.mutate(period_start=period_start(rows.day.cast("timestamp"), scope.period))
     return rows

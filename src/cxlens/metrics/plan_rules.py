@@ -9,6 +9,7 @@ one set of rules, written here once.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from cxlens.metrics.scales import THRESHOLDS
 from cxlens.query.dimensions import THEME
@@ -26,6 +27,7 @@ CAPPED_NOTE = ("customers capped at the small-group minimum (min(C, {cap})): cel
 # The size rule: the rollup answers only when the answers are at least SHRINK times its rows (measured, D48: where it
 # shrinks the data less, reading it and counting customers costs more than one pass over the answers).
 SHRINK = 4.0
+MONTHLY_PERIODS = (None, "month", "quarter", "year")  # periods made of whole months
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,21 @@ def size_refusal(rows: int, answers: int) -> Plan | None:
     return None
 
 
-def rollup_plan(customers_cap: int | None) -> Plan:
-    """The rollup plan, its reason saying how distinct customers are counted (`customers_cap`: None, exactly)."""
+def reads_months(scope: Scope) -> bool:
+    """Whether the rollup's month rows (`response_rollup_month`) give the scope's cells exactly as its day rows do:
+    no period or one made of whole months, and dates, if any, from a month's first day to a month's last."""
+    return (scope.period in MONTHLY_PERIODS and (scope.since is None or scope.since.day == 1)
+            and (scope.until is None or (scope.until + timedelta(days=1)).day == 1))
+
+
+def rollup_plan(customers_cap: int | None, scope: Scope) -> Plan:
+    """The rollup plan, its reason saying which rows are summed (day or month) and how distinct customers are
+    counted (`customers_cap`: None, exactly)."""
     note = CUSTOMERS_NOTE if customers_cap is None else CAPPED_NOTE.format(cap=customers_cap)
+    grain = "month rows: whole months" if reads_months(scope) else "day rows"
     return Plan(ROLLUP, "the rollup covers every dimension, filter and date of the scope (day x touchpoint x "
-                        f"segment x region x language x plan x aspect); {note}")
+                        f"segment x region x language x plan x aspect; {grain}); {note}")
 
 
 __all__ = ["CUSTOMER_DIMENSIONS", "FACTS", "Plan", "RAW", "ROLLUP", "ROLLUP_DIMENSIONS", "SHRINK",
-           "TOUCHPOINT_DIMENSIONS", "rollup_plan", "scope_refusal", "size_refusal"]
+           "TOUCHPOINT_DIMENSIONS", "reads_months", "rollup_plan", "scope_refusal", "size_refusal"]

@@ -24,8 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from cxlens.metrics.figures import nps_figures, scale_figures, sufficient
-from cxlens.metrics.plan_rules import TOUCHPOINT_DIMENSIONS, Plan, rollup_plan, scope_refusal
-from cxlens.metrics.rollup_record import META_KEY, MOST, TABLE, WORDS, fingerprint_of
+from cxlens.metrics.plan_rules import TOUCHPOINT_DIMENSIONS, Plan, reads_months, rollup_plan, scope_refusal
+from cxlens.metrics.rollup_record import META_KEY, MONTH_TABLE, MOST, TABLE, WORDS, fingerprint_of
 from cxlens.model import SCHEMA_VERSION
 from cxlens.query.dimensions import ASPECT, OVERALL, RESPONSE_DIMENSIONS, UNKNOWN, period_label
 from cxlens.query.scope import Scope
@@ -105,7 +105,7 @@ def _answer(con: Any, metric: str, scope: Scope, min_n: int, cap: int, ci: str, 
         published["period"] = [period_label(start, scope.period) for start in columns["period_start"]]
     published.update({k: v.tolist() for k, v in figures.items()})
     order = list(published)
-    return Answer([dict(zip(order, values)) for values in zip(*published.values())], order, rollup_plan(cap))
+    return Answer([dict(zip(order, values)) for values in zip(*published.values())], order, rollup_plan(cap, scope))
 
 
 def _current_record(con: Any) -> dict | None:
@@ -120,15 +120,16 @@ def _current_record(con: Any) -> dict | None:
 
 def _cells_sql(metric: str, scope: Scope) -> tuple[str, list]:
     """The rollup's sums per cell of `scope` as one DuckDB statement and its parameters: the rows
-    `cxlens.metrics.plan.rollup_rows` selects, each dimension read as `query.rows` reads it, summed and ordered as
+    `cxlens.metrics.plan.rollup_rows` selects (the month rows where they answer), each dimension read as `query.rows` reads it, summed and ordered as
     `rollup_cells_of` and `sort_cells` order them."""
     wanted = {*scope.by, *scope.filters}
+    table, day = (MONTH_TABLE, "ro.month") if reads_months(scope) else (TABLE, "ro.day")
     where, params = ["ro.metric = ?"], [metric]
     if scope.since is not None:
-        where.append("ro.day >= ?")
+        where.append(f"{day} >= ?")
         params.append(scope.since)
     if scope.until is not None:
-        where.append("ro.day <= ?")
+        where.append(f"{day} <= ?")
         params.append(scope.until)
     if ASPECT not in wanted:
         where.append("ro.aspect IS NULL")  # overall answers only, as query.rows does
@@ -138,13 +139,13 @@ def _cells_sql(metric: str, scope: Scope) -> tuple[str, list]:
         params.extend(str(v) for v in values)
     keys = {d: dims[d] for d in scope.by}
     if scope.period:
-        keys["period_start"] = f"date_trunc('{_TRUNCATE[scope.period]}', CAST(ro.day AS TIMESTAMP))"
+        keys["period_start"] = f"date_trunc('{_TRUNCATE[scope.period]}', CAST({day} AS TIMESTAMP))"
     join = " LEFT JOIN touchpoints AS t ON ro.touchpoint_id = t.touchpoint_id" if wanted & set(TOUCHPOINT_DIMENSIONS) else ""
     selected = [f"{sql} AS {ident(k)}" for k, sql in keys.items()]
     sums = ["sum(ro.n) AS n", "sum(ro.high) AS wh", "sum(ro.low) AS wl", "sum(ro.total) AS ws", "sum(ro.total_sq) AS wss"]
     grouped = f" GROUP BY {', '.join(map(ident, keys))}" if keys else ""
     ordered = f" ORDER BY {', '.join(map(ident, keys))}" if keys else ""
-    sql = (f"SELECT {', '.join([*selected, *sums])} FROM {ident(TABLE)} AS ro{join} WHERE {' AND '.join(where)}"
+    sql = (f"SELECT {', '.join([*selected, *sums])} FROM {ident(table)} AS ro{join} WHERE {' AND '.join(where)}"
            f"{grouped} HAVING sum(ro.n) > 0{ordered}")
     return sql, params
 

@@ -16,9 +16,11 @@ from cxlens.metrics.scales import THRESHOLDS
 from cxlens.store.records import as_text
 
 TABLE = "response_rollup"
+MONTH_TABLE = "response_rollup_month"  # the same sums per month, written with it under its record (D64)
 META_KEY = "response_rollup"
-# Bump when what a row holds changes: a table built by an older rule then reads as stale.
-VERSION = 1
+# Bump when what a row holds changes: a table built by an older rule then reads as stale. 2: the record covers
+# `response_rollup_month` too.
+VERSION = 2
 REBUILD_HINT = "run `cxlens rollup rebuild -w DIR` (DIR: the workspace folder) to rebuild it"
 # What the rollup's record holds beside the fingerprint (not compared): the most answers one customer gave per
 # metric (`most_answers`, an upper bound kept through loads and erasures) and the table's rows.
@@ -41,4 +43,4 @@ def fingerprint_of(row: Mapping[str, Any], lake: str | None) -> dict:
     return out
 
 
-__all__ = ["MOST", "META_KEY", "REBUILD_HINT", "ROWS", "TABLE", "VERSION", "WORDS", "fingerprint_of"]
+__all__ = ["MONTH_TABLE", "MOST", "META_KEY", "REBUILD_HINT", "ROWS", "TABLE", "VERSION", "WORDS", "fingerprint_of"]

@@ -22,8 +22,8 @@ from typing import Collection
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from cxlens.metrics.rollup import (ATTRIBUTES, GRAIN, TABLE, as_date, refresh_rollup, rollup_is_current, summed, typed,
-                                   write_record)
+from cxlens.metrics.rollup import (ATTRIBUTES, GRAIN, MONTH_TABLE, TABLE, as_date, refresh_rollup, rollup_is_current,
+                                   summed, typed, write_months, write_record)
 from cxlens.model import table
 from cxlens.store.backends.staging import UPSERTS, arrow
 from cxlens.store.sql import ident
@@ -134,6 +134,8 @@ def move_customers(store, moved: pa.Table) -> dict:
         backend.raw_sql(f"DELETE FROM {ident(TABLE)} t WHERE EXISTS (SELECT 1 FROM {MOVED_ROWS} d WHERE {same})")
         names = ", ".join(map(ident, table(TABLE).names))
         backend.raw_sql(f"INSERT INTO {ident(TABLE)} ({names}) SELECT {names} FROM {MOVED_ROWS} WHERE n > 0")
+        days = backend.ibis.table(MOVED_ROWS).select("day").distinct().execute()["day"]
+        write_months(store, {as_date(d) for d in days})
         for name in (MOVED_ROWS, MOVED):
             backend.raw_sql(f"DROP TABLE IF EXISTS {name}")
     write_record(store, {})  # moving customers changes no customer's number of answers
@@ -201,7 +203,7 @@ class DeletionMaintenance:
         elif not days:
             return []
         self.done = refresh_rollup(self.store, days)
-        return [TABLE]
+        return [TABLE, MONTH_TABLE]
 
 
 # ------------------------------------------------------------------------------------------------ by difference

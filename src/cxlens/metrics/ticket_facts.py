@@ -106,9 +106,7 @@ def built_rows(store, keys: ir.Table | None = None, on: str = "ticket_id") -> ir
     k = tickets(store, Scope(), dimensions=STORED)
     if keys is not None:
         k = k.semi_join(keys, k[on] == keys[on])
-    types = {c.name: c.type for c in table(TABLE).columns}
-    cast = {"VARCHAR": "string", "TIMESTAMP": "timestamp", "BOOLEAN": "boolean", "DOUBLE": "float64"}
-    return k.select(**{name: k[name].cast(cast[kind]) for name, kind in types.items()})
+    return k.select(**{c.name: k[c.name].cast(c.ibis_type) for c in table(TABLE).columns})
 
 
 def fact_rows(store, scope: Scope = Scope(), dimensions: tuple[str, ...] | None = None) -> ir.Table:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 # Ordered journey stages; journey.yaml may use a subset or its own order.
 STAGES = ("awareness", "purchase", "onboarding", "usage", "billing", "support", "renewal", "advocacy")
@@ -38,6 +38,15 @@ class Column:
     required: bool = False
     key: bool = False
     references: str | None = None  # "customers.customer_id": unknown values are quarantined
+
+    @property
+    def ibis_type(self) -> str:
+        """The Ibis type of the column's SQL type (for casting computed rows to a stored table's types)."""
+        return _IBIS_TYPES[self.type]
+
+
+_IBIS_TYPES = {"VARCHAR": "string", "BIGINT": "int64", "DOUBLE": "float64", "BOOLEAN": "boolean", "DATE": "date",
+               "TIMESTAMP": "timestamp"}
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The tables cxlens keeps beside the canonical ones: bookkeeping (`loads`, `quarantine`, `cxlens_meta`)
 and derived results (`comment_analysis`, `journey_steps`, `personas`, `identity_keys`, `identity_links`,
-`response_rollup`, `value_months`, `value_answers`, `value_groups`, `ticket_facts`).
+`response_rollup`, `response_rollup_month`, `value_months`, `value_answers`, `value_groups`, `ticket_facts`).
 
 They use the same :class:`Table` and :class:`Column` as the canonical tables, so the store creates and
 migrates them the same way, and privacy code sees which of them hold a customer's data
@@ -189,6 +189,19 @@ RESPONSE_ROLLUP = Table(
     ),
 )
 
+# The same sums per month (cxlens.metrics.rollup, architecture D64): 30x fewer rows, so cuts by month, quarter or year
+# over whole months read it instead. Always equal to `response_rollup` summed by month (written with it, in the same
+# transaction, under the same record); no customer id, no distinct-customer count (it does not add up).
+RESPONSE_ROLLUP_MONTH = Table(
+    "response_rollup_month",
+    "`response_rollup` summed per month: one row per month, metric, touchpoint, the customer's current segment, "
+    "region, language and plan, and aspect. Written with `response_rollup`, in the same transaction.",
+    (
+        Column("month", "DATE", "First day of the month of the answers.", "2024-06-01", True),
+        *(c for c in RESPONSE_ROLLUP.columns if c.name not in ("day", "customers")),
+    ),
+)
+
 # The customer's dimensions as value linkage's stored frames carry them (filters apply to the stored rows).
 _CUSTOMER_DIMENSIONS = (
         Column("segment", "VARCHAR", "The customer's segment ('(unknown)' when missing).", "family"),
@@ -309,6 +322,7 @@ META = Table(
 # Created with the canonical tables by the first migration.
 SYSTEM_TABLES: dict[str, Table] = {t.name: t for t in (LOADS, QUARANTINE, COMMENT_ANALYSIS, JOURNEY_STEPS, ERASURES,
                                                       PERSONAS, IDENTITY_KEYS, IDENTITY_LINKS, RESPONSE_ROLLUP,
+                                                      RESPONSE_ROLLUP_MONTH,
                                                       VALUE_MONTHS, VALUE_ANSWERS, VALUE_GROUPS, TICKET_FACTS)}
 
 

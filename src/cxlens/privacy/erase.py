@@ -52,7 +52,8 @@ WITHOUT_CUSTOMER_DATA: dict[str, str] = {
 FOUND_OTHERWISE = (ANALYSIS_TABLE, QUARANTINE_TABLE)
 # Aggregates without a customer id that sum customers' rows: the caller's `on_deleted` recomputes the days of the
 # erased answers before the purge (Workspace.forget passes cxlens.metrics.rollup's).
-RECOMPUTED = {"response_rollup": "sums of answers per day and cell; the days of the erased answers are recomputed"}
+RECOMPUTED = {"response_rollup": "sums of answers per day and cell; the days of the erased answers are recomputed",
+              "response_rollup_month": "the same sums per month; the months of the erased answers are recomputed"}
 # A second column naming a customer, beside the table's customer key: its rows go too (identity resolution's
 # best candidate of a record it did not link).
 SECOND_CUSTOMER_COLUMNS: dict[str, str] = {"identity_links": "candidate_customer_id"}

@@ -103,10 +103,20 @@ def _ticket_facts_v9(backend: Backend, external: Collection[str]) -> None:
         backend.create_table(table("ticket_facts"))
 
 
+def _response_rollup_month_v10(backend: Backend, external: Collection[str]) -> None:
+    """Version 10: `response_rollup_month` (`response_rollup` summed per month, D64), created empty. The rollup's
+    record names the rule that wrote both (`rollup_record.VERSION` 2), so a rollup built before reads as stale
+    (metrics read the raw answers, with a warning naming `cxlens rollup rebuild`) until the next responses or
+    customers load or a rebuild writes the two together."""
+    if "response_rollup" not in external and not backend.has_table("response_rollup_month"):
+        backend.create_table(table("response_rollup_month"))
+
+
 # version reached -> step; append a step (never edit an old one) when the model changes.
 MIGRATIONS: dict[int, Step] = {1: _create_v1, 2: _create_v2, 3: _add_aspect_v3, 4: _load_columns_and_journey_steps_v4,
                                5: _customer_view_tables_v5, 6: _response_rollup_v6, 7: _journey_first_visit_v7,
-                               8: _value_frames_v8, 9: _ticket_facts_v9}
+                               8: _value_frames_v8, 9: _ticket_facts_v9,
+                               10: _response_rollup_month_v10}
 
 
 def _refuse_newer(backend: Backend, version: int) -> None:

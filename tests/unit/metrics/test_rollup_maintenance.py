@@ -16,7 +16,7 @@ from cxlens.model.journey import read_journey
 from cxlens.store import Store
 from conftest import TINY_JOURNEY
 from rollup_fixtures import (SCALES, START, assert_equals_a_rebuild, assert_same, brute, customers_csv, load_kept,
-                             responses_csv, small_store, stored)
+                             responses_csv, small_store, stored, stored_months)
 
 
 @pytest.fixture()
@@ -97,7 +97,7 @@ def test_after_any_sequence_of_loads_and_deletions_the_maintained_rollup_equals_
 def test_a_failed_load_leaves_the_rollup_as_it_was(small):
     store, rng, folder = small
     rollup.refresh_rollup(store)
-    before, record = stored(store), rollup.recorded(store)
+    before, record, months = stored(store), rollup.recorded(store), stored_months(store)
 
     def fail():
         raise RuntimeError("disk full")
@@ -106,6 +106,7 @@ def test_a_failed_load_leaves_the_rollup_as_it_was(small):
     with pytest.raises(RuntimeError, match="disk full"):
         load_kept(store, path, "responses", _before_commit=fail)
     assert_same(stored(store), before)
+    assert stored_months(store).equals(months)
     assert rollup.recorded(store) == record and rollup.rollup_is_current(store)
 
 
@@ -141,3 +142,41 @@ def test_touching_over_a_quarter_of_the_days_rebuilds_the_whole_rollup(small):
     few = load_kept(store, responses_csv(folder / "few.csv", rng, range(9100, 9110), 30, days=1), "responses")
     assert few.done["days"] == 1
     assert_equals_a_rebuild(store)
+
+
+def test_the_month_rows_follow_every_write_across_month_boundaries(tmp_path, monkeypatch):
+    """Answers over three months; loads on the last and first day of a month, a customers move, a re-load moving
+    answers into another month, an erasure and retention cutting mid-month: after each, `response_rollup_month` is
+    the day rows summed by month (D64), and only the months written are rewritten."""
+    from cxlens.privacy.erase import forget
+    from cxlens.privacy.retention import apply_retention
+
+    monkeypatch.setattr(rollup, "WHOLE_SHARE", 1.0)
+    store, rng = small_store(tmp_path, seed=11, answers=2000)
+    try:
+        load_kept(store, responses_csv(tmp_path / "spread.csv", rng, range(20_000, 22_000), 30, days=85,
+                                       start=START - timedelta(days=10)), "responses")
+        assert_equals_a_rebuild(store)
+        assert stored_months(store)["month"].nunique() == 4  # February to May
+        may = stored_months(store).query("month == '2024-05-01'")
+        for name, start in (("end.csv", datetime(2024, 3, 31)), ("first.csv", datetime(2024, 4, 1))):
+            upkeep = load_kept(store, responses_csv(tmp_path / name, rng, range(30_000 + 100 * len(name), 30_020 + 100 *
+                                                                            len(name)), 30, days=1, start=start), "responses")
+            assert upkeep.done["days"] == 1
+            assert_equals_a_rebuild(store)
+        assert stored_months(store).query("month == '2024-05-01'").reset_index(drop=True).equals(may.reset_index(drop=True))
+        assert load_kept(store, customers_csv(tmp_path / "moved.csv", rng, 30, changed={0, 5, 12}), "customers").done["moved"] == 3
+        assert_equals_a_rebuild(store)
+        frame = pd.read_csv(tmp_path / "spread.csv", keep_default_na=False).head(40)
+        frame["ts"] = "2024-05-20 08:00:00"
+        frame.to_csv(tmp_path / "into_may.csv", index=False)
+        load_kept(store, tmp_path / "into_may.csv", "responses")
+        assert_equals_a_rebuild(store)
+        forget(store, ["C3"], "test", on_deleted=rollup_upkeep.DeletionMaintenance(store, ["C3"]))
+        assert_equals_a_rebuild(store)
+        apply_retention(store, {"responses": "60 days"}, now=datetime(2024, 5, 15),
+                        on_deleted=rollup_upkeep.DeletionMaintenance(store))
+        assert_equals_a_rebuild(store)
+        assert stored_months(store)["month"].min() == "2024-03-01"  # February's answers gone, its rows too
+    finally:
+        store.close()

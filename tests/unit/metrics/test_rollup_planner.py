@@ -26,6 +26,7 @@ from cxlens.metrics import experience
 from cxlens.metrics.experience import cells
 from cxlens.metrics import plan_rules
 from cxlens.metrics.plan import RAW, ROLLUP, ROLLUP_DIMENSIONS, Plan, plan
+from cxlens.metrics.plan_rules import reads_months
 from cxlens.metrics.rollup import refresh_rollup
 from cxlens.metrics.scales import THRESHOLDS
 from cxlens.query import Scope
@@ -99,7 +100,8 @@ def _values(store) -> dict[str, list[str]]:
 
 def random_scopes(store, count: int, seed: int) -> list[tuple[str, Scope]]:
     """`count` seeded (metric, Scope) pairs over everything the rollup covers: 0-3 dimensions (stage, channel and
-    aspect included), 0-2 filters with 1-2 values each, any period, since/until days inside or at the data's ends."""
+    aspect included), 0-2 filters with 1-2 values each, any period, since/until days inside or at the data's ends,
+    some of them whole months."""
     rng = random.Random(seed)
     values = _values(store)
     r = store.table("responses")
@@ -114,6 +116,9 @@ def random_scopes(store, count: int, seed: int) -> list[tuple[str, Scope]]:
             filters[dim] = tuple(rng.sample(values[dim], min(len(values[dim]), rng.randint(1, 2))))
         since = first + timedelta(days=rng.randint(-3, days)) if rng.random() < 0.5 else None
         until = (since or first) + timedelta(days=rng.randint(0, days)) if rng.random() < 0.5 else None
+        if rng.random() < 0.4:  # whole months: the month rows answer where the period allows (D64)
+            since = since and since.replace(day=1)
+            until = until and (until.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
         out.append((rng.choice(list(THRESHOLDS)), Scope(by=by, period=rng.choice([None, "week", "month", "quarter", "year"]),
                                                          since=since, until=until, filters=filters)))
     return out
@@ -134,15 +139,18 @@ def assert_same_cells(a: pd.DataFrame, b: pd.DataFrame, keys: list[str], what: s
 
 def test_rollup_and_raw_answers_give_the_same_cells_on_random_scopes(planner_store):
     scopes = random_scopes(planner_store, 60, seed=23)
-    nonempty = 0
+    nonempty, monthly = 0, 0
     for metric, scope in scopes:
         chosen = plan(planner_store, metric, scope)
         assert chosen.source == ROLLUP, (scope, chosen)
+        assert ("month rows" in chosen.reason) == reads_months(scope)
         from_rollup = cells(planner_store, metric, scope)
         from_raw = cells(planner_store, metric, scope, source=RAW)
         assert_same_cells(from_rollup, from_raw, group_keys(scope.by, scope.period), f"{metric} {scope!r}")
         nonempty += len(from_raw) > 0
+        monthly += reads_months(scope) and len(from_raw) > 0
     assert nonempty >= 45  # the scopes are not all empty: the comparison compares something
+    assert 15 <= monthly <= nonempty - 15  # both the month rows and the day rows answered some
 
 
 def test_the_unknown_and_overall_cells_come_out_the_same_both_ways(planner_store):
