@@ -174,8 +174,8 @@ def month_rows(store, months: Collection[date] | None = None) -> ir.Table:
     t = store.table(TABLE)
     if months is not None:
         wanted = sorted(set(months))
-        t = t.filter(t.day >= wanted[0], t.day < _next_month(wanted[-1]), t.day.truncate("M").isin(wanted))
-    keys = {"month": t.day.truncate("M"), **{g: t[g] for g in GRAIN[1:]}}
+        t = t.filter(t.day >= wanted[0], t.day < _next_month(wanted[-1]), _month_of(t.day).isin(wanted))
+    keys = {"month": _month_of(t.day), **{g: t[g] for g in GRAIN[1:]}}
     stats = t.group_by(**keys).aggregate(**{c: t[c].sum() for c in ("n", "total", "total_sq", "high", "low")})
     return stats.select(**{c.name: stats[c.name].cast(c.ibis_type) for c in table(MONTH_TABLE).columns})
 
@@ -195,6 +195,12 @@ def write_months(store, days: Collection[date] | None) -> None:
         backend.raw_sql(f"DELETE FROM {name} WHERE {ident('month')} IN ({listed})")
     sql = backend.ibis.compile(month_rows(store, months))
     backend.raw_sql(f"INSERT INTO {name} ({', '.join(map(ident, table(MONTH_TABLE).names))}) {sql}")
+
+
+def _month_of(day: ir.DateColumn) -> ir.DateColumn:
+    """The first day of `day`'s month, a DATE on every engine: Spark's `date_trunc` gives a timestamp that Ibis
+    still types as a date, so a cast would be dropped and Spark would write INT96 into the DATE column."""
+    return ibis.date(day.year(), day.month(), 1)
 
 
 def _next_month(month: date) -> date:
