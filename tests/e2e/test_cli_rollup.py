@@ -40,6 +40,7 @@ def test_status_says_current_after_loads_stale_after_a_bypassing_write_and_rebui
     record, facts = json.loads(status.stdout)
     assert facts["table"] == "ticket_facts" and facts["current"] is True and facts["rows"] == 0
     assert record["current"] is True and record["answers"] == 40 and record["days"] == 20 and record["stale"] is None
+    assert 0 < record["month_rows"] <= record["rows"]  # the same sums per month (D64)
 
     (tmp_path / "more.csv").write_text(_answers(100, 5), encoding="utf-8")
     with ws.store(migrate=True) as store:  # a load that does not keep the rollup (as an older cxlens would)

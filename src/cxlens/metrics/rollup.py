@@ -304,18 +304,19 @@ def write_record(store, most: dict[str, int], whole: bool = False) -> None:
 # ------------------------------------------------------------------------------------------------ status
 
 def rollup_status(store) -> dict:
-    """What the rollup holds and whether it can be read: rows, days, first and last day, answers summed, size in
-    bytes where the engine says, current (bool) and why not (`stale`)."""
+    """What the rollup holds and whether it can be read: rows (and `month_rows`, D64), days, first and last day,
+    answers summed, size in bytes where the engine says, current (bool) and why not (`stale`)."""
     if TABLE in store.external_tables or not store.backend.has_table(TABLE):
-        return {"table": TABLE, "rows": 0, "days": 0, "first_day": None, "last_day": None, "answers": 0,
-                "bytes": None, "current": False, "stale": rollup_staleness(store)}
+        return {"table": TABLE, "rows": 0, "month_rows": 0, "days": 0, "first_day": None, "last_day": None,
+                "answers": 0, "bytes": None, "current": False, "stale": rollup_staleness(store)}
     t = store.table(TABLE)
     row = t.aggregate(rows=t.count(), days=t.day.nunique(), first=t.day.min(), last=t.day.max(),
                       answers=t.n.sum()).execute().iloc[0]
+    months = store.count(MONTH_TABLE) if store.backend.has_table(MONTH_TABLE) else 0
     stale = rollup_staleness(store)
-    return {"table": TABLE, "rows": _int(row.rows), "days": _int(row.days), "first_day": _day(row["first"]),
-            "last_day": _day(row["last"]), "answers": _int(row.answers), "bytes": _size(store),
-            "current": stale is None, "stale": stale}
+    return {"table": TABLE, "rows": _int(row.rows), "month_rows": months, "days": _int(row.days),
+            "first_day": _day(row["first"]), "last_day": _day(row["last"]), "answers": _int(row.answers),
+            "bytes": _size(store), "current": stale is None, "stale": stale}
 
 
 def _int(value) -> int:
@@ -350,5 +351,6 @@ def _size(store) -> int | None:
     return None
 
 
-__all__ = ["ATTRIBUTES", "GRAIN", "MONTH_TABLE", "TABLE", "as_date", "month_rows", "write_months", "most_answers", "recorded", "refresh_rollup", "rollup_fingerprint",
-           "rollup_is_current", "rollup_rows", "rollup_staleness", "rollup_status", "summed", "typed", "write_record"]
+__all__ = ["ATTRIBUTES", "GRAIN", "MONTH_TABLE", "TABLE", "as_date", "month_rows", "most_answers", "recorded",
+           "refresh_rollup", "rollup_fingerprint", "rollup_is_current", "rollup_rows", "rollup_staleness",
+           "rollup_status", "summed", "typed", "write_months", "write_record"]

@@ -132,6 +132,7 @@ def test_a_never_built_rollup_is_built_by_the_first_kept_load(tmp_path):
         assert_equals_a_rebuild(store)
         status = rollup.rollup_status(store)
         assert status["current"] and status["answers"] == 300 and status["rows"] == len(brute(store))
+        assert status["month_rows"] == len(stored_months(store)) > 0
 
 
 def test_touching_over_a_quarter_of_the_days_rebuilds_the_whole_rollup(small):
