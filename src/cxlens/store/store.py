@@ -101,11 +101,7 @@ class Store:
 
     def meta(self, key: str) -> str | None:
         """A value the store keeps about itself in `cxlens_meta` (schema version, key check, ...); None when unset."""
-        if not self.backend.has_table(META.name):
-            return None
-        meta = self.ibis.table(META.name)
-        rows = meta.filter(meta.key == key).value.execute()
-        return None if len(rows) == 0 or rows.iloc[0] is None else str(rows.iloc[0])
+        return self.backend.meta_value(key)
 
     def set_meta(self, key: str, value: str | None) -> None:
         """Record (or, with None, remove) a value in `cxlens_meta`, atomically."""

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cxlens.errors import UsageError
 from cxlens.metrics import nps_by
 from cxlens.query import Scope
-from cxlens.query.dimensions import period_label
+from cxlens.query.dimensions import label_periods, period_label
 from cxlens.stats import nps_interval
 
 NPS_COLUMNS = ["n", "customers", "nps", "promoters_pct", "passives_pct", "detractors_pct", "ci_low", "ci_high", "low_n"]
@@ -89,6 +89,19 @@ def test_filters_and_date_window_restrict_answers(tiny_store):
 ])
 def test_period_labels_are_calendar_and_iso_week(start, period, label):
     assert period_label(pd.Timestamp(start), period) == label
+
+
+@pytest.mark.parametrize("period", ["week", "month", "quarter", "year"])
+def test_label_periods_labels_each_row_as_period_label_does(period):
+    """Labels are computed once per distinct start: each row must still get its own start's label, in place."""
+    rng = np.random.default_rng(7)
+    starts = pd.Timestamp("2019-12-23") + pd.to_timedelta(rng.integers(0, 900, 500), unit="D")
+    frame = pd.DataFrame({"segment": rng.choice(["a", "b"], 500), "period_start": starts, "n": np.arange(500)},
+                         index=rng.permutation(500))
+    labelled = label_periods(frame.copy(), period, 1)
+    assert list(labelled.columns) == ["segment", "period", "n"]
+    assert labelled["period"].tolist() == [period_label(s, period) for s in starts]
+    assert labelled["n"].tolist() == list(range(500))
 
 
 def test_weekly_periods_start_on_monday(tiny_store):

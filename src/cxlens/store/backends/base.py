@@ -136,10 +136,15 @@ class Backend(ABC):
 
     def read_version(self) -> int:
         """Schema version recorded in the store; 0 for a new store (no meta table yet)."""
+        value = self.meta_value("schema_version")
+        return 0 if value is None else int(value)
+
+    def meta_value(self, key: str) -> str | None:
+        """The value kept under `key` in `cxlens_meta`; None when unset or the table does not exist yet."""
         if not self.has_table(META.name):
-            return 0
-        rows = self.ibis.table(META.name).filter(ibis._.key == "schema_version").value.execute()
-        return int(rows.iloc[0]) if len(rows) else 0
+            return None
+        rows = self.ibis.table(META.name).filter(ibis._.key == key).value.execute()
+        return None if len(rows) == 0 or rows.iloc[0] is None else str(rows.iloc[0])
 
     @abstractmethod
     def write_version(self, version: int) -> None:
