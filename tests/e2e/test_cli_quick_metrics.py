@@ -32,7 +32,7 @@ from cxlens.query import Scope
 from cxlens.workspace import Workspace
 
 ENV = {"COLUMNS": "200", "NO_COLOR": "1"}
-CUSTOMERS, ANSWERS, DAYS, FIRST = 2000, 80_000, 30, date(2024, 3, 1)
+CUSTOMERS, ANSWERS, DAYS, FIRST = 2000, 80_000, 30, date(2024, 3, 17)  # over two months (D64)
 JOURNEY = """
 stages: [buy, use]
 touchpoints:
@@ -126,7 +126,10 @@ def _random_args(rng: random.Random) -> list[str]:
         args += ["--period", rng.choice(["week", "month", "quarter", "year"])]
     if rng.random() < 0.4:
         start = FIRST + timedelta(days=rng.randrange(DAYS // 2))
-        args += ["--since", str(start), "--until", str(start + timedelta(days=rng.randrange(5, DAYS)))]
+        end = start + timedelta(days=rng.randrange(5, DAYS))
+        if rng.random() < 0.5:  # whole months: both paths read the month rows (D64)
+            start, end = start.replace(day=1), (end.replace(day=1) + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+        args += ["--since", str(start), "--until", str(end)]
     if rng.random() < 0.4:
         dim = rng.choice(["segment", "region", "plan", "stage", "channel", "aspect", "touchpoint"])
         value = {"stage": "buy", "channel": "store", "aspect": "functional", "touchpoint": "call"}.get(
@@ -161,7 +164,7 @@ def test_nps_from_the_rollup_imports_neither_pandas_nor_ibis_and_prints_the_libr
     assert done.stderr.strip().splitlines()[-1] == "[]"
     monkeypatch.setattr(quick, "answer", lambda *a, **k: None)
     library = _run(*args, "-w", str(workspace))
-    assert json.loads(done.stdout) == json.loads(library.stdout) and len(json.loads(done.stdout)) == 4 * 3 * 1
+    assert json.loads(done.stdout) == json.loads(library.stdout) and len(json.loads(done.stdout)) == 4 * 3 * 2
 
 
 def test_explain_states_the_planners_reason_on_either_path(workspace, monkeypatch):
