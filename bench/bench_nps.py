@@ -102,7 +102,8 @@ con = s.duckdb
 con.execute("ATTACH '$db' AS disk (READ_ONLY)")
 tables = list($tables)
 if $rollup:
-    tables += [t for t in ("loads", "response_rollup", "response_rollup_month", "ticket_facts")
+    stored = ("loads", "response_rollup", "response_rollup_month", "ticket_facts")
+    tables += [t for t in stored
                if con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE database_name = 'disk' AND table_name = '{t}'").fetchall()[0][0]]
 for t in tables:
     cols = ", ".join(c[0] for c in con.execute(f"SELECT name FROM pragma_table_info('{t}')").fetchall())

@@ -70,9 +70,9 @@ if $maintain:  # the maintained rollup against a full rebuild, row for row
     for table in tables:
         con.execute(f"CREATE TEMP TABLE maintained_{table} AS SELECT * FROM {table}")
     refresh_rollup(s)
-    diff = sum(con.execute(f'''SELECT count(*) FROM ((SELECT * FROM maintained_{t} EXCEPT ALL SELECT * FROM {t})
-                              UNION ALL (SELECT * FROM {t} EXCEPT ALL SELECT * FROM maintained_{t}))''').fetchall()[0][0]
-               for t in tables)
+    differs = '''SELECT count(*) FROM ((SELECT * FROM maintained_{t} EXCEPT ALL SELECT * FROM {t})
+                 UNION ALL (SELECT * FROM {t} EXCEPT ALL SELECT * FROM maintained_{t}))'''
+    diff = sum(con.execute(differs.format(t=t)).fetchall()[0][0] for t in tables)
     RESULT["differs_from_rebuild"] = int(diff)
 """)
 

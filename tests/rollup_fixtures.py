@@ -139,5 +139,5 @@ def assert_equals_a_rebuild(store: Store) -> None:
     got, months = stored_months(store), months_of(want)
     keys = ["month", *GRAIN[1:], "n", "high", "low"]
     assert len(got) == len(months) and got[keys].equals(months[keys].astype({k: "int64" for k in ("n", "high", "low")}))
-    np.testing.assert_allclose(got[["total", "total_sq"]].to_numpy(float), months[["total", "total_sq"]].to_numpy(float),
-                               rtol=1e-12)
+    sums = ["total", "total_sq"]
+    np.testing.assert_allclose(got[sums].to_numpy(float), months[sums].to_numpy(float), rtol=1e-12)

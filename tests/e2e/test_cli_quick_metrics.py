@@ -128,7 +128,8 @@ def _random_args(rng: random.Random) -> list[str]:
         start = FIRST + timedelta(days=rng.randrange(DAYS // 2))
         end = start + timedelta(days=rng.randrange(5, DAYS))
         if rng.random() < 0.5:  # whole months: both paths read the month rows (D64)
-            start, end = start.replace(day=1), (end.replace(day=1) + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+            month_after = (end.replace(day=1) + timedelta(days=31)).replace(day=1)
+            start, end = start.replace(day=1), month_after - timedelta(days=1)
         args += ["--since", str(start), "--until", str(end)]
     if rng.random() < 0.4:
         dim = rng.choice(["segment", "region", "plan", "stage", "channel", "aspect", "touchpoint"])

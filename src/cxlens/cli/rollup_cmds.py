@@ -40,8 +40,8 @@ def status_cmd(fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) ->
         render([status, facts], fmt)  # one record per table (`table` names it)
         return
     size = status["bytes"]
-    render([{"rows": status["rows"], "month rows": status["month_rows"], "days": status["days"], "first day": status["first_day"],
-             "last day": status["last_day"], "answers": status["answers"],
+    render([{"rows": status["rows"], "month rows": status["month_rows"], "days": status["days"],
+             "first day": status["first_day"], "last day": status["last_day"], "answers": status["answers"],
              "size": "-" if size is None else f"{size / 2**20:,.1f} MiB",
              "current": "yes" if status["current"] else "no"}], "table", title="response_rollup")
     if status["stale"]:

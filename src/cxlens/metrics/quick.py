@@ -120,8 +120,8 @@ def _current_record(con: Any) -> dict | None:
 
 def _cells_sql(metric: str, scope: Scope) -> tuple[str, list]:
     """The rollup's sums per cell of `scope` as one DuckDB statement and its parameters: the rows
-    `cxlens.metrics.plan.rollup_rows` selects (the month rows where they answer), each dimension read as `query.rows` reads it, summed and ordered as
-    `rollup_cells_of` and `sort_cells` order them."""
+    `cxlens.metrics.plan.rollup_rows` selects (the month rows where they answer), each dimension read as
+    `query.rows` reads it, summed and ordered as `rollup_cells_of` and `sort_cells` order them."""
     wanted = {*scope.by, *scope.filters}
     table, day = (MONTH_TABLE, "ro.month") if reads_months(scope) else (TABLE, "ro.day")
     where, params = ["ro.metric = ?"], [metric]

@@ -161,12 +161,14 @@ def test_the_month_rows_follow_every_write_across_month_boundaries(tmp_path, mon
         assert stored_months(store)["month"].nunique() == 4  # February to May
         may = stored_months(store).query("month == '2024-05-01'")
         for name, start in (("end.csv", datetime(2024, 3, 31)), ("first.csv", datetime(2024, 4, 1))):
-            upkeep = load_kept(store, responses_csv(tmp_path / name, rng, range(30_000 + 100 * len(name), 30_020 + 100 *
-                                                                            len(name)), 30, days=1, start=start), "responses")
+            ids = range(30_000 + 100 * len(name), 30_020 + 100 * len(name))
+            upkeep = load_kept(store, responses_csv(tmp_path / name, rng, ids, 30, days=1, start=start), "responses")
             assert upkeep.done["days"] == 1
             assert_equals_a_rebuild(store)
-        assert stored_months(store).query("month == '2024-05-01'").reset_index(drop=True).equals(may.reset_index(drop=True))
-        assert load_kept(store, customers_csv(tmp_path / "moved.csv", rng, 30, changed={0, 5, 12}), "customers").done["moved"] == 3
+        may_now = stored_months(store).query("month == '2024-05-01'")
+        assert may_now.reset_index(drop=True).equals(may.reset_index(drop=True))
+        moved = load_kept(store, customers_csv(tmp_path / "moved.csv", rng, 30, changed={0, 5, 12}), "customers")
+        assert moved.done["moved"] == 3
         assert_equals_a_rebuild(store)
         frame = pd.read_csv(tmp_path / "spread.csv", keep_default_na=False).head(40)
         frame["ts"] = "2024-05-20 08:00:00"
