@@ -49,6 +49,7 @@ def test_status_says_current_after_loads_stale_after_a_bypassing_write_and_rebui
     assert table.exit_code == 0, table.output
     assert "response_rollup" in table.stdout and " no " in table.stdout
     assert "a responses load came after it" in table.stdout and "cxlens rollup rebuild" in table.stdout
+    assert f"{record['month_rows']:,} month rows" in table.stdout  # the stale load wrote neither table
 
     rebuilt = _invoke("rollup", "rebuild", "-w", str(tmp_path))
     assert rebuilt.exit_code == 0, rebuilt.output

@@ -40,10 +40,11 @@ def status_cmd(fmt: FormatOpt = "table", workspace: WorkspaceOpt = Path(".")) ->
         render([status, facts], fmt)  # one record per table (`table` names it)
         return
     size = status["bytes"]
-    render([{"rows": status["rows"], "month rows": status["month_rows"], "days": status["days"],
-             "first day": status["first_day"], "last day": status["last_day"], "answers": status["answers"],
+    render([{"rows": status["rows"], "days": status["days"], "first day": status["first_day"],
+             "last day": status["last_day"], "answers": status["answers"],
              "size": "-" if size is None else f"{size / 2**20:,.1f} MiB",
              "current": "yes" if status["current"] else "no"}], "table", title="response_rollup")
+    say(f"{status['month_rows']:,} month rows: the same sums per month, read for cuts over whole months.")
     if status["stale"]:
         say(status["stale"])
     render([{"rows": facts["rows"], "first day": facts["first_day"], "last day": facts["last_day"],
