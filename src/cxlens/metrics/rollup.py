@@ -148,9 +148,10 @@ def summed(r: ir.Table, attributes: ir.Table, inner: bool = False) -> ir.Table:
     return typed(stats)
 
 
-def typed(stats: ir.Table) -> ir.Table:
-    """`stats` with exactly the columns, in order, and the types of `response_rollup`."""
-    return stats.select(**{c.name: stats[c.name].cast(c.ibis_type) for c in table(TABLE).columns})
+def typed(stats: ir.Table, name: str = TABLE) -> ir.Table:
+    """`stats` with exactly the columns, in order, and the types of table `name` (`response_rollup` or its month
+    rows)."""
+    return stats.select(**{c.name: stats[c.name].cast(c.ibis_type) for c in table(name).columns})
 
 
 def _start(day: date) -> datetime:
@@ -177,7 +178,7 @@ def month_rows(store, months: Collection[date] | None = None) -> ir.Table:
         t = t.filter(t.day >= wanted[0], t.day < _next_month(wanted[-1]), _month_of(t.day).isin(wanted))
     keys = {"month": _month_of(t.day), **{g: t[g] for g in GRAIN[1:]}}
     stats = t.group_by(**keys).aggregate(**{c: t[c].sum() for c in ("n", "total", "total_sq", "high", "low")})
-    return stats.select(**{c.name: stats[c.name].cast(c.ibis_type) for c in table(MONTH_TABLE).columns})
+    return typed(stats, MONTH_TABLE)
 
 
 def write_months(store, days: Collection[date] | None) -> None:
