@@ -102,11 +102,15 @@ def facts_are_current(store) -> bool:
 def built_rows(store, keys: ir.Table | None = None, on: str = "ticket_id") -> ir.Table:
     """The table's rows computed from `tickets` joined to `customers` (`query.tickets.tickets`, so the same flags,
     hours and '(unknown)' as the raw path), with exactly its columns and types; `keys`: only the tickets whose `on`
-    column (ticket_id or customer_id) it lists."""
+    column (ticket_id or customer_id) it lists.
+
+    In opening order: every outcome cell has a period, so a table stored in time order gathers each cell's rows from
+    nearby blocks and a date range skips the blocks outside it (the scorecard's ticket query at 2M tickets: 0.25 ->
+    0.19 s, architecture D65). Loads append newer tickets, so the order mostly holds between rebuilds."""
     k = tickets(store, Scope(), dimensions=STORED)
     if keys is not None:
         k = k.semi_join(keys, k[on] == keys[on])
-    return k.select(**{c.name: k[c.name].cast(c.ibis_type) for c in table(TABLE).columns})
+    return k.select(**{c.name: k[c.name].cast(c.ibis_type) for c in table(TABLE).columns}).order_by("opened_at")
 
 
 def fact_rows(store, scope: Scope = Scope(), dimensions: tuple[str, ...] | None = None) -> ir.Table:

@@ -45,6 +45,17 @@ def test_full_rebuild_equals_the_brute_force_rows_with_unknowns(small):
     assert (rows["touchpoint_id"] == "").any() and rows["fcr"].any() and (~rows["resolved"]).any()
 
 
+def test_a_rebuild_stores_the_rows_in_opening_order(small):
+    """Outcome cells all have a period: rows kept in time order are read from nearby blocks (D65)."""
+    store, _, _ = small
+    scan = "SELECT opened_at FROM {} WHERE opened_at IS NOT NULL"  # a plain scan returns rows as they are stored
+    source = [r[0] for r in store.duckdb.execute(scan.format("tickets")).fetchall()]
+    assert source != sorted(source)  # the file's tickets are not in time order
+    ticket_facts.refresh_facts(store)
+    kept = [r[0] for r in store.duckdb.execute(scan.format("ticket_facts")).fetchall()]
+    assert kept == sorted(source)
+
+
 def test_after_loads_moves_reloads_erasure_and_retention_the_kept_table_equals_a_rebuild(small):
     store, rng, folder = small
     assert_equals_a_rebuild(store)  # written whole by the first loads (empty tables)
