@@ -141,3 +141,15 @@ def assert_equals_a_rebuild(store: Store) -> None:
     assert len(got) == len(months) and got[keys].equals(months[keys].astype({k: "int64" for k in ("n", "high", "low")}))
     sums = ["total", "total_sq"]
     np.testing.assert_allclose(got[sums].to_numpy(float), months[sums].to_numpy(float), rtol=1e-12)
+    assert_counts_are_exact(store)
+
+
+def assert_counts_are_exact(store: Store) -> None:
+    """`answer_counts` holds every customer's answers per metric, counted by hand, and the record's MOST their most (D66)."""
+    r = store.table("responses").execute()
+    want = r.groupby(["customer_id", "metric"]).size()
+    counts = store.table(rollup.COUNTS_TABLE).execute()
+    got = counts.set_index(["customer_id", "metric"])["answers"].astype("int64")
+    assert got.sort_index().to_dict() == want.sort_index().to_dict()
+    most = want.groupby(level="metric").max().to_dict()
+    assert rollup.recorded(store)[rollup.MOST] == {str(m): int(v) for m, v in most.items()}

@@ -17,13 +17,14 @@ from cxlens.store.records import as_text
 
 TABLE = "response_rollup"
 MONTH_TABLE = "response_rollup_month"  # the same sums per month, written with it under its record (D64)
+COUNTS_TABLE = "answer_counts"  # answers per customer and metric, behind MOST, written with it (D66)
 META_KEY = "response_rollup"
 # Bump when what a row holds changes: a table built by an older rule then reads as stale. 2: the record covers
-# `response_rollup_month` too.
-VERSION = 2
+# `response_rollup_month` too; 3: and `answer_counts`.
+VERSION = 3
 REBUILD_HINT = "run `cxlens rollup rebuild -w DIR` (DIR: the workspace folder) to rebuild it"
 # What the rollup's record holds beside the fingerprint (not compared): the most answers one customer gave per
-# metric (`most_answers`, an upper bound kept through loads and erasures) and the table's rows.
+# metric (`most_answers`, read from `answer_counts`) and the table's rows.
 MOST, ROWS = "most_answers", "rows"
 WORDS = {"version": "the rollup's rule changed", "answers": "the number of answers changed",
          "first": "the first answer's time changed", "last": "the last answer's time changed",
@@ -43,4 +44,4 @@ def fingerprint_of(row: Mapping[str, Any], lake: str | None) -> dict:
     return out
 
 
-__all__ = ["MONTH_TABLE", "MOST", "META_KEY", "REBUILD_HINT", "ROWS", "TABLE", "VERSION", "WORDS", "fingerprint_of"]
+__all__ = ["COUNTS_TABLE", "MONTH_TABLE", "MOST", "META_KEY", "REBUILD_HINT", "ROWS", "TABLE", "VERSION", "WORDS", "fingerprint_of"]

@@ -22,8 +22,8 @@ from typing import Collection
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from cxlens.metrics.rollup import (ATTRIBUTES, GRAIN, MONTH_TABLE, TABLE, as_date, refresh_rollup, rollup_is_current,
-                                   summed, typed, write_months, write_record)
+from cxlens.metrics.rollup import (ATTRIBUTES, COUNTS_TABLE, GRAIN, MONTH_TABLE, NO_CHANGE, TABLE, as_date,
+                                   refresh_rollup, rollup_is_current, summed, typed, write_months, write_record)
 from cxlens.model import table
 from cxlens.store.backends.staging import UPSERTS, arrow
 from cxlens.store.sql import ident
@@ -68,7 +68,19 @@ class LoadMaintenance:
                 self.done = move_customers(self.store, moved)
                 return
         days = self.touched_days(con) if self.was_current else None
-        self.done = refresh_rollup(self.store, days, in_transaction=True)
+        self.done = refresh_rollup(self.store, days, in_transaction=True, answers_changed=self.answers_changed(con))
+
+    def answers_changed(self, con) -> str | None:
+        """How the load changed each customer's number of answers, as SQL for `refresh_rollup` (D66): a customers
+        load changes nobody's; a responses load on DuckDB adds 1 per answer it wrote and takes 1 from the old
+        customer and metric of each it changed (its classification, on the store's own connection). None (count
+        every answer again): elsewhere, where the classification is not on the store's connection."""
+        if self.kind == "customers":
+            return NO_CHANGE
+        if self.store.backend.name != "duckdb" or not _has_temp_table(con, CLASSIFIED):
+            return None
+        return (f"SELECT customer_id, metric, 1 AS change FROM {CLASSIFIED} WHERE NOT _same UNION ALL "
+                f"SELECT _old_customer_id, _old_metric, -1 FROM {CLASSIFIED} WHERE _exists AND NOT _same")
 
     def moved_customers(self, con) -> pa.Table | None:
         """Customers the load moved to another segment, region, language or plan, with their old values (new
@@ -203,7 +215,7 @@ class DeletionMaintenance:
         elif not days:
             return []
         self.done = refresh_rollup(self.store, days)
-        return [TABLE, MONTH_TABLE]
+        return [TABLE, MONTH_TABLE, COUNTS_TABLE]
 
 
 # ------------------------------------------------------------------------------------------------ by difference

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 # Ordered journey stages; journey.yaml may use a subset or its own order.
 STAGES = ("awareness", "purchase", "onboarding", "usage", "billing", "support", "renewal", "advocacy")

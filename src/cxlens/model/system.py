@@ -1,6 +1,6 @@
 """The tables cxlens keeps beside the canonical ones: bookkeeping (`loads`, `quarantine`, `cxlens_meta`)
 and derived results (`comment_analysis`, `journey_steps`, `personas`, `identity_keys`, `identity_links`,
-`response_rollup`, `response_rollup_month`, `value_months`, `value_answers`, `value_groups`, `ticket_facts`).
+`response_rollup`, `response_rollup_month`, `answer_counts`, `value_months`, `value_answers`, `value_groups`, `ticket_facts`).
 
 They use the same :class:`Table` and :class:`Column` as the canonical tables, so the store creates and
 migrates them the same way, and privacy code sees which of them hold a customer's data
@@ -202,6 +202,21 @@ RESPONSE_ROLLUP_MONTH = Table(
     ),
 )
 
+# Each customer's number of answers per metric (cxlens.metrics.rollup, architecture D66): the rollup's record keeps the
+# most one customer gave (the small-group bound, D48), and with these rows a load finds the new most from the counts
+# it changed instead of counting every answer again. Written with the rollup, under its record; erasure deletes a
+# customer's rows by the customer key.
+ANSWER_COUNTS = Table(
+    "answer_counts",
+    "Answers per customer and metric: the count behind the rollup's small-group bound (the most answers one customer "
+    "gave). Derived from `responses`; written with `response_rollup`, in the same transaction.",
+    (
+        Column("customer_id", "VARCHAR", "The customer who answered.", "C123", True, True),
+        Column("metric", "VARCHAR", "nps, csat, ces or expectation.", "nps", True, True),
+        Column("answers", "BIGINT", "How many answers of that metric the customer gave.", "14", True),
+    ),
+)
+
 # The customer's dimensions as value linkage's stored frames carry them (filters apply to the stored rows).
 _CUSTOMER_DIMENSIONS = (
         Column("segment", "VARCHAR", "The customer's segment ('(unknown)' when missing).", "family"),
@@ -322,7 +337,7 @@ META = Table(
 # Created with the canonical tables by the first migration.
 SYSTEM_TABLES: dict[str, Table] = {t.name: t for t in (LOADS, QUARANTINE, COMMENT_ANALYSIS, JOURNEY_STEPS, ERASURES,
                                                       PERSONAS, IDENTITY_KEYS, IDENTITY_LINKS, RESPONSE_ROLLUP,
-                                                      RESPONSE_ROLLUP_MONTH,
+                                                      RESPONSE_ROLLUP_MONTH, ANSWER_COUNTS,
                                                       VALUE_MONTHS, VALUE_ANSWERS, VALUE_GROUPS, TICKET_FACTS)}
 
 

@@ -38,6 +38,7 @@ NO_RETENTION: dict[str, str] = {
     "journey_steps": "journey steps follow their events: set a period for events",
     "response_rollup": "the rollup follows its answers: set a period for responses",
     "response_rollup_month": "the rollup follows its answers: set a period for responses",
+    "answer_counts": "the answer counts follow their answers: set a period for responses",
     "ticket_facts": "the narrow ticket table follows its tickets: set a period for tickets",
     "value_months": "value linkage's frames are rebuilt from their sources: set periods for outcomes and responses",
     "value_answers": "value linkage's frames are rebuilt from their sources: set periods for outcomes and responses",

@@ -112,11 +112,19 @@ def _response_rollup_month_v10(backend: Backend, external: Collection[str]) -> N
         backend.create_table(table("response_rollup_month"))
 
 
+def _answer_counts_v11(backend: Backend, external: Collection[str]) -> None:
+    """Version 11: `answer_counts` (answers per customer and metric, D66), created empty. The rollup's record names
+    the rule that wrote it with the rollup (`rollup_record.VERSION` 3), so a rollup built before reads as stale until
+    the next responses or customers load or a rebuild writes the three together."""
+    if "response_rollup" not in external and not backend.has_table("answer_counts"):
+        backend.create_table(table("answer_counts"))
+
+
 # version reached -> step; append a step (never edit an old one) when the model changes.
 MIGRATIONS: dict[int, Step] = {1: _create_v1, 2: _create_v2, 3: _add_aspect_v3, 4: _load_columns_and_journey_steps_v4,
                                5: _customer_view_tables_v5, 6: _response_rollup_v6, 7: _journey_first_visit_v7,
                                8: _value_frames_v8, 9: _ticket_facts_v9,
-                               10: _response_rollup_month_v10}
+                               10: _response_rollup_month_v10, 11: _answer_counts_v11}
 
 
 def _refuse_newer(backend: Backend, version: int) -> None:

@@ -57,8 +57,8 @@ def test_a_newer_store_is_refused_with_or_without_migrating(tmp_path):
 def test_system_tables_are_declared_in_the_model_with_their_keys(tmp_path):
     assert set(SYSTEM_TABLES) == {"loads", "quarantine", "comment_analysis", "journey_steps", "erasures",
                                   "personas", "identity_keys", "identity_links", "response_rollup",
-                                  "response_rollup_month", "value_months", "value_answers", "value_groups",
-                                  "ticket_facts"}
+                                  "response_rollup_month", "answer_counts", "value_months", "value_answers",
+                                  "value_groups", "ticket_facts"}
     assert LOADS.key == ("load_id",) and COMMENT_ANALYSIS.key == ("source", "source_id") and META.key == ("key",)
     assert QUARANTINE.customer_key is None and TABLES["responses"].customer_key == "customer_id"
     with Store.open(url(tmp_path)) as store:
