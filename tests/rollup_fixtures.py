@@ -145,7 +145,8 @@ def assert_equals_a_rebuild(store: Store) -> None:
 
 
 def assert_counts_are_exact(store: Store) -> None:
-    """`answer_counts` holds every customer's answers per metric, counted by hand, and the record's MOST their most (D66)."""
+    """`answer_counts` holds every customer's answers per metric, counted by hand, and the record's MOST their most
+    (D66)."""
     r = store.table("responses").execute()
     want = r.groupby(["customer_id", "metric"]).size()
     counts = store.table(rollup.COUNTS_TABLE).execute()

@@ -232,7 +232,7 @@ def refresh_rollup(store, days: Collection[date] | None = None, *, in_transactio
     """
     started = time.perf_counter()
     backend = store.backend
-    if days is not None and (backend.name == "spark" or _cheaper_whole(recorded(store), days)):
+    if days is not None and (backend.name == "spark" or rebuild_is_cheaper(recorded(store), days)):
         days = None
     if days is None:
         answers_changed = None
@@ -257,7 +257,7 @@ def refresh_rollup(store, days: Collection[date] | None = None, *, in_transactio
     return {"rows": rows, "days": None if days is None else len(set(days)), "seconds": time.perf_counter() - started}
 
 
-def _cheaper_whole(built: dict | None, days: Collection[date]) -> bool:
+def rebuild_is_cheaper(built: dict | None, days: Collection[date]) -> bool:
     """Whether rebuilding every day beats refreshing `days`: never built, or the days are over a quarter of the
     span the rollup covered (a day's refresh reads every answer to find that day's: measured in docs/scale.md)."""
     if built is None:
@@ -280,7 +280,7 @@ def _write_in_transaction(store, days: Collection[date] | None, answers_changed:
     if answers_changed is None:
         _rewrite(store, COUNTS_TABLE, "", None, answer_counts(store))
     elif answers_changed != NO_CHANGE:
-        _change_counts(store, answers_changed)
+        change_counts(store, answers_changed)
     write_record(store, most_answers(store), whole=True)
 
 
@@ -295,7 +295,7 @@ def answer_counts(store) -> ir.Table:
     return typed(r.group_by([r.customer_id, r.metric]).aggregate(answers=r.count()), COUNTS_TABLE)
 
 
-def _change_counts(store, changes: str) -> None:
+def change_counts(store, changes: str) -> None:
     """Inside the caller's transaction: `answer_counts` moved by `changes` ((customer_id, metric, change) rows): the
     customers' counts raised or lowered, new ones added, those reaching 0 removed. At 10M answers a week's load
     changes about 100,000 counts where counting every answer again took 0.35-0.86 s (architecture D66)."""
@@ -387,6 +387,6 @@ def _size(store) -> int | None:
 
 
 __all__ = ["ATTRIBUTES", "COUNTS_TABLE", "GRAIN", "MONTH_TABLE", "NO_CHANGE", "TABLE", "answer_counts", "as_date",
-           "month_rows", "most_answers", "recorded",
-           "refresh_rollup", "rollup_fingerprint", "rollup_is_current", "rollup_rows", "rollup_staleness",
-           "rollup_status", "summed", "typed", "write_months", "write_record"]
+           "change_counts", "month_rows", "most_answers", "rebuild_is_cheaper", "recorded", "refresh_rollup",
+           "rollup_fingerprint", "rollup_is_current", "rollup_rows", "rollup_staleness", "rollup_status", "summed",
+           "typed", "write_months", "write_record"]

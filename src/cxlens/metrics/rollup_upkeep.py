@@ -7,9 +7,11 @@ connection, and `DeletionMaintenance` between an erasure's or a retention run's 
 (`on_deleted` of `cxlens.privacy`). It writes with plain SQL on the open transaction (the Backend's own writers open
 one of their own), so a failed load or erasure leaves the rollup as it was.
 
-A responses load refreshes the days of the rows it wrote (their old and new days); a customers load recomputes by
-difference the cells of the customers whose segment, region, language or plan changed (`move_customers`), or, past
-MAX_MOVED_CUSTOMERS, the days they answered on; erasure and retention refresh the days of the answers they delete.
+A responses load refreshes the days of the rows it wrote (their old and new days), or on DuckDB, when those are over
+a quarter of the days, moves the cells by its own rows (`cxlens.metrics.rollup_difference`, D67); a customers load
+recomputes by difference the cells of the customers whose segment, region, language or plan changed
+(`move_customers`), or, past MAX_MOVED_CUSTOMERS, the days they answered on; erasure and retention refresh the days
+of the answers they delete.
 Spark has no transactions: every Spark load, erasure and retention rebuilds the table after its write.
 """
 
@@ -23,7 +25,9 @@ import ibis.expr.types as ir
 import pyarrow as pa
 
 from cxlens.metrics.rollup import (ATTRIBUTES, COUNTS_TABLE, GRAIN, MONTH_TABLE, NO_CHANGE, TABLE, as_date,
-                                   refresh_rollup, rollup_is_current, summed, typed, write_months, write_record)
+                                   rebuild_is_cheaper, recorded, refresh_rollup, rollup_is_current, summed, typed,
+                                   write_months, write_record)
+from cxlens.metrics.rollup_difference import by_difference
 from cxlens.model import table
 from cxlens.store.backends.staging import UPSERTS, arrow
 from cxlens.store.sql import ident
@@ -43,9 +47,10 @@ class LoadMaintenance:
     Made before the load, it notes whether the rollup is current; `apply(con)` runs inside the load's transaction
     after the rows are written (DuckDB: the store's connection; PostgreSQL: the staging connection, the store's
     transaction still open) and refreshes the days the load touched, read from the load's classification of its rows:
-    a responses load the old and new days of every inserted or changed answer; a customers load the days of the
-    answers of customers whose segment, region, language or plan changed. A rollup that was not current, or a load
-    into an empty table, rebuilds it whole in the same transaction. Spark stages its writes and renames them in after
+    a responses load the old and new days of every inserted or changed answer (on DuckDB, past a quarter of the days,
+    the cells moved by the load's rows instead, D67); a customers load the days of the answers of customers whose
+    segment, region, language or plan changed. A rollup that was not current, or a load into an empty table, rebuilds
+    it whole in the same transaction. Spark stages its writes and renames them in after
     this hook: `after_load()` rebuilds the rollup there.
     """
 
@@ -67,8 +72,13 @@ class LoadMaintenance:
             if moved is not None and moved.num_rows <= MAX_MOVED_CUSTOMERS:
                 self.done = move_customers(self.store, moved)
                 return
+        changed = self.answers_changed(con)
         days = self.touched_days(con) if self.was_current else None
-        self.done = refresh_rollup(self.store, days, in_transaction=True, answers_changed=self.answers_changed(con))
+        if days is not None and self.kind == "responses" and changed is not None \
+                and rebuild_is_cheaper(recorded(self.store), days):  # DuckDB, many days: by difference (D67)
+            self.done = by_difference(self.store, CLASSIFIED, changed)
+            return
+        self.done = refresh_rollup(self.store, days, in_transaction=True, answers_changed=changed)
 
     def answers_changed(self, con) -> str | None:
         """How the load changed each customer's number of answers, as SQL for `refresh_rollup` (D66): a customers

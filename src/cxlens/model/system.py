@@ -1,6 +1,7 @@
 """The tables cxlens keeps beside the canonical ones: bookkeeping (`loads`, `quarantine`, `cxlens_meta`)
 and derived results (`comment_analysis`, `journey_steps`, `personas`, `identity_keys`, `identity_links`,
-`response_rollup`, `response_rollup_month`, `answer_counts`, `value_months`, `value_answers`, `value_groups`, `ticket_facts`).
+`response_rollup`, `response_rollup_month`, `answer_counts`, `value_months`, `value_answers`, `value_groups`,
+`ticket_facts`).
 
 They use the same :class:`Table` and :class:`Column` as the canonical tables, so the store creates and
 migrates them the same way, and privacy code sees which of them hold a customer's data

@@ -53,11 +53,13 @@ def test_full_rebuild_on_the_demo_store_equals_the_brute_force_aggregation(demo_
 
 # ------------------------------------------------------------------------------------------------ maintenance
 
-def test_after_any_sequence_of_loads_and_deletions_the_maintained_rollup_equals_a_rebuild(small, monkeypatch):
+@pytest.mark.parametrize("share", [1.0, 0.0], ids=["by days", "by difference"])
+def test_after_any_sequence_of_loads_and_deletions_the_maintained_rollup_equals_a_rebuild(small, monkeypatch, share):
     from cxlens.privacy.erase import forget
     from cxlens.privacy.retention import apply_retention
 
-    monkeypatch.setattr(rollup, "WHOLE_SHARE", 1.0)  # every refresh by days here, however many days it touches
+    # 1.0: every refresh by days, however many days it touches; 0.0: every responses load by difference (D67)
+    monkeypatch.setattr(rollup, "WHOLE_SHARE", share)
     store, rng, folder = small
     rollup.refresh_rollup(store)
     all_days = stored(store)["day"].nunique()
@@ -135,13 +137,30 @@ def test_a_never_built_rollup_is_built_by_the_first_kept_load(tmp_path):
         assert status["month_rows"] == len(stored_months(store)) > 0
 
 
-def test_touching_over_a_quarter_of_the_days_rebuilds_the_whole_rollup(small):
+def test_a_refresh_of_over_a_quarter_of_the_days_rebuilds_the_whole_rollup(small):
+    store, rng, folder = small
+    rollup.refresh_rollup(store)
+    days = {(START + timedelta(days=d)).date() for d in range(12)}
+    assert rollup.refresh_rollup(store, days)["days"] is None  # 12 of 12 days: one whole rebuild is cheaper
+    assert rollup.refresh_rollup(store, set(list(days)[:1]))["days"] == 1
+    assert_equals_a_rebuild(store)
+
+
+def test_a_responses_load_on_duckdb_moves_the_cells_by_difference_however_spread(small):
+    """D67: a load touching over a quarter of the days moves the cells by its own rows, added and changed answers
+    alike, instead of rebuilding the rollup."""
     store, rng, folder = small
     rollup.refresh_rollup(store)
     spread = load_kept(store, responses_csv(folder / "spread.csv", rng, range(9000, 9060), 30, days=12), "responses")
-    assert spread.done["days"] is None  # 12 of 12 days: one whole rebuild is cheaper
+    assert spread.done["by"] == "difference" and spread.done["days"] == 12
+    assert_equals_a_rebuild(store)
+    # answers of the first load again, changed: other customers, metrics, touchpoints, days, scores and aspects
+    again = responses_csv(folder / "again.csv", random.Random(99), range(0, 400), 30, days=12)
+    assert load_kept(store, again, "responses").done["by"] == "difference"
+    assert_equals_a_rebuild(store)
+    # a load on a few days refreshes those days (cheaper there: measured in D67)
     few = load_kept(store, responses_csv(folder / "few.csv", rng, range(9100, 9110), 30, days=1), "responses")
-    assert few.done["days"] == 1
+    assert few.done["days"] == 1 and "by" not in few.done
     assert_equals_a_rebuild(store)
 
 
