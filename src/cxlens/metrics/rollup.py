@@ -271,12 +271,11 @@ def rebuild_is_cheaper(built: dict | None, days: Collection[date]) -> bool:
 def _write_in_transaction(store, days: Collection[date] | None, answers_changed: str | None = None) -> None:
     """DELETE the days' rows (all rows: None), INSERT them recomputed, the answer counts changed or counted again,
     write the record: SQL on the open transaction."""
-    if days is not None and not days and answers_changed == NO_CHANGE:
+    if days is not None and not days:  # no answer written or changed: nobody's count either
         write_record(store, {})
         return
-    if days is None or days:
-        _rewrite(store, TABLE, "day", days, rollup_rows(store, days))
-        write_months(store, days)
+    _rewrite(store, TABLE, "day", days, rollup_rows(store, days))
+    write_months(store, days)
     if answers_changed is None:
         _rewrite(store, COUNTS_TABLE, "", None, answer_counts(store))
     elif answers_changed != NO_CHANGE:

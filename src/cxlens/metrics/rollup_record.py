@@ -44,4 +44,5 @@ def fingerprint_of(row: Mapping[str, Any], lake: str | None) -> dict:
     return out
 
 
-__all__ = ["COUNTS_TABLE", "MONTH_TABLE", "MOST", "META_KEY", "REBUILD_HINT", "ROWS", "TABLE", "VERSION", "WORDS", "fingerprint_of"]
+__all__ = ["COUNTS_TABLE", "MONTH_TABLE", "MOST", "META_KEY", "REBUILD_HINT", "ROWS", "TABLE", "VERSION", "WORDS",
+           "fingerprint_of"]

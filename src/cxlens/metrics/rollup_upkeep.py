@@ -50,8 +50,8 @@ class LoadMaintenance:
     a responses load the old and new days of every inserted or changed answer (on DuckDB, past a quarter of the days,
     the cells moved by the load's rows instead, D67); a customers load the days of the answers of customers whose
     segment, region, language or plan changed. A rollup that was not current, or a load into an empty table, rebuilds
-    it whole in the same transaction. Spark stages its writes and renames them in after
-    this hook: `after_load()` rebuilds the rollup there.
+    it whole in the same transaction. Spark stages its writes and renames them in after this hook: `after_load()`
+    rebuilds the rollup there.
     """
 
     def __init__(self, store, kind: str):
