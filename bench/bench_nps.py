@@ -102,7 +102,7 @@ con = s.duckdb
 con.execute("ATTACH '$db' AS disk (READ_ONLY)")
 tables = list($tables)
 if $rollup:
-    stored = ("loads", "response_rollup", "response_rollup_month", "ticket_facts")
+    stored = ("loads", "response_rollup", "response_rollup_month", "answer_counts", "ticket_facts")
     tables += [t for t in stored
                if con.execute(f"SELECT count(*) FROM duckdb_tables() WHERE database_name = 'disk' AND table_name = '{t}'").fetchall()[0][0]]
 for t in tables:
