@@ -64,19 +64,23 @@ C2,2025-01,true,30
 ROWS = {
     "C1": {"customers": 1, "responses": 2, "tickets": 1, "notes": 1, "events": 2, "outcomes": 2,
            "journey_steps": 2, "comment_analysis": 3, "quarantine": 1, "identity_keys": 1, "identity_links": 0,
-           "personas": 0, "value_months": 2, "value_answers": 1, "value_groups": 1, "ticket_facts": 1},
+           "personas": 0, "value_months": 2, "value_answers": 1, "value_groups": 1, "ticket_facts": 1,
+           "answer_counts": 2},
 }
 TOTALS = {"customers": 3, "responses": 4, "tickets": 2, "notes": 2, "events": 5, "outcomes": 4,
           "journey_steps": 5, "comment_analysis": 6, "quarantine": 2, "identity_keys": 2, "identity_links": 0,
-          "personas": 0, "value_months": 4, "value_answers": 3, "value_groups": 3, "ticket_facts": 2}
+          "personas": 0, "value_months": 4, "value_answers": 3, "value_groups": 3, "ticket_facts": 2,
+          "answer_counts": 4}
 # identity resolution's keys for the customers load: the e-mails go into `identity_keys` (keyed)
 IDENTITY = Identity(IdentityKeys(b"privacy-fixture-identity-key-32b"))
 
 
 def build(url: str, folder: Path) -> Store:
-    """Open `url` and fill it: journey, every kind loaded from FILES, journey steps numbered, value linkage's frames
-    and the narrow ticket table stored (as a workspace's loads leave them), texts 'analysed'."""
+    """Open `url` and fill it: journey, every kind loaded from FILES, journey steps numbered, value linkage's frames,
+    the narrow ticket table and the rollup with its answer counts stored (as a workspace's loads leave them), texts
+    'analysed'."""
     from cxlens.journey import refresh_steps
+    from cxlens.metrics.rollup import refresh_rollup
     from cxlens.metrics.ticket_facts import refresh_facts
     from cxlens.value.upkeep import refresh_value
 
@@ -92,6 +96,7 @@ def build(url: str, folder: Path) -> Store:
     refresh_steps(store)
     refresh_value(store)
     refresh_facts(store)
+    refresh_rollup(store)
     write_analyses(store)
     return store
 
