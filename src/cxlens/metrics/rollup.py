@@ -138,7 +138,7 @@ def summed(r: ir.Table, attributes: ir.Table, inner: bool = False) -> ir.Table:
     c = attributes.select(customer_id=attributes.customer_id, **{f"_c_{a}": attributes[a] for a in ATTRIBUTES})
     j = (r.inner_join if inner else r.left_join)(c, r.customer_id == c.customer_id)
     score = r.score.cast("float64")
-    high, low = _thresholds(r.metric, score)
+    high, low = high_and_low(r.metric, score)
     keys = {"day": r.ts.cast("date"), "metric": r.metric.cast("string"), "touchpoint_id": r.touchpoint_id.cast("string"),
             **{a: j[f"_c_{a}"].cast("string") for a in ATTRIBUTES},
             "aspect": r.aspect.cast("string") if "aspect" in r.columns else ibis.null("string")}
@@ -159,7 +159,7 @@ def _start(day: date) -> datetime:
     return datetime(day.year, day.month, day.day)
 
 
-def _thresholds(metric: ir.StringColumn, score: ir.FloatingColumn) -> tuple[ir.IntegerColumn, ir.IntegerColumn]:
+def high_and_low(metric: ir.StringColumn, score: ir.FloatingColumn) -> tuple[ir.IntegerColumn, ir.IntegerColumn]:
     """1/0 per answer: at or above the metric's high threshold, at or below its low one (NULL: a metric without)."""
     high = ibis.cases(*[(metric == m, (score >= hi).ifelse(1, 0)) for m, (hi, _) in THRESHOLDS.items()],
                       else_=ibis.null("int64"))
@@ -386,6 +386,6 @@ def _size(store) -> int | None:
 
 
 __all__ = ["ATTRIBUTES", "COUNTS_TABLE", "GRAIN", "MONTH_TABLE", "NO_CHANGE", "TABLE", "answer_counts", "as_date",
-           "change_counts", "month_rows", "most_answers", "rebuild_is_cheaper", "recorded", "refresh_rollup",
+           "change_counts", "high_and_low", "month_rows", "most_answers", "rebuild_is_cheaper", "recorded", "refresh_rollup",
            "rollup_fingerprint", "rollup_is_current", "rollup_rows", "rollup_staleness", "rollup_status", "summed",
            "typed", "write_months", "write_record"]

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import time
 
-from cxlens.metrics.rollup import ATTRIBUTES, GRAIN, MONTH_TABLE, TABLE, change_counts, most_answers, write_record
-from cxlens.metrics.scales import THRESHOLDS
-from cxlens.store.sql import ident, literal
+from cxlens.metrics.rollup import (ATTRIBUTES, GRAIN, MONTH_TABLE, TABLE, change_counts, high_and_low, most_answers,
+                                   write_record)
+from cxlens.store.sql import ident
 
 DELTA, MONTHS, PAIRS = "_cx_rollup_delta", "_cx_rollup_delta_months", "_cx_rollup_pairs"  # temporary tables
 SUMS = ("n", "total", "total_sq", "high", "low")  # the additive columns; `customers` is moved apart
@@ -34,7 +34,7 @@ def by_difference(store, classified: str, answers_changed: str) -> dict:
     for name in (DELTA, MONTHS, PAIRS):
         raw(f"DROP TABLE IF EXISTS {name}")
     raw(f"CREATE TEMP TABLE {PAIRS} AS {_signed(classified)}")
-    raw(f"CREATE TEMP TABLE {DELTA} AS {_delta_sql()}")
+    raw(f"CREATE TEMP TABLE {DELTA} AS {_delta_sql(_sums_sql(store))}")
     days = store.backend.con.execute(f"SELECT count(DISTINCT day) FROM {DELTA}").fetchall()[0][0]
     _merge(store, TABLE, _CELL, (*SUMS, "customers"), DELTA)
     raw(f"CREATE TEMP TABLE {MONTHS} AS SELECT {_month('day')} AS month, {', '.join(map(ident, _CELL[1:]))}, "
@@ -54,49 +54,53 @@ def _signed(classified: str) -> str:
            f"FROM {classified} WHERE NOT _same")
     old = (f"SELECT CAST(_old_ts AS DATE), _old_metric, _old_touchpoint_id, _old_aspect, _old_customer_id, "
            f"_old_score, -1 FROM {classified} WHERE _exists AND NOT _same")
-    attrs = ", ".join(f"CAST(c.{ident(a)} AS VARCHAR) AS {ident(a)}" for a in ATTRIBUTES)
     return (f"SELECT m.day, CAST(m.metric AS VARCHAR) AS metric, CAST(m.touchpoint_id AS VARCHAR) AS touchpoint_id, "
-            f"{attrs}, CAST(m.aspect AS VARCHAR) AS aspect, m.customer_id, CAST(m.score AS DOUBLE) AS score, m.sign "
+            f"{_attributes('c')}, CAST(m.aspect AS VARCHAR) AS aspect, m.customer_id, "
+            f"CAST(m.score AS DOUBLE) AS score, m.sign "
             f"FROM ({new} UNION ALL {old}) AS m LEFT JOIN customers c ON c.customer_id = m.customer_id")
 
 
-def _delta_sql() -> str:
-    """Per cell the load touched: how its sums move, and how its distinct customers move (per customer of the load:
-    present now and not before +1, before and not now -1)."""
+def _attributes(customers: str) -> str:
+    """The customer's attributes as the rollup's keys hold them, from the customers table aliased `customers`."""
+    return ", ".join(f"CAST({customers}.{ident(a)} AS VARCHAR) AS {ident(a)}" for a in ATTRIBUTES)
+
+
+def _sums_sql(store) -> str:
+    """How each touched cell's sums move: the signed answers summed as `rollup.summed` sums them (its thresholds)."""
+    p = store.backend.ibis.table(PAIRS)
+    high, low = high_and_low(p.metric, p.score)
+    sums = p.group_by(_CELL).aggregate(n=p.sign.sum(), total=(p.sign * p.score).sum(),
+                                       total_sq=(p.sign * p.score * p.score).sum(), high=(p.sign * high).sum(),
+                                       low=(p.sign * low).sum())
+    return str(store.backend.ibis.compile(sums))
+
+
+def _delta_sql(sums: str) -> str:
+    """Per cell the load touched: how its sums move (`sums`), and how its distinct customers move (per customer of
+    the load: present now and not before +1, before and not now -1)."""
     cell = ", ".join(map(ident, _CELL))
-    high, low = _threshold("score", 0), _threshold("score", 1)
-    sums = (f"SUM(sign) AS n, SUM(sign * score) AS total, SUM(sign * score * score) AS total_sq, "
-            f"SUM(sign * {high}) AS high, SUM(sign * {low}) AS low")
-    now = _now_sql()
     same = " AND ".join(f"p.{ident(g)} IS NOT DISTINCT FROM w.{ident(g)}" for g in (*_CELL, "customer_id"))
     per_customer = (f"SELECT p.*, COALESCE(w.k, 0) AS now_k FROM (SELECT {cell}, customer_id, SUM(sign) AS net "
-                    f"FROM {PAIRS} GROUP BY ALL) AS p LEFT JOIN ({now}) AS w ON {same}")
+                    f"FROM {PAIRS} GROUP BY ALL) AS p LEFT JOIN ({_now_sql()}) AS w ON {same}")
     moved = ("SUM(CASE WHEN now_k > 0 THEN 1 ELSE 0 END - CASE WHEN now_k - net > 0 THEN 1 ELSE 0 END) "
              "AS customers")
     joined = " AND ".join(f"s.{ident(g)} IS NOT DISTINCT FROM c.{ident(g)}" for g in _CELL)
-    return (f"SELECT s.*, c.customers FROM (SELECT {cell}, {sums} FROM {PAIRS} GROUP BY ALL) AS s "
+    return (f"SELECT s.*, c.customers FROM ({sums}) AS s "
             f"JOIN (SELECT {cell}, {moved} FROM ({per_customer}) GROUP BY ALL) AS c ON {joined}")
 
 
 def _now_sql() -> str:
     """The answers per cell and customer now, of the load's customers on the load's days (the range first: blocks
     outside it are skipped by their min and max)."""
-    attrs = ", ".join(f"CAST(c.{ident(a)} AS VARCHAR) AS {ident(a)}" for a in ATTRIBUTES)
     return (f"SELECT CAST(r.ts AS DATE) AS day, CAST(r.metric AS VARCHAR) AS metric, "
-            f"CAST(r.touchpoint_id AS VARCHAR) AS touchpoint_id, {attrs}, CAST(r.aspect AS VARCHAR) AS aspect, "
+            f"CAST(r.touchpoint_id AS VARCHAR) AS touchpoint_id, {_attributes('c')}, "
+            f"CAST(r.aspect AS VARCHAR) AS aspect, "
             f"r.customer_id, COUNT(*) AS k FROM responses r "
             f"JOIN (SELECT DISTINCT customer_id, day FROM {PAIRS}) AS p "
             f"ON r.customer_id = p.customer_id AND CAST(r.ts AS DATE) = p.day "
             f"LEFT JOIN customers c ON c.customer_id = r.customer_id "
             f"WHERE r.ts >= (SELECT MIN(day) FROM {PAIRS}) AND r.ts < (SELECT MAX(day) FROM {PAIRS}) + 1 "
             f"GROUP BY ALL")
-
-
-def _threshold(score: str, side: int) -> str:
-    """1/0 at or above the metric's high threshold (side 0), at or below its low one (side 1), as `rollup` counts."""
-    cases = " ".join(f"WHEN metric = {literal(m)} THEN CASE WHEN {score} {'>=' if side == 0 else '<='} "
-                     f"{literal(bounds[side])} THEN 1 ELSE 0 END" for m, bounds in THRESHOLDS.items())
-    return f"(CASE {cases} END)"
 
 
 def _merge(store, name: str, keys: list[str], sums: tuple[str, ...], delta: str) -> None:
