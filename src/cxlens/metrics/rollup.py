@@ -298,16 +298,26 @@ def change_counts(store, changes: str) -> None:
     """Inside the caller's transaction: `answer_counts` moved by `changes` ((customer_id, metric, change) rows): the
     customers' counts raised or lowered, new ones added, those reaching 0 removed. At 10M answers a week's load
     changes about 100,000 counts where counting every answer again took 0.35-0.86 s (architecture D66)."""
-    backend, target = store.backend, ident(COUNTS_TABLE)
-    backend.raw_sql(f"DROP TABLE IF EXISTS {_CHANGES}")
-    backend.raw_sql(f"CREATE TEMP TABLE {_CHANGES} AS SELECT customer_id, metric, SUM(change) AS change "
-                    f"FROM ({changes}) AS c GROUP BY customer_id, metric HAVING SUM(change) <> 0")
-    same = f"{target}.customer_id = d.customer_id AND {target}.metric = d.metric"
-    backend.raw_sql(f"UPDATE {target} SET answers = answers + d.change FROM {_CHANGES} AS d WHERE {same}")
-    backend.raw_sql(f"INSERT INTO {target} (customer_id, metric, answers) SELECT d.customer_id, d.metric, d.change "
-                    f"FROM {_CHANGES} AS d WHERE NOT EXISTS (SELECT 1 FROM {target} WHERE {same})")
-    backend.raw_sql(f"DELETE FROM {target} WHERE answers <= 0")
-    backend.raw_sql(f"DROP TABLE {_CHANGES}")
+    raw = store.backend.raw_sql
+    raw(f"DROP TABLE IF EXISTS {_CHANGES}")
+    raw(f"CREATE TEMP TABLE {_CHANGES} AS SELECT customer_id, metric, SUM(change) AS answers "
+        f"FROM ({changes}) AS c GROUP BY customer_id, metric HAVING SUM(change) <> 0")
+    add_to_rows(store, COUNTS_TABLE, ["customer_id", "metric"], ("answers",), _CHANGES)
+    raw(f"DROP TABLE {_CHANGES}")
+
+
+def add_to_rows(store, name: str, keys: list[str], sums: tuple[str, ...], delta: str) -> None:
+    """Inside the caller's transaction: table `delta`'s rows (`keys` and `sums`) added to table `name`'s rows with the
+    same keys (NULL keys match NULL), new keys inserted, rows whose first sum falls to 0 removed. How the answer
+    counts (D66) and, for a load over many days, the rollup's day and month rows (D67) move by difference."""
+    raw, target = store.backend.raw_sql, ident(name)
+    same = " AND ".join(f"{target}.{ident(k)} IS NOT DISTINCT FROM d.{ident(k)}" for k in keys)
+    moved = ", ".join(f"{ident(c)} = {target}.{ident(c)} + d.{ident(c)}" for c in sums)
+    raw(f"UPDATE {target} SET {moved} FROM {delta} AS d WHERE {same}")
+    names = ", ".join(map(ident, (*keys, *sums)))
+    raw(f"INSERT INTO {target} ({names}) SELECT {names} FROM {delta} AS d "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {target} WHERE {same})")
+    raw(f"DELETE FROM {target} WHERE {ident(sums[0])} <= 0")
 
 
 def most_answers(store) -> dict[str, int]:
@@ -385,7 +395,7 @@ def _size(store) -> int | None:
     return None
 
 
-__all__ = ["ATTRIBUTES", "COUNTS_TABLE", "GRAIN", "MONTH_TABLE", "NO_CHANGE", "TABLE", "answer_counts", "as_date",
-           "change_counts", "high_and_low", "month_rows", "most_answers", "rebuild_is_cheaper", "recorded", "refresh_rollup",
-           "rollup_fingerprint", "rollup_is_current", "rollup_rows", "rollup_staleness", "rollup_status", "summed",
-           "typed", "write_months", "write_record"]
+__all__ = ["ATTRIBUTES", "COUNTS_TABLE", "GRAIN", "MONTH_TABLE", "NO_CHANGE", "TABLE", "add_to_rows", "answer_counts",
+           "as_date", "change_counts", "high_and_low", "month_rows", "most_answers", "rebuild_is_cheaper", "recorded",
+           "refresh_rollup", "rollup_fingerprint", "rollup_is_current", "rollup_rows", "rollup_staleness",
+           "rollup_status", "summed", "typed", "write_months", "write_record"]

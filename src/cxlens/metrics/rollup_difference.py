@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import time
 
-from cxlens.metrics.rollup import (ATTRIBUTES, GRAIN, MONTH_TABLE, TABLE, change_counts, high_and_low, most_answers,
-                                   write_record)
+from cxlens.metrics.rollup import (ATTRIBUTES, GRAIN, MONTH_TABLE, TABLE, add_to_rows, change_counts, high_and_low,
+                                   most_answers, write_record)
 from cxlens.store.sql import ident
 
 DELTA, MONTHS, PAIRS = "_cx_rollup_delta", "_cx_rollup_delta_months", "_cx_rollup_pairs"  # temporary tables
@@ -36,10 +36,10 @@ def by_difference(store, classified: str, answers_changed: str) -> dict:
     raw(f"CREATE TEMP TABLE {PAIRS} AS {_signed(classified)}")
     raw(f"CREATE TEMP TABLE {DELTA} AS {_delta_sql(_sums_sql(store))}")
     days = store.backend.con.execute(f"SELECT count(DISTINCT day) FROM {DELTA}").fetchall()[0][0]
-    _merge(store, TABLE, _CELL, (*SUMS, "customers"), DELTA)
+    add_to_rows(store, TABLE, _CELL, (*SUMS, "customers"), DELTA)
     raw(f"CREATE TEMP TABLE {MONTHS} AS SELECT {_month('day')} AS month, {', '.join(map(ident, _CELL[1:]))}, "
         f"{', '.join(f'SUM({ident(c)}) AS {ident(c)}' for c in SUMS)} FROM {DELTA} GROUP BY ALL")
-    _merge(store, MONTH_TABLE, ["month", *_CELL[1:]], SUMS, MONTHS)
+    add_to_rows(store, MONTH_TABLE, ["month", *_CELL[1:]], SUMS, MONTHS)
     change_counts(store, answers_changed)
     write_record(store, most_answers(store), whole=True)
     for name in (DELTA, MONTHS, PAIRS):
@@ -101,19 +101,6 @@ def _now_sql() -> str:
             f"LEFT JOIN customers c ON c.customer_id = r.customer_id "
             f"WHERE r.ts >= (SELECT MIN(day) FROM {PAIRS}) AND r.ts < (SELECT MAX(day) FROM {PAIRS}) + 1 "
             f"GROUP BY ALL")
-
-
-def _merge(store, name: str, keys: list[str], sums: tuple[str, ...], delta: str) -> None:
-    """The `delta` rows (keys and sums) added to table `name`'s rows with the same keys (new keys inserted), rows left
-    without answers removed."""
-    raw, target = store.backend.raw_sql, ident(name)
-    same = " AND ".join(f"{target}.{ident(k)} IS NOT DISTINCT FROM d.{ident(k)}" for k in keys)
-    moved = ", ".join(f"{ident(c)} = {target}.{ident(c)} + d.{ident(c)}" for c in sums)
-    raw(f"UPDATE {target} SET {moved} FROM {delta} AS d WHERE {same}")
-    names = ", ".join(map(ident, (*keys, *sums)))
-    raw(f"INSERT INTO {target} ({names}) SELECT {names} FROM {delta} AS d "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {target} WHERE {same})")
-    raw(f"DELETE FROM {target} WHERE n <= 0")
 
 
 def _month(day: str) -> str:
