@@ -27,6 +27,7 @@ from cxlens.ingest.identity.loading import (RESOLVED_COLUMN, IdentityWrites, ide
 from cxlens.ingest.mapping import Mapping, template_columns
 from cxlens.ingest.readers import drop_source, number_source, read_source
 from cxlens.ingest.redaction import redact_stage
+from cxlens.ingest.repeated_keys import may_repeat
 from cxlens.ingest.validate import native_columns, source_expressions, stage_sql
 from cxlens.ingest.wide import number_rows
 from cxlens.model import KINDS, TABLES, Table
@@ -235,7 +236,8 @@ def _insert_checked(con, table: Table, stage: str, file: str, meta: str,
     rows_read = con.execute(f"SELECT count(*) FROM {NUMBERED_VIEW}").fetchone()[0]
     done = upsert(con, f"({stage}) s WHERE s._errors IS NULL")
     key = ", ".join(ident(k) for k in table.key)
-    if con.execute(f"SELECT 1 FROM {ident(table.name)} GROUP BY {key} HAVING count(*) > 1 LIMIT 1").fetchall():
+    if may_repeat(con, ident(table.name), table.key, done.inserted) and con.execute(
+            f"SELECT 1 FROM {ident(table.name)} GROUP BY {key} HAVING count(*) > 1 LIMIT 1").fetchall():
         return None
     errors = rows_read - done.inserted
     _quarantine_errors(con, table, file, meta, f"({stage})" if errors else None)
@@ -287,12 +289,15 @@ def _find_duplicates(con, table: Table, meta: str, quarantine: bool) -> None:
     """The last row with a key wins; earlier ones (table `_cx_dupes`) are quarantined rather than silently
     dropped, unless the mapping says the file repeats keys on purpose (`duplicates: last`: counted as skipped).
 
-    A GROUP BY finds the (rare) repeated keys; a window over every row cost as much as the whole read.
+    A GROUP BY finds the (rare) repeated keys; a window over every row cost as much as the whole read. It runs
+    only when the keys' hashes say some may repeat (`repeated_keys.may_repeat`).
     """
     key = ", ".join(ident(k) for k in table.key)
+    good = con.execute("SELECT count(*) FROM _cx_stage WHERE _errors IS NULL").fetchone()[0]
+    screened = "" if may_repeat(con, "_cx_stage WHERE _errors IS NULL", table.key, good) else "AND false"
     con.execute(f"""
         CREATE TEMP TABLE _cx_dupes AS
-        WITH repeated AS (SELECT {key}, max(_row) AS _last FROM _cx_stage WHERE _errors IS NULL
+        WITH repeated AS (SELECT {key}, max(_row) AS _last FROM _cx_stage WHERE _errors IS NULL {screened}
                           GROUP BY {key} HAVING count(*) > 1),
         earlier AS (SELECT s.* FROM _cx_stage s JOIN repeated r USING ({key}) WHERE s._row < r._last)
         SELECT _row, _raw, CAST({ident(table.key[0])} AS VARCHAR) AS _key, to_json(earlier)::VARCHAR AS _src_json
