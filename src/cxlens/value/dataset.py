@@ -39,9 +39,10 @@ import pandas as pd
 from cxlens.errors import UsageError
 from cxlens.model import table
 from cxlens.query import UNKNOWN, Scope
+from cxlens.query.frames import to_frame
 from cxlens.query.rows import filtered, overall_answers
 from cxlens.value import stored
-from cxlens.value.frames import sorted_by, to_frame
+from cxlens.value.frames import sorted_by
 
 RELATIONSHIP = "relationship"
 NPS_GROUPS = ("detractor", "passive", "promoter")

@@ -1,25 +1,11 @@
-"""Value frames as pandas: how engine rows reach the models quickly (architecture D54).
-
-At 1M customers the customer-month frame has 20.6M rows; how they are converted and whether they are sorted again
-decides most of the dataset's time once the rows are stored.
-"""
+"""Value frames in order: at 1M customers the customer-month frame has 20.6M rows, and whether they are sorted again
+decides much of the dataset's time once the rows are stored (architecture D54; they reach pandas through
+`cxlens.query.frames.to_frame`)."""
 
 from __future__ import annotations
 
-import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-
-
-def to_frame(expr: ir.Table) -> pd.DataFrame:
-    """The rows of `expr` as pandas through Arrow, text columns straight into pandas' own string type (kept in Arrow
-    memory) and each column its own block: Ibis' `to_pandas` converts value by value (3.9 s for 2M customer-months
-    against 0.3 s); Arrow's memory is released column by column as pandas takes it over (peak memory)."""
-    return expr.to_pyarrow().to_pandas(types_mapper=_TEXT.get, split_blocks=True, self_destruct=True)
-
-
-_TEXT = {pa.string(): pd.StringDtype(na_value=np.nan), pa.large_string(): pd.StringDtype(na_value=np.nan)}
 
 
 def sorted_by(df: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -42,4 +28,4 @@ def _ascending(df: pd.DataFrame, keys: list[str]) -> bool:
     return True
 
 
-__all__ = ["sorted_by", "to_frame"]
+__all__ = ["sorted_by"]

@@ -1,0 +1,26 @@
+"""Engine rows as pandas, quickly: through Arrow, not value by value.
+
+Ibis' `execute` turns every column that holds a NULL or a list into Python objects first (`to_pylist`): 3.9 s for 2M
+customer-months against 0.3 s through Arrow (architecture D54), and a quarter of a scorecard's conversion time on
+its 19,200 cells (D69). The frame is the same: text as pandas' string type, timestamps in microseconds, lists as
+arrays.
+"""
+
+from __future__ import annotations
+
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+
+def to_frame(expr: ir.Table) -> pd.DataFrame:
+    """The rows of `expr` as pandas through Arrow, text columns straight into pandas' own string type (kept in Arrow
+    memory) and each column its own block; Arrow's memory is released column by column as pandas takes it over
+    (peak memory)."""
+    return expr.to_pyarrow().to_pandas(types_mapper=_TEXT.get, split_blocks=True, self_destruct=True)
+
+
+_TEXT = {pa.string(): pd.StringDtype(na_value=np.nan), pa.large_string(): pd.StringDtype(na_value=np.nan)}
+
+__all__ = ["to_frame"]
