@@ -23,7 +23,7 @@ from cxlens.metrics.compare import COMPARE_COLUMNS, compare_cells
 from cxlens.metrics.scales import THRESHOLDS
 from cxlens.query import Scope
 from cxlens.query.dimensions import RESPONSE_DIMENSIONS, check_dimensions, group_keys, label_periods, sort_cells
-from cxlens.query.frames import to_frame
+from cxlens.query.frames import to_frame, with_columns
 from cxlens.query.rows import responses, with_period
 from cxlens.metrics.weighting import add_weights
 from cxlens.metrics.plan import RAW, ROLLUP, plan, rollup_cells_of
@@ -103,10 +103,7 @@ def _raw_cells(store, metric: str, scope: Scope, customers_cap: int | None) -> p
 
 def _sufficient(raw: pd.DataFrame, keys: list[str], weighted: bool) -> pd.DataFrame:
     """The cells' keys and `figures.sufficient`'s columns, sorted (`sort_cells`)."""
-    out = raw[keys].copy()
-    for name, column in sufficient(raw, weighted).items():
-        out[name] = column
-    return sort_cells(out, keys)
+    return sort_cells(with_columns(raw[keys], sufficient(raw, weighted)), keys)
 
 
 def nps_by(store, scope: Scope = Scope(), *, min_n: int = 30, ci: str = "adjusted-wald", level: float = 0.95,
@@ -131,9 +128,7 @@ def _nps_frame(c: pd.DataFrame, scope: Scope, min_n: int, ci: str, level: float,
 
 def _frame(c: pd.DataFrame, figures: dict, metric: str, scope: Scope, compare: str | None, level: float) -> pd.DataFrame:
     """The cells' keys and their `figures` (cxlens.metrics.figures), finished by `_finish`."""
-    out = c[group_keys(scope.by, scope.period)].copy()
-    for name, column in figures.items():
-        out[name] = column
+    out = with_columns(c[group_keys(scope.by, scope.period)], figures)
     return _finish(out, c, metric, scope, compare, level)
 
 

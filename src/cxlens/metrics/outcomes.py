@@ -27,7 +27,7 @@ from cxlens.metrics.plan import FACTS, RAW, SOME_CELLS, plan_tickets
 from cxlens.metrics.ticket_facts import fact_rows, recorded_most
 from cxlens.query import Scope
 from cxlens.query.dimensions import check_dimensions, group_keys, label_periods, sort_cells
-from cxlens.query.frames import to_frame
+from cxlens.query.frames import to_frame, with_columns
 from cxlens.query.rows import with_period, within
 from cxlens.query.tickets import TICKET_DIMENSIONS, tickets
 from cxlens.stats import wilson
@@ -88,21 +88,22 @@ def outcomes_by(store, scope: Scope = Scope(by=("touchpoint",)), *, min_n: int =
         # the bound: from the table's record when it answers (over all dates: it bounds any scope's), else counted
         most = recorded_most(store) if chosen == FACTS else most_tickets(store, scope)
         raw["customers"] = _capped_customers(rows, raw, keys, customers_cap, most)
-    out = raw[keys + ["tickets", "customers"]].copy()
+    figures = {}
     for name, k, n in (("resolution_rate", "resolved_n", "tickets"), ("fcr_rate", "fcr_n", "resolved_n"),
                        ("reopen_rate", "reopened_n", "resolved_n")):
         kk, nn = raw[k].to_numpy(float), raw[n].to_numpy(float)
         low, high = wilson(kk, nn, level)
         with np.errstate(divide="ignore", invalid="ignore"):
-            out[name] = 100 * kk / nn
-        out[f"{name.removesuffix('_rate')}_ci_low"], out[f"{name.removesuffix('_rate')}_ci_high"] = 100 * low, 100 * high
+            figures[name] = 100 * kk / nn
+        short = name.removesuffix("_rate")
+        figures[f"{short}_ci_low"], figures[f"{short}_ci_high"] = 100 * low, 100 * high
     for col, short in (("frt_h", "frt"), ("resolution_h", "resolution")):
         for q, values in zip(_PERCENTILES, _unpacked(raw[col], len(_PERCENTILES))):
-            out[f"{short}_p{round(q * 100)}_h"] = values
+            figures[f"{short}_p{round(q * 100)}_h"] = values
     for col in ("open_tickets", "backlog_age_p50_d", "backlog_age_max_d"):
-        out[col] = raw[col].to_numpy()
-    out["low_n"] = out["tickets"].to_numpy() < min_n
-    return label_periods(out, period, len(by))
+        figures[col] = raw[col].to_numpy()
+    figures["low_n"] = raw["tickets"].to_numpy() < min_n
+    return label_periods(with_columns(raw[keys + ["tickets", "customers"]], figures), period, len(by))
 
 
 _PERCENTILES = (0.5, 0.9)

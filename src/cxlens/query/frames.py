@@ -23,4 +23,13 @@ def to_frame(expr: ir.Table) -> pd.DataFrame:
 
 _TEXT = {pa.string(): pd.StringDtype(na_value=np.nan), pa.large_string(): pd.StringDtype(na_value=np.nan)}
 
-__all__ = ["to_frame"]
+
+
+
+def with_columns(frame: pd.DataFrame, columns: dict) -> pd.DataFrame:
+    """`frame`'s columns followed by `columns` (name -> array or Series on frame's index), as one new frame built at
+    once: pandas inserts one column at a time at about 0.5 ms each, and a scorecard adds some 70 (D69)."""
+    data = {name: frame[name] for name in frame.columns}
+    data.update(columns)
+    return pd.DataFrame(data, index=frame.index)
+__all__ = ["to_frame", "with_columns"]

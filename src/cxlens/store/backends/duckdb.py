@@ -220,9 +220,11 @@ class DuckDBBackend(SqlBackend):
         return self.con
 
     def has_table(self, name: str) -> bool:
-        # Ibis 12's list_tables calls a result method DuckDB 2.0 removed; ask the catalog directly.
-        found = self.con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name])
-        return found.fetchall()[0][0] > 0
+        # Ibis 12's list_tables calls a result method DuckDB 2.0 removed; ask the catalog directly. Its own functions
+        # (2.0 ms) rather than information_schema (3.9 ms): a scorecard asks some fifteen times (D69).
+        found = self.con.execute("SELECT EXISTS(SELECT 1 FROM duckdb_tables() WHERE table_name = $1) OR EXISTS("
+                                 "SELECT 1 FROM duckdb_views() WHERE view_name = $1 AND NOT internal)", [name])
+        return bool(found.fetchall()[0][0])
 
     def meta_value(self, key: str) -> str | None:
         # one parameterised statement: 0.4 ms where the Ibis expression took 7 ms, read twice or more per metric call
