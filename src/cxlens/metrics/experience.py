@@ -23,7 +23,7 @@ from cxlens.metrics.compare import COMPARE_COLUMNS, compare_cells
 from cxlens.metrics.scales import THRESHOLDS
 from cxlens.query import Scope
 from cxlens.query.dimensions import RESPONSE_DIMENSIONS, check_dimensions, group_keys, label_periods, sort_cells
-from cxlens.query.frames import to_frame, with_columns
+from cxlens.query.frames import result_frame, with_columns
 from cxlens.query.rows import responses, with_period
 from cxlens.metrics.weighting import add_weights
 from cxlens.metrics.plan import RAW, ROLLUP, plan, rollup_cells_of
@@ -94,7 +94,7 @@ def _raw_cells(store, metric: str, scope: Scope, customers_cap: int | None) -> p
     )
     keys = group_keys(by, period)
     expr = rows.group_by(keys).aggregate(**aggs) if keys else rows.aggregate(**aggs)
-    raw = to_frame(expr)
+    raw = result_frame(store, expr)
     raw = raw[raw["n"] > 0].copy()
     if customers_cap is not None:
         raw["customers"] = raw["customers"].clip(upper=customers_cap)

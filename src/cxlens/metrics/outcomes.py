@@ -27,7 +27,7 @@ from cxlens.metrics.plan import FACTS, RAW, SOME_CELLS, plan_tickets
 from cxlens.metrics.ticket_facts import fact_rows, recorded_most
 from cxlens.query import Scope
 from cxlens.query.dimensions import check_dimensions, group_keys, label_periods, sort_cells
-from cxlens.query.frames import to_frame, with_columns
+from cxlens.query.frames import result_frame, with_columns
 from cxlens.query.rows import with_period, within
 from cxlens.query.tickets import TICKET_DIMENSIONS, tickets
 from cxlens.stats import wilson
@@ -82,7 +82,7 @@ def outcomes_by(store, scope: Scope = Scope(by=("touchpoint",)), *, min_n: int =
     else:  # tickets with a customer: the bound's n (count distinct in the same scan cost 0.4 s of 1.0 s at 2M tickets)
         aggs["known"] = rows.customer_id.count()
     keys = group_keys(by, period)
-    raw = to_frame(rows.group_by(keys).aggregate(**aggs) if keys else rows.aggregate(**aggs))
+    raw = result_frame(store, rows.group_by(keys).aggregate(**aggs) if keys else rows.aggregate(**aggs))
     raw = sort_cells(raw[raw["tickets"] > 0], keys).reset_index(drop=True)
     if customers_cap is not None:
         # the bound: from the table's record when it answers (over all dates: it bounds any scope's), else counted

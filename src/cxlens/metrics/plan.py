@@ -30,7 +30,7 @@ from cxlens.metrics.rollup import MONTH_TABLE, MOST, REBUILD_HINT, ROWS, TABLE, 
 from cxlens.metrics.ticket_facts import TABLE as FACTS_TABLE, facts_staleness
 from cxlens.query import Scope
 from cxlens.query.dimensions import ASPECT, OVERALL, RESPONSE_DIMENSIONS, UNKNOWN, group_keys
-from cxlens.query.frames import to_frame
+from cxlens.query.frames import result_frame
 from cxlens.query.rows import apply_filters, overall_answers, within
 from cxlens.store.functions import period_start
 
@@ -103,7 +103,7 @@ def rollup_cells_of(store, metrics: Sequence[str], scope: Scope,
     keys = group_keys(scope.by, scope.period)
     rows = rollup_rows(store, tuple(metrics), scope)
     aggs = dict(n=rows.n.sum(), wh=rows.high.sum(), wl=rows.low.sum(), ws=rows.total.sum(), wss=rows.total_sq.sum())
-    sums = to_frame(rows.group_by(["metric", *keys]).aggregate(**aggs))
+    sums = result_frame(store, rows.group_by(["metric", *keys]).aggregate(**aggs))
     sums = sums[sums["n"].notna() & (sums["n"] > 0)]
     by_metric = dict(tuple(sums.groupby("metric", sort=False))) if len(sums) else {}
     return {m: _rollup_cells(store, m, scope, by_metric.get(m, sums.iloc[:0]).drop(columns="metric")
