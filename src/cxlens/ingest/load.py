@@ -272,7 +272,7 @@ def _stage_and_upsert(con, table: Table, stage: str, mapping: Mapping, file: str
     redactions = redact_stage(con, table) if redact else {}  # before any row is copied anywhere
     rows_read = con.execute("SELECT count(*) FROM _cx_stage").fetchone()[0]
     _quarantine_errors(con, table, file, meta, "_cx_stage")
-    _find_duplicates(con, table, meta, quarantine=mapping.duplicates == "quarantine")
+    _find_duplicates(con, table, meta, quarantine=mapping.duplicates == "quarantine", rows=rows_read)
     # Duplicates are taken from rows without errors, so the two sets do not overlap.
     errors, duplicates = con.execute("SELECT (SELECT count(*) FROM _cx_stage WHERE _errors IS NOT NULL), "
                                      "(SELECT count(*) FROM _cx_dupes)").fetchone()
@@ -285,7 +285,7 @@ def _stage_and_upsert(con, table: Table, stage: str, mapping: Mapping, file: str
             "quarantined": quarantined, "changed": done.changed, "skipped": skipped, "redactions": redactions}
 
 
-def _find_duplicates(con, table: Table, meta: str, quarantine: bool) -> None:
+def _find_duplicates(con, table: Table, meta: str, quarantine: bool, rows: int) -> None:
     """The last row with a key wins; earlier ones (table `_cx_dupes`) are quarantined rather than silently
     dropped, unless the mapping says the file repeats keys on purpose (`duplicates: last`: counted as skipped).
 
@@ -293,8 +293,8 @@ def _find_duplicates(con, table: Table, meta: str, quarantine: bool) -> None:
     only when the keys' hashes say some may repeat (`repeated_keys.may_repeat`).
     """
     key = ", ".join(ident(k) for k in table.key)
-    good = con.execute("SELECT count(*) FROM _cx_stage WHERE _errors IS NULL").fetchone()[0]
-    screened = "" if may_repeat(con, "_cx_stage WHERE _errors IS NULL", table.key, good) else "AND false"
+    # `rows`: the staged rows, a bound on those without errors (the screen's allocation, not a count to match)
+    screened = "" if may_repeat(con, "_cx_stage WHERE _errors IS NULL", table.key, rows) else "AND false"
     con.execute(f"""
         CREATE TEMP TABLE _cx_dupes AS
         WITH repeated AS (SELECT {key}, max(_row) AS _last FROM _cx_stage WHERE _errors IS NULL {screened}
