@@ -5,6 +5,8 @@ peak memory), interleaved over `--rounds`:
   cxlens load        validation, quarantine, upsert bookkeeping, one transaction
   cxlens (before)    the same from another source tree (`--before SRC`, e.g. a `git worktree add` of an older commit)
   raw DuckDB         CREATE TABLE AS SELECT * FROM read_csv/read_parquet (no checks at all)
+  raw DuckDB, cxlens table  the same read inserted into `responses` as cxlens creates it (identifiers in ZSTD,
+                     architecture D70): the checks' cost apart from the storage choice
   pandas + DuckDB    pandas.read_csv/read_parquet, then writing the frame into DuckDB
 Goals (issue 23, item 4): cxlens at most 1.5x raw DuckDB; faster than the pandas path.
 CPU seconds count every thread: on a busy machine (other work running) they move less than the elapsed time.
@@ -45,6 +47,20 @@ con.execute("CREATE TABLE responses AS SELECT * FROM {reader}('{data}')")
 RESULT = {{"seconds": time.perf_counter() - t, "cpu_s": time.process_time() - c,
            "rows": con.execute("SELECT count(*) FROM responses").fetchone()[0]}}
 """
+# The same read into a `responses` table defined as cxlens defines it (its identifiers ZSTD-compressed, D70): what
+# the checks cost, apart from the storage choice.
+RAW_SAME_TABLE = """
+import time, duckdb
+from cxlens.store import Store
+with Store.open("duckdb:///:memory:") as cx:
+    ddl = cx.duckdb.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'responses'").fetchone()[0]
+con = duckdb.connect("{db}")
+con.execute(ddl)
+t, c = time.perf_counter(), time.process_time()
+con.execute("INSERT INTO responses BY NAME SELECT * FROM {reader}('{data}')")
+RESULT = {{"seconds": time.perf_counter() - t, "cpu_s": time.process_time() - c,
+           "rows": con.execute("SELECT count(*) FROM responses").fetchone()[0]}}
+"""
 PANDAS = """
 import time, duckdb, pandas as pd
 con = duckdb.connect("{db}")
@@ -82,6 +98,7 @@ def main(rows: int, rounds: int = 1, before: str | None = None) -> list[dict]:
         if before:
             contenders["cxlens (before)"] = _contender(work, "cxlens before", CXLENS, before=before, **common)
         contenders["raw DuckDB"] = _contender(work, "raw DuckDB", RAW, **common)
+        contenders["raw DuckDB, cxlens table"] = _contender(work, "raw DuckDB same", RAW_SAME_TABLE, **common)
         contenders["pandas + DuckDB"] = _contender(work, "pandas DuckDB", PANDAS, **common)
         runs = interleaved(contenders, rounds)
         stored = {r["stored"] for n, rs in runs.items() if n.startswith("cxlens") for r in rs}
@@ -96,8 +113,10 @@ def main(rows: int, rounds: int = 1, before: str | None = None) -> list[dict]:
     for fmt in ("csv", "parquet"):
         by = {r["method"]: r for r in results if r["format"] == fmt}
         cx, raw, pandas = by["cxlens load"], by["raw DuckDB"], by["pandas + DuckDB"]
+        same = by["raw DuckDB, cxlens table"]
         print(f"{fmt}: cxlens/raw DuckDB = {cx['min_s'] / raw['min_s']:.2f}x time, {cx['cpu_s'] / raw['cpu_s']:.2f}x CPU "
-              f"(goal <= 1.5x); pandas/cxlens = {pandas['min_s'] / cx['min_s']:.2f}x (goal > 1)"
+              f"(goal <= 1.5x); cxlens/raw DuckDB into cxlens's table = {cx['min_s'] / same['min_s']:.2f}x time; "
+              f"pandas/cxlens = {pandas['min_s'] / cx['min_s']:.2f}x (goal > 1)"
               + (f"; before/after = {by['cxlens (before)']['min_s'] / cx['min_s']:.2f}x time, "
                  f"{by['cxlens (before)']['cpu_s'] / cx['cpu_s']:.2f}x CPU" if before else ""))
     return results

@@ -81,6 +81,16 @@ class Table:
         """(column, portable SQL type) pairs, in table order: what a store creates."""
         return [(c.name, c.type) for c in self.columns]
 
+    @property
+    def identifiers(self) -> tuple[str, ...]:
+        """Text columns naming one customer, or one row of a table of customers' rows (answers, tickets, events):
+        the customer key and, where there is one, the table's only key. They hold many distinct values (one per
+        answer, ticket or customer), which stores may write differently (D70)."""
+        if self.customer_key is None:
+            return ()
+        only_key = self.key if len(self.key) == 1 else ()
+        return tuple(c.name for c in self.columns if c.type == "VARCHAR" and c.name in {*only_key, self.customer_key})
+
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
 

@@ -200,8 +200,12 @@ class SqlBackend(Backend):
         """The engine's name for a portable column type."""
         return portable
 
+    def column_definition(self, table: Table, column: str, portable: str) -> str:
+        """One column of `table`'s CREATE TABLE: its name and the engine's type."""
+        return f"{ident(column)} {self.sql_type(portable)}"
+
     def create_table(self, table: Table) -> None:
-        cols = ", ".join(f"{ident(c)} {self.sql_type(t)}" for c, t in table.ddl)
+        cols = ", ".join(self.column_definition(table, c, t) for c, t in table.ddl)
         self.raw_sql(f"CREATE TABLE IF NOT EXISTS {ident(table.name)} ({cols})")
 
     def add_column(self, table: Table, column: str) -> None:
