@@ -226,8 +226,17 @@ class DuckDBBackend(SqlBackend):
         return super().column_definition(table, column, portable) + compressed
 
     def has_table(self, name: str) -> bool:
-        # Ibis 12's list_tables calls a result method DuckDB 2.0 removed; ask the catalog directly. Its own functions
-        # (2.0 ms) rather than information_schema (3.9 ms): a scorecard asks some fifteen times (D69).
+        # Ibis 12's list_tables calls a result method DuckDB 2.0 removed; ask the catalog directly. A relation on the
+        # name resolves it as the queries will, in 0.3 ms; DuckDB's catalog functions list every table with its
+        # statistics (2-4 ms), and a scorecard asks some fifteen times (D69). A view that exists but cannot be bound
+        # (an external table whose files are gone) is found by the catalog functions, as before.
+        try:
+            self.con.table(name)
+            return True
+        except duckdb.CatalogException:
+            return False
+        except duckdb.Error:
+            pass
         found = self.con.execute("SELECT EXISTS(SELECT 1 FROM duckdb_tables() WHERE table_name = $1) OR EXISTS("
                                  "SELECT 1 FROM duckdb_views() WHERE view_name = $1 AND NOT internal)", [name])
         return bool(found.fetchall()[0][0])
