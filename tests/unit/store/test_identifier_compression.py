@@ -34,10 +34,18 @@ def test_a_loaded_store_writes_identifiers_in_zstd_and_other_text_as_duckdb_choo
     assert got[:3] == ["N0", "N1", "N10"] and customers > 1
 
 
-def test_the_table_definition_says_so_and_postgres_style_backends_are_untouched(tiny_store):
+def test_the_table_definition_says_so_and_the_shared_sql_definition_has_no_clause(tiny_store):
     sql = tiny_store.duckdb.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'responses'").fetchone()[0]
     assert "response_id VARCHAR USING COMPRESSION ZSTD" in sql
     assert "touchpoint_id VARCHAR," in sql  # a low-cardinality dimension: dictionary encoding is worth its cost
     from cxlens.store.backends.base import SqlBackend
     assert SqlBackend.column_definition(tiny_store.backend, table("responses"), "response_id", "VARCHAR") \
         == '"response_id" VARCHAR'
+
+
+def test_a_column_added_by_a_migration_is_defined_as_a_new_store_defines_it(tiny_store):
+    con = tiny_store.duckdb
+    con.execute("ALTER TABLE notes DROP COLUMN customer_id")  # as if an older schema had lacked it
+    tiny_store.backend.add_column(table("notes"), "customer_id")
+    sql = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'notes'").fetchone()[0]
+    assert "customer_id VARCHAR USING COMPRESSION ZSTD" in sql

@@ -209,9 +209,9 @@ class SqlBackend(Backend):
         self.raw_sql(f"CREATE TABLE IF NOT EXISTS {ident(table.name)} ({cols})")
 
     def add_column(self, table: Table, column: str) -> None:
-        """ALTER TABLE ... ADD COLUMN IF NOT EXISTS: metadata only, no rewrite."""
-        sql_type = self.sql_type(table.column(column).type)
-        self.raw_sql(f"ALTER TABLE {ident(table.name)} ADD COLUMN IF NOT EXISTS {ident(column)} {sql_type}")
+        """ALTER TABLE ... ADD COLUMN IF NOT EXISTS: metadata only, no rewrite; defined as `create_table` defines it."""
+        definition = self.column_definition(table, column, table.column(column).type)
+        self.raw_sql(f"ALTER TABLE {ident(table.name)} ADD COLUMN IF NOT EXISTS {definition}")
 
     def replace_from_query(self, table: Table, query: ir.Table) -> None:
         """DELETE then INSERT ... SELECT in one transaction: readers see the old rows or the new, never none."""
